@@ -1,0 +1,82 @@
+/**
+ * PostgreSQL's binary COPY format: a fixed header, one tuple per row, a trailer.
+ * https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4
+ */
+
+const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]; // PGCOPY\n\377\r\n\0
+
+/** Header: signature, flags (0), header extension length (0). */
+export const COPY_BINARY_HEADER = Uint8Array.from([...SIGNATURE, 0, 0, 0, 0, 0, 0, 0, 0]);
+
+/** Trailer: a field count of -1. */
+export const COPY_BINARY_TRAILER = Uint8Array.from([0xff, 0xff]);
+
+const FLOAT4_OID = 700;
+
+/** One field of a tuple, already encoded (without its length prefix). */
+export type Field = Uint8Array;
+
+/** Encodes a tuple: field count, then each field as length + bytes. */
+export function encodeTuple(fields: readonly Field[]): Uint8Array {
+  const size = 2 + fields.reduce((sum, f) => sum + 4 + f.length, 0);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  view.setInt16(0, fields.length);
+  let at = 2;
+  for (const field of fields) {
+    view.setInt32(at, field.length);
+    out.set(field, at + 4);
+    at += 4 + field.length;
+  }
+  return out;
+}
+
+/** int4 field. */
+export function int4Field(value: number): Field {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setInt32(0, value);
+  return out;
+}
+
+/** float8 field. */
+export function float8Field(value: number): Field {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setFloat64(0, value);
+  return out;
+}
+
+/** float4[] field (one dimension, lower bound 1, no NULLs): 8 bytes per element. */
+export function float4ArrayField(values: Float32Array): Field {
+  const out = new Uint8Array(20 + values.length * 8);
+  const view = new DataView(out.buffer);
+  view.setInt32(0, 1); // dimensions
+  view.setInt32(4, 0); // has NULLs
+  view.setInt32(8, FLOAT4_OID);
+  view.setInt32(12, values.length);
+  view.setInt32(16, 1); // lower bound
+  for (let i = 0, at = 20; i < values.length; i++, at += 8) {
+    view.setInt32(at, 4);
+    view.setFloat32(at + 4, values[i]);
+  }
+  return out;
+}
+
+/** pgvector `vector` field: dimensions (int16), unused (int16), float4 values. */
+export function vectorField(values: Float32Array): Field {
+  const out = new Uint8Array(4 + values.length * 4);
+  const view = new DataView(out.buffer);
+  view.setInt16(0, values.length);
+  view.setInt16(2, 0);
+  for (let i = 0; i < values.length; i++) view.setFloat32(4 + i * 4, values[i]);
+  return out;
+}
+
+/** bytea field. */
+export function byteaField(bytes: Uint8Array): Field {
+  return bytes;
+}
+
+/** text field (UTF-8). */
+export function textField(text: string): Field {
+  return new TextEncoder().encode(text);
+}

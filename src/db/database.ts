@@ -1,0 +1,47 @@
+import type { Kysely } from 'kysely';
+import type { CatalogTables } from './catalog-tables.ts';
+
+/** A row as the database returns it: column name -> value. */
+export type Row = Record<string, unknown>;
+
+/**
+ * The one database interface of gpt2sql. Two drivers implement it: embedded PGlite and a
+ * PostgreSQL server through `pg`. Nothing above `src/db/` knows which one is in use.
+ *
+ * A Database is a single connection: statements run one at a time, in order, and session
+ * settings (search_path) stay in force until changed.
+ *
+ * @example
+ * const db = await openDatabase({ target: 'postgres://postgres@127.0.0.1:5432/test' });
+ * const rows = await db.query<{ n: number }>('SELECT $1::int AS n', [42]);
+ * await db.close();
+ */
+export interface Database {
+  /** Where the data lives, for messages: a directory or a URL without its password. */
+  readonly location: string;
+  /** Kysely over the same connection, for short typed glue queries on the catalog. */
+  readonly kysely: Kysely<CatalogTables>;
+  /** Runs one statement with bind parameters ($1, $2, …) and returns its rows. */
+  query<R = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Runs a script of several statements without parameters. */
+  exec(script: string): Promise<void>;
+  /**
+   * Fills `table` with COPY … FROM in PostgreSQL's binary format. `tuples` yields encoded
+   * tuples (see copy-binary.ts); the driver adds the header and trailer.
+   */
+  copyBinary(table: string, columns: readonly string[], tuples: AsyncIterable<Uint8Array>): Promise<void>;
+  /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** Which extensions this database can create (pg_available_extensions). */
+  availableExtensions(): Promise<Set<string>>;
+  close(): Promise<void>;
+}
+
+/** What each driver provides; the shared parts (Kysely, transactions) are built on top. */
+export interface Connection {
+  readonly location: string;
+  query<R = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  exec(script: string): Promise<void>;
+  copyBinary(table: string, columns: readonly string[], tuples: AsyncIterable<Uint8Array>): Promise<void>;
+  close(): Promise<void>;
+}

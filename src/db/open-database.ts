@@ -1,0 +1,70 @@
+import type { Connection, Database } from './database.ts';
+import { kyselyOver } from './kysely-dialect.ts';
+import { migrateToLatest } from './migrate.ts';
+import { openPglite } from './pglite-driver.ts';
+import { openPostgres } from './postgres-driver.ts';
+import { resolveTarget, type Target } from './target.ts';
+
+export interface OpenOptions {
+  /** `--db`: a directory or a postgres:// URL; defaults come from the environment. */
+  db?: string;
+  /** Skip migrations (only for tools that inspect a database as it is). */
+  migrate?: boolean;
+}
+
+/**
+ * Opens the database named by `--db` (or the environment), applies pending migrations and
+ * checks the format version.
+ *
+ * @example
+ * const db = await openDatabase({ db: '/tmp/gpt2sql-data' });
+ */
+export async function openDatabase(options: OpenOptions = {}): Promise<Database> {
+  const target = resolveTarget(options.db);
+  const database = wrap(await connect(target));
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(database);
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+  }
+  return database;
+}
+
+function connect(target: Target): Promise<Connection> {
+  return target.driver === 'pglite' ? openPglite(target.dir) : openPostgres(target.url);
+}
+
+/** Adds what both drivers share: Kysely, transactions, extension discovery. */
+function wrap(connection: Connection): Database {
+  let depth = 0;
+  return {
+    location: connection.location,
+    kysely: kyselyOver(connection),
+    query: (sql, params) => connection.query(sql, params),
+    exec: (script) => connection.exec(script),
+    copyBinary: (table, columns, tuples) => connection.copyBinary(table, columns, tuples),
+    async transaction(fn) {
+      if (depth > 0) return fn(); // nested calls join the outer transaction
+      depth++;
+      await connection.exec('BEGIN');
+      try {
+        const result = await fn();
+        await connection.exec('COMMIT');
+        return result;
+      } catch (error) {
+        await connection.exec('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        depth--;
+      }
+    },
+    async availableExtensions() {
+      const rows = await connection.query<{ name: string }>('SELECT name FROM pg_available_extensions');
+      return new Set(rows.map((row) => row.name));
+    },
+    close: () => connection.close(),
+  };
+}
