@@ -1,7 +1,5 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { FileMigrationProvider, Migrator } from 'kysely';
+import { Migrator } from 'kysely';
+import { migrations } from '../../migrations/index.ts';
 import { GptSqlError } from '../errors.ts';
 import type { Database } from './database.ts';
 
@@ -10,8 +8,6 @@ import type { Database } from './database.ts';
  * previous release could not read; `gpt2sql.meta` records the database's own.
  */
 export const FORMAT_VERSION = 1;
-
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 async function storedFormatVersion(db: Database): Promise<number | undefined> {
   const [found] = await db.query<{ exists: boolean }>("SELECT to_regclass('gpt2sql.meta') IS NOT NULL AS exists");
@@ -33,7 +29,7 @@ export async function migrateToLatest(db: Database): Promise<void> {
   await db.exec('CREATE SCHEMA IF NOT EXISTS gpt2sql');
   const migrator = new Migrator({
     db: db.kysely,
-    provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }),
+    provider: { getMigrations: async () => migrations },
     migrationTableSchema: 'gpt2sql',
   });
   const { error } = await migrator.migrateToLatest();

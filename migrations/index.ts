@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as catalog from './0001-catalog.ts';
+
+/** Every migration, in order. Add new ones here (static imports work with any loader). */
+export const migrations: Record<string, Migration> = {
+  '0001-catalog': catalog,
+};
