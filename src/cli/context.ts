@@ -1,0 +1,13 @@
+import type { Database } from '../db/database.ts';
+import { openDatabase } from '../db/open-database.ts';
+import type { GlobalOptions } from './io.ts';
+
+/** Opens the database named by --db, runs `fn`, and always closes it. */
+export async function withDatabase<T>(options: GlobalOptions, fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase({ db: options.db });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,41 @@
+import { Command, CommanderError } from 'commander';
+import { GptSqlError } from '../errors.ts';
+import { processIo, type Io } from './io.ts';
+import { registerCommands } from './commands/index.ts';
+
+/** The `gpt2sql` program: global options and every command; no logic of its own. */
+export function buildProgram(io: Io): Command {
+  const program = new Command('gpt2sql')
+    .description('GPT-2 running inside PostgreSQL: tokenizer, transformer and sampling as SQL')
+    .option('--db <dir|url>', 'PGlite data directory or postgres:// URL (default: $GPT2SQL_DB, $DATABASE_URL, or ~/.local/share/gpt2sql)')
+    .option('--model <name>', 'which loaded model to use (default: gpt2)')
+    .option('-v, --verbose', 'print stack traces on errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
+    .exitOverride();
+  registerCommands(program, io);
+  return program;
+}
+
+/** Prints one line for an error; a stack trace only with --verbose. Returns the exit code. */
+export function reportError(error: unknown, io: Io, verbose: boolean): number {
+  if (error instanceof CommanderError) return error.exitCode;
+  const message = error instanceof Error ? error.message : String(error);
+  io.err(`gpt2sql: ${message}\n`);
+  if (verbose && error instanceof Error && error.stack) io.err(`${error.stack}\n`);
+  else if (!(error instanceof GptSqlError)) io.err('(run again with --verbose for details)\n');
+  return 1;
+}
+
+/** Entry point of the executable: the only place that calls process.exit. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram(processIo);
+  let code = 0;
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    code = reportError(error, processIo, argv.includes('--verbose') || argv.includes('-v'));
+  }
+  process.exitCode = code;
+  if (code !== 0) process.exit(code);
+}

@@ -1,0 +1,26 @@
+import type { Database } from '../db/database.ts';
+import type { ModelRow } from '../db/catalog-tables.ts';
+import { GptSqlError } from '../errors.ts';
+import { quoteIdent } from '../sql/render.ts';
+
+/** The default model name, as on the Hugging Face hub. */
+export const DEFAULT_MODEL = 'gpt2';
+
+/** All loaded models, by name. */
+export async function listModels(db: Database): Promise<ModelRow[]> {
+  return db.kysely.selectFrom('gpt2sql.models').selectAll().orderBy('name').execute();
+}
+
+/** The catalog row of `name`, or a message listing the loaded models. */
+export async function findModel(db: Database, name: string = DEFAULT_MODEL): Promise<ModelRow> {
+  const row = await db.kysely.selectFrom('gpt2sql.models').selectAll().where('name', '=', name).executeTakeFirst();
+  if (row) return row;
+  const loaded = (await listModels(db)).map((m) => m.name);
+  const have = loaded.length ? `loaded models: ${loaded.join(', ')}` : 'no model is loaded yet';
+  throw new GptSqlError(`model "${name}" is not loaded (${have}); load it with: gpt2sql load SOURCE --as ${name}`);
+}
+
+/** Makes unqualified table names (wte, vocab, …) resolve to the model's schema. */
+export async function useModel(db: Database, model: ModelRow): Promise<void> {
+  await db.exec(`SET search_path TO ${quoteIdent(model.schema_name)}, public`);
+}

@@ -1,0 +1,93 @@
+/**
+ * GPT-2's parameters as the reference forward pass uses them: float64, flat row-major arrays, named
+ * as in GPT-2's checkpoint and the article (wte, wpe, ln_1_g, c_attn_w, mlp_c_fc_w, ...).
+ *
+ * Matrices keep Hugging Face's Conv1D layout [in, out], so every linear layer is x @ w + b.
+ * Shape letters: C = n_embd, V = vocab_size.
+ */
+import type { Checkpoint, Gpt2Config } from '../checkpoint/types.ts';
+
+/** The parameters of one transformer block (`h.{i}.*` in the checkpoint). */
+export interface Gpt2BlockWeights {
+  ln_1_g: Float64Array; // [C]
+  ln_1_b: Float64Array; // [C]
+  c_attn_w: Float64Array; // [C, 3*C]: the q, k and v projections side by side
+  c_attn_b: Float64Array; // [3*C]
+  c_proj_w: Float64Array; // [C, C]
+  c_proj_b: Float64Array; // [C]
+  ln_2_g: Float64Array; // [C]
+  ln_2_b: Float64Array; // [C]
+  mlp_c_fc_w: Float64Array; // [C, 4*C]
+  mlp_c_fc_b: Float64Array; // [4*C]
+  mlp_c_proj_w: Float64Array; // [4*C, C]
+  mlp_c_proj_b: Float64Array; // [C]
+}
+
+/** Every parameter of a GPT-2 model, float64, row-major. */
+export interface Gpt2Weights {
+  config: Gpt2Config;
+  wte: Float64Array; // [V, C] token embeddings
+  wpe: Float64Array; // [n_ctx, C] position embeddings
+  blocks: Gpt2BlockWeights[]; // n_layer of them
+  ln_f_g: Float64Array; // [C]
+  ln_f_b: Float64Array; // [C]
+  lm_head: Float64Array; // [V, C], the very same array as wte when the head is tied
+}
+
+/** Each block field, the checkpoint tensor it comes from (after `h.{i}.`), and its shape. */
+const BLOCK_TENSORS: Array<[keyof Gpt2BlockWeights, string, (C: number) => number[]]> = [
+  ['ln_1_g', 'ln_1.weight', (C) => [C]],
+  ['ln_1_b', 'ln_1.bias', (C) => [C]],
+  ['c_attn_w', 'attn.c_attn.weight', (C) => [C, 3 * C]],
+  ['c_attn_b', 'attn.c_attn.bias', (C) => [3 * C]],
+  ['c_proj_w', 'attn.c_proj.weight', (C) => [C, C]],
+  ['c_proj_b', 'attn.c_proj.bias', (C) => [C]],
+  ['ln_2_g', 'ln_2.weight', (C) => [C]],
+  ['ln_2_b', 'ln_2.bias', (C) => [C]],
+  ['mlp_c_fc_w', 'mlp.c_fc.weight', (C) => [C, 4 * C]],
+  ['mlp_c_fc_b', 'mlp.c_fc.bias', (C) => [4 * C]],
+  ['mlp_c_proj_w', 'mlp.c_proj.weight', (C) => [4 * C, C]],
+  ['mlp_c_proj_b', 'mlp.c_proj.bias', (C) => [C]],
+];
+
+/**
+ * Reads every tensor of a checkpoint and widens it to float64 for the reference forward pass.
+ *
+ * @example
+ * const weights = await loadReferenceWeights(checkpoint);
+ * const logits = gpt2(weights, [15496, 11, 995]); // [3][50257]
+ */
+export async function loadReferenceWeights(checkpoint: Checkpoint): Promise<Gpt2Weights> {
+  const { config } = checkpoint;
+  const { n_embd: C, vocab_size: V, n_ctx } = config;
+  if (config.n_layer < 1 || C % config.n_head !== 0) {
+    throw new Error(`config.json has n_layer = ${config.n_layer}, n_embd = ${C}, n_head = ${config.n_head}; ` +
+      'GPT-2 needs at least one layer and n_embd divisible by n_head: check the checkpoint');
+  }
+  const wte = await readTensor(checkpoint, 'wte.weight', [V, C]);
+  const wpe = await readTensor(checkpoint, 'wpe.weight', [n_ctx, C]);
+  const blocks: Gpt2BlockWeights[] = [];
+  for (let i = 0; i < config.n_layer; i++) blocks.push(await readBlock(checkpoint, i));
+  const ln_f_g = await readTensor(checkpoint, 'ln_f.weight', [C]);
+  const ln_f_b = await readTensor(checkpoint, 'ln_f.bias', [C]);
+  const lm_head = checkpoint.tiedLmHead ? wte : await readTensor(checkpoint, 'lm_head.weight', [V, C]);
+  return { config, wte, wpe, blocks, ln_f_g, ln_f_b, lm_head };
+}
+
+async function readBlock(checkpoint: Checkpoint, i: number): Promise<Gpt2BlockWeights> {
+  const block: Partial<Gpt2BlockWeights> = {};
+  for (const [field, tensor, shape] of BLOCK_TENSORS) {
+    block[field] = await readTensor(checkpoint, `h.${i}.${tensor}`, shape(checkpoint.config.n_embd));
+  }
+  return block as Gpt2BlockWeights;
+}
+
+async function readTensor(checkpoint: Checkpoint, name: string, shape: number[]): Promise<Float64Array> {
+  const values = await checkpoint.read(name);
+  const expected = shape.reduce((n, d) => n * d, 1);
+  if (values.length !== expected) {
+    throw new Error(`tensor ${name} has ${values.length} values but config.json implies [${shape.join(', ')}] ` +
+      `= ${expected}: check that config.json belongs to this checkpoint`);
+  }
+  return Float64Array.from(values);
+}

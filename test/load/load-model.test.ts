@@ -1,0 +1,123 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCheckpoint, type MakeCheckpointOptions } from '../../src/checkpoint/make-checkpoint.ts';
+import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
+import type { Checkpoint } from '../../src/checkpoint/types.ts';
+import type { Database } from '../../src/db/database.ts';
+import { listModels } from '../../src/engine/model.ts';
+import { loadModel } from '../../src/load/load-model.ts';
+import { weightTables } from '../../src/load/weight-tables.ts';
+import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
+import { readSafetensorsBytes } from '../helpers/safetensors-bytes.ts';
+
+const SMALL = { n_layer: 2, n_head: 2, n_embd: 8, n_ctx: 16 } satisfies MakeCheckpointOptions;
+
+async function checkpointDir(options: MakeCheckpointOptions): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'gpt2sql-load-'));
+  await makeCheckpoint(dir, { ...SMALL, ...options });
+  return dir;
+}
+
+async function load(db: Database, dir: string, name: string, kernel?: string) {
+  const checkpoint = await openCheckpoint(dir);
+  try {
+    return await loadModel(db, checkpoint, { name, source: dir, kernel });
+  } finally {
+    await checkpoint.close();
+  }
+}
+
+/** Reads a stored table back as [key..., values] rows, in key order, vectors as float4 numbers. */
+async function storedRows(db: Database, schema: string, table: string): Promise<number[][]> {
+  const keys = await db.query<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name <> 'values' ORDER BY ordinal_position`,
+    [schema, table],
+  );
+  const keyList = keys.map((k) => k.column_name);
+  const order = keyList.length ? `ORDER BY ${keyList.join(', ')}` : '';
+  const rows = await db.query<Record<string, unknown>>(`SELECT ${[...keyList, 'values::float4[] AS values'].join(', ')} FROM "${schema}"."${table}" ${order}`);
+  return rows.map((row) => [...keyList.map((k) => row[k] as number), ...(row.values as number[])]);
+}
+
+/** What a table must hold, computed from the checkpoint's bytes and GPT-2's layout, not from the loader. */
+function expectedRows(tensors: ReturnType<typeof readSafetensorsBytes>, table: string, nLayer: number, prefix: string): number[][] {
+  const spec = weightTables(true).find((t) => t.table === table) ?? weightTables(false).find((t) => t.table === table)!;
+  const blocks = spec.perBlock ? Array.from({ length: nLayer }, (_, i) => i) : [0];
+  const rows: number[][] = [];
+  for (const block of blocks) {
+    const name = spec.tensor(block);
+    const tensor = tensors.get(name === 'lm_head.weight' ? name : prefix + name)!;
+    const lead = spec.perBlock ? [block] : [];
+    const [r, c] = tensor.shape;
+    if (spec.layout === 'vector') rows.push([...lead, ...tensor.values]);
+    else if (spec.layout === 'rows') for (let i = 0; i < r; i++) rows.push([...lead, i, ...tensor.values.subarray(i * c, (i + 1) * c)]);
+    else for (let j = 0; j < c; j++) rows.push([...lead, j, ...Array.from({ length: r }, (_, i) => tensor.values[i * c + j])]);
+  }
+  return rows;
+}
+
+describe.each(testDatabases())('load on $driver', (target) => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await target.open();
+  });
+  afterAll(async () => {
+    for (const model of await listModels(db)) {
+      if (model.name.startsWith('load_')) await db.exec(`DROP SCHEMA IF EXISTS "${model.schema_name}" CASCADE`);
+    }
+    await db.query(`DELETE FROM gpt2sql.models WHERE name LIKE 'load\\_%'`);
+    await db.close();
+  });
+
+  const cases: Array<[string, MakeCheckpointOptions]> = [
+    ['F32, plain keys', { dtype: 'F32' }],
+    ['F32, transformer. prefix, explicit lm_head, buffers', { dtype: 'F32', prefix: true, lmHead: true, withBuffers: true, seed: 3 }],
+    ['F16', { dtype: 'F16', seed: 4 }],
+    ['BF16, openai tokenizer files', { dtype: 'BF16', seed: 5, tokenizer: 'openai' }],
+  ];
+  it.each(cases)('stores exactly the checkpoint numbers: %s', async (_label, options) => {
+    const dir = await checkpointDir(options);
+    const name = uniqueModelName('load');
+    const model = await load(db, dir, name, 'array');
+    const tensors = readSafetensorsBytes(join(dir, 'model.safetensors'));
+    const prefix = options.prefix ? 'transformer.' : '';
+    for (const { table } of weightTables(true)) { // the generator's lm_head is a copy of wte: tied
+      const expected = expectedRows(tensors, table, SMALL.n_layer, prefix).map((row) => row.map(Math.fround));
+      expect(await storedRows(db, model.schema_name, table), table).toEqual(expected);
+    }
+    expect(model).toMatchObject({ n_layer: 2, n_head: 2, n_embd: 8, n_ctx: 16, vocab_size: 50257, dtype: options.dtype, tied_lm_head: true });
+  });
+
+  it('keeps the earlier model when a load fails half-way', async () => {
+    const name = uniqueModelName('load');
+    const dir = await checkpointDir({ seed: 7 });
+    await load(db, dir, name, 'array');
+    const before = await storedRows(db, name.toLowerCase(), 'mlp_c_fc_w');
+    const broken: Checkpoint = await openCheckpoint(await checkpointDir({ seed: 8 }));
+    const failing: Checkpoint = {
+      ...broken,
+      read: async (tensor) => {
+        if (tensor === 'h.1.mlp.c_fc.weight') throw new Error('disk on fire');
+        return broken.read(tensor);
+      },
+    };
+    await expect(loadModel(db, failing, { name, source: 'broken' })).rejects.toThrow('disk on fire');
+    await broken.close();
+    expect(await storedRows(db, name.toLowerCase(), 'mlp_c_fc_w')).toEqual(before);
+    expect((await listModels(db)).find((m) => m.name === name)?.source).toBe(dir);
+    const leftovers = await db.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, [`${name.toLowerCase()}__loading%`]);
+    expect(leftovers).toEqual([]);
+  });
+
+  it('replaces a model when it is loaded again', async () => {
+    const name = uniqueModelName('load');
+    await load(db, await checkpointDir({ seed: 11 }), name, 'array');
+    const second = await checkpointDir({ seed: 12 });
+    await load(db, second, name, 'array');
+    const tensors = readSafetensorsBytes(join(second, 'model.safetensors'));
+    expect(await storedRows(db, name.toLowerCase(), 'wpe')).toEqual(expectedRows(tensors, 'wpe', 2, '').map((row) => row.map(Math.fround)));
+    expect((await listModels(db)).filter((m) => m.name === name)).toHaveLength(1);
+  });
+});
