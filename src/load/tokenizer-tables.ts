@@ -8,27 +8,38 @@ import { quoteIdent } from '../sql/render.ts';
  * `character_classes` covers every code point 0..0x10FFFF with one of four categories, the
  * classes GPT-2's pattern splits on: letter (\p{L}), number (\p{N}), space (JavaScript's \s), other.
  */
-const TOKENIZER_DDL = `
+const TOKENIZER_TABLES = `
 CREATE TABLE {schema}.byte_symbols (
-  byte   int  PRIMARY KEY,
-  symbol text NOT NULL UNIQUE
+  byte   int                NOT NULL,
+  symbol text COLLATE "C"   NOT NULL
 );
 CREATE TABLE {schema}.vocab (
-  token  int   PRIMARY KEY,
-  symbol text  NOT NULL UNIQUE,
-  bytes  bytea NOT NULL
+  token  int                NOT NULL,
+  symbol text COLLATE "C"   NOT NULL,
+  bytes  bytea              NOT NULL
 );
 CREATE TABLE {schema}.merges (
-  rank   int  PRIMARY KEY,
-  first  text NOT NULL,
-  second text NOT NULL,
-  UNIQUE (first, second)
+  rank   int                NOT NULL,
+  first  text COLLATE "C"   NOT NULL,
+  second text COLLATE "C"   NOT NULL
 );
 CREATE TABLE {schema}.character_classes (
-  first    int  PRIMARY KEY,
-  last     int  NOT NULL,
-  category text NOT NULL CHECK (category IN ('letter', 'number', 'space', 'other'))
+  first    int              NOT NULL,
+  last     int              NOT NULL,
+  category text             NOT NULL CHECK (category IN ('letter', 'number', 'space', 'other'))
 );
+`;
+
+/** Keys and indexes, built after the rows are in (faster than maintaining them row by row). */
+const TOKENIZER_KEYS = `
+ALTER TABLE {schema}.byte_symbols ADD PRIMARY KEY (byte), ADD UNIQUE (symbol);
+ALTER TABLE {schema}.vocab ADD PRIMARY KEY (token), ADD UNIQUE (symbol);
+ALTER TABLE {schema}.merges ADD PRIMARY KEY (rank), ADD UNIQUE (first, second);
+ALTER TABLE {schema}.character_classes ADD PRIMARY KEY (first);
+ANALYZE {schema}.byte_symbols;
+ANALYZE {schema}.vocab;
+ANALYZE {schema}.merges;
+ANALYZE {schema}.character_classes;
 `;
 
 /**
@@ -41,7 +52,7 @@ CREATE TABLE {schema}.character_classes (
  */
 export async function loadTokenizerTables(db: Database, schema: string, tokenizer: TokenizerFiles): Promise<void> {
   const qualified = (table: string) => `${quoteIdent(schema)}.${table}`;
-  await db.exec(TOKENIZER_DDL.replaceAll('{schema}', quoteIdent(schema)));
+  await db.exec(TOKENIZER_TABLES.replaceAll('{schema}', quoteIdent(schema)));
   const symbols = bytesToUnicode();
   await db.copyBinary(qualified('byte_symbols'), ['byte', 'symbol'], tuples(symbols.map((symbol, byte) => [int4Field(byte), textField(symbol)])));
   const bytesOf = symbolDecoder(symbols);
@@ -51,7 +62,7 @@ export async function loadTokenizerTables(db: Database, schema: string, tokenize
   await db.copyBinary(qualified('merges'), ['rank', 'first', 'second'], tuples(merges));
   const classes = characterClasses().map((r) => [int4Field(r.first), int4Field(r.last), textField(r.category)]);
   await db.copyBinary(qualified('character_classes'), ['first', 'last', 'category'], tuples(classes));
-  await db.exec(['byte_symbols', 'vocab', 'merges', 'character_classes'].map((t) => `ANALYZE ${qualified(t)};`).join('\n'));
+  await db.exec(TOKENIZER_KEYS.replaceAll('{schema}', quoteIdent(schema)));
 }
 
 async function* tuples(rows: Uint8Array[][]): AsyncIterable<Uint8Array> {

@@ -14,6 +14,15 @@ export interface Kernel {
   columnType(n: number): string;
   /** Binary COPY field for a stored row. */
   field(values: Float32Array): Field;
+  /**
+   * SQL turning an activation (a float8[] expression) into what `dot` takes. The templates compute
+   * it once per position and matrix, never once per stored row.
+   */
+  prepare(activation: string): string;
+  /** SQL for the dot product of a weight row (`row` is its table alias) and a prepared activation, as float8. */
+  dot(row: string, prepared: string): string;
+  /** SQL reading a weight row's stored values as float4[] (the embedding lookup reads wte rows this way). */
+  storedArray(row: string): string;
 }
 
 export const KERNEL_NAMES = ['vector', 'array'] as const;
@@ -25,11 +34,20 @@ const KERNELS: Record<KernelName, Kernel> = {
     extension: 'vector',
     columnType: (n) => `vector(${n})`,
     field: vectorField,
+    // pgvector multiplies in float4 and sums in float4: see the tolerances in test/engine.
+    prepare: (activation) => `${activation}::vector`,
+    dot: (row, prepared) => `inner_product(${row}.values, ${prepared})`,
+    storedArray: (row) => `${row}.values::real[]`,
   },
   array: {
     name: 'array',
     columnType: () => 'float4[]',
     field: float4ArrayField,
+    // float4 * float8 is float8: the sum runs in float8, in index order, as the reference's does.
+    // Two unnest() calls in the select list zip the arrays about twice as fast as unnest(a, b).
+    prepare: (activation) => activation,
+    dot: (row, prepared) => `(SELECT sum(w * a) FROM (SELECT unnest(${row}.values) AS w, unnest(${prepared}) AS a) AS pair)`,
+    storedArray: (row) => `${row}.values`,
   },
 };
 
