@@ -34,7 +34,19 @@ export interface Database {
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** Which extensions this database can create (pg_available_extensions). */
   availableExtensions(): Promise<Set<string>>;
+  /**
+   * Exposes the database to other programs (psql) over PostgreSQL's wire protocol on
+   * 127.0.0.1. Only the embedded database can; a server refuses with a message.
+   */
+  serve(port: number): Promise<WireServer>;
   close(): Promise<void>;
+}
+
+/** A running wire-protocol endpoint. */
+export interface WireServer {
+  host: string;
+  port: number;
+  stop(): Promise<void>;
 }
 
 /** What each driver provides; the shared parts (Kysely, transactions) are built on top. */
@@ -43,5 +55,6 @@ export interface Connection {
   query<R = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   exec(script: string): Promise<void>;
   copyBinary(table: string, columns: readonly string[], tuples: AsyncIterable<Uint8Array>): Promise<void>;
+  serve(port: number): Promise<WireServer>;
   close(): Promise<void>;
 }

@@ -65,6 +65,7 @@ function wrap(connection: Connection): Database {
       const rows = await connection.query<{ name: string }>('SELECT name FROM pg_available_extensions');
       return new Set(rows.map((row) => row.name));
     },
+    serve: (port) => connection.serve(port),
     close: () => connection.close(),
   };
 }

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { cube } from '@electric-sql/pglite/contrib/cube';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from './copy-binary.ts';
@@ -36,6 +37,13 @@ export async function openPglite(dir: string): Promise<Connection> {
         const blob = new Blob([COPY_BINARY_HEADER, ...batch, COPY_BINARY_TRAILER] as BlobPart[]);
         await pg.query(statement, [], { blob });
       }
+    },
+    async serve(port) {
+      const host = '127.0.0.1';
+      const server = new PGLiteSocketServer({ db: pg, host, port, maxConnections: 8 });
+      await server.start();
+      const actual = Number(server.getServerConn().split(':').pop());
+      return { host, port: actual, stop: () => server.stop() };
     },
     async close() {
       try {

@@ -59,6 +59,9 @@ export async function openPostgres(url: string): Promise<Connection> {
       const sink = client.query(copyFrom(statement));
       await pipeline(Readable.from(framed(tuples)), sink);
     },
+    async serve() {
+      throw new GptSqlError(`${redactUrl(url)} is already a PostgreSQL server: connect to it directly, e.g. psql '${redactUrl(url)}'`);
+    },
     async close() {
       await client.end();
     },

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { openDatabase } from '../../db/open-database.ts';
+import { GptSqlError } from '../../errors.ts';
+import type { GlobalOptions, Io } from '../io.ts';
+
+export interface ServeCommandOptions extends GlobalOptions {
+  port?: string;
+}
+
+/** Resolves when the process is asked to stop (Ctrl-C or SIGTERM). */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/**
+ * `gpt2sql serve`: the embedded database on 127.0.0.1 through PostgreSQL's wire protocol, so
+ * psql (or any client) can query the model's tables and the trace tables. Runs until Ctrl-C.
+ */
+export async function serveCommand(options: ServeCommandOptions, io: Io, stopped: Promise<unknown> = untilSignal()): Promise<void> {
+  const port = Number(options.port ?? 5433);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GptSqlError(`--port must be a port number (0-65535), not "${options.port}"`);
+  const db = await openDatabase({ db: options.db });
+  try {
+    const server = await db.serve(port).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') throw new GptSqlError(`port ${port} is in use; choose another with --port N`);
+      throw error;
+    });
+    io.out(`serving ${db.location} on ${server.host}:${server.port}\n`);
+    io.out(`connect with:  psql -h ${server.host} -p ${server.port} -U postgres postgres\n`);
+    io.out('then e.g.:     SET search_path TO gpt2, public;  SELECT * FROM gpt2sql.models;\n');
+    io.out('press Ctrl-C to stop\n');
+    await stopped;
+    await server.stop();
+    io.err('stopped\n');
+  } finally {
+    await db.close();
+  }
+}
+
+export function registerServe(program: Command, io: Io): void {
+  program
+    .command('serve')
+    .description('expose the embedded database to psql over the PostgreSQL wire protocol (127.0.0.1)')
+    .option('--port <n>', 'TCP port on 127.0.0.1 (0 picks a free one)', '5433')
+    .addHelpText('after', `
+Example:
+  $ gpt2sql serve --port 5433
+  $ psql -h 127.0.0.1 -p 5433 -U postgres postgres -c 'SELECT * FROM gpt2sql.models'
+
+Only one program can use the embedded database at a time: stop serve before running other
+gpt2sql commands on the same --db (or run them through psql meanwhile).`)
+    .action(async (_options: unknown, command: Command) => {
+      await serveCommand(command.optsWithGlobals<ServeCommandOptions>(), io);
+    });
+}

@@ -1,0 +1,106 @@
+import { getEncoding } from 'js-tiktoken';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.ts';
+import { decode, decodeEach, encode } from '../../src/engine/tokenizer.ts';
+import { GptSqlError } from '../../src/errors.ts';
+import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
+import { loadGpt2Tokenizer, tiktokenBytes } from '../helpers/tokenizer-schema.ts';
+import { mulberry32, tokenizerCorpus } from '../helpers/tokenizer-corpus.ts';
+
+/** The independent reference: OpenAI's tiktoken "gpt2" encoding, ported to JavaScript. */
+const tiktoken = getEncoding('gpt2');
+const reference = (text: string) => tiktoken.encode(text, [], []); // <|endoftext|> is ordinary text
+
+const corpus = tokenizerCorpus();
+const tokenBytes = tiktokenBytes();
+const NUL_TOKEN = tokenBytes.findIndex((bytes) => bytes.length === 1 && bytes[0] === 0);
+
+/** The first few strings where `actual` differs from `expected`, for a readable failure. */
+function mismatches<T>(inputs: readonly T[], actual: readonly unknown[], expected: readonly unknown[]) {
+  return inputs
+    .map((input, i) => ({ input, actual: actual[i], expected: expected[i] }))
+    .filter((row) => JSON.stringify(row.actual) !== JSON.stringify(row.expected))
+    .slice(0, 5);
+}
+
+describe.each(testDatabases())('tokenizer on $driver', (target) => {
+  let db: Database;
+  const schema = uniqueModelName('tokenizer');
+
+  beforeAll(async () => {
+    db = await target.open();
+    await loadGpt2Tokenizer(db, schema);
+  });
+  afterAll(async () => {
+    await db.exec(`DROP SCHEMA ${schema} CASCADE`);
+    await db.close();
+  });
+
+  it(`encodes a corpus of ${corpus.length} strings exactly as tiktoken's gpt2`, async () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(300);
+    const ids: number[][] = [];
+    for (const text of corpus) ids.push(await encode(db, text));
+    expect(mismatches(corpus, ids, corpus.map(reference))).toEqual([]);
+  });
+
+  it('decodes every corpus string back to itself', async () => {
+    const texts: string[] = [];
+    for (const text of corpus) texts.push(await decode(db, reference(text)));
+    expect(mismatches(corpus, texts, corpus)).toEqual([]);
+  });
+
+  it('replaces ill-formed UTF-8 with U+FFFD as TextDecoder does', async () => {
+    const sequences = illFormedSequences(200);
+    const texts: string[] = [];
+    for (const ids of sequences) texts.push(await decode(db, ids));
+    expect(mismatches(sequences, texts, sequences.map((ids) => tiktoken.decode(ids)))).toEqual([]);
+  });
+
+  it('decodes a NUL byte as U+FFFD, since PostgreSQL text cannot hold U+0000', async () => {
+    expect(await decode(db, [...reference('a'), NUL_TOKEN, ...reference('b')])).toBe('a\ufffdb');
+  });
+
+  it('gives each token its bytes, split characters included', async () => {
+    const ids = reference('hi 😀');
+    const pieces = await decodeEach(db, ids);
+    expect(pieces.map((p) => p.token)).toEqual(ids);
+    expect(pieces.map((p) => p.bytes)).toEqual(ids.map((id) => tokenBytes[id]));
+  });
+
+  it('refuses text PostgreSQL cannot hold, and ids outside the vocabulary', async () => {
+    await expect(encode(db, 'a\0b')).rejects.toThrow(GptSqlError);
+    await expect(encode(db, 'a\0b')).rejects.toThrow(/U\+0000/);
+    await expect(encode(db, 'lone \ud800 surrogate')).rejects.toThrow(/surrogate/);
+    await expect(decode(db, [15496, 50257, 99999])).rejects.toThrow(/not a token id of this model: 50257, 99999; ids run from 0 to 50256/);
+    await expect(decode(db, [1.5])).rejects.toThrow(GptSqlError);
+    await expect(decodeEach(db, [-1])).rejects.toThrow(GptSqlError);
+  });
+
+  it('encodes the empty string to no tokens and decodes no tokens to the empty string', async () => {
+    expect(await encode(db, '')).toEqual([]);
+    expect(await decode(db, [])).toBe('');
+    expect(await decodeEach(db, [])).toEqual([]);
+  });
+});
+
+/**
+ * Random token sequences whose bytes are mostly not valid UTF-8: single-byte tokens for lead
+ * bytes with awkward second-byte ranges (E0, ED, F0, F4), continuation bytes, bytes that never
+ * start a character (C0, C1, F5..FF), ASCII, and whole tokens.
+ */
+function illFormedSequences(count: number): number[][] {
+  const random = mulberry32(0xbad8);
+  const byteToken = new Map<number, number>();
+  tokenBytes.forEach((bytes, id) => bytes.length === 1 && byteToken.set(bytes[0], id));
+  const interesting = [0xe0, 0xed, 0xf0, 0xf4, 0xc2, 0xdf, 0xe1, 0xef, 0xf1, 0xc0, 0xc1, 0xf5, 0xff, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0x41];
+  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
+  return Array.from({ length: count }, () => {
+    const length = 1 + Math.floor(random() * 12);
+    return Array.from({ length }, () => {
+      const roll = random();
+      if (roll < 0.6) return byteToken.get(pick(interesting))!;
+      if (roll < 0.85) return byteToken.get(0x80 + Math.floor(random() * 64))!;
+      return Math.floor(random() * tokenBytes.length);
+    }).filter((id) => !tokenBytes[id].includes(0)); // U+0000 has a test of its own
+  });
+}
