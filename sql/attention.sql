@@ -5,7 +5,8 @@
 -- Inputs: qkv (t, x float8[3*C]): q, k, v of the new positions; the cache of earlier ones.
 -- [T, 3*C] -> [T, C]
 kv AS (                         -- [Tk, 2*C]: keys and values of every position attended to
-  {{cached}}SELECT {{start}} + qkv.t AS place,
+  {{cached}}
+  SELECT {{start}} + qkv.t AS place,
          qkv.x[{{n_embd}} + 1 : 2 * {{n_embd}}] AS k,
          qkv.x[2 * {{n_embd}} + 1 : 3 * {{n_embd}}] AS v
   FROM qkv

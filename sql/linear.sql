@@ -6,10 +6,15 @@
 WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
   SELECT t, {{prepare}} AS x
   FROM {{input}}
+),
+product AS MATERIALIZED (          -- one dot product per position and stored row (MATERIALIZED:
+  SELECT activation.t, w.col,      -- the sort below then moves numbers, not stored rows)
+         {{dot}} + bias.b AS y
+  FROM activation
+  CROSS JOIN {{weight}} AS w
+  JOIN unnest(({{bias}})) WITH ORDINALITY AS bias(b, col) ON bias.col = w.col + 1
+  WHERE w.block = {{block}}
 )
-SELECT activation.t, array_agg({{dot}} + bias.b ORDER BY w.col) AS x
-FROM activation
-CROSS JOIN {{weight}} AS w
-JOIN unnest(({{bias}})) WITH ORDINALITY AS bias(b, col) ON bias.col = w.col + 1
-WHERE w.block = {{block}}
-GROUP BY activation.t
+SELECT t, array_agg(y ORDER BY col) AS x
+FROM product
+GROUP BY t

@@ -174,6 +174,9 @@ function explainHubError(error: unknown, repo: Repo): unknown {
         'Check the name (like gpt2 or openai-community/gpt2-medium); for a private or gated model set HF_TOKEN.',
     );
   }
+  if (error instanceof HubApiError && error.statusCode === 403) {
+    return new GptSqlError(`${repo.id} is gated: accept its terms on the hub, then set HF_TOKEN to a token of yours.`);
+  }
   if (error instanceof HubApiError) {
     return new GptSqlError(`The hub at ${repo.hubUrl} answered ${error.statusCode} for ${repo.id}: ${error.message} Try again later.`);
   }

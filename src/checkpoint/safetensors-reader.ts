@@ -1,8 +1,7 @@
 // safetensors format: [u64 LE header length N][N bytes of JSON header][tensor data].
 // The header maps tensor names to {dtype, shape, data_offsets: [begin, end]}, offsets relative
 // to the start of the data. Tensors are read one at a time by byte range: GPT-2 xl is 6 GB.
-import { open, type FileHandle } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { GptSqlError } from '../errors.ts';
 import type { Dtype } from './types.ts';
 
@@ -49,36 +48,48 @@ export const READABLE_DTYPES: readonly Dtype[] = ['F32', 'F16', 'BF16'];
  * await file.close();
  */
 export async function openSafetensors(path: string): Promise<SafetensorsFile> {
-  const handle = await open(path, 'r');
+  const file: OpenFile = { handle: await open(path, 'r'), path, realPath: await realpath(path) };
   try {
-    const entries = await readHeader(handle, path);
+    const entries = await readHeader(file);
+    const entryOf = (key: string) => {
+      const entry = entries.get(key);
+      if (!entry) throw new GptSqlError(`${path} has no tensor named ${key}.`);
+      return entry;
+    };
     return {
       path,
       entries,
-      readBytes: (key) => readRange(handle, entryOf(entries, key, path), path),
+      readBytes: async (key) => readRange(file, entryOf(key)),
       read: async (key) => {
-        const entry = entryOf(entries, key, path);
-        return decodeTensor(entry, await readRange(handle, entry, path));
+        const entry = entryOf(key);
+        return decodeTensor(entry, await readRange(file, entry));
       },
-      close: () => handle.close(),
+      close: () => file.handle.close(),
     };
   } catch (error) {
-    await handle.close();
+    await file.handle.close();
     throw error;
   }
 }
 
-async function readHeader(handle: FileHandle, path: string): Promise<Map<string, SafetensorsEntry>> {
-  const fileSize = (await handle.stat()).size;
+/** An open file; `realPath` differs from `path` when it links into the Hugging Face cache. */
+interface OpenFile {
+  handle: FileHandle;
+  path: string;
+  realPath: string;
+}
+
+async function readHeader(file: OpenFile): Promise<Map<string, SafetensorsEntry>> {
+  const fileSize = (await file.handle.stat()).size;
   const bad = (what: string) =>
-    new GptSqlError(`${path} is not a valid safetensors file: ${what}. Download or convert it again.`);
-  if (fileSize < 8) throw truncated(path, 8, fileSize);
-  const headerLength = Number((await readExactly(handle, 0, 8, path)).readBigUInt64LE(0));
+    new GptSqlError(`${file.path} is not a valid safetensors file: ${what}. Download or convert it again.`);
+  if (fileSize < 8) throw truncated(file, 8, fileSize);
+  const headerLength = Number((await readExactly(file, 0, 8)).readBigUInt64LE(0));
   if (headerLength < 2 || headerLength > MAX_HEADER_BYTES) throw bad(`header length ${headerLength} is out of range`);
-  if (8 + headerLength > fileSize) throw truncated(path, 8 + headerLength, fileSize);
+  if (8 + headerLength > fileSize) throw truncated(file, 8 + headerLength, fileSize);
   let header: unknown;
   try {
-    header = JSON.parse((await readExactly(handle, 8, headerLength, path)).toString('utf8'));
+    header = JSON.parse((await readExactly(file, 8, headerLength)).toString('utf8'));
   } catch {
     throw bad('its header is not JSON');
   }
@@ -91,8 +102,8 @@ async function readHeader(handle: FileHandle, path: string): Promise<Map<string,
     if (!entry) throw bad(`tensor ${key} has a malformed header entry`);
     entries.set(key, entry);
   }
-  const dataEnd = Math.max(dataStart, ...[...entries.values()].map((entry) => entry.end));
-  if (dataEnd > fileSize) throw truncated(path, dataEnd, fileSize);
+  const dataEnd = [...entries.values()].reduce((end, entry) => Math.max(end, entry.end), dataStart);
+  if (dataEnd > fileSize) throw truncated(file, dataEnd, fileSize);
   return entries;
 }
 
@@ -107,30 +118,25 @@ function parseEntry(key: string, value: unknown, dataStart: number): Safetensors
   return { key, dtype, shape, begin: dataStart + offsets[0], end: dataStart + offsets[1] };
 }
 
-function truncated(path: string, needed: number, actual: number): GptSqlError {
+function truncated({ path, realPath }: OpenFile, needed: number, actual: number): GptSqlError {
+  const target = realPath === path ? path : `${path} and ${realPath}, the cached file it links to,`;
   return new GptSqlError(
     `${path} is truncated: it should hold at least ${needed} bytes but has ${actual}. ` +
-      `The download was probably interrupted: delete ${basename(path)} and download it again.`,
+      `The download was probably interrupted: delete ${target} and download it again.`,
   );
 }
 
-function entryOf(entries: Map<string, SafetensorsEntry>, key: string, path: string): SafetensorsEntry {
-  const entry = entries.get(key);
-  if (!entry) throw new GptSqlError(`${path} has no tensor named ${key}.`);
-  return entry;
-}
-
-function readRange(handle: FileHandle, entry: SafetensorsEntry, path: string): Promise<Buffer> {
-  return readExactly(handle, entry.begin, entry.end - entry.begin, path);
+function readRange(file: OpenFile, entry: SafetensorsEntry): Promise<Buffer> {
+  return readExactly(file, entry.begin, entry.end - entry.begin);
 }
 
 /** Reads `length` bytes at `position` into a fresh, 8-byte aligned buffer (one read call may return less). */
-async function readExactly(handle: FileHandle, position: number, length: number, path: string): Promise<Buffer> {
+async function readExactly(file: OpenFile, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.from(new ArrayBuffer(length));
   let done = 0;
   while (done < length) {
-    const { bytesRead } = await handle.read(buffer, done, Math.min(length - done, 1 << 30), position + done);
-    if (bytesRead === 0) throw truncated(path, position + length, position + done);
+    const { bytesRead } = await file.handle.read(buffer, done, Math.min(length - done, 1 << 30), position + done);
+    if (bytesRead === 0) throw truncated(file, position + length, position + done);
     done += bytesRead;
   }
   return buffer;
@@ -151,7 +157,7 @@ export function decodeTensor(entry: Pick<SafetensorsEntry, 'key' | 'dtype'>, byt
   }
 }
 
-export function unsupportedDtype(key: string, dtype: string): GptSqlError {
+function unsupportedDtype(key: string, dtype: string): GptSqlError {
   return new GptSqlError(
     `Tensor ${key} has dtype ${dtype}; gpt2sql reads F32, F16 and BF16 only. Convert the checkpoint to float32 or float16.`,
   );

@@ -1,6 +1,6 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSafetensors } from '../../src/checkpoint/safetensors-reader.ts';
 import { f32Bytes, safetensorsBytes, u16Bytes, withHeader, type RawTensor } from './fixtures.ts';
@@ -75,6 +75,9 @@ describe('openSafetensors', () => {
     const path = await fileWith(whole.subarray(0, whole.length - 3));
     await expect(openSafetensors(path)).rejects.toThrow(/model\.safetensors is truncated.*download it again/);
     await expect(openSafetensors(await fileWith(whole.subarray(0, 20)))).rejects.toThrow(/truncated/);
+    const link = join(dirname(path), 'link.safetensors');
+    await symlink(path, link);
+    await expect(openSafetensors(link)).rejects.toThrow(/delete .*link.safetensors and .*model.safetensors, the cached file it links to/);
     await expect(openSafetensors(await fileWith(whole.subarray(0, 5)))).rejects.toThrow(/truncated/);
   });
 

@@ -1,0 +1,24 @@
+-- next: the article's llm() function: the top {{top}} candidates for the token after the given
+-- ones, with their raw logits and their probabilities at the given temperature (at temperature 0
+-- the greedy choice has probability 1 and every other token 0).
+-- [T] -> [top]
+WITH RECURSIVE
+{{transformer}},
+logits AS (                     -- [1, C] -> [V]
+  {{logits}}
+),
+{{probs}},
+candidates AS (                 -- [V]: the probabilities to show
+  SELECT token, prob
+  FROM probs
+  UNION ALL
+  SELECT token, CASE WHEN token = (SELECT token FROM logits ORDER BY logit DESC, token LIMIT 1) THEN 1 ELSE 0 END
+  FROM logits
+  WHERE {{temperature}} = 0
+)
+SELECT logits.token, vocab.bytes, logits.logit, candidates.prob AS probability
+FROM candidates
+JOIN logits USING (token)
+LEFT JOIN vocab USING (token)
+ORDER BY candidates.prob DESC, logits.token
+LIMIT {{top}}

@@ -1,0 +1,109 @@
+import type { ModelRow } from '../db/catalog-tables.ts';
+import { kernel as kernelNamed, type Kernel } from './kernels.ts';
+import { render } from './render.ts';
+
+/** What the forward pass needs from a model's catalog row. */
+export type ModelShape = Pick<ModelRow, 'n_layer' | 'n_head' | 'n_embd' | 'layer_norm_epsilon' | 'kernel'>;
+
+/**
+ * SQL expressions for the inputs of a forward pass: bind parameters (`$1::int[]`) when the engine
+ * sends a statement, quoted literals when a script is printed for psql.
+ */
+export interface ForwardInputs {
+  /** The token ids fed, int[]. */
+  ids: string;
+  /** The place of the first of them: the number of positions already cached. */
+  start: string;
+  /** The generation session whose keys/values cache is read; absent: no cache (full recompute). */
+  session?: string;
+}
+
+/** Which positions `lnf` keeps: the last one (generation) or all of them. */
+export type Positions = 'last' | 'all';
+
+/** The block being computed inside the recursive CTE (forward.sql). */
+const BLOCK = 'forward.block + 1';
+
+/** Indents every line of `text` after the first by `spaces`, to nest a fragment inside a template. */
+export function nest(text: string, spaces: number): string {
+  return text.trimEnd().replace(/\n(?=.)/g, `\n${' '.repeat(spaces)}`);
+}
+
+/** The weights of one block (or the only ones) as a scalar subquery, for layer_norm.sql and linear.sql. */
+function weightsOf(table: string, block?: string): string {
+  return `SELECT values FROM ${table}${block ? ` WHERE block = ${block}` : ''}`;
+}
+
+function layerNorm(model: ModelShape, input: string, gain: string, bias: string): string {
+  return render('layer_norm', { input, gain, bias, epsilon: `${model.layer_norm_epsilon}::float8`, n_embd: model.n_embd });
+}
+
+function linear(kernel: Kernel, input: string, weight: string, bias: string): string {
+  return render('linear', {
+    kernel: kernel.name,
+    input,
+    weight,
+    bias: weightsOf(bias, BLOCK),
+    block: BLOCK,
+    prepare: kernel.prepare('x'),
+    dot: kernel.dot('w', 'activation.x'),
+  });
+}
+
+function attention(model: ModelShape, inputs: ForwardInputs): string {
+  const cached = inputs.session ? render('kv_read', { session: inputs.session, block: BLOCK }) : '';
+  return render('attention', {
+    cached: nest(cached, 2),
+    start: inputs.start,
+    n_embd: model.n_embd,
+    n_head: model.n_head,
+    head_size: model.n_embd / model.n_head,
+  });
+}
+
+/** One transformer block, the LATERAL subquery of forward.sql (block.sql). */
+export function blockSql(model: ModelShape, inputs: ForwardInputs): string {
+  const kernel = kernelNamed(model.kernel);
+  return render('block', {
+    block: BLOCK,
+    n_embd: model.n_embd,
+    ln_1: nest(layerNorm(model, 'residual', weightsOf('ln_1_g', BLOCK), weightsOf('ln_1_b', BLOCK)), 2),
+    attn_qkv: nest(linear(kernel, 'ln1', 'c_attn_w', 'c_attn_b'), 2),
+    attention: attention(model, inputs),
+    attn_proj: nest(linear(kernel, 'atty', 'c_proj_w', 'c_proj_b'), 2),
+    ln_2: nest(layerNorm(model, 'residual2', weightsOf('ln_2_g', BLOCK), weightsOf('ln_2_b', BLOCK)), 2),
+    mlp_fc: nest(linear(kernel, 'ln2', 'mlp_c_fc_w', 'mlp_c_fc_b'), 2),
+    mlp_proj: nest(linear(kernel, 'fch_gelu', 'mlp_c_proj_w', 'mlp_c_proj_b'), 2),
+  });
+}
+
+/**
+ * The CTEs `encoded, forward, final, lnf` (transformer.sql): every block over the ids fed, and
+ * the final hidden state of the last position or of all of them. Needs WITH RECURSIVE.
+ *
+ * @example
+ * const ctes = transformerSql(model, { ids: '$1::int[]', start: '0' }, 'last');
+ * const sql = `WITH RECURSIVE\n${ctes}\nSELECT x FROM lnf`;
+ */
+export function transformerSql(model: ModelShape, inputs: ForwardInputs, positions: Positions): string {
+  const kernel = kernelNamed(model.kernel);
+  const forward = render('forward', { n_layer: model.n_layer, block: nest(blockSql(model, inputs), 4) });
+  const lastPosition = `cardinality(forward.x) / ${model.n_embd} - 1`;
+  return render('transformer', {
+    which: positions === 'last' ? 'the last position only' : 'every position',
+    ids: inputs.ids,
+    start: inputs.start,
+    embed: nest(render('embed', { ids: inputs.ids, start: inputs.start, wte_values: kernel.storedArray('wte') }), 2),
+    forward,
+    first_t: positions === 'last' ? lastPosition : '0',
+    n_embd: model.n_embd,
+    n_layer: model.n_layer,
+    ln_f: nest(layerNorm(model, 'final', weightsOf('ln_f_g'), weightsOf('ln_f_b')), 2),
+  });
+}
+
+/** The CTE body of `logits` (logits.sql), over the rows of `lnf`. */
+export function logitsSql(model: ModelShape): string {
+  const kernel = kernelNamed(model.kernel);
+  return render('logits', { kernel: kernel.name, prepare: kernel.prepare('x'), dot: kernel.dot('lm_head', 'activation.x') });
+}
