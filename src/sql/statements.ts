@@ -60,7 +60,13 @@ export function stepSql(model: ModelShape, inputs: ForwardInputs & SamplingInput
     save: save.trimEnd(),
     logits: nest(logitsSql(model), 2),
     probs: render('probs', { temperature: inputs.temperature }).trimEnd(),
-    sample: render('sample', inputs).trimEnd(),
+    sample: render('sample', {
+      temperature: inputs.temperature,
+      top_k: inputs.top_k,
+      top_p: inputs.top_p,
+      seed: inputs.seed,
+      step: inputs.step,
+    }).trimEnd(),
   });
 }
 

@@ -1,0 +1,113 @@
+import type { ModelRow } from '../db/catalog-tables.ts';
+import type { Database } from '../db/database.ts';
+import { stepSql, withParameters, type InputName, type Statement } from '../sql/statements.ts';
+import { useModel } from './model.ts';
+import { checkPrompt, integerOption, samplingOptions, type EngineName, type Sampling, type SamplingInput } from './options.ts';
+import { runStatement } from './run-statement.ts';
+import { openSession } from './session.ts';
+
+export interface GenerateOptions extends SamplingInput {
+  /** The most new tokens to generate. */
+  maxTokens: number | string;
+  /** incremental (default): prefill once, then one position per step; recompute: the article's full pass per token. */
+  engine?: EngineName;
+  /** Stops generation after the statement running when it fires; the session is still removed. */
+  signal?: AbortSignal;
+  /** Called with each new token the moment it is chosen. */
+  onToken?(token: GeneratedToken): void;
+}
+
+export interface GeneratedToken {
+  id: number;
+  /** The token's bytes; a UTF-8 character may be split across tokens. */
+  bytes: Uint8Array;
+}
+
+/** Why generation stopped: <|endoftext|> was chosen (and not returned), enough tokens, the context is full, or aborted. */
+export type StopReason = 'eot' | 'max_tokens' | 'n_ctx' | 'aborted';
+
+export interface Generation {
+  tokens: number[];
+  stop: StopReason;
+}
+
+/** Chooses the token at `step` (0-based), given the tokens generated so far. */
+type NextToken = (step: number, tokens: readonly number[]) => Promise<GeneratedToken>;
+
+const STEP_INPUTS = ['ids', 'start', 'session', 'temperature', 'top_k', 'top_p', 'seed', 'step'] as const;
+const RECOMPUTE_INPUTS = ['ids', 'start', 'temperature', 'top_k', 'top_p', 'seed', 'step'] as const;
+
+/**
+ * Generates up to `maxTokens` new tokens after the prompt, in the database, with the stop rules of
+ * src/reference/generate.ts. Options are checked before any SQL is sent.
+ *
+ * @example
+ * const { tokens, stop } = await generate(db, model, [15496, 11], { maxTokens: 20, onToken: (t) => print(t.bytes) });
+ * await generate(db, model, ids, { maxTokens: 20, temperature: 0.8, topK: 40, seed: 42 });
+ */
+export async function generate(db: Database, model: ModelRow, promptIds: readonly number[], options: GenerateOptions): Promise<Generation> {
+  const sampling = samplingOptions(options);
+  const maxTokens = integerOption('--max-tokens', options.maxTokens, 0, 'an integer >= 0');
+  checkPrompt(model, promptIds);
+  await useModel(db, model);
+  const eot = await endOfTextId(db);
+  const run = (next: NextToken) => generateWith(next, promptIds.length, maxTokens, model.n_ctx, eot, options);
+  if (options.engine === 'recompute') return run(recomputeStep(db, model, promptIds, sampling));
+  const session = await openSession(db, model.name);
+  try {
+    return await run(incrementalStep(db, model, promptIds, sampling, session.id));
+  } finally {
+    await session.close();
+  }
+}
+
+async function generateWith(next: NextToken, promptLength: number, maxTokens: number, nCtx: number, eot: number | null, options: GenerateOptions): Promise<Generation> {
+  const tokens: number[] = [];
+  for (let step = 0; ; step++) {
+    if (step >= maxTokens) return { tokens, stop: 'max_tokens' };
+    if (promptLength + step >= nCtx) return { tokens, stop: 'n_ctx' };
+    if (options.signal?.aborted) return { tokens, stop: 'aborted' };
+    const token = await next(step, tokens);
+    if (token.id === eot) return { tokens, stop: 'eot' };
+    tokens.push(token.id);
+    options.onToken?.(token);
+  }
+}
+
+/** Prefill at step 0 (the whole prompt); afterwards each step feeds only the previous new token. */
+function incrementalStep(db: Database, model: ModelRow, prompt: readonly number[], sampling: Sampling, session: number): NextToken {
+  const statement = withParameters(STEP_INPUTS, (inputs) => stepSql(model, inputs));
+  return (step, tokens) => {
+    const ids = step === 0 ? prompt : [tokens[step - 1]];
+    const start = step === 0 ? 0 : prompt.length + step - 1;
+    return chooseToken(db, statement, { ids, start, session }, sampling, step, model.vocab_size);
+  };
+}
+
+/** The article's engine: every step runs the whole sequence again, with no cache. */
+function recomputeStep(db: Database, model: ModelRow, prompt: readonly number[], sampling: Sampling): NextToken {
+  const statement = withParameters(RECOMPUTE_INPUTS, (inputs) => stepSql(model, inputs));
+  return (step, tokens) => chooseToken(db, statement, { ids: [...prompt, ...tokens], start: 0 }, sampling, step, model.vocab_size);
+}
+
+async function chooseToken<N extends InputName>(
+  db: Database, statement: Statement<N>, fed: { ids: readonly number[]; start: number; session?: number },
+  sampling: Sampling, step: number, vocabSize: number,
+): Promise<GeneratedToken> {
+  const values = {
+    ...fed,
+    temperature: sampling.temperature,
+    top_k: Math.min(sampling.topK, vocabSize), // any top_k >= V keeps every token, and fits an int
+    top_p: sampling.topP,
+    seed: sampling.seed,
+    step,
+  } as Record<N, unknown>;
+  const [row] = await runStatement<{ token: number; bytes: Uint8Array | null }, N>(db, statement, values);
+  return { id: row.token, bytes: Uint8Array.from(row.bytes ?? []) };
+}
+
+/** GPT-2's <|endoftext|>, looked up by its symbol in the model's vocabulary; null if it has none. */
+export async function endOfTextId(db: Database): Promise<number | null> {
+  const rows = await db.query<{ token: number }>("SELECT token FROM vocab WHERE symbol = '<|endoftext|>'");
+  return rows.length ? rows[0].token : null;
+}
