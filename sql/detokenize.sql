@@ -1,6 +1,6 @@
 -- detokenize: GPT-2's decoder, token ids -> text (encoder.py decode(), errors='replace').
 --
--- Input:  $1 int[], token ids in order (every id in vocab).
+-- Input:  the token ids in order, the one parameter, int[] (each one in vocab).
 -- Tables: vocab, in the model's schema (search_path).
 -- Output: one row, text: the tokens' bytes joined and read as UTF-8.
 -- Shape:  [T] -> text

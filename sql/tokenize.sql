@@ -1,6 +1,6 @@
 -- tokenize: GPT-2's byte-level BPE encoder (OpenAI's encoder.py, tiktoken's "gpt2").
 --
--- Input:  $1 text (valid UTF-8, no U+0000).
+-- Input:  the text, the one parameter (valid UTF-8 without U+0000).
 -- Tables: character_classes, byte_symbols, merges, vocab, in the model's schema (search_path).
 -- Output: (position, token) for each token, position 0 .. T-1, ordered by position.
 -- Shape:  text -> [T]
@@ -42,14 +42,12 @@ neighbours AS (
   WINDOW by_place AS (ORDER BY place)
 ),
 contractions AS (
-  -- length of the contraction that starts here: 2 for 's 't 'm 'd, 3 for 're 've 'll, else 0
+  -- The length of the contraction that starts here: 2 for 's 't 'm 'd, 3 for 're 've 'll, else 0.
+  -- None starts inside a run of others ("?'s") or after a space, which takes the ' instead (" 's").
   SELECT
     *,
     CASE
-      WHEN character <> ''''
-        OR previous_category = 'other'
-        OR previous_character = ' '
-        THEN 0
+      WHEN character <> '''' OR previous_category = 'other' OR previous_character = ' ' THEN 0
       WHEN next_two IN ('re', 've', 'll') THEN 3
       WHEN left(next_two, 1) IN ('s', 't', 'm', 'd') THEN 2
       ELSE 0
@@ -60,11 +58,16 @@ starts AS (
   SELECT
     place, character,
     CASE
+      -- the first character
       WHEN previous_category IS NULL THEN TRUE
+      -- whitespace: a run starts, or its last character stands apart from the rest (\s+(?!\S))
       WHEN category = 'space' THEN previous_category <> 'space' OR coalesce(next_category <> 'space', FALSE)
+      -- after whitespace: a new piece, unless a space (U+0020) opened it already ( ?\p{L}+ …)
       WHEN previous_category = 'space' THEN previous_character <> ' '
+      -- inside a contraction, and just after one
       WHEN LAG(contraction, 1) OVER by_place > 0 OR LAG(contraction, 2) OVER by_place = 3 THEN FALSE
       WHEN LAG(contraction, 2) OVER by_place = 2 OR LAG(contraction, 3) OVER by_place = 3 THEN TRUE
+      -- letters, numbers, others: a new run
       ELSE category <> previous_category
     END AS starts_piece
   FROM contractions

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GptSqlError } from '../errors.ts';
+import { unreadable } from './file-errors.ts';
 import type { Gpt2Config } from './types.ts';
 
 /**
@@ -25,8 +26,12 @@ export async function readConfig(dir: string): Promise<Gpt2Config> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
-  } catch {
-    throw new GptSqlError(`No config.json in ${dir}: a GPT-2 checkpoint directory needs config.json next to model.safetensors.`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw unreadable(path, error);
+    throw new GptSqlError(
+      `No config.json in ${dir}: a GPT-2 checkpoint directory needs config.json next to model.safetensors. ` +
+        'Pass the directory that holds them, or a hub id like gpt2.',
+    );
   }
   let json: unknown;
   try {
@@ -45,7 +50,8 @@ export function parseConfig(json: unknown, source = 'config.json'): Gpt2Config {
   const raw = json as Record<string, unknown>;
   if (raw.model_type !== 'gpt2') {
     throw new GptSqlError(
-      `${source} has model_type ${JSON.stringify(raw.model_type)}; gpt2sql runs GPT-2 models only (model_type "gpt2").`,
+      `${source} has model_type ${JSON.stringify(raw.model_type)}; gpt2sql runs GPT-2 models only (model_type "gpt2"), ` +
+        'such as gpt2, distilgpt2 or openai-community/gpt2-medium.',
     );
   }
   const config: Gpt2Config = {

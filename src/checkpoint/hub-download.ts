@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import { downloadFile, getHFHubCachePath, getRepoFolderName, HubApiError, modelInfo, pathsInfo, type PathInfo } from '@huggingface/hub';
 import { GptSqlError } from '../errors.ts';
+import { unreadable } from './file-errors.ts';
 import { readShardNames } from './open-checkpoint.ts';
 
 export interface DownloadProgress {
@@ -60,11 +61,16 @@ const COMMIT = /^[0-9a-f]{40}$/;
  * });
  */
 export async function resolveSource(source: string, options: ResolveSourceOptions = {}): Promise<string> {
-  const local = await stat(source).catch(() => undefined);
+  const local = await stat(source).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+    throw unreadable(source, error);
+  });
   if (local?.isDirectory()) return resolve(source);
   if (local) throw new GptSqlError(`${source} is a file; pass the directory that holds config.json and model.safetensors.`);
   if (!HUB_ID.test(source)) {
-    throw new GptSqlError(`${source} is neither a directory nor a hub model id (like gpt2 or openai-community/gpt2-medium).`);
+    throw new GptSqlError(
+      `${source} is neither a directory nor a hub model id (like gpt2 or openai-community/gpt2-medium); check the path.`,
+    );
   }
   const repo: Repo = {
     id: source,

@@ -1,7 +1,9 @@
+import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GptSqlError } from '../errors.ts';
 import { readConfig } from './config.ts';
+import { unreadable } from './file-errors.ts';
 import { canonicalName, gpt2Tensors, isBuffer, lmHeadTensor, type TensorSpec } from './gpt2-tensors.ts';
 import { openSafetensors, READABLE_DTYPES, type SafetensorsEntry, type SafetensorsFile } from './safetensors-reader.ts';
 import { readTokenizerFiles } from './tokenizer-files.ts';
@@ -24,6 +26,9 @@ interface Located {
  * await checkpoint.close();
  */
 export async function openCheckpoint(dir: string): Promise<Checkpoint> {
+  await access(dir, constants.R_OK | constants.X_OK).catch((error: unknown) => {
+    throw unreadable(dir, error);
+  });
   const config = await readConfig(dir);
   const tokenizer = await readTokenizerFiles(dir);
   checkVocabulary(tokenizer, config, dir);
@@ -46,7 +51,10 @@ function checkVocabulary({ encoder }: TokenizerFiles, { vocab_size }: Gpt2Config
   let largestId = -1;
   for (const id of encoder.values()) largestId = Math.max(largestId, id);
   if (largestId >= vocab_size) {
-    throw new GptSqlError(`The tokenizer in ${dir} has token id ${largestId} but config.json says vocab_size is ${vocab_size}.`);
+    throw new GptSqlError(
+      `The tokenizer in ${dir} has token id ${largestId} but config.json says vocab_size is ${vocab_size}. ` +
+        'Use the tokenizer files and config.json that came with these weights.',
+    );
   }
 }
 
@@ -103,19 +111,27 @@ function locateTensors(files: SafetensorsFile[]): Map<string, Located> {
 
 /** Reports every missing tensor, wrong shape and unreadable dtype at once. */
 function checkTensors(specs: TensorSpec[], located: Map<string, Located>, dir: string): void {
-  const problems: string[] = [];
+  const mismatches: string[] = [];
+  const dtypes: string[] = [];
   for (const { name, shape } of specs) {
     const entry = located.get(name)?.entry;
-    if (!entry) problems.push(`${name} is missing`);
+    if (!entry) mismatches.push(`${name} is missing`);
     else if (entry.shape.join() !== shape.join()) {
-      problems.push(`${name} has shape [${entry.shape}], config.json implies [${shape}]`);
+      mismatches.push(`${name} has shape [${entry.shape}], config.json implies [${shape}]`);
     } else if (!READABLE_DTYPES.includes(entry.dtype as Dtype)) {
-      problems.push(`${name} has dtype ${entry.dtype} (only F32, F16 and BF16 are read)`);
+      dtypes.push(`${name} has dtype ${entry.dtype} (only F32, F16 and BF16 are read)`);
     }
   }
+  const problems = [...mismatches, ...dtypes];
   if (problems.length === 0) return;
   const shown = problems.slice(0, 5).join('; ') + (problems.length > 5 ? `; and ${problems.length - 5} more` : '');
-  throw new GptSqlError(`The weights in ${dir} do not match its config.json: ${shown}.`);
+  if (mismatches.length > 0) {
+    throw new GptSqlError(
+      `The weights in ${dir} do not match its config.json: ${shown}. ` +
+        'Use the config.json that came with these weights, or download the checkpoint again.',
+    );
+  }
+  throw new GptSqlError(`The weights in ${dir} cannot be read: ${shown}. Convert the checkpoint to float32 or float16.`);
 }
 
 async function readTensor(located: Map<string, Located>, name: string, dir: string): Promise<Float32Array> {

@@ -3,6 +3,7 @@
 // to the start of the data. Tensors are read one at a time by byte range: GPT-2 xl is 6 GB.
 import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { GptSqlError } from '../errors.ts';
+import { unreadable } from './file-errors.ts';
 import type { Dtype } from './types.ts';
 
 /** One tensor entry of a safetensors header, with absolute file offsets. */
@@ -48,7 +49,10 @@ export const READABLE_DTYPES: readonly Dtype[] = ['F32', 'F16', 'BF16'];
  * await file.close();
  */
 export async function openSafetensors(path: string): Promise<SafetensorsFile> {
-  const file: OpenFile = { handle: await open(path, 'r'), path, realPath: await realpath(path) };
+  const handle = await open(path, 'r').catch((error: unknown) => {
+    throw unreadable(path, error);
+  });
+  const file: OpenFile = { handle, path, realPath: await realpath(path) };
   try {
     const entries = await readHeader(file);
     const entryOf = (key: string) => {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GptSqlError } from '../errors.ts';
+import { unreadable } from './file-errors.ts';
 import type { TokenizerFiles } from './types.ts';
 
 /** The two names the same pair of files goes by: Hugging Face's, then OpenAI's original release. */
@@ -23,12 +24,13 @@ export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
     if (vocab === undefined) continue;
     const merges = await readIfExists(join(dir, layout.merges));
     if (merges === undefined) {
-      throw new GptSqlError(`${dir} has ${layout.vocab} but no ${layout.merges}: GPT-2's tokenizer needs both.`);
+      throw new GptSqlError(`${dir} has ${layout.vocab} but no ${layout.merges}: GPT-2's tokenizer needs both. Download ${layout.merges} again.`);
     }
     return { encoder: parseEncoder(vocab, join(dir, layout.vocab)), merges: parseMerges(merges, join(dir, layout.merges)) };
   }
   throw new GptSqlError(
-    `No tokenizer files in ${dir}: expected vocab.json + merges.txt (Hugging Face) or encoder.json + vocab.bpe (OpenAI).`,
+    `No tokenizer files in ${dir}: expected vocab.json + merges.txt (Hugging Face) or encoder.json + vocab.bpe (OpenAI). ` +
+      "Copy them from the model's hub repo (GPT-2's are the same for every size).",
   );
 }
 
@@ -37,7 +39,7 @@ async function readIfExists(path: string): Promise<string | undefined> {
     return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    throw unreadable(path, error);
   }
 }
 
@@ -50,13 +52,15 @@ export function parseEncoder(text: string, source: string): TokenizerFiles['enco
     throw new GptSqlError(`${source} is not valid JSON. Download it again.`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new GptSqlError(`${source} must be a JSON object mapping tokens to ids.`);
+    throw new GptSqlError(`${source} must be a JSON object mapping tokens to ids. Download it again.`);
   }
   const encoder = new Map<string, number>();
   const seen = new Set<number>();
   for (const [token, id] of Object.entries(json)) {
     if (!Number.isSafeInteger(id) || id < 0 || seen.has(id)) {
-      throw new GptSqlError(`${source}: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}; ids must be distinct integers ≥ 0.`);
+      throw new GptSqlError(
+        `${source}: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}; ids must be distinct integers ≥ 0. Download it again.`,
+      );
     }
     seen.add(id);
     encoder.set(token, id);
@@ -75,7 +79,9 @@ export function parseMerges(text: string, source: string): TokenizerFiles['merge
     if (line === '' || (index === 0 && line.startsWith('#version'))) return;
     const pair = line.split(' ');
     if (pair.length !== 2 || pair[0] === '' || pair[1] === '') {
-      throw new GptSqlError(`${source} line ${index + 1}: ${JSON.stringify(line)} is not two tokens separated by one space.`);
+      throw new GptSqlError(
+        `${source} line ${index + 1}: ${JSON.stringify(line)} is not two tokens separated by one space. Download it again.`,
+      );
     }
     merges.push([pair[0], pair[1]]);
   });

@@ -17,13 +17,18 @@ export function buildProgram(io: Io): Command {
   return program;
 }
 
-/** Prints one line for an error; a stack trace only with --verbose. Returns the exit code. */
+/**
+ * Prints exactly one line for an error, `gpt2sql: message`; with --verbose, the stack trace after it.
+ * An unexpected error (not a GptSqlError) shows its first line and says how to see the rest.
+ * Returns the exit code.
+ */
 export function reportError(error: unknown, io: Io, verbose: boolean): number {
   if (error instanceof CommanderError) return error.exitCode;
-  const message = error instanceof Error ? error.message : String(error);
-  io.err(`gpt2sql: ${message}\n`);
+  const message = (error instanceof Error ? error.message : String(error)).trim() || String(error);
+  const expected = error instanceof GptSqlError;
+  const firstLine = message.split('\n')[0];
+  io.err(`gpt2sql: ${firstLine}${expected || verbose ? '' : ' (run again with --verbose for details)'}\n`);
   if (verbose && error instanceof Error && error.stack) io.err(`${error.stack}\n`);
-  else if (!(error instanceof GptSqlError)) io.err('(run again with --verbose for details)\n');
   return 1;
 }
 

@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GptSqlError } from '../errors.ts';
 
-const LOCK_FILE = 'gpt2sql.lock';
+export const LOCK_FILE = 'gpt2sql.lock';
 
 function isAlive(pid: number): boolean {
   try {

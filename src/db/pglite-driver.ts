@@ -1,11 +1,13 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { cube } from '@electric-sql/pglite/contrib/cube';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from './copy-binary.ts';
 import type { Connection, Row } from './database.ts';
-import { acquireDirectoryLock } from './directory-lock.ts';
+import { GptSqlError } from '../errors.ts';
+import { acquireDirectoryLock, LOCK_FILE } from './directory-lock.ts';
 import { TYPE_PARSERS } from './type-parsers.ts';
 
 /** Bytes of tuples sent per COPY statement: PGlite takes each COPY as one in-memory blob. */
@@ -13,7 +15,7 @@ const COPY_BATCH_BYTES = 64 * 1024 * 1024;
 
 /** Opens (creating if needed) an embedded PGlite database in `dir`, with pgvector and cube. */
 export async function openPglite(dir: string): Promise<Connection> {
-  mkdirSync(dir, { recursive: true });
+  prepareDirectory(dir);
   const releaseLock = acquireDirectoryLock(dir);
   let pg: PGlite;
   try {
@@ -53,6 +55,31 @@ export async function openPglite(dir: string): Promise<Connection> {
       }
     },
   };
+}
+
+/**
+ * Creates the data directory if needed. Refuses a file, and a directory that holds other things
+ * than a database (a checkpoint directory given to --db by mistake would get a database spilled into it).
+ */
+function prepareDirectory(dir: string): void {
+  let others: string[];
+  try {
+    mkdirSync(dir, { recursive: true });
+    others = readdirSync(dir).filter((name) => name !== LOCK_FILE);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const what =
+      code === 'EEXIST' ? 'it is a file, not a directory'
+      : code === 'ENOTDIR' ? 'a part of the path is a file, not a directory'
+      : (error as Error).message;
+    throw new GptSqlError(`cannot use ${dir} as the database (--db): ${what}; give a directory (new or empty) or a postgres:// URL`);
+  }
+  if (others.length > 0 && !existsSync(join(dir, 'PG_VERSION'))) {
+    throw new GptSqlError(
+      `${dir} is not a gpt2sql database and not empty (it holds ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}); ` +
+        'give --db a new or empty directory, or the one gpt2sql created before',
+    );
+  }
 }
 
 /** Groups tuples into batches of about COPY_BATCH_BYTES. */

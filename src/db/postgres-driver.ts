@@ -26,24 +26,45 @@ export function redactUrl(url: string): string {
   }
 }
 
-function connectError(url: string, error: unknown): GptSqlError {
-  const parsed = new URL(url);
-  const where = `${parsed.hostname || 'localhost'}:${parsed.port || 5432}`;
-  const reason = (error as Error).message;
-  return new GptSqlError(
-    `cannot connect to PostgreSQL at ${where}${parsed.pathname}: ${reason}; ` +
-      'check that the server is running and the URL, user and password in --db or DATABASE_URL are right',
-  );
+/** What to do when connecting fails, by Node's error code or PostgreSQL's SQLSTATE. */
+const CONNECT_ADVICE: Record<string, string> = {
+  ECONNREFUSED: 'start the server, or fix the host and port in --db or DATABASE_URL',
+  ENOTFOUND: 'fix the host name in --db or DATABASE_URL',
+  EAI_AGAIN: 'fix the host name in --db or DATABASE_URL, or check your network',
+  ETIMEDOUT: 'check the host, the port and any firewall between here and the server',
+  '28P01': 'fix the user name and password in --db or DATABASE_URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE)',
+  '28000': 'use a user the server knows and lets in, in --db or DATABASE_URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE)',
+  '3D000': 'create the database first (createdb NAME), or fix its name in --db or DATABASE_URL',
+};
+
+function connectError(url: URL, error: unknown): GptSqlError {
+  const where = `${url.hostname || 'localhost'}:${url.port || 5432}`;
+  const database = decodeURIComponent(url.pathname.slice(1));
+  const code = (error as { code?: string }).code ?? '';
+  const reason = (error as Error).message || code || String(error);
+  const advice = (CONNECT_ADVICE[code] ?? 'check that the server is running and that the URL in --db or DATABASE_URL is right')
+    .replace('NAME', database || 'NAME');
+  return new GptSqlError(`cannot connect to PostgreSQL at ${where}${database ? ` (database ${database})` : ''}: ${reason}; ${advice}`);
+}
+
+/** The URL parsed, or a message that shows its expected form (never the URL itself: it may hold a password). */
+function parseUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new GptSqlError('the --db URL is not a valid PostgreSQL URL; write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE');
+  }
 }
 
 /** Connects to a PostgreSQL server through `pg`. */
 export async function openPostgres(url: string): Promise<Connection> {
+  const parsed = parseUrl(url);
   const client = new pg.Client({ connectionString: url, types });
   client.on('error', () => {}); // a dropped connection surfaces on the next query instead
   try {
     await client.connect();
   } catch (error) {
-    throw connectError(url, error);
+    throw connectError(parsed, error);
   }
   return {
     location: redactUrl(url),
@@ -68,8 +89,22 @@ export async function openPostgres(url: string): Promise<Connection> {
   };
 }
 
+/** Bytes per CopyData message: one message per tuple would cost a write per row. */
+const CHUNK_BYTES = 1024 * 1024;
+
+/** The COPY stream: header, tuples coalesced into chunks of about CHUNK_BYTES, trailer. */
 async function* framed(tuples: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  yield COPY_BINARY_HEADER;
-  yield* tuples;
-  yield COPY_BINARY_TRAILER;
+  let pending: Uint8Array[] = [COPY_BINARY_HEADER];
+  let size = COPY_BINARY_HEADER.length;
+  for await (const tuple of tuples) {
+    pending.push(tuple);
+    size += tuple.length;
+    if (size >= CHUNK_BYTES) {
+      yield Buffer.concat(pending);
+      pending = [];
+      size = 0;
+    }
+  }
+  pending.push(COPY_BINARY_TRAILER);
+  yield Buffer.concat(pending);
 }

@@ -43,16 +43,20 @@ export async function encode(db: Database, text: string): Promise<number[]> {
  */
 export async function decode(db: Database, ids: readonly number[]): Promise<string> {
   await checkIds(db, ids);
-  const [row] = await withoutJit(db, () => db.query<{ utf8: Uint8Array }>(DETOKENIZE_AS_BYTES, [ids]));
+  const [row] = await withoutJit(db, () => db.query<{ utf8: Uint8Array }>(detokenizeAsBytes(), [ids]));
   return UTF8.decode(row.utf8);
 }
 
-/**
- * sql/detokenize.sql, its text sent back as UTF-8 bytes: PGlite's wire protocol reader decodes
- * text with a TextDecoder that drops a leading U+FEFF, and decoded text must keep every character.
- */
-const DETOKENIZE_AS_BYTES = `SELECT convert_to(detokenized.text, 'UTF8') AS utf8 FROM (\n${render('detokenize').replace(/;\s*$/, '')}\n) AS detokenized`;
 const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * sql/detokenize.sql with its text sent back as UTF-8 bytes: PGlite's wire protocol reader
+ * decodes text with a TextDecoder that drops a leading U+FEFF, and decoding must keep every character.
+ */
+function detokenizeAsBytes(): string {
+  const statement = render('detokenize').replace(/;\s*$/, '');
+  return `SELECT convert_to(detokenized.text, 'UTF8') AS utf8 FROM (\n${statement}\n) AS detokenized`;
+}
 
 /**
  * Each token's bytes, in order, for showing a sequence token by token.

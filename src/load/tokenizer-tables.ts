@@ -5,8 +5,8 @@ import { quoteIdent } from '../sql/render.ts';
 
 /**
  * The tokenizer tables of a model's schema, read by sql/tokenize.sql and sql/detokenize.sql.
- * `character_classes` covers every code point 0..0x10FFFF with one of four categories, the
- * classes GPT-2's pattern splits on: letter (\p{L}), number (\p{N}), space (JavaScript's \s), other.
+ * Symbols are strings in GPT-2's printable alphabet (bytes_to_unicode), compared byte by byte
+ * (COLLATE "C") so no locale is involved.
  */
 const TOKENIZER_TABLES = `
 CREATE TABLE {schema}.byte_symbols (
@@ -36,6 +36,10 @@ ALTER TABLE {schema}.byte_symbols ADD PRIMARY KEY (byte), ADD UNIQUE (symbol);
 ALTER TABLE {schema}.vocab ADD PRIMARY KEY (token), ADD UNIQUE (symbol);
 ALTER TABLE {schema}.merges ADD PRIMARY KEY (rank), ADD UNIQUE (first, second);
 ALTER TABLE {schema}.character_classes ADD PRIMARY KEY (first);
+COMMENT ON TABLE {schema}.byte_symbols IS 'GPT-2 bytes_to_unicode(): the symbol standing for each byte in vocab and merges';
+COMMENT ON TABLE {schema}.vocab IS 'GPT-2 vocabulary (encoder.json): token id, its symbol, and the bytes it decodes to';
+COMMENT ON TABLE {schema}.merges IS 'GPT-2 BPE merge rules (vocab.bpe) by rank: the lowest rank merges first';
+COMMENT ON TABLE {schema}.character_classes IS 'Code points first..last and their class in GPT-2''s pattern: letter (\\p{L}), number (\\p{N}), space (\\s), other';
 ANALYZE {schema}.byte_symbols;
 ANALYZE {schema}.vocab;
 ANALYZE {schema}.merges;

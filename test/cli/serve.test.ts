@@ -18,7 +18,7 @@ describe('gpt2sql serve', () => {
     child.stdout.on('data', (chunk) => (stdout += chunk));
     const port = await new Promise<number>((resolve, reject) => {
       child.stdout.on('data', () => {
-        const found = /on 127\.0\.0\.1:(\d+)/.exec(stdout);
+        const found = /on 127\.0\.0\.1:(\d+)[\s\S]*Ctrl-C/.exec(stdout);
         if (found) resolve(Number(found[1]));
       });
       child.on('close', (code) => reject(new Error(`serve exited with ${code}: ${stdout}`)));

@@ -36,6 +36,22 @@ describe.each(testDatabases())('tokenizer on $driver', (target) => {
     await db.close();
   });
 
+  it("stores each token's bytes as tiktoken's own gpt2 data has them", async () => {
+    const rows = await db.query<{ token: number; bytes: Uint8Array }>('SELECT token, bytes FROM vocab WHERE token < $1 ORDER BY token', [tokenBytes.length]);
+    expect(rows.length).toBe(tokenBytes.length);
+    const differing = rows.filter((row) => Buffer.compare(Buffer.from(row.bytes), Buffer.from(tokenBytes[row.token])) !== 0);
+    expect(differing.map((row) => row.token)).toEqual([]);
+  });
+
+  it('classifies every code point once, 0 to U+10FFFF', async () => {
+    const [ranges] = await db.query<{ first: number; last: number; gaps: number }>(
+      `SELECT min(first) AS first, max(last) AS last,
+              count(*) FILTER (WHERE first <> coalesce(previous_last + 1, 0)) AS gaps
+       FROM (SELECT first, last, LAG(last) OVER (ORDER BY first) AS previous_last FROM character_classes) AS r`,
+    );
+    expect(ranges).toEqual({ first: 0, last: 0x10ffff, gaps: 0 });
+  });
+
   it(`encodes a corpus of ${corpus.length} strings exactly as tiktoken's gpt2`, async () => {
     expect(corpus.length).toBeGreaterThanOrEqual(300);
     const ids: number[][] = [];

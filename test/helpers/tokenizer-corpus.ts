@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
  * every run. None holds U+0000 or a lone surrogate (PostgreSQL text cannot).
  */
 export function tokenizerCorpus(): string[] {
-  return [...HARD_CASES, ...benchmarkTexts().map((b) => b.text), ...randomStrings(260, 0x6e7a2)];
+  const short = randomStrings(260, 0x6e7a2, 40);
+  const long = randomStrings(40, 0x10ff, 400); // long pieces in every script: many BPE steps
+  return [...HARD_CASES, ...benchmarkTexts().map((b) => b.text), ...short, ...long];
 }
 
 /** The texts scripts/bench-tokenizer.ts times: about 10 kB each. */
@@ -70,14 +72,14 @@ const BLOCKS: Array<[number, number]> = [
 /** Characters that decide where pieces start, mixed in often. */
 const BOUNDARY_CHARACTERS = [..." '  \t\n\r\u00a0\u3000's're0123456789.,!?-'"];
 
-/** `count` random strings, 1 to ~40 code points, from a seeded generator (mulberry32). */
-export function randomStrings(count: number, seed: number): string[] {
+/** `count` random strings of 1 to about `maxLength` code points, from a seeded generator (mulberry32). */
+export function randomStrings(count: number, seed: number, maxLength: number): string[] {
   const random = mulberry32(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
   const strings: string[] = [];
   for (let i = 0; i < count; i++) {
     const blocks = [pick(BLOCKS), pick(BLOCKS), pick(BLOCKS)];
-    const length = 1 + Math.floor(random() * random() * 40);
+    const length = 1 + Math.floor(random() * random() * maxLength);
     let text = '';
     for (let j = 0; j < length; j++) {
       if (random() < 0.3) {

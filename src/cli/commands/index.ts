@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import type { Io } from '../io.ts';
+import { registerComplete } from './complete.ts';
 import { registerDetokenize } from './detokenize.ts';
 import { registerDrop } from './drop.ts';
 import { registerLoad } from './load.ts';
 import { registerModels } from './models.ts';
+import { registerNext } from './next.ts';
 import { registerServe } from './serve.ts';
+import { registerSql } from './sql.ts';
 import { registerTokenize } from './tokenize.ts';
 
 /** Every command, in the order `gpt2sql --help` lists them. */
@@ -14,5 +17,8 @@ export function registerCommands(program: Command, io: Io): void {
   registerDrop(program, io);
   registerTokenize(program, io);
   registerDetokenize(program, io);
+  registerComplete(program, io);
+  registerNext(program, io);
+  registerSql(program, io);
   registerServe(program, io);
 }

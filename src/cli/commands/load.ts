@@ -39,7 +39,11 @@ export async function loadCommand(source: string, options: LoadCommandOptions, i
         name,
         source,
         kernel: options.kernel,
-        onProgress: (done, total) => (bar ??= progressBar(io, `load ${name}`, total, 'items')).update(done),
+        onProgress: (done, total) => {
+          // Without a terminal the bar prints only when it ends: say once that copying has begun.
+          if (!bar && !io.interactive) io.err(`load ${name}: copying ${total} weights into ${db.location}\n`);
+          (bar ??= progressBar(io, `load ${name}`, total, 'items')).update(done);
+        },
       });
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       bar?.finish(`loaded ${describeModel(model)} into ${db.location} in ${seconds} s`);

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { nextTokens, type Candidate } from '../../engine/next.ts';
+import { integerOption, numberOption } from '../../engine/options.ts';
+import { encode } from '../../engine/tokenizer.ts';
+import { GptSqlError } from '../../errors.ts';
+import type { GlobalOptions, Io } from '../io.ts';
+import { formatTable } from '../table.ts';
+import { withModel, withoutFinalNewline } from './complete.ts';
+
+export interface NextCommandOptions extends GlobalOptions {
+  top?: string;
+  temperature?: string;
+  json?: boolean;
+}
+
+/**
+ * `gpt2sql next [PROMPT]`: the article's llm() function. The most probable next tokens with
+ * their raw logits and probabilities, as a table or (--json) an array sorted by probability.
+ */
+export async function nextCommand(prompt: string | undefined, options: NextCommandOptions, io: Io): Promise<Candidate[]> {
+  const text = prompt ?? withoutFinalNewline(await io.readStdin());
+  if (text === '') throw new GptSqlError('the prompt is empty; give some text, as an argument or on standard input');
+  const top = integerOption('--top', options.top ?? 10, 1, 'an integer >= 1');
+  const temperature = numberOption('--temperature', options.temperature ?? 1, 'a number >= 0');
+  if (temperature < 0) throw new GptSqlError(`--temperature must be a number >= 0, got "${options.temperature}"`);
+  return withModel(options, io, async (db, model) => {
+    const candidates = await nextTokens(db, model, await encode(db, text), { top, temperature });
+    io.out(options.json ? `${JSON.stringify(candidates, null, 2)}\n` : formatCandidates(candidates));
+    return candidates;
+  });
+}
+
+/** The table view: rank, id, the token's text quoted (so spaces show), logit and probability. */
+function formatCandidates(candidates: readonly Candidate[]): string {
+  const rows = candidates.map((c, i) => [i + 1, c.id, JSON.stringify(c.token), c.logit.toFixed(4), c.probability.toFixed(6)]);
+  return formatTable(['rank', 'id', 'token', 'logit', 'probability'], rows);
+}
+
+export function registerNext(program: Command, io: Io): void {
+  program
+    .command('next')
+    .description('the most probable next tokens after a text, with logits and probabilities (the article\'s llm())')
+    .argument('[prompt]', 'the text (default: standard input, without its final newline)')
+    .option('--top <n>', 'how many candidates to show', '10')
+    .option('--temperature <t>', 'probabilities are softmax(logits / t); 0 gives the most probable token probability 1', '1')
+    .option('--json', 'print [{id, token, logit, probability}, …] sorted by probability')
+    .addHelpText('after', `
+Examples:
+  $ gpt2sql next "Happy New Year! I wish you"
+  $ gpt2sql next "Hello, my name is" --top 5 --temperature 0.7 --json`)
+    .action(async (prompt: string | undefined, _options: unknown, command: Command) => {
+      await nextCommand(prompt, command.optsWithGlobals<NextCommandOptions>(), io);
+    });
+}

@@ -1,0 +1,124 @@
+import type { Command } from 'commander';
+import type { ModelRow } from '../../db/catalog-tables.ts';
+import type { Database } from '../../db/database.ts';
+import { findModel, useModel } from '../../engine/model.ts';
+import { checkPrompt, integerOption, numberOption, samplingOptions } from '../../engine/options.ts';
+import { encode, unsendableText } from '../../engine/tokenizer.ts';
+import { GptSqlError } from '../../errors.ts';
+import { completeStatement, nextStatement, psqlScript, tokenizeStatement } from '../../sql/script.ts';
+import { withDatabase } from '../context.ts';
+import type { GlobalOptions, Io } from '../io.ts';
+import { DEFAULT_MAX_TOKENS, withoutFinalNewline } from './complete.ts';
+
+export interface SqlCommandOptions extends GlobalOptions {
+  maxTokens?: string;
+  temperature?: string;
+  topK?: string;
+  topP?: string;
+  seed?: string;
+  top?: string;
+}
+
+export type ScriptName = 'tokenize' | 'next' | 'complete';
+
+const PIPE_HINT = 'Run it with: psql -X -v ON_ERROR_STOP=1 -f FILE (or pipe it into psql); on the embedded database, through `gpt2sql serve`.';
+
+/**
+ * `gpt2sql sql tokenize|next|complete [PROMPT]`: prints one self-contained SQL script that gives
+ * the same answer as `gpt2sql tokenize|next|complete` with the same options, for psql. Options
+ * and the prompt are checked as those commands check them, before anything is printed. Returns
+ * the script.
+ */
+export async function sqlCommand(name: ScriptName, prompt: string | undefined, options: SqlCommandOptions, io: Io): Promise<string> {
+  const text = prompt ?? (name === 'tokenize' ? await io.readStdin() : withoutFinalNewline(await io.readStdin()));
+  const problem = unsendableText(text);
+  if (problem) throw new GptSqlError(problem);
+  const build = name === 'tokenize' ? tokenizeScript : name === 'next' ? nextScript(options) : completeScript(options);
+  const script = await withDatabase(options, async (db) => {
+    const model = await findModel(db, options.model);
+    await useModel(db, model);
+    return build(db, model, text);
+  });
+  io.out(script);
+  return script;
+}
+
+type BuildScript = (db: Database, model: ModelRow, text: string) => Promise<string>;
+
+async function tokenizeScript(_db: Database, model: ModelRow, text: string): Promise<string> {
+  const header = ['gpt2sql sql tokenize: the token ids `gpt2sql tokenize` gives, as rows (position, token).'];
+  return psqlScript(model, [...header, PIPE_HINT], tokenizeStatement(text));
+}
+
+function nextScript(options: SqlCommandOptions): BuildScript {
+  // The checks and defaults of `gpt2sql next` (src/engine/next.ts).
+  const top = integerOption('--top', options.top ?? 10, 1, 'an integer >= 1');
+  const temperature = numberOption('--temperature', options.temperature ?? 1, 'a number >= 0 (0 gives the most probable token probability 1)');
+  if (temperature < 0) throw new GptSqlError(`--temperature must be a number >= 0 (0 gives the most probable token probability 1), got "${options.temperature}"`);
+  return async (db, model, text) => {
+    await checkedPromptIds(db, model, text);
+    const header = [
+      `gpt2sql sql next: the candidates \`gpt2sql next --top ${top} --temperature ${temperature}\` gives,`,
+      'as rows (id, token, logit, probability), most probable first.',
+    ];
+    return psqlScript(model, [...header, PIPE_HINT], nextStatement(model, text, { top, temperature }));
+  };
+}
+
+function completeScript(options: SqlCommandOptions): BuildScript {
+  const sampling = samplingOptions(options);
+  const maxTokens = integerOption('--max-tokens', options.maxTokens ?? DEFAULT_MAX_TOKENS, 0, 'an integer >= 0');
+  return async (db, model, text) => {
+    await checkedPromptIds(db, model, text);
+    const flags = `--max-tokens ${maxTokens} --temperature ${sampling.temperature} --top-k ${sampling.topK} --top-p ${sampling.topP} --seed ${sampling.seed}`;
+    const header = [
+      `gpt2sql sql complete: the tokens \`gpt2sql complete ${flags}\` generates,`,
+      'as one row (prompt_tokens, tokens, text, stop): the new token ids, their text, and why it stopped',
+      '(eot: <|endoftext|> was chosen; max_tokens; n_ctx: the context is full). One statement.',
+    ];
+    return psqlScript(model, [...header, PIPE_HINT], completeStatement(model, text, { ...sampling, maxTokens }));
+  };
+}
+
+/** The prompt must tokenize to something the model can read, as the commands require. */
+async function checkedPromptIds(db: Database, model: ModelRow, text: string): Promise<number[]> {
+  if (text === '') throw new GptSqlError('the prompt is empty; give some text, as an argument or on standard input');
+  const ids = await encode(db, text);
+  checkPrompt(model, ids);
+  return ids;
+}
+
+export function registerSql(program: Command, io: Io): void {
+  const sql = program
+    .command('sql')
+    .description('print the SQL of tokenize, next or complete as one self-contained script for psql')
+    .addHelpText('after', `
+Examples:
+  $ gpt2sql sql tokenize "Hello, world" | psql -X -q -A -t
+  $ gpt2sql sql next "Happy New Year! I wish you" --top 5 > next.sql
+  $ gpt2sql sql complete "Hello" -n 5 --temperature 0.8 --seed 42 | psql -X -v ON_ERROR_STOP=1
+
+The script sets search_path to the model's schema; its answer is the command's answer.`);
+  const action = (name: ScriptName) => async (prompt: string | undefined, _options: unknown, command: Command) => {
+    await sqlCommand(name, prompt, command.optsWithGlobals<SqlCommandOptions>(), io);
+  };
+  sql.command('tokenize')
+    .description('sql/tokenize.sql with the text inlined: rows (position, token)')
+    .argument('[text]', 'the text (default: all of standard input, exactly as given)')
+    .action(action('tokenize'));
+  sql.command('next')
+    .description('the prompt tokenized and next.sql: the most probable next tokens')
+    .argument('[prompt]', 'the text (default: standard input, without its final newline)')
+    .option('--top <n>', 'how many candidates to show', '10')
+    .option('--temperature <t>', 'probabilities are softmax(logits / t)', '1')
+    .action(action('next'));
+  sql.command('complete')
+    .description('the whole generation as one statement: tokenize, a recursive CTE of full forward passes and sampling, detokenize')
+    .argument('[prompt]', 'the text to continue (default: standard input, without its final newline)')
+    .option('-n, --max-tokens <n>', 'the most new tokens to generate', String(DEFAULT_MAX_TOKENS))
+    .option('--temperature <t>', '0 always takes the most probable token', '0')
+    .option('--top-k <k>', 'sample only from the k most probable tokens (0: all)', '0')
+    .option('--top-p <p>', 'sample only from the most probable tokens that together reach p (1: all)', '1')
+    .option('--seed <n>', 'the same seed and options give the same text', '0')
+    .action(action('complete'));
+}
