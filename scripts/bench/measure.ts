@@ -1,0 +1,116 @@
+// The measurements of scripts/bench.ts, one function each. Every figure comes from the database
+// doing the real work; nothing here is estimated except where a function says so.
+import type { Checkpoint } from '../../src/checkpoint/types.ts';
+import type { ModelRow } from '../../src/db/catalog-tables.ts';
+import type { Database } from '../../src/db/database.ts';
+import { generate } from '../../src/engine/generate.ts';
+import { useModel } from '../../src/engine/model.ts';
+import { runStatement } from '../../src/engine/run-statement.ts';
+import { openSession } from '../../src/engine/session.ts';
+import { loadModel } from '../../src/load/load-model.ts';
+import { weightTables } from '../../src/load/weight-tables.ts';
+import { kernel } from '../../src/sql/kernels.ts';
+import { quoteIdent } from '../../src/sql/render.ts';
+import { stepSql, withParameters } from '../../src/sql/statements.ts';
+
+const seconds = (since: number) => (performance.now() - since) / 1000;
+
+/** Seeded token ids (mulberry32), so every run feeds the same prompt. */
+export function promptIds(length: number, seed = 1, vocab = 50000): number[] {
+  let a = seed;
+  return Array.from({ length }, () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) % vocab;
+  });
+}
+
+export async function timeLoad(db: Database, checkpoint: Checkpoint, name: string, kernelName: string): Promise<{ model: ModelRow; seconds: number }> {
+  const started = performance.now();
+  const model = await loadModel(db, checkpoint, { name, source: checkpoint.dir, kernel: kernelName });
+  return { model, seconds: seconds(started) };
+}
+
+/** Bytes the model's tables and indexes take (TOAST included), as PostgreSQL counts them. */
+export async function modelBytes(db: Database, model: ModelRow): Promise<number> {
+  const [row] = await db.query<{ bytes: number }>(
+    `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::int8 AS bytes
+     FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relkind IN ('r', 'm')`, [model.schema_name]);
+  return row.bytes;
+}
+
+/** Prefill of a `length`-token prompt plus the choice of the first new token. */
+export async function timePrefill(db: Database, model: ModelRow, length: number, engine: 'incremental' | 'recompute'): Promise<number> {
+  const started = performance.now();
+  await generate(db, model, promptIds(length), { maxTokens: 1, temperature: 0, engine });
+  return seconds(started);
+}
+
+/** Seconds per generated token after the first, over `count` tokens after a `promptLength` prompt. */
+export async function timeGeneration(db: Database, model: ModelRow, promptLength: number, count: number, engine: 'incremental' | 'recompute') {
+  const stamps: number[] = [];
+  const started = performance.now();
+  await generate(db, model, promptIds(promptLength), {
+    maxTokens: count, temperature: 0, engine, onToken: () => stamps.push(performance.now()),
+  });
+  const total = seconds(started);
+  const perToken = stamps.length > 1 ? (stamps[stamps.length - 1] - stamps[0]) / 1000 / (stamps.length - 1) : NaN;
+  return { total, perToken, tokens: stamps.length };
+}
+
+/**
+ * One incremental step at a given context length: the session's cache is filled with `context - 1`
+ * positions of synthetic keys and values (the cost of a step does not depend on their values), then
+ * one position is fed. Avoids a prefill of hundreds of positions just to measure one step.
+ */
+export async function timeStepAtContext(db: Database, model: ModelRow, context: number, repeats = 3): Promise<number> {
+  await useModel(db, model);
+  const session = await openSession(db, model.name);
+  try {
+    await db.query(
+      `INSERT INTO gpt2sql.kv_cache (session, block, place, k, v)
+       SELECT $1, block, place,
+              array(SELECT sin(block + place + i) / 8 FROM generate_series(1, $3) AS i),
+              array(SELECT cos(block * place + i) / 8 FROM generate_series(1, $3) AS i)
+       FROM generate_series(0, $4 - 1) AS block, generate_series(0, $2 - 2) AS place`,
+      [session.id, context, model.n_embd, model.n_layer]);
+    const statement = withParameters(['ids', 'start', 'session', 'temperature', 'top_k', 'top_p', 'seed', 'step'] as const, (inputs) => stepSql(model, inputs));
+    const times: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      await db.query('DELETE FROM gpt2sql.kv_cache WHERE session = $1 AND place = $2', [session.id, context - 1]);
+      const started = performance.now();
+      await runStatement(db, statement, { ids: [464], start: context - 1, session: session.id, temperature: 0, top_k: 0, top_p: 1, seed: 0, step: 0 });
+      times.push(seconds(started));
+    }
+    return Math.min(...times);
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * The kernel floor: one bare query computing every dot product one token needs (each stored row
+ * of every weight matrix, and of the output head, against a random activation of the right width),
+ * summed, with nothing else: no layer norm, attention, softmax or sampling.
+ */
+export async function timeKernelFloor(db: Database, model: ModelRow, repeats = 3): Promise<number> {
+  const k = kernel(model.kernel);
+  const parts = weightTables(true).filter((t) => t.kernelStorage).map((t) => {
+    const width = t.table === 'mlp_c_proj_w' ? 4 * model.n_embd : model.n_embd;
+    const activation = `(SELECT array_agg(sin(i)::float8) FROM generate_series(1, ${width}) AS i)`;
+    return `SELECT sum(${k.dot('w', 'a.x')}) AS s FROM ${quoteIdent(model.schema_name)}.${t.table} AS w, (SELECT ${k.prepare(activation)} AS x) AS a`;
+  });
+  const sql = `SELECT sum(s) FROM (\n${parts.join('\nUNION ALL\n')}\n) AS every_dot_product`;
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const started = performance.now();
+    await db.transaction(async () => {
+      await db.exec('SET LOCAL jit = off');
+      await db.query(sql);
+    });
+    times.push(seconds(started));
+  }
+  return Math.min(...times);
+}

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.ts';
+import { hiddenStates } from '../../src/engine/hidden.ts';
+import { nextTokens } from '../../src/engine/next.ts';
+import { logits, newKvCache, softmax, transformer } from '../../src/reference/gpt2.ts';
+import { testDatabases } from '../helpers/databases.ts';
+import { expectClose } from '../helpers/numeric.ts';
+import { CONFIGS, dropTestModel, loadTestModel, someIds, type TestModel } from './forward-models.ts';
+
+/**
+ * Tolerances (max absolute difference from the float64 reference) per kernel. The weights are the
+ * checkpoint's float4 values in both, so storage adds no error.
+ * - array: every product and sum runs in float8 in the reference's order; only exp(), tanh() and
+ *   sqrt() of the C library against V8's may differ in the last bit, which a few layers amplify
+ *   to ~1e-14. 1e-10 leaves room and still catches any real mistake (those are >= 1e-3).
+ * - vector: pgvector rounds the activation to float4 (relative 6e-8) and sums the products in
+ *   float4, so each dot product is off by ~1e-7 relative; through the blocks this reaches ~1e-6
+ *   on values of size ~1. 1e-4 is a safe bound, still far below the effect of any bug.
+ */
+const TOLERANCE = { array: 1e-10, vector: 1e-4 } as Record<string, number>;
+/** Probabilities are sums of exp() of those logits: the same error size, relative to 1. */
+const SUM_TOLERANCE = 1e-12;
+
+/** Logits of the last position, [V] by token id, from the database (nextTokens with every token). */
+async function sqlLogits(db: Database, { model }: TestModel, ids: number[]): Promise<{ logits: Float64Array; probs: Float64Array }> {
+  const candidates = await nextTokens(db, model, ids, { top: model.vocab_size, temperature: 1 });
+  const result = { logits: new Float64Array(model.vocab_size).fill(NaN), probs: new Float64Array(model.vocab_size).fill(NaN) };
+  for (const c of candidates) {
+    result.logits[c.id] = c.logit;
+    result.probs[c.id] = c.probability;
+  }
+  return result;
+}
+
+describe.each(testDatabases())('forward pass on $driver', (target) => {
+  let db: Database;
+  const loaded: TestModel[] = [];
+  beforeAll(async () => {
+    db = await target.open();
+  });
+  afterAll(async () => {
+    for (const { model } of loaded) await dropTestModel(db, model);
+    await db.close();
+  });
+
+  describe.each(Object.entries(CONFIGS))('%s', (_, config) => {
+    let m: TestModel;
+    beforeAll(async () => {
+      m = await loadTestModel(db, config);
+      loaded.push(m);
+    });
+
+    it.each([1, 64])('matches the reference for a prompt of %i tokens', async (length) => {
+      const ids = someIds(length);
+      const tolerance = TOLERANCE[m.model.kernel];
+      const lnf = transformer(m.weights, ids, newKvCache(m.weights)); // [T, C]
+      const expectedLogits = logits(m.weights, lnf.slice(-1))[0]; // [V]
+      expectClose(await hiddenStates(db, m.model, ids), lnf, tolerance, `lnf of every position (${m.model.kernel})`);
+      const actual = await sqlLogits(db, m, ids);
+      expectClose(actual.logits, expectedLogits, tolerance, `logits of the last position (${m.model.kernel})`);
+      expectClose(actual.probs, softmax(expectedLogits), tolerance, 'next: probabilities at temperature 1');
+      expectClose(actual.probs.reduce((s, p) => s + p, 0), 1, SUM_TOLERANCE, 'next: probabilities sum to 1');
+    });
+  });
+
+  describe('kernels', () => {
+    it('vector and array give the same logits within the vector tolerance', async (context) => {
+      if (!(await db.availableExtensions()).has('vector')) context.skip();
+      const config = CONFIGS['3 blocks, 4 heads, 64 wide'];
+      const [vector, array] = [await loadTestModel(db, config, 'vector'), await loadTestModel(db, config, 'array')];
+      loaded.push(vector, array);
+      const ids = someIds(9);
+      const [v, a] = [await sqlLogits(db, vector, ids), await sqlLogits(db, array, ids)];
+      expect([vector.model.kernel, array.model.kernel]).toEqual(['vector', 'array']);
+      expectClose(v.logits, a.logits, TOLERANCE.vector, 'logits, vector kernel against array kernel');
+    });
+  });
+});
