@@ -1,6 +1,7 @@
 import type { TokenizerFiles } from '../checkpoint/types.ts';
 import type { Database } from '../db/database.ts';
 import { byteaField, encodeTuple, int4Field, textField } from '../db/copy-binary.ts';
+import { GptSqlError } from '../errors.ts';
 import { quoteIdent } from '../sql/render.ts';
 
 /**
@@ -55,6 +56,7 @@ ANALYZE {schema}.character_classes;
  * await loadTokenizerTables(db, 'gpt2', await readTokenizerFiles('models/gpt2'));
  */
 export async function loadTokenizerTables(db: Database, schema: string, tokenizer: TokenizerFiles): Promise<void> {
+  await requireUtf8(db);
   const qualified = (table: string) => `${quoteIdent(schema)}.${table}`;
   await db.exec(TOKENIZER_TABLES.replaceAll('{schema}', quoteIdent(schema)));
   const symbols = bytesToUnicode();
@@ -67,6 +69,14 @@ export async function loadTokenizerTables(db: Database, schema: string, tokenize
   const classes = characterClasses().map((r) => [int4Field(r.first), int4Field(r.last), textField(r.category)]);
   await db.copyBinary(qualified('character_classes'), ['first', 'last', 'category'], tuples(classes));
   await db.exec(TOKENIZER_KEYS.replaceAll('{schema}', quoteIdent(schema)));
+}
+
+/** The tokenizer reads code points and UTF-8 bytes of text, which only a UTF8 database has. */
+async function requireUtf8(db: Database): Promise<void> {
+  const [{ encoding }] = await db.query<{ encoding: string }>(`SELECT current_setting('server_encoding') AS encoding`);
+  if (encoding !== 'UTF8') {
+    throw new GptSqlError(`the database's encoding is ${encoding}, and GPT-2's tokenizer needs UTF8; use a database created with ENCODING 'UTF8'`);
+  }
 }
 
 async function* tuples(rows: Uint8Array[][]): AsyncIterable<Uint8Array> {

@@ -69,7 +69,9 @@ describe.each(testDatabases())('tokenizer on $driver', (target) => {
     const sequences = illFormedSequences(200);
     const texts: string[] = [];
     for (const ids of sequences) texts.push(await decode(db, ids));
-    expect(mismatches(sequences, texts, sequences.map((ids) => tiktoken.decode(ids)))).toEqual([]);
+    const expected = sequences.map((ids) => tiktoken.decode(ids));
+    expect(expected.join('').split('\ufffd').length).toBeGreaterThan(500); // the sequences really are ill-formed
+    expect(mismatches(sequences, texts, expected)).toEqual([]);
   });
 
   it('decodes a NUL byte as U+FFFD, since PostgreSQL text cannot hold U+0000', async () => {

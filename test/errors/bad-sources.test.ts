@@ -1,7 +1,6 @@
 // Issue 7, points 1 and 4: `gpt2sql load` of a bad source fails with one line that says what is
 // wrong and what to do, and the model loaded before under the same name stays as it was.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
 import { startFakeHub, type FakeHub } from '../helpers/fake-hub.ts';
 import { runCli } from '../helpers/run-cli.ts';
+import { closedPort } from './closed-port.ts';
 import { brokenCheckpoint, DEFECTS, type Defect } from './broken-checkpoints.ts';
 import { expectLoaded, expectOneLineError, modelState, type ModelState } from './model-state.ts';
 import { runCliAsReader } from './run-as-reader.ts';
@@ -38,15 +38,6 @@ const EXPECTED: Record<Defect, string> = {
 const PERMISSION_DEFECTS = new Set<Defect>(['weights-unreadable', 'directory-unreadable']);
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** A port on 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 describe.each(testDatabases())('load from a bad source on $driver', (target) => {
   const name = uniqueModelName('keep');

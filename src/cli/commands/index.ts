@@ -9,6 +9,7 @@ import { registerNext } from './next.ts';
 import { registerServe } from './serve.ts';
 import { registerSql } from './sql.ts';
 import { registerTokenize } from './tokenize.ts';
+import { registerTrace } from './trace.ts';
 
 /** Every command, in the order `gpt2sql --help` lists them. */
 export function registerCommands(program: Command, io: Io): void {
@@ -20,5 +21,6 @@ export function registerCommands(program: Command, io: Io): void {
   registerComplete(program, io);
   registerNext(program, io);
   registerSql(program, io);
+  registerTrace(program, io);
   registerServe(program, io);
 }

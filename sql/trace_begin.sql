@@ -1,0 +1,14 @@
+-- trace_begin: the embeddings of the traced tokens (transformer.sql's encoded CTE) as the first
+-- row of forward, the table that stands for forward.sql's recursive CTE: one row per block
+-- with its output, block -1 being the embeddings.
+-- [T] -> [T*C]
+DROP TABLE IF EXISTS pg_temp.forward;
+CREATE TEMP TABLE forward ON COMMIT DROP AS
+SELECT -1 AS block, encoded.x
+FROM (
+  {{encoded}}
+) AS encoded;
+INSERT INTO {{trace}}.encoded (t, x)
+SELECT t, forward.x[t * {{n_embd}} + 1 : (t + 1) * {{n_embd}}]
+FROM forward
+CROSS JOIN generate_series(0, cardinality(forward.x) / {{n_embd}} - 1) AS t;

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import type { ModelRow } from '../../db/catalog-tables.ts';
+import { resolveTarget } from '../../db/target.ts';
+import { findModel, useModel } from '../../engine/model.ts';
+import { encode } from '../../engine/tokenizer.ts';
+import { GptSqlError } from '../../errors.ts';
+import { TRACE_TABLES, traceForwardPass } from '../../trace/trace-forward-pass.ts';
+import { withDatabase } from '../context.ts';
+import type { GlobalOptions, Io } from '../io.ts';
+import { withoutFinalNewline } from './complete.ts';
+
+export interface TraceCommandOptions extends GlobalOptions {
+  /** The trace's name: its schema is trace_NAME. Default: the model's name. */
+  as?: string;
+}
+
+/**
+ * `gpt2sql trace [PROMPT]`: one forward pass over the prompt with every intermediate kept as a
+ * table of the schema trace_NAME (replaced if it exists), and how to look at it with psql.
+ * Returns the schema's name.
+ */
+export async function traceCommand(prompt: string | undefined, options: TraceCommandOptions, io: Io): Promise<string> {
+  const text = prompt ?? withoutFinalNewline(await io.readStdin());
+  if (text === '') throw new GptSqlError('the prompt is empty; give some text to trace, as an argument or on standard input');
+  return withDatabase(options, async (db) => {
+    const model = await findModel(db, options.model);
+    await useModel(db, model);
+    const ids = await encode(db, text);
+    const schema = await traceForwardPass(db, model, ids, { name: options.as ?? model.name, prompt: text });
+    io.out(traceSummary(model, ids.length, schema, resolveTarget(options.db).driver === 'postgres' ? db.location : undefined));
+    return schema;
+  });
+}
+
+/** What was made, and a first query to run: where one head looks. `serverUrl` without its password. */
+function traceSummary(model: ModelRow, tokens: number, schema: string, serverUrl: string | undefined): string {
+  const block = Math.min(5, model.n_layer - 1), head = Math.min(3, model.n_head - 1);
+  const connect = serverUrl
+    ? `psql ${serverUrl}`
+    : 'gpt2sql serve   # then, in another terminal: psql -h 127.0.0.1 -p 5433 -U postgres postgres';
+  return `traced ${tokens} tokens through model ${model.name} into schema ${schema}
+tables: ${TRACE_TABLES.join(', ')} (see docs/trace.md)
+
+look inside with:  ${connect}
+  SET search_path TO ${schema};
+  -- the earlier token each token attends to most, in block ${block}, head ${head}:
+  SELECT DISTINCT ON (att.t) att.t, query.text AS token, att.s, key.text AS attends_to, round(att.weight::numeric, 3) AS weight
+  FROM att JOIN tokens AS query ON query.t = att.t JOIN tokens AS key ON key.t = att.s
+  WHERE att.block = ${block} AND att.head = ${head}
+  ORDER BY att.t, att.weight DESC;
+`;
+}
+
+export function registerTrace(program: Command, io: Io): void {
+  program
+    .command('trace')
+    .description('run one forward pass and keep every intermediate (attention, MLP, logits…) as tables to query')
+    .argument('[prompt]', 'the text (default: standard input, without its final newline)')
+    .option('--as <name>', "the trace's name; its tables go to schema trace_NAME, replaced if it exists (default: the model's name)")
+    .addHelpText('after', `
+Examples:
+  $ gpt2sql trace "The cat sat on the mat because it was tired"
+  $ gpt2sql trace "Hello, world" --as hello --model distilgpt2
+  $ psql -c "SELECT * FROM trace_gpt2.att WHERE block = 5 AND head = 3 ORDER BY t, s"
+
+Tables (docs/trace.md): ${TRACE_TABLES.join(', ')}.`)
+    .action(async (prompt: string | undefined, _options: unknown, command: Command) => {
+      await traceCommand(prompt, command.optsWithGlobals<TraceCommandOptions>(), io);
+    });
+}

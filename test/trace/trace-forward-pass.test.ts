@@ -1,0 +1,105 @@
+import { getEncoding } from 'js-tiktoken';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
+import type { ModelRow } from '../../src/db/catalog-tables.ts';
+import type { Database } from '../../src/db/database.ts';
+import { loadModel } from '../../src/load/load-model.ts';
+import { gpt2Trace, type Gpt2Trace } from '../../src/reference/trace.ts';
+import { loadReferenceWeights, type Gpt2Weights } from '../../src/reference/weights.ts';
+import { quoteIdent } from '../../src/sql/render.ts';
+import { TRACE_TABLES, traceForwardPass, traceSchema } from '../../src/trace/trace-forward-pass.ts';
+import { tinyCheckpoint } from '../helpers/checkpoints.ts';
+import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
+import { expectClose } from '../helpers/numeric.ts';
+import { readTrace } from './read-trace.ts';
+
+/**
+ * Max absolute difference from the float64 reference, per kernel. The trace runs the forward
+ * pass's own SQL, so these are the forward pass's tolerances (test/engine/forward.test.ts):
+ * - array: float8 throughout from the checkpoint's float4 values, as the reference; only the
+ *   order of additions and the C library's exp/tanh/sqrt against V8's differ (~1e-14 here).
+ * - vector: pgvector rounds activations to float4 and sums in float4: ~1e-7 relative per dot
+ *   product, ~1e-6 after the blocks on values of size ~1. Any real mistake is >= 1e-3.
+ */
+const TOLERANCE: Record<string, number> = { array: 1e-10, vector: 1e-4 };
+
+const tiktoken = getEncoding('gpt2');
+const PROMPT = "Hello, world! It's a trace.";
+const CHECKPOINT = { n_layer: 2, n_head: 2, n_embd: 32, n_ctx: 32, seed: 21 };
+
+describe.each(testDatabases())('traceForwardPass on $driver', (target) => {
+  let db: Database;
+  let weights: Gpt2Weights;
+  const models: ModelRow[] = [];
+  const traces: string[] = [];
+
+  beforeAll(async () => {
+    db = await target.open();
+    const checkpoint = await openCheckpoint(await tinyCheckpoint(CHECKPOINT));
+    try {
+      weights = await loadReferenceWeights(checkpoint);
+      const extensions = await db.availableExtensions();
+      for (const kernel of extensions.has('vector') ? ['array', 'vector'] : ['array']) {
+        models.push(await loadModel(db, checkpoint, { name: uniqueModelName(`trace_${kernel}`), source: 'tiny', kernel }));
+      }
+    } finally {
+      await checkpoint.close();
+    }
+  });
+  afterAll(async () => {
+    for (const schema of traces) await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+    for (const model of models) {
+      await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(model.schema_name)} CASCADE`);
+      await db.query('DELETE FROM gpt2sql.models WHERE name = $1', [model.name]);
+    }
+    await db.close();
+  });
+
+  it('keeps every intermediate equal to the reference implementation, on each kernel', async () => {
+    const ids = tiktoken.encode(PROMPT);
+    const expected = gpt2Trace(weights, ids);
+    for (const model of models) {
+      const schema = await traceForwardPass(db, model, ids, { name: model.name, prompt: PROMPT });
+      traces.push(schema);
+      const actual = await readTrace(db, schema, model);
+      expect(actual.tokens).toEqual(ids);
+      expect(actual.text.join('')).toBe(PROMPT);
+      compareTraces(actual, expected, TOLERANCE[model.kernel], model.kernel);
+    }
+  });
+
+  it('replaces a trace of the same name atomically, and never a schema that is not a trace', async () => {
+    const model = models[0];
+    const name = `${model.name}_again`;
+    const schema = traceSchema(name);
+    traces.push(schema);
+    await traceForwardPass(db, model, tiktoken.encode('one two three'), { name, prompt: 'one two three' });
+    await traceForwardPass(db, model, tiktoken.encode('four'), { name, prompt: 'four' });
+    const [info] = await db.query<{ prompt: string; tokens: number }>(
+      `SELECT prompt, (SELECT count(*)::int FROM ${schema}.tokens) AS tokens FROM ${schema}.info`);
+    expect(info).toEqual({ prompt: 'four', tokens: 1 });
+    const [{ tables }] = await db.query<{ tables: string[] }>(
+      'SELECT array_agg(tablename::text ORDER BY tablename) AS tables FROM pg_tables WHERE schemaname = $1', [schema]);
+    expect(tables).toEqual([...TRACE_TABLES, 'info'].sort());
+
+    const modelSchemaAsTrace = model.schema_name.replace(/^trace_/, ''); // trace_NAME is this model's schema
+    await expect(traceForwardPass(db, model, [1, 2], { name: modelSchemaAsTrace, prompt: '"#' })).rejects.toThrow(/not a gpt2sql trace/);
+    const [{ count }] = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${quoteIdent(model.schema_name)}.wte`);
+    expect(count).toBe(model.vocab_size); // the model named trace_… is untouched
+  });
+});
+
+/** Every table of the trace against the reference's intermediate of the same name. */
+function compareTraces(actual: Gpt2Trace, expected: Gpt2Trace, tolerance: number, kernel: string): void {
+  const check = (a: Parameters<typeof expectClose>[0], e: Parameters<typeof expectClose>[1], what: string) =>
+    expectClose(a, e, tolerance, `${what} (${kernel} kernel)`);
+  check(actual.encoded, expected.encoded, 'encoded');
+  expected.blocks.forEach((block, b) => {
+    for (const name of ['ln1', 'q', 'k', 'v', 'preatt', 'att', 'atty', 'attproj', 'residual2', 'ln2', 'fch', 'fch_gelu', 'fcproj', 'residual3'] as const) {
+      check(actual.blocks[b][name], block[name], `block ${b} ${name}`);
+    }
+  });
+  check(actual.lnf, expected.lnf, 'lnf');
+  check(actual.logits, expected.logits, 'logits');
+  check(actual.probs, expected.probs, 'probs');
+}
