@@ -18,6 +18,8 @@ export interface LoadOptions {
   kernel?: string;
   /** Called as weights stream in: values copied so far, and in all. */
   onProgress?(done: number, total: number, table: string): void;
+  /** Stops the load at the next tensor or step, rolling it back; the load rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -35,13 +37,27 @@ export async function loadModel(db: Database, checkpoint: Checkpoint, options: L
   await db.transaction(async () => {
     if (kernel.extension) await db.exec(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(kernel.extension)} SCHEMA public`);
     await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(staging)} CASCADE; CREATE SCHEMA ${quoteIdent(staging)}`);
-    await copyWeights(db, checkpoint, staging, kernel, options.onProgress);
+    await copyWeights(db, checkpoint, staging, kernel, options);
+    await stopIfAborted(options.signal);
     await loadTokenizerTables(db, staging, checkpoint.tokenizer);
     await claimSchema(db, schema, options.name);
     await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE; ALTER SCHEMA ${quoteIdent(staging)} RENAME TO ${quoteIdent(schema)}`);
     await recordModel(db, checkpoint, options, schema, kernel);
+    await stopIfAborted(options.signal); // the last chance: after this, COMMIT
   });
   return (await db.kysely.selectFrom('gpt2sql.models').selectAll().where('name', '=', options.name).executeTakeFirstOrThrow());
+}
+
+/**
+ * Throws the signal's reason if the load was aborted. PGlite works without ever returning to the
+ * event loop, so a Ctrl-C would wait unseen until the command ends: a timer and an immediate let
+ * the loop pass its poll phase, where signal handlers run, first.
+ */
+async function stopIfAborted(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  await new Promise((resolve) => setImmediate(resolve));
+  signal.throwIfAborted();
 }
 
 /** Refuses a schema that belongs to another model, or to something that is not a model. */
@@ -86,7 +102,7 @@ function columnDefinitions(table: WeightTable, kernel: Kernel, width: number): s
 }
 
 /** Creates each weight table and streams its tensors in with binary COPY. */
-async function copyWeights(db: Database, checkpoint: Checkpoint, schema: string, kernel: Kernel, onProgress: LoadOptions['onProgress']): Promise<void> {
+async function copyWeights(db: Database, checkpoint: Checkpoint, schema: string, kernel: Kernel, { onProgress, signal }: LoadOptions): Promise<void> {
   const total = checkpoint.tensors.reduce((sum, t) => sum + t.shape.reduce((a, b) => a * b, 1), 0);
   let done = 0;
   for (const table of weightTables(checkpoint.tiedLmHead)) {
@@ -97,6 +113,7 @@ async function copyWeights(db: Database, checkpoint: Checkpoint, schema: string,
     await db.exec(`CREATE TABLE ${qualified} ${columnDefinitions(table, kernel, width)}`);
     async function* tuples(): AsyncGenerator<Uint8Array> {
       for (const [block, name] of tensors.entries()) {
+        signal?.throwIfAborted();
         const data = await checkpoint.read(name);
         for (const [key, values] of storedVectors(table.layout, data, shape)) {
           const fields: Field[] = [];

@@ -22,6 +22,7 @@ export const INPUT_TYPES = {
   seed: 'bigint',
   step: 'int',
   top: 'int',
+  logits: 'float8[]',
 } as const;
 export type InputName = keyof typeof INPUT_TYPES;
 
@@ -60,13 +61,16 @@ export function stepSql(model: ModelShape, inputs: ForwardInputs & SamplingInput
     save: save.trimEnd(),
     logits: nest(logitsSql(model), 2),
     probs: render('probs', { temperature: inputs.temperature }).trimEnd(),
-    sample: render('sample', {
-      temperature: inputs.temperature,
-      top_k: inputs.top_k,
-      top_p: inputs.top_p,
-      seed: inputs.seed,
-      step: inputs.step,
-    }).trimEnd(),
+    sample: sampleStage(inputs),
+  });
+}
+
+/** sample_given.sql: the sample stage over logits given as a float8[] (index = token id). */
+export function sampleGivenSql(inputs: SamplingInputs & { logits: string }): string {
+  return render('sample_given', {
+    logits: inputs.logits,
+    probs: render('probs', { temperature: inputs.temperature }).trimEnd(),
+    sample: sampleStage(inputs),
   });
 }
 
@@ -84,6 +88,11 @@ export function nextSql(model: ModelShape, inputs: ForwardInputs & { temperature
 /** hidden.sql: the final hidden state (lnf) of every position. */
 export function hiddenSql(model: ModelShape, inputs: ForwardInputs): string {
   return render('hidden', { transformer: transformerSql(model, inputs, 'all') });
+}
+
+function sampleStage(inputs: SamplingInputs): string {
+  const { temperature, top_k, top_p, seed, step } = inputs;
+  return render('sample', { temperature, top_k, top_p, seed, step }).trimEnd();
 }
 
 /** A statement whose inputs are all bind parameters, in the order of `names`. */

@@ -1,15 +1,13 @@
 import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
-import { loadModel } from '../../src/load/load-model.ts';
 import { gpt2Trace, type Gpt2Trace } from '../../src/reference/trace.ts';
-import { loadReferenceWeights, type Gpt2Weights } from '../../src/reference/weights.ts';
+import type { Gpt2Weights } from '../../src/reference/weights.ts';
 import { quoteIdent } from '../../src/sql/render.ts';
 import { TRACE_TABLES, traceForwardPass, traceSchema } from '../../src/trace/trace-forward-pass.ts';
-import { tinyCheckpoint } from '../helpers/checkpoints.ts';
-import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
+import { testDatabases } from '../helpers/databases.ts';
+import { dropModel, loadGeneratedModel } from '../helpers/loaded-model.ts';
 import { expectClose } from '../helpers/numeric.ts';
 import { readTrace } from './read-trace.ts';
 
@@ -24,7 +22,7 @@ import { readTrace } from './read-trace.ts';
 const TOLERANCE: Record<string, number> = { array: 1e-10, vector: 1e-4 };
 
 const tiktoken = getEncoding('gpt2');
-const PROMPT = "Hello, world! It's a trace.";
+const PROMPT = "It's a trace"; // 4 tokens: the logits and probs tables hold T * V rows
 const CHECKPOINT = { n_layer: 2, n_head: 2, n_embd: 32, n_ctx: 32, seed: 21 };
 
 describe.each(testDatabases())('traceForwardPass on $driver', (target) => {
@@ -35,23 +33,16 @@ describe.each(testDatabases())('traceForwardPass on $driver', (target) => {
 
   beforeAll(async () => {
     db = await target.open();
-    const checkpoint = await openCheckpoint(await tinyCheckpoint(CHECKPOINT));
-    try {
-      weights = await loadReferenceWeights(checkpoint);
-      const extensions = await db.availableExtensions();
-      for (const kernel of extensions.has('vector') ? ['array', 'vector'] : ['array']) {
-        models.push(await loadModel(db, checkpoint, { name: uniqueModelName(`trace_${kernel}`), source: 'tiny', kernel }));
-      }
-    } finally {
-      await checkpoint.close();
+    const kernels = (await db.availableExtensions()).has('vector') ? ['array', 'vector'] : ['array'];
+    for (const kernel of kernels) {
+      const loaded = await loadGeneratedModel(db, `trace_${kernel}`, CHECKPOINT, kernel);
+      models.push(loaded.model);
+      weights = loaded.weights;
     }
   });
   afterAll(async () => {
     for (const schema of traces) await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
-    for (const model of models) {
-      await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(model.schema_name)} CASCADE`);
-      await db.query('DELETE FROM gpt2sql.models WHERE name = $1', [model.name]);
-    }
+    for (const model of models) await dropModel(db, model);
     await db.close();
   });
 
@@ -73,7 +64,7 @@ describe.each(testDatabases())('traceForwardPass on $driver', (target) => {
     const name = `${model.name}_again`;
     const schema = traceSchema(name);
     traces.push(schema);
-    await traceForwardPass(db, model, tiktoken.encode('one two three'), { name, prompt: 'one two three' });
+    await traceForwardPass(db, model, tiktoken.encode('one two'), { name, prompt: 'one two' });
     await traceForwardPass(db, model, tiktoken.encode('four'), { name, prompt: 'four' });
     const [info] = await db.query<{ prompt: string; tokens: number }>(
       `SELECT prompt, (SELECT count(*)::int FROM ${schema}.tokens) AS tokens FROM ${schema}.info`);
@@ -82,8 +73,13 @@ describe.each(testDatabases())('traceForwardPass on $driver', (target) => {
       'SELECT array_agg(tablename::text ORDER BY tablename) AS tables FROM pg_tables WHERE schemaname = $1', [schema]);
     expect(tables).toEqual([...TRACE_TABLES, 'info'].sort());
 
+    const broken = { ...model, kernel: model.kernel === 'array' ? 'vector' : 'array' }; // fails at the first dot product
+    await expect(traceForwardPass(db, broken, [1], { name, prompt: 'broken' })).rejects.toThrow();
+    expect(await db.query(`SELECT prompt FROM ${schema}.info`)).toEqual([{ prompt: 'four' }]);
+    expect(await db.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE $1 || '\\_\\_%'", [schema])).toEqual([]);
+
     const modelSchemaAsTrace = model.schema_name.replace(/^trace_/, ''); // trace_NAME is this model's schema
-    await expect(traceForwardPass(db, model, [1, 2], { name: modelSchemaAsTrace, prompt: '"#' })).rejects.toThrow(/not a gpt2sql trace/);
+    await expect(traceForwardPass(db, model, [1], { name: modelSchemaAsTrace, prompt: '"' })).rejects.toThrow(/not a gpt2sql trace/);
     const [{ count }] = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${quoteIdent(model.schema_name)}.wte`);
     expect(count).toBe(model.vocab_size); // the model named trace_… is untouched
   });

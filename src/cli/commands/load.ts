@@ -1,7 +1,9 @@
+import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { resolveSource } from '../../checkpoint/hub-download.ts';
 import { openCheckpoint } from '../../checkpoint/open-checkpoint.ts';
 import type { ModelRow } from '../../db/catalog-tables.ts';
+import { GptSqlError } from '../../errors.ts';
 import { loadModel } from '../../load/load-model.ts';
 import { defaultModelName } from '../../load/model-names.ts';
 import { withDatabase } from '../context.ts';
@@ -26,29 +28,65 @@ export async function fetchCheckpoint(source: string, io: Io): Promise<string> {
   return dir;
 }
 
+/** An interrupted load: the message, and the exit code a shell expects after the signal (130 for SIGINT). */
+function interrupted(signal: NodeJS.Signals, name: string): GptSqlError {
+  const error = new GptSqlError(
+    `interrupted by ${signal}: loading ${name} was rolled back and the database is as it was; run the same command again to load it`,
+  );
+  return Object.assign(error, { exitCode: 128 + constants.signals[signal] });
+}
+
+/**
+ * Runs `fn` with an AbortSignal that Ctrl-C or SIGTERM aborts, so the load stops at the next
+ * tensor and rolls back (a killed PGlite process would leave the copied files behind on disk).
+ * A second signal ends the process at once; the next open recovers to the state before the load.
+ */
+async function abortOnSignal<T>(name: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) return controller.abort(interrupted(signal, name));
+    release();
+    process.kill(process.pid, signal);
+  };
+  const release = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await fn(controller.signal);
+  } catch (error) {
+    throw controller.signal.aborted ? controller.signal.reason : error;
+  } finally {
+    release();
+  }
+}
+
 /** `gpt2sql load SOURCE`: a checkpoint into the database, in one transaction. */
 export async function loadCommand(source: string, options: LoadCommandOptions, io: Io): Promise<ModelRow> {
   const name = options.as ?? defaultModelName(source);
   const dir = await fetchCheckpoint(source, io);
   const checkpoint = await openCheckpoint(dir);
   try {
-    return await withDatabase(options, async (db) => {
+    return await withDatabase(options, (db) => abortOnSignal(name, async (signal) => {
       let bar: Progress | undefined;
       const started = Date.now();
-      const model = await loadModel(db, checkpoint, {
-        name,
-        source,
-        kernel: options.kernel,
-        onProgress: (done, total) => {
-          // Without a terminal the bar prints only when it ends: say once that copying has begun.
-          if (!bar && !io.interactive) io.err(`load ${name}: copying ${total} weights into ${db.location}\n`);
-          (bar ??= progressBar(io, `load ${name}`, total, 'items')).update(done);
-        },
-      });
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      bar?.finish(`loaded ${describeModel(model)} into ${db.location} in ${seconds} s`);
-      return model;
-    });
+      const onProgress = (done: number, total: number) => {
+        // Without a terminal the bar prints only when it ends: say once that copying has begun.
+        if (!bar && !io.interactive) io.err(`load ${name}: copying ${total} weights into ${db.location}\n`);
+        (bar ??= progressBar(io, `load ${name}`, total, 'items')).update(done);
+      };
+      try {
+        const model = await loadModel(db, checkpoint, { name, source, kernel: options.kernel, onProgress, signal });
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        bar?.finish(`loaded ${describeModel(model)} into ${db.location} in ${seconds} s`);
+        return model;
+      } catch (error) {
+        if (bar && io.interactive) io.err('\n'); // end the bar's line before the error's
+        throw error;
+      }
+    }));
   } finally {
     await checkpoint.close();
   }

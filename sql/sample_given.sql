@@ -1,0 +1,12 @@
+-- sample_given: the sample stage alone, over logits given as a float8[] whose index is the token
+-- id (from 0), to test the sampling rules against the reference and to try them in psql.
+-- [V] -> [1]: the chosen token, and the kept tokens with their renormalized probabilities
+WITH logits AS (                -- [V]
+  SELECT (i - 1)::int AS token, logit
+  FROM unnest({{logits}}) WITH ORDINALITY AS given(logit, i)
+),
+{{probs}},
+{{sample}}
+SELECT (SELECT token FROM chosen) AS token,
+       (SELECT array_agg(token ORDER BY rank) FROM kept) AS kept_tokens,
+       (SELECT array_agg(prob ORDER BY rank) FROM kept) AS kept_probs

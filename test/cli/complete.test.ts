@@ -1,0 +1,116 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getEncoding } from 'js-tiktoken';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeCommand, type CompleteResult } from '../../src/cli/commands/complete.ts';
+import { memoryIo, type Io } from '../../src/cli/io.ts';
+import { generate as referenceGenerate } from '../../src/reference/generate.ts';
+import { tinyCheckpoint } from '../helpers/checkpoints.ts';
+import { freshPgliteDir, testDatabases } from '../helpers/databases.ts';
+import { startFakeHub } from '../helpers/fake-hub.ts';
+import { runCli } from '../helpers/run-cli.ts';
+import { CONFIGS, dropTestModel, loadTestModel, type TestModel } from '../engine/forward-models.ts';
+
+const tiktoken = getEncoding('gpt2');
+
+/** An Io that also keeps each write to stdout separately, to see the streaming. */
+function chunkedIo(stdin = ''): Io & { stdout: string; stderr: string; chunks: string[] } {
+  const io = memoryIo(stdin);
+  const chunks: string[] = [];
+  return Object.assign(io, { chunks, out: (text: string) => { chunks.push(text); io.stdout += text; } });
+}
+
+describe.each(testDatabases())('gpt2sql complete on $driver', (target) => {
+  let m: TestModel;
+  beforeAll(async () => {
+    const db = await target.open();
+    m = await loadTestModel(db, CONFIGS['2 blocks, 2 heads, 32 wide']);
+    await db.close();
+  });
+  afterAll(async () => {
+    const db = await target.open();
+    await dropTestModel(db, m.model);
+    await db.close();
+  });
+
+  it('prints the same tokens as the reference: complete "Hello" -n 5 --temperature 0 --json', async () => {
+    const run = await runCli(['complete', 'Hello', '-n', '5', '--temperature', '0', '--json', '--model', m.model.name, '--db', target.db]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as CompleteResult;
+    expect(result.prompt_tokens).toEqual(tiktoken.encode('Hello'));
+    expect(result.tokens).toEqual(referenceGenerate(m.weights, result.prompt_tokens, { maxTokens: 5 }));
+    expect(result).toMatchObject({ model: m.model.name, text: tiktoken.decode(result.tokens) });
+    expect(result.seconds).toBeGreaterThan(0);
+  });
+
+  it('prints the prompt, then streams each new token as it is chosen', async () => {
+    const io = chunkedIo();
+    const options = { model: m.model.name, db: target.db, maxTokens: '6', temperature: '0.9', seed: '3' };
+    const result = await completeCommand('Hello, world', options, io);
+    const tokens = referenceGenerate(m.weights, tiktoken.encode('Hello, world'), { maxTokens: 6, temperature: 0.9, seed: 3 });
+    expect(result.tokens).toEqual(tokens);
+    expect(io.stdout).toBe(`Hello, world${tiktoken.decode(tokens)}\n`);
+    expect(io.chunks[0]).toBe('Hello, world');
+    expect(io.chunks.filter((chunk) => chunk !== '').length).toBeGreaterThanOrEqual(1 + 3); // the prompt, tokens one by one
+  });
+
+  it('reads the prompt from standard input, without its final newline', async () => {
+    const fromStdin = await completeCommand(undefined, { model: m.model.name, db: target.db, maxTokens: '3', json: true }, memoryIo('Hello\n'));
+    const fromArgument = await completeCommand('Hello', { model: m.model.name, db: target.db, maxTokens: '3', json: true }, memoryIo());
+    expect(fromStdin.tokens).toEqual(fromArgument.tokens);
+    expect(fromStdin.prompt_tokens).toEqual(tiktoken.encode('Hello'));
+  });
+
+  it('says on stderr when the context is full before --max-tokens', async () => {
+    const io = memoryIo();
+    const prompt = ' the'.repeat(m.model.n_ctx - 2); // one token each
+    const result = await completeCommand(prompt, { model: m.model.name, db: target.db, maxTokens: '10', json: true }, io);
+    expect(result.tokens).toHaveLength(2);
+    expect(io.stderr).toContain(`stopped after 2 new tokens: the prompt (${m.model.n_ctx - 2} tokens) and the new ones fill model ${m.model.name}'s context of n_ctx = ${m.model.n_ctx} tokens`);
+  });
+
+  it('refuses bad options with one line, before running the model', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['complete', ''], /the prompt is empty/],
+      [['complete', 'Hi', '--temperature', 'hot'], /--temperature must be a number >= 0 .*got "hot"/],
+      [['complete', 'Hi', '--top-p', '1.5'], /--top-p must be a number in \(0, 1\]/],
+      [['complete', 'Hi', '--top-k', '-1'], /--top-k must be an integer >= 0/],
+      [['complete', 'Hi', '-n', '2.5'], /--max-tokens must be an integer >= 0/],
+      [['complete', 'Hi', '--engine', 'fast'], /--engine must be incremental or recompute/],
+      [['complete', 'x'.repeat(200)], /reads at most n_ctx = 128; shorten it/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runCli([...args, '--model', m.model.name, '--db', target.db]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+});
+
+describe('gpt2sql complete on a first run', () => {
+  it('loads the default model gpt2 from the hub first, then completes', async () => {
+    const hub = await startFakeHub({ repos: { gpt2: await tinyCheckpoint({ n_layer: 1, n_head: 1, n_embd: 8, seed: 31 }) } });
+    try {
+      const env = { HF_ENDPOINT: hub.url, HF_HUB_CACHE: join(mkdtempSync(join(tmpdir(), 'gpt2sql-hf-')), 'hub') };
+      const run = await runCli(['complete', 'Hello', '-n', '2', '--json', '--db', freshPgliteDir()], { env });
+      expect(run.stderr).toContain('model gpt2 is not loaded yet; loading it from the Hugging Face hub first');
+      expect(run.stderr).toContain('loaded gpt2');
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ model: 'gpt2', prompt_tokens: tiktoken.encode('Hello') });
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('fails fast offline, saying how to load a checkpoint from disk', async () => {
+    const env = { HF_ENDPOINT: 'http://127.0.0.1:9', HF_HUB_CACHE: join(mkdtempSync(join(tmpdir(), 'gpt2sql-hf-')), 'hub') };
+    const started = Date.now();
+    const run = await runCli(['complete', 'Hello', '--db', freshPgliteDir()], { env });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Cannot reach the Hugging Face hub.*gpt2sql load DIR --as gpt2/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});

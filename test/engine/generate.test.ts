@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.ts';
+import { endOfTextId, generate, type GeneratedToken } from '../../src/engine/generate.ts';
+import { useModel } from '../../src/engine/model.ts';
+import { openSession } from '../../src/engine/session.ts';
+import { GptSqlError } from '../../src/errors.ts';
+import { generate as referenceGenerate } from '../../src/reference/generate.ts';
+import { testDatabases } from '../helpers/databases.ts';
+import { CONFIGS, dropTestModel, loadTestModel, someIds, type TestModel } from './forward-models.ts';
+
+const PROMPT = someIds(5);
+const SAMPLING = { temperature: 1, topK: 40, topP: 0.95, seed: 42 };
+
+/** Rows of this session (or of all sessions) left in the generation tables. */
+async function leftovers(db: Database, session?: number): Promise<number> {
+  const where = session === undefined ? '' : ` WHERE session = ${session}`;
+  const [row] = await db.query<{ n: number }>(
+    `SELECT (SELECT count(*) FROM gpt2sql.kv_cache${where}) + (SELECT count(*) FROM gpt2sql.sessions${where}) AS n`);
+  return Number(row.n);
+}
+
+describe.each(testDatabases())('generation on $driver', (target) => {
+  let db: Database;
+  let m: TestModel;
+  beforeAll(async () => {
+    db = await target.open();
+    m = await loadTestModel(db, CONFIGS['2 blocks, 2 heads, 32 wide']);
+  });
+  afterAll(async () => {
+    await dropTestModel(db, m.model);
+    await db.close();
+  });
+
+  it('continues greedily exactly as the reference, 20 tokens, streaming each with its bytes', async () => {
+    const streamed: GeneratedToken[] = [];
+    const result = await generate(db, m.model, PROMPT, { maxTokens: 20, onToken: (token) => streamed.push(token) });
+    expect(result).toEqual({ tokens: referenceGenerate(m.weights, PROMPT, { maxTokens: 20 }), stop: 'max_tokens' });
+    expect(streamed.map((t) => t.id)).toEqual(result.tokens);
+    const [vocab] = await db.query<{ bytes: Uint8Array }>('SELECT bytes FROM vocab WHERE token = $1', [result.tokens[0]]);
+    expect(Buffer.from(streamed[0].bytes)).toEqual(Buffer.from(vocab.bytes));
+  });
+
+  it('samples the reference\'s tokens with a seed, and the same again with the same seed', async () => {
+    const expected = referenceGenerate(m.weights, PROMPT, { maxTokens: 12, ...SAMPLING });
+    expect((await generate(db, m.model, PROMPT, { maxTokens: 12, ...SAMPLING })).tokens).toEqual(expected);
+    expect((await generate(db, m.model, PROMPT, { maxTokens: 12, ...SAMPLING })).tokens).toEqual(expected);
+    const other = await generate(db, m.model, PROMPT, { maxTokens: 12, ...SAMPLING, seed: 43 });
+    expect(other.tokens).toEqual(referenceGenerate(m.weights, PROMPT, { maxTokens: 12, ...SAMPLING, seed: 43 }));
+    expect(other.tokens).not.toEqual(expected);
+  });
+
+  it('gives the same tokens with the incremental and the recompute engine', async () => {
+    const options = { maxTokens: 8, temperature: 1.2, seed: 7 };
+    const incremental = await generate(db, m.model, PROMPT, { ...options, engine: 'incremental' });
+    const recompute = await generate(db, m.model, PROMPT, { ...options, engine: 'recompute' });
+    expect(recompute).toEqual(incremental);
+    expect(incremental.tokens).toEqual(referenceGenerate(m.weights, PROMPT, options));
+  });
+
+  it('with top-k 1 continues as greedy does', async () => {
+    const greedy = await generate(db, m.model, PROMPT, { maxTokens: 6 });
+    expect(await generate(db, m.model, PROMPT, { maxTokens: 6, temperature: 1.5, topK: 1, seed: 3 })).toEqual(greedy);
+  });
+
+  it('stops at <|endoftext|>, found by its symbol in the vocabulary, without returning it', async () => {
+    await useModel(db, m.model);
+    expect(await endOfTextId(db)).toBe(50256);
+    const sampled = referenceGenerate(m.weights, PROMPT, { maxTokens: 10, ...SAMPLING });
+    const at = sampled.findIndex((id, i) => i >= 2 && !sampled.slice(0, i).includes(id));
+    const eot = sampled[at];
+    try { // make a token the reference samples later the end of text, in this test model only
+      await db.query("UPDATE vocab SET symbol = 'moved <|endoftext|>' WHERE symbol = '<|endoftext|>'");
+      await db.query("UPDATE vocab SET symbol = '<|endoftext|>' WHERE token = $1", [eot]);
+      const result = await generate(db, m.model, PROMPT, { maxTokens: 10, ...SAMPLING });
+      expect(result).toEqual({ tokens: referenceGenerate(m.weights, PROMPT, { maxTokens: 10, ...SAMPLING, eotId: eot }), stop: 'eot' });
+      expect(result.tokens).toEqual(sampled.slice(0, at));
+    } finally {
+      await db.query("UPDATE vocab SET symbol = $2 WHERE token = $1", [eot, `restored ${eot}`]);
+      await db.query("UPDATE vocab SET symbol = '<|endoftext|>' WHERE symbol = 'moved <|endoftext|>'");
+    }
+  });
+
+  it('stops when the context is full', async () => {
+    const prompt = someIds(m.model.n_ctx - 3);
+    const result = await generate(db, m.model, prompt, { maxTokens: 10 });
+    expect(result).toEqual({ tokens: referenceGenerate(m.weights, prompt, { maxTokens: 10 }), stop: 'n_ctx' });
+    expect(result.tokens).toHaveLength(3);
+  });
+
+  it('removes its session and cache when done, when aborted and after an error', async () => {
+    expect(await leftovers(db)).toBe(0);
+    await generate(db, m.model, PROMPT, { maxTokens: 3 });
+    expect(await leftovers(db)).toBe(0);
+    const controller = new AbortController();
+    const aborted = await generate(db, m.model, PROMPT, { maxTokens: 10, signal: controller.signal, onToken: () => controller.abort() });
+    expect(aborted.stop).toBe('aborted');
+    expect(aborted.tokens).toHaveLength(1);
+    expect(await leftovers(db)).toBe(0);
+    await expect(generate(db, m.model, PROMPT, { maxTokens: 3, onToken: () => { throw new Error('consumer failed'); } })).rejects.toThrow('consumer failed');
+    expect(await leftovers(db)).toBe(0);
+  });
+
+  it('removes sessions a killed process left behind, and keeps live ones', async () => {
+    const live = await openSession(db, m.model.name);
+    await db.query("INSERT INTO gpt2sql.sessions (model, backend_pid, started_at) VALUES ('gone', pg_backend_pid(), '2000-01-01')");
+    const [{ session: stale }] = await db.query<{ session: number }>("SELECT session FROM gpt2sql.sessions WHERE model = 'gone'");
+    await db.query("INSERT INTO gpt2sql.kv_cache VALUES ($1, 0, 0, '{1}', '{2}')", [stale]);
+    const next = await openSession(db, m.model.name);
+    expect(await leftovers(db, Number(stale))).toBe(0);
+    expect(await leftovers(db, live.id)).toBe(1);
+    await live.close();
+    await next.close();
+    expect(await leftovers(db)).toBe(0);
+  });
+
+  it('refuses bad options and prompts before sending SQL', async () => {
+    const bad: Array<[number[], Record<string, unknown>, RegExp]> = [
+      [[], { maxTokens: 3 }, /prompt is empty/],
+      [someIds(m.model.n_ctx + 1), { maxTokens: 3 }, /reads at most n_ctx = 128/],
+      [[m.model.vocab_size], { maxTokens: 3 }, /not in model .* vocabulary/],
+      [PROMPT, { maxTokens: -1 }, /--max-tokens must be an integer >= 0/],
+      [PROMPT, { maxTokens: 3, temperature: -0.5 }, /--temperature must be a number >= 0/],
+      [PROMPT, { maxTokens: 3, topK: 1.5 }, /--top-k must be an integer >= 0/],
+      [PROMPT, { maxTokens: 3, topP: 0 }, /--top-p must be a number in \(0, 1\]/],
+      [PROMPT, { maxTokens: 3, seed: 'abc' }, /--seed must be an integer/],
+    ];
+    for (const [prompt, options, message] of bad) {
+      const attempt = generate(db, m.model, prompt, options as never);
+      await expect(attempt).rejects.toThrow(GptSqlError);
+      await expect(attempt).rejects.toThrow(message);
+    }
+  });
+});
+
+describe.runIf(process.env.TEST_DATABASE_URL)('concurrent generation on postgres', () => {
+  it('keeps each session\'s cache to itself', async () => {
+    const [target] = testDatabases().filter((t) => t.driver === 'postgres');
+    const [a, b] = [await target.open(), await target.open()];
+    const m = await loadTestModel(a, CONFIGS['1 block, 1 head, 16 wide']);
+    try {
+      const options = [{ maxTokens: 10, ...SAMPLING }, { maxTokens: 10, temperature: 0.9, seed: 5 }];
+      const results = await Promise.all([generate(a, m.model, PROMPT, options[0]), generate(b, m.model, someIds(9), options[1])]);
+      expect(results.map((r) => r.tokens)).toEqual([
+        referenceGenerate(m.weights, PROMPT, options[0]),
+        referenceGenerate(m.weights, someIds(9), options[1]),
+      ]);
+    } finally {
+      await dropTestModel(a, m.model);
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.ts';
+import { runStatement } from '../../src/engine/run-statement.ts';
+import { argmax, candidates, sample, type SamplingOptions } from '../../src/reference/sample.ts';
+import { sampleGivenSql, withParameters } from '../../src/sql/statements.ts';
+import { testDatabases } from '../helpers/databases.ts';
+import { expectClose } from '../helpers/numeric.ts';
+import { prng } from '../reference/tiny-weights.ts';
+
+/**
+ * sql/probs.sql and sql/sample.sql against src/reference/sample.ts, on logits given directly (no
+ * model): the rules are the same, every sum runs in the same order, so the kept tokens must be
+ * identical and their probabilities equal but for the last bit of exp() (C library against V8).
+ */
+const PROB_TOLERANCE = 1e-15;
+
+const INPUTS = ['logits', 'temperature', 'top_k', 'top_p', 'seed', 'step'] as const;
+const statement = withParameters(INPUTS, (inputs) => sampleGivenSql(inputs));
+
+interface Sampled {
+  token: number;
+  kept_tokens: number[] | null;
+  kept_probs: number[] | null;
+}
+
+async function sqlSample(db: Database, logits: ArrayLike<number>, options: SamplingOptions & { step: number }): Promise<Sampled> {
+  const { temperature = 0, topK = 0, topP = 1, seed = 0, step } = options;
+  const [row] = await runStatement<Sampled, (typeof INPUTS)[number]>(db, statement, {
+    logits: Array.from(logits), temperature, top_k: topK, top_p: topP, seed, step,
+  });
+  return row;
+}
+
+/** Random logits: a spread like a language model's (a few likely tokens, a long tail). */
+function randomLogits(seed: number, size: number): number[] {
+  const random = prng(seed);
+  return Array.from({ length: size }, () => 8 * random() ** 3 - 4);
+}
+
+const CASES: SamplingOptions[] = [
+  { temperature: 1 },
+  { temperature: 0.7, topK: 5 },
+  { temperature: 1.3, topP: 0.9 },
+  { temperature: 1, topK: 10, topP: 0.5 },
+  { temperature: 2, topK: 1000 },
+  { temperature: 0.5, topP: 1e-9 },
+];
+
+describe.each(testDatabases())('sampling on $driver', (target) => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await target.open();
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it.each(CASES)('keeps the same tokens as the reference and chooses the same one: %o', async (options) => {
+    for (const [seed, step] of [[0, 0], [42, 3], [-7, 11], [123456789, 1]]) {
+      const logits = randomLogits(seed + step, 200);
+      const expected = candidates(logits, options);
+      const actual = await sqlSample(db, logits, { ...options, seed, step });
+      expect(actual.kept_tokens, `kept tokens, seed ${seed} step ${step}`).toEqual(expected.map((c) => c.id));
+      expectClose(actual.kept_probs!, expected.map((c) => c.prob), PROB_TOLERANCE, `kept probabilities, seed ${seed} step ${step}`);
+      expect(actual.token, `chosen token, seed ${seed} step ${step}`).toBe(sample(logits, { ...options, seed, step }));
+    }
+  });
+
+  it('is greedy at temperature 0: the highest logit, ties to the lowest id, other options ignored', async () => {
+    const logits = [0.5, 2, -1, 2, 1.5];
+    for (const options of [{}, { topK: 3, topP: 0.1, seed: 9 }]) {
+      const actual = await sqlSample(db, logits, { ...options, temperature: 0, step: 4 });
+      expect(actual).toEqual({ token: 1, kept_tokens: null, kept_probs: null });
+    }
+  });
+
+  it('with top-k 1 chooses the greedy token whatever the seed', async () => {
+    const logits = randomLogits(5, 300);
+    for (const seed of [1, 2, 3]) {
+      expect((await sqlSample(db, logits, { temperature: 1.5, topK: 1, seed, step: 0 })).token).toBe(argmax(logits));
+    }
+  });
+
+  it('with top-p keeps exactly the nucleus: each token whose running sum before it is < top_p', async () => {
+    const logits = [4, 2, 1, 1].map(Math.log); // probabilities 0.5, 0.25, 0.125, 0.125
+    const keptFor = async (topP: number) => (await sqlSample(db, logits, { temperature: 1, topP, step: 0 })).kept_tokens;
+    expect(await keptFor(0.4)).toEqual([0]); // 0 < 0.4, then 0.5 is not
+    expect(await keptFor(0.7)).toEqual([0, 1]); // 0, 0.5 < 0.7, then 0.75 is not
+    expect(await keptFor(0.8)).toEqual([0, 1, 2]); // ties (2 and 3) go to the lower id first
+    expect(await keptFor(1)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('samples from extreme logits without exp() underflow errors', async () => {
+    const logits = [1e4, -1e4, 0, -745.5, 3000];
+    for (const temperature of [1, 0.01, 100]) {
+      const actual = await sqlSample(db, logits, { temperature, seed: 1, step: 0 });
+      expect(actual.token).toBe(sample(logits, { temperature, seed: 1, step: 0 }));
+      expect(actual.kept_tokens).toEqual(candidates(logits, { temperature }).map((c) => c.id));
+    }
+  });
+});

@@ -1,0 +1,12 @@
+/**
+ * Prompts that must stay text (issue 7, point 7): quotes, backslashes, dollar quotes, SQL, template
+ * placeholders, psql meta-commands (`\!` runs a shell command, `\q` quits), comments, CR and tabs.
+ */
+export const HOSTILE_PROMPTS = [
+  "it's 'quoted' and \"double\"",
+  'back\\slash \\\\ and E\'\\x41\' \\n',
+  '$$ dollar $$ $tag$ quotes $tag$ $1 {{ids}}',
+  "'); DROP TABLE wte; --",
+  'line one\n\\! echo pwned\n\\q\nafter quit',
+  '/* comment */ -- comment\r\n\ttab',
+];

@@ -1,0 +1,105 @@
+import { getEncoding } from 'js-tiktoken';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ModelRow } from '../../src/db/catalog-tables.ts';
+import type { Database } from '../../src/db/database.ts';
+import { generate } from '../../src/engine/generate.ts';
+import { useModel } from '../../src/engine/model.ts';
+import { nextTokens } from '../../src/engine/next.ts';
+import { decode } from '../../src/engine/tokenizer.ts';
+import { generate as referenceGenerate } from '../../src/reference/generate.ts';
+import type { Gpt2Weights } from '../../src/reference/weights.ts';
+import { completeStatement, literal, nextStatement, tokenizeStatement, typedLiteral } from '../../src/sql/script.ts';
+import { testDatabases } from '../helpers/databases.ts';
+import { HOSTILE_PROMPTS } from '../helpers/hostile-prompts.ts';
+import { dropModel, loadGeneratedModel } from '../helpers/loaded-model.ts';
+
+const tiktoken = getEncoding('gpt2');
+const encode = (text: string) => tiktoken.encode(text, [], []);
+
+
+describe.each(testDatabases())('scripts on $driver', (target) => {
+  let db: Database;
+  let model: ModelRow;
+  let weights: Gpt2Weights;
+
+  /** Runs one statement of a script, with the model's search_path and JIT off as the script sets them. */
+  const run = <R>(statement: string) => db.transaction(async () => {
+    await db.exec('SET LOCAL jit = off');
+    return db.query<R>(statement);
+  });
+
+  beforeAll(async () => {
+    db = await target.open();
+    ({ model, weights } = await loadGeneratedModel(db, 'script', { n_layer: 2, n_head: 2, n_embd: 16, n_ctx: 24, seed: 31 }));
+    await useModel(db, model);
+  });
+  afterAll(async () => {
+    await dropModel(db, model);
+    await db.close();
+  });
+
+  it('quotes every value so PostgreSQL reads back exactly that value', async () => {
+    for (const conforming of ['on', 'off']) {
+      await db.exec(`SET standard_conforming_strings = ${conforming}`);
+      for (const text of [...HOSTILE_PROMPTS, '', 'ünïcödé 😀']) {
+        const [row] = await db.query<{ value: string }>(`SELECT ${literal(text)}::text AS value`);
+        expect(row.value).toBe(text);
+      }
+    }
+    const [row] = await db.query(`SELECT ${typedLiteral('ids', [15496, 11])} AS ids, ${typedLiteral('seed', -5)}::text AS seed, ${literal(0.25)}::float8 AS p`);
+    expect(row).toEqual({ ids: [15496, 11], seed: '-5', p: 0.25 });
+  });
+
+  it('tokenize: the prompt inlined gives the tokens of tiktoken', async () => {
+    for (const prompt of HOSTILE_PROMPTS) {
+      const rows = await run<{ position: number; token: number }>(tokenizeStatement(prompt, 4));
+      expect(rows.map((row) => row.token), prompt).toEqual(encode(prompt));
+    }
+  });
+
+  it("next: the engine's candidates, with the same logits and probabilities", async () => {
+    for (const [prompt, options] of [[HOSTILE_PROMPTS[3], { top: 5, temperature: 1 }], ['Hello', { top: 3, temperature: 0 }]] as const) {
+      const rows = await run<{ id: number; token: string; logit: number; probability: number }>(nextStatement(model, prompt, options));
+      expect(rows).toEqual(await nextTokens(db, model, encode(prompt), options));
+    }
+  });
+
+  it.each([
+    ['greedy', HOSTILE_PROMPTS[4], { maxTokens: 4, temperature: 0, topK: 0, topP: 1, seed: 0 }, 'max_tokens'],
+    ['sampled with top-k and top-p', HOSTILE_PROMPTS[2], { maxTokens: 4, temperature: 0.9, topK: 40, topP: 0.9, seed: 7 }, 'max_tokens'],
+    ['sampled with a negative seed', 'Hello', { maxTokens: 3, temperature: 1.5, topK: 0, topP: 1, seed: -12 }, 'max_tokens'],
+    ['up to n_ctx', 'a b c d e f g h i j k l m n o p q r s t u', { maxTokens: 9, temperature: 0, topK: 0, topP: 1, seed: 0 }, 'n_ctx'],
+  ])('complete (%s): one statement gives the tokens of the engine and of the reference', async (_, prompt, options, stop) => {
+    const ids = encode(prompt);
+    const [row] = await run<{ prompt_tokens: number[]; tokens: number[]; text: string; stop: string }>(completeStatement(model, prompt, options));
+    const engine = await generate(db, model, ids, options);
+    expect(row.prompt_tokens).toEqual(ids);
+    expect(row.tokens).toEqual(engine.tokens);
+    expect(row.tokens).toEqual(referenceGenerate(weights, ids, options));
+    expect([row.stop, engine.stop]).toEqual([stop, stop]);
+    expect(row.text).toBe(await decode(db, engine.tokens));
+  });
+
+  it('complete: stops at <|endoftext|> without returning it, as the engine does', async () => {
+    const prompt = 'Hello';
+    const options = { maxTokens: 5, temperature: 0, topK: 0, topP: 1, seed: 0 };
+    const greedy = (await generate(db, model, encode(prompt), options)).tokens;
+    const second = greedy[1];
+    const swapSymbols = async (a: number, b: number) => { // vocab.symbol is unique: through a placeholder
+      const rows = await db.query<{ token: number; symbol: string }>('SELECT token, symbol FROM vocab WHERE token IN ($1, $2)', [a, b]);
+      const symbolOf = (token: number) => rows.find((row) => row.token === token)!.symbol;
+      await db.query("UPDATE vocab SET symbol = 'placeholder for a swap' WHERE token = $1", [a]);
+      await db.query('UPDATE vocab SET symbol = $2 WHERE token = $1', [b, symbolOf(a)]);
+      await db.query('UPDATE vocab SET symbol = $2 WHERE token = $1', [a, symbolOf(b)]);
+    };
+    await swapSymbols(50256, second); // the second greedy token becomes this model's <|endoftext|>
+    try {
+      const [row] = await run<{ tokens: number[]; stop: string }>(completeStatement(model, prompt, options));
+      const engine = await generate(db, model, encode(prompt), options);
+      expect(engine).toEqual({ tokens: greedy.slice(0, greedy.indexOf(second)), stop: 'eot' });
+      expect(row).toEqual({ ...row, tokens: engine.tokens, stop: 'eot' });
+    } finally {
+      await swapSymbols(50256, second);
+    }
+  });
+});
