@@ -1,6 +1,6 @@
 -- embed: each new token's embedding plus its position's embedding, wte[token] + wpe[place].
--- Inputs: {{ids}}: the T token ids fed (int[]); {{start}}: the place of the first of them, that
--- is the number of positions already cached (0 for a full pass).
+-- Inputs: ids, the T token ids fed (int[]); start, the place of the first of them, that is the
+-- number of positions already cached (0 for a full pass).
 -- [T] -> [T*C]: one float8[] holding the T rows of C values one after another
 SELECT array_agg(e.token_value::float8 + e.place_value ORDER BY input.t, e.i) AS x
 FROM unnest({{ids}}) WITH ORDINALITY AS input(token, t)

@@ -1,5 +1,5 @@
--- next: the article's llm() function: the top {{top}} candidates for the token after the given
--- ones, with their raw logits and their probabilities at the given temperature (at temperature 0
+-- next: the article's llm() function: the top candidates for the token after the given ones,
+-- with their raw logits and their probabilities at the given temperature (at temperature 0
 -- the greedy choice has probability 1 and every other token 0).
 -- [T] -> [top]
 WITH RECURSIVE

@@ -2,7 +2,7 @@
 -- the maximum is subtracted before exp(), exp() of less than -745 is 0 (float8 underflows there,
 -- and PostgreSQL raises an error instead), and the sum runs in token order as the reference's.
 -- Empty when temperature = 0 (greedy needs no probabilities).
--- Inputs: logits (token, logit); temperature = {{temperature}}.
+-- Inputs: logits (token, logit); temperature.
 -- [V] -> [V]
 scaled AS (                     -- [V]: logits / temperature
   SELECT token, logit / {{temperature}} AS z

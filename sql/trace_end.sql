@@ -1,9 +1,14 @@
--- trace_end: the final layer norm and the logits (from the temporary tables trace_stage.sql made
--- of transformer.sql's lnf and of logits.sql) into the trace, and each position's probabilities:
--- probs.sql at temperature 1, run once per position in a LATERAL subquery.
+-- trace_end: the final layer norm (from the temporary table trace_stage.sql made of
+-- transformer.sql's lnf), the logits of every position (logits.sql over it) and each position's
+-- probabilities (probs.sql at temperature 1, once per position in a LATERAL subquery).
 -- [T, C] -> [T, V] -> [T, V]
 INSERT INTO {{trace}}.lnf SELECT t, x FROM lnf;
-INSERT INTO {{trace}}.logits SELECT t, token, logit FROM logits;
+INSERT INTO {{trace}}.logits (t, token, logit)
+SELECT t, token, logit
+FROM (
+  {{logits}}
+) AS logits;
+ALTER TABLE {{trace}}.logits ADD PRIMARY KEY (t, token);  -- after the rows: faster than row by row
 INSERT INTO {{trace}}.probs
 SELECT position.t, softmax.token, softmax.prob
 FROM {{trace}}.tokens AS position
@@ -14,3 +19,4 @@ CROSS JOIN LATERAL (
   {{probs}}
   SELECT token, prob FROM probs
 ) AS softmax;
+ALTER TABLE {{trace}}.probs ADD PRIMARY KEY (t, token);

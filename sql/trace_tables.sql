@@ -37,10 +37,11 @@ CREATE TABLE {{trace}}.fch_gelu (LIKE {{trace}}.ln1 INCLUDING ALL);   -- [T, 4*C
 CREATE TABLE {{trace}}.fcproj (LIKE {{trace}}.ln1 INCLUDING ALL);     -- [T, C]: the MLP's output
 CREATE TABLE {{trace}}.residual3 (LIKE {{trace}}.ln1 INCLUDING ALL);  -- [T, C]: the block's output
 CREATE TABLE {{trace}}.lnf (LIKE {{trace}}.encoded INCLUDING ALL);    -- [T, C]: ln_f of the last block's output
+-- logits and probs have T * V rows: their primary keys are added after the rows (trace_end.sql).
 CREATE TABLE {{trace}}.logits (     -- [T, V]: lnf @ wteᵀ, the score of each token to come after t
-  t int, token int, logit float8 NOT NULL, PRIMARY KEY (t, token)
+  t int NOT NULL, token int NOT NULL, logit float8 NOT NULL
 );
 CREATE TABLE {{trace}}.probs (      -- [T, V]: softmax of each position's logits (temperature 1)
-  t int, token int, prob float8 NOT NULL, PRIMARY KEY (t, token)
+  t int NOT NULL, token int NOT NULL, prob float8 NOT NULL
 );
 COMMENT ON SCHEMA {{trace}} IS 'gpt2sql trace: every intermediate of one forward pass (docs/trace.md)';

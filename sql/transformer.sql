@@ -1,6 +1,6 @@
 -- transformer: the embeddings, every block and ln_f for the new positions (the reference's
 -- transformer()); lnf keeps {{which}}.
--- Inputs: ids = {{ids}}, start = {{start}}.
+-- Inputs: ids, the token ids fed; start, the number of positions already cached.
 -- [T] -> [T', C]
 encoded AS (                    -- [T] -> [T*C]
   {{embed}}

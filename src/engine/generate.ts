@@ -54,11 +54,15 @@ export async function generate(db: Database, model: ModelRow, promptIds: readonl
   const run = (next: NextToken) => generateWith(next, promptIds.length, maxTokens, model.n_ctx, eot, options);
   if (options.engine === 'recompute') return run(recomputeStep(db, model, promptIds, sampling));
   const session = await openSession(db, model.name);
+  let generation: Generation;
   try {
-    return await run(incrementalStep(db, model, promptIds, sampling, session.id));
-  } finally {
-    await session.close();
+    generation = await run(incrementalStep(db, model, promptIds, sampling, session.id));
+  } catch (error) {
+    await session.close().catch(() => {}); // the first error is the one to report
+    throw error;
   }
+  await session.close();
+  return generation;
 }
 
 async function generateWith(next: NextToken, promptLength: number, maxTokens: number, nCtx: number, eot: number | null, options: GenerateOptions): Promise<Generation> {

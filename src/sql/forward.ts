@@ -1,6 +1,6 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import { kernel as kernelNamed, type Kernel } from './kernels.ts';
-import { render } from './render.ts';
+import { render, type Fragments } from './render.ts';
 
 /** What the forward pass needs from a model's catalog row. */
 export type ModelShape = Pick<ModelRow, 'n_layer' | 'n_head' | 'n_embd' | 'layer_norm_epsilon' | 'kernel'>;
@@ -29,21 +29,23 @@ export function nest(text: string, spaces: number): string {
   return text.trimEnd().replace(/\n(?=.)/g, `\n${' '.repeat(spaces)}`);
 }
 
-/** The weights of one block (or the only ones) as a scalar subquery, for layer_norm.sql and linear.sql. */
-function weightsOf(table: string, block?: string): string {
-  return `SELECT values FROM ${table}${block ? ` WHERE block = ${block}` : ''}`;
+/** Renders a template as a fragment to put into another: without the final newline. */
+function fragment(name: string, fragments: Fragments): string {
+  return render(name, fragments).trimEnd();
 }
 
-function layerNorm(model: ModelShape, input: string, gain: string, bias: string): string {
-  return render('layer_norm', { input, gain, bias, epsilon: `${model.layer_norm_epsilon}::float8`, n_embd: model.n_embd });
+/** layer_norm.sql over `input`, with the gain and bias tables of the block computed (or the only ones). */
+function layerNorm(model: ModelShape, input: string, gain: string, bias: string, block?: string): string {
+  const of_block = block ? ` WHERE block = ${block}` : '';
+  return fragment('layer_norm', { input, gain, bias, of_block, epsilon: model.layer_norm_epsilon, n_embd: model.n_embd });
 }
 
 function linear(kernel: Kernel, input: string, weight: string, bias: string): string {
-  return render('linear', {
+  return fragment('linear', {
     kernel: kernel.name,
     input,
     weight,
-    bias: weightsOf(bias, BLOCK),
+    bias,
     block: BLOCK,
     prepare: kernel.prepare('x'),
     dot: kernel.dot('w', 'activation.x'),
@@ -51,8 +53,8 @@ function linear(kernel: Kernel, input: string, weight: string, bias: string): st
 }
 
 function attention(model: ModelShape, inputs: ForwardInputs): string {
-  const cached = inputs.session ? render('kv_read', { session: inputs.session, block: BLOCK }) : '';
-  return render('attention', {
+  const cached = inputs.session ? fragment('kv_read', { session: inputs.session, block: BLOCK }) : '';
+  return fragment('attention', {
     cached: nest(cached, 2),
     start: inputs.start,
     n_embd: model.n_embd,
@@ -64,14 +66,14 @@ function attention(model: ModelShape, inputs: ForwardInputs): string {
 /** One transformer block, the LATERAL subquery of forward.sql (block.sql). */
 export function blockSql(model: ModelShape, inputs: ForwardInputs): string {
   const kernel = kernelNamed(model.kernel);
-  return render('block', {
+  return fragment('block', {
     block: BLOCK,
     n_embd: model.n_embd,
-    ln_1: nest(layerNorm(model, 'residual', weightsOf('ln_1_g', BLOCK), weightsOf('ln_1_b', BLOCK)), 2),
+    ln_1: nest(layerNorm(model, 'residual', 'ln_1_g', 'ln_1_b', BLOCK), 2),
     attn_qkv: nest(linear(kernel, 'ln1', 'c_attn_w', 'c_attn_b'), 2),
     attention: attention(model, inputs),
     attn_proj: nest(linear(kernel, 'atty', 'c_proj_w', 'c_proj_b'), 2),
-    ln_2: nest(layerNorm(model, 'residual2', weightsOf('ln_2_g', BLOCK), weightsOf('ln_2_b', BLOCK)), 2),
+    ln_2: nest(layerNorm(model, 'residual2', 'ln_2_g', 'ln_2_b', BLOCK), 2),
     mlp_fc: nest(linear(kernel, 'ln2', 'mlp_c_fc_w', 'mlp_c_fc_b'), 2),
     mlp_proj: nest(linear(kernel, 'fch_gelu', 'mlp_c_proj_w', 'mlp_c_proj_b'), 2),
   });
@@ -87,23 +89,23 @@ export function blockSql(model: ModelShape, inputs: ForwardInputs): string {
  */
 export function transformerSql(model: ModelShape, inputs: ForwardInputs, positions: Positions): string {
   const kernel = kernelNamed(model.kernel);
-  const forward = render('forward', { n_layer: model.n_layer, block: nest(blockSql(model, inputs), 4) });
+  const forward = fragment('forward', { n_layer: model.n_layer, block: nest(blockSql(model, inputs), 4) });
   const lastPosition = `cardinality(forward.x) / ${model.n_embd} - 1`;
-  return render('transformer', {
+  return fragment('transformer', {
     which: positions === 'last' ? 'the last position only' : 'every position',
     ids: inputs.ids,
     start: inputs.start,
-    embed: nest(render('embed', { ids: inputs.ids, start: inputs.start, wte_values: kernel.storedArray('wte') }), 2),
+    embed: nest(fragment('embed', { ids: inputs.ids, start: inputs.start, wte_values: kernel.storedArray('wte') }), 2),
     forward,
     first_t: positions === 'last' ? lastPosition : '0',
     n_embd: model.n_embd,
     n_layer: model.n_layer,
-    ln_f: nest(layerNorm(model, 'final', weightsOf('ln_f_g'), weightsOf('ln_f_b')), 2),
+    ln_f: nest(layerNorm(model, 'final', 'ln_f_g', 'ln_f_b'), 2),
   });
 }
 
 /** The CTE body of `logits` (logits.sql), over the rows of `lnf`. */
 export function logitsSql(model: ModelShape): string {
   const kernel = kernelNamed(model.kernel);
-  return render('logits', { kernel: kernel.name, prepare: kernel.prepare('x'), dot: kernel.dot('lm_head', 'activation.x') });
+  return fragment('logits', { kernel: kernel.name, prepare: kernel.prepare('x'), dot: kernel.dot('lm_head', 'activation.x') });
 }

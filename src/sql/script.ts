@@ -34,7 +34,12 @@ export function literal(value: ScriptValue): string {
   return quoteLiteral(`{${value.join(',')}}`);
 }
 
-/** A value as a literal of the SQL type of input `name`, as the builders of statements.ts take it. */
+/**
+ * A value as a literal of the SQL type of input `name`, as the builders of statements.ts take it.
+ *
+ * @example
+ * typedLiteral('seed', -5); // "(-5)::bigint"
+ */
 export function typedLiteral(name: InputName, value: ScriptValue): string {
   return `${literal(value)}::${INPUT_TYPES[name]}`;
 }
@@ -50,31 +55,45 @@ export function inlineStatement<N extends InputName>(statement: Statement<N>, va
 }
 
 /**
- * The script around one statement: a header of comment lines (never user text), the model's
- * search_path, JIT off (a server would spend seconds compiling a forward pass that runs in
- * less), and the statement.
+ * The script around one statement: a header of comment lines (never user text); the client
+ * encoding of the script's own text (UTF-8, whatever the terminal's locale); the model's
+ * search_path; JIT off (a server would spend seconds compiling a forward pass that runs in
+ * less); and the statement.
+ *
+ * @example
+ * psqlScript(model, ['the token ids of "Hello"'], tokenizeStatement('Hello'));
  */
 export function psqlScript(model: ScriptModel, header: readonly string[], statement: string): string {
   const lines = [
     ...header.map((line) => `-- ${line}`.trimEnd()),
     `-- Model ${model.name}: ${model.n_layer} layers, ${model.n_head} heads, ${model.n_embd} wide, context ${model.n_ctx}, kernel ${model.kernel}.`,
     '',
+    "SET client_encoding TO 'UTF8';",
     `SET search_path TO ${quoteIdent(model.schema_name)}, public;`,
     'SET jit = off;',
     '',
   ];
-  return `${lines.join('\n')}\n${statement.trimEnd().replace(/;$/, '')};\n`;
+  if (header.some((line) => /[\r\n]/.test(line))) throw new Error('a header line of a script must be one line');
+  return `${lines.join('\n')}\n${withoutSemicolon(statement)};\n`;
 }
 
 /**
  * sql/tokenize.sql with the text inlined: rows (position, token). Indented by `spaces` before the
  * text goes in; put it into a template as a fragment, never through nest() again.
+ *
+ * @example
+ * tokenizeStatement("it's"); // … string_to_table('it''s'::text, NULL) …
  */
 export function tokenizeStatement(text: string, spaces = 0): string {
   return inlineParameters(nest(withoutSemicolon(render('tokenize')), spaces), [literal(text)]);
 }
 
-/** sql/detokenize.sql over the int[] expression `ids` (never user text): one row, text. */
+/**
+ * sql/detokenize.sql over the int[] expression `ids` (never user text): one row, text.
+ *
+ * @example
+ * detokenizeStatement('ARRAY[15496, 11]'); // … unnest((ARRAY[15496, 11])::int[]) …
+ */
 export function detokenizeStatement(ids: string, spaces = 0): string {
   return inlineParameters(nest(withoutSemicolon(render('detokenize')), spaces), [`(${ids})`]);
 }
@@ -91,6 +110,9 @@ export interface CompleteScriptOptions {
  * sql/complete.sql: the prompt tokenized, a recursive CTE that adds one sampled token per row
  * with the full forward pass, the new tokens detokenized. One statement; it returns one row
  * (prompt_tokens, tokens, text, stop).
+ *
+ * @example
+ * completeStatement(model, 'Hello', { maxTokens: 5, temperature: 0.8, topK: 40, topP: 1, seed: 42 });
  */
 export function completeStatement(model: ScriptModel, prompt: string, options: CompleteScriptOptions): string {
   const step = stepSql(model, {
@@ -111,7 +133,13 @@ export function completeStatement(model: ScriptModel, prompt: string, options: C
   });
 }
 
-/** sql/next_prompt.sql: the `top` most probable next tokens after the prompt, at `temperature`. */
+/**
+ * sql/next_prompt.sql: the `top` most probable next tokens after the prompt, at `temperature`:
+ * rows (id, token, logit, probability), most probable first.
+ *
+ * @example
+ * nextStatement(model, 'Happy New Year! I wish you', { top: 10, temperature: 1 });
+ */
 export function nextStatement(model: ScriptModel, prompt: string, options: { top: number; temperature: number }): string {
   const next = nextSql(model, {
     ids: 'prompt.ids',

@@ -31,8 +31,8 @@ const SCHEMA_COMMENT = 'gpt2sql trace:';
  * digits and underscores turned into underscores (`Hello-1` -> `trace_hello_1`).
  */
 export function traceSchema(name: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/.test(name)) {
-    throw new GptSqlError(`"${name}" is not a usable trace name; use up to 40 letters, digits, '_', '-' or '.', starting with a letter or digit (--as NAME)`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$/.test(name)) { // as model names: the default is one
+    throw new GptSqlError(`"${name}" is not a usable trace name; use up to 48 letters, digits, '_', '-' or '.', starting with a letter or digit (--as NAME)`);
   }
   return `trace_${name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
 }
@@ -85,9 +85,8 @@ async function runForwardPass(db: Database, model: ModelRow, trace: string): Pro
     }));
   }
   for (const name of ['final', 'lnf']) await runStage(db, { name, body: top.get(name)! }, model.n_layer - 1);
-  await runStage(db, { name: 'logits', body: logitsSql(model) }, model.n_layer - 1);
   const probs = render('probs', { temperature: '1::float8' }).trimEnd();
-  await db.exec(render('trace_end', { trace, probs: nest(probs, 2) }));
+  await db.exec(render('trace_end', { trace, logits: nest(logitsSql(model).trim(), 2), probs: nest(probs, 2) }));
 }
 
 /** One CTE into a temporary table of its name; `previous` is the block whose output it reads. */

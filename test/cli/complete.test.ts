@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeCommand, type CompleteResult } from '../../src/cli/commands/complete.ts';
@@ -9,8 +11,9 @@ import { generate as referenceGenerate } from '../../src/reference/generate.ts';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { freshPgliteDir, testDatabases } from '../helpers/databases.ts';
 import { startFakeHub } from '../helpers/fake-hub.ts';
-import { runCli } from '../helpers/run-cli.ts';
-import { CONFIGS, dropTestModel, loadTestModel, type TestModel } from '../engine/forward-models.ts';
+import { runCli, type CliResult } from '../helpers/run-cli.ts';
+import { quoteIdent } from '../../src/sql/render.ts';
+import { CONFIGS, dropModel, loadTestModel, type LoadedModel } from '../engine/forward-models.ts';
 
 const tiktoken = getEncoding('gpt2');
 
@@ -21,8 +24,25 @@ function chunkedIo(stdin = ''): Io & { stdout: string; stderr: string; chunks: s
   return Object.assign(io, { chunks, out: (text: string) => { chunks.push(text); io.stdout += text; } });
 }
 
+/** Runs the real executable and sends it SIGINT once `ready` says its output so far shows it is generating. */
+function interruptCli(args: string[], ready: (stdout: string) => boolean): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const bin = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
+    const child = spawn(process.execPath, [bin, ...args]);
+    let stdout = '', stderr = '', sent = false;
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (!sent && ready(stdout)) child.kill('SIGINT'), (sent = true);
+    });
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end();
+  });
+}
+
 describe.each(testDatabases())('gpt2sql complete on $driver', (target) => {
-  let m: TestModel;
+  let m: LoadedModel;
   beforeAll(async () => {
     const db = await target.open();
     m = await loadTestModel(db, CONFIGS['2 blocks, 2 heads, 32 wide']);
@@ -30,7 +50,7 @@ describe.each(testDatabases())('gpt2sql complete on $driver', (target) => {
   });
   afterAll(async () => {
     const db = await target.open();
-    await dropTestModel(db, m.model);
+    await dropModel(db, m.model);
     await db.close();
   });
 
@@ -56,6 +76,29 @@ describe.each(testDatabases())('gpt2sql complete on $driver', (target) => {
     expect(io.chunks.filter((chunk) => chunk !== '').length).toBeGreaterThanOrEqual(1 + 3); // the prompt, tokens one by one
   });
 
+  it('prints a character whose bytes are split across tokens whole, once its last byte arrives', async () => {
+    const options = { maxTokens: 3, temperature: 1, seed: 11 };
+    const tokens = referenceGenerate(m.weights, tiktoken.encode('Hello'), options);
+    expect(new Set(tokens).size).toBe(3);
+    const db = await target.open();
+    const saved = await db.query<{ token: number; bytes: Uint8Array }>(`SELECT token, bytes FROM ${quoteIdent(m.model.schema_name)}.vocab WHERE token = ANY($1)`, [tokens]);
+    try { // this test model's tokens now spell "€" (E2 82 AC) split 2 + 1, then "!"
+      for (const [token, bytes] of [[tokens[0], [0xe2, 0x82]], [tokens[1], [0xac]], [tokens[2], [0x21]]] as const) {
+        await db.query(`UPDATE ${quoteIdent(m.model.schema_name)}.vocab SET bytes = $2 WHERE token = $1`, [token, Uint8Array.from(bytes)]);
+      }
+      await db.close();
+      const io = chunkedIo();
+      const result = await completeCommand('Hello', { model: m.model.name, db: target.db, maxTokens: '3', temperature: '1', seed: '11' }, io);
+      expect(result.tokens).toEqual(tokens);
+      expect(io.stdout).toBe('Hello€!\n');
+      expect(io.chunks.join('')).not.toContain('\uFFFD');
+    } finally {
+      const again = await target.open();
+      for (const row of saved) await again.query(`UPDATE ${quoteIdent(m.model.schema_name)}.vocab SET bytes = $2 WHERE token = $1`, [row.token, Uint8Array.from(row.bytes)]);
+      await again.close();
+    }
+  });
+
   it('reads the prompt from standard input, without its final newline', async () => {
     const fromStdin = await completeCommand(undefined, { model: m.model.name, db: target.db, maxTokens: '3', json: true }, memoryIo('Hello\n'));
     const fromArgument = await completeCommand('Hello', { model: m.model.name, db: target.db, maxTokens: '3', json: true }, memoryIo());
@@ -71,22 +114,33 @@ describe.each(testDatabases())('gpt2sql complete on $driver', (target) => {
     expect(io.stderr).toContain(`stopped after 2 new tokens: the prompt (${m.model.n_ctx - 2} tokens) and the new ones fill model ${m.model.name}'s context of n_ctx = ${m.model.n_ctx} tokens`);
   });
 
+  it('on Ctrl-C stops after the current step and removes its session', async () => {
+    const run = await interruptCli(['complete', 'Hello', '-n', '100', '--model', m.model.name, '--db', target.db], (out) => out.length > 'Hello'.length);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('stopping after the current step');
+    expect(run.stderr).toMatch(/gpt2sql: interrupted after \d+ new tokens/);
+    const db = await target.open();
+    const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM gpt2sql.sessions WHERE model = $1', [m.model.name]);
+    await db.close();
+    expect(n).toBe(0);
+  });
+
   it('refuses bad options with one line, before running the model', async () => {
-    const cases: Array<[string[], RegExp]> = [
-      [['complete', ''], /the prompt is empty/],
-      [['complete', 'Hi', '--temperature', 'hot'], /--temperature must be a number >= 0 .*got "hot"/],
-      [['complete', 'Hi', '--top-p', '1.5'], /--top-p must be a number in \(0, 1\]/],
-      [['complete', 'Hi', '--top-k', '-1'], /--top-k must be an integer >= 0/],
-      [['complete', 'Hi', '-n', '2.5'], /--max-tokens must be an integer >= 0/],
-      [['complete', 'Hi', '--engine', 'fast'], /--engine must be incremental or recompute/],
-      [['complete', 'x'.repeat(200)], /reads at most n_ctx = 128; shorten it/],
+    const cases: Array<[string, Record<string, string>, RegExp]> = [
+      ['', {}, /the prompt is empty/],
+      ['Hi', { temperature: 'hot' }, /--temperature must be a number >= 0 .*got "hot"/],
+      ['Hi', { topP: '1.5' }, /--top-p must be a number in \(0, 1\]/],
+      ['Hi', { topK: '-1' }, /--top-k must be an integer >= 0/],
+      ['Hi', { maxTokens: '2.5' }, /--max-tokens must be an integer >= 0/],
+      ['Hi', { engine: 'fast' }, /--engine must be incremental or recompute/],
+      [' x'.repeat(200), {}, /the prompt has 200 tokens but model .* reads at most n_ctx = 128; shorten it/],
     ];
-    for (const [args, message] of cases) {
-      const run = await runCli([...args, '--model', m.model.name, '--db', target.db]);
-      expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(message);
-      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    for (const [prompt, options, message] of cases) {
+      await expect(completeCommand(prompt, { model: m.model.name, db: target.db, ...options }, memoryIo())).rejects.toThrow(message);
     }
+    const run = await runCli(['complete', 'Hi', '--top-p', '0', '--model', m.model.name, '--db', target.db]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('gpt2sql: --top-p must be a number in (0, 1] (1 keeps every token), got "0"\n');
   });
 });
 

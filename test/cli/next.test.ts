@@ -7,14 +7,14 @@ import { gpt2, softmax } from '../../src/reference/gpt2.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { expectClose } from '../helpers/numeric.ts';
 import { runCli } from '../helpers/run-cli.ts';
-import { CONFIGS, dropTestModel, loadTestModel, type TestModel } from '../engine/forward-models.ts';
+import { CONFIGS, dropModel, loadTestModel, type LoadedModel } from '../engine/forward-models.ts';
 
 const tiktoken = getEncoding('gpt2');
 /** The vector kernel's tolerance of test/engine/forward.test.ts (it covers the array kernel too). */
 const TOLERANCE = 1e-5;
 
 describe.each(testDatabases())('gpt2sql next on $driver', (target) => {
-  let m: TestModel;
+  let m: LoadedModel;
   let expectedLogits: Float64Array;
   const prompt = 'Happy New Year! I wish you';
   beforeAll(async () => {
@@ -25,7 +25,7 @@ describe.each(testDatabases())('gpt2sql next on $driver', (target) => {
   });
   afterAll(async () => {
     const db = await target.open();
-    await dropTestModel(db, m.model);
+    await dropModel(db, m.model);
     await db.close();
   });
 
@@ -70,10 +70,8 @@ describe.each(testDatabases())('gpt2sql next on $driver', (target) => {
   });
 
   it('refuses a bad --top or --temperature', async () => {
-    for (const [flag, value, message] of [['--top', '0', /--top must be an integer >= 1/], ['--temperature', '-1', /--temperature must be a number >= 0/]] as const) {
-      const run = await runCli(['next', 'Hi', flag, value, '--model', m.model.name, '--db', target.db]);
-      expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(message);
-    }
+    const options = { model: m.model.name, db: target.db };
+    await expect(nextCommand('Hi', { ...options, top: '0' }, memoryIo())).rejects.toThrow(/--top must be an integer >= 1/);
+    await expect(nextCommand('Hi', { ...options, temperature: '-1' }, memoryIo())).rejects.toThrow(/--temperature must be a number >= 0/);
   });
 });

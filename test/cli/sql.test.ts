@@ -1,11 +1,13 @@
 import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeCommand } from '../../src/cli/commands/complete.ts';
+import { completeCommand, type CompleteResult } from '../../src/cli/commands/complete.ts';
 import { nextCommand } from '../../src/cli/commands/next.ts';
-import { sqlCommand, type SqlCommandOptions } from '../../src/cli/commands/sql.ts';
+import { sqlCommand, type ScriptName, type SqlCommandOptions } from '../../src/cli/commands/sql.ts';
 import { tokenizeCommand } from '../../src/cli/commands/tokenize.ts';
 import { memoryIo } from '../../src/cli/io.ts';
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
+import type { Candidate } from '../../src/engine/next.ts';
+import { psqlScript, tokenizeStatement } from '../../src/sql/script.ts';
 import { maskSql } from '../../src/sql/sql-text.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { HOSTILE_PROMPTS } from '../helpers/hostile-prompts.ts';
@@ -17,16 +19,29 @@ const tiktoken = getEncoding('gpt2');
 const encode = (text: string) => tiktoken.encode(text, [], []);
 const intArray = (field: string) => (field === '{}' ? [] : field.slice(1, -1).split(',').map(Number));
 
-/** A script printed by the command function itself (the executable is run once per database below). */
-async function script(name: 'tokenize' | 'next' | 'complete', prompt: string, options: SqlCommandOptions): Promise<string> {
+/** A script printed by the command function (the executable itself prints the complete script below). */
+async function script(name: ScriptName, prompt: string, options: SqlCommandOptions): Promise<string> {
   const io = memoryIo();
   await sqlCommand(name, prompt, options, io);
   return io.stdout;
 }
 
+const COMPLETE_ARGS = ['Hello, world', '-n', '4', '--temperature', '0.8', '--top-k', '30', '--seed', '3'];
+const NEXT_PROMPT = 'The cat sat';
+const NEXT_OPTIONS = { top: '4', temperature: '0.7' };
+const HOSTILE_COMPLETE = { maxTokens: '2', temperature: '0.9', seed: '11' };
+
+/**
+ * Every script and every answer of the commands is made first; then psql runs the scripts, through
+ * `gpt2sql serve` on the embedded database, which holds the database while it runs.
+ */
 describe.each(testDatabases())('gpt2sql sql | psql on $driver', (target) => {
   let model: ModelRow;
   let options: { db: string; model: string };
+  let served: Served | undefined;
+  const scripts = { complete: '', tokenize: '', next: '', hostile: [] as string[], hostileComplete: '' };
+  const answers = {} as { complete: CompleteResult; tokenize: number[]; next: Candidate[]; hostileComplete: CompleteResult };
+  const run = async (sql: string) => psql((served ??= await connectPsql(target)).connection, sql);
 
   beforeAll(async () => {
     const db = await target.open();
@@ -36,65 +51,23 @@ describe.each(testDatabases())('gpt2sql sql | psql on $driver', (target) => {
       await db.close();
     }
     options = { db: target.db, model: model.name };
+    const cliArgs = [...COMPLETE_ARGS, '--model', model.name, '--db', target.db];
+    const printed = await runCli(['sql', 'complete', ...cliArgs]);
+    expect(printed.stderr).toBe('');
+    scripts.complete = printed.stdout;
+    answers.complete = JSON.parse((await runCli(['complete', '--json', ...cliArgs])).stdout);
+    scripts.tokenize = await script('tokenize', NEXT_PROMPT, options);
+    answers.tokenize = (await tokenizeCommand(NEXT_PROMPT, options, memoryIo())) as number[];
+    scripts.next = await script('next', NEXT_PROMPT, { ...options, ...NEXT_OPTIONS });
+    answers.next = await nextCommand(NEXT_PROMPT, { ...options, ...NEXT_OPTIONS }, memoryIo());
+    scripts.hostile = HOSTILE_PROMPTS.map((prompt) => psqlScript(model, [], tokenizeStatement(prompt))); // what `sql tokenize` prints
+    scripts.hostileComplete = await script('complete', HOSTILE_PROMPTS[4], { ...options, ...HOSTILE_COMPLETE });
+    answers.hostileComplete = await completeCommand(HOSTILE_PROMPTS[4], { ...options, ...HOSTILE_COMPLETE, json: true }, memoryIo());
   });
   afterAll(async () => {
+    await served?.stop();
     const db = await target.open();
     await dropModel(db, model).finally(() => db.close());
-  });
-
-  /** Scripts and the commands' answers first: serve holds the embedded database while psql runs. */
-  async function withPsql<T>(fn: (served: Served) => Promise<T>): Promise<T> {
-    const served = await connectPsql(target);
-    try {
-      return await fn(served);
-    } finally {
-      await served.stop();
-    }
-  }
-
-  it('the executable prints a complete script whose one statement gives the tokens `complete` prints', async () => {
-    const args = ['Hello, world', '-n', '4', '--temperature', '0.8', '--top-k', '30', '--seed', '3', '--model', model.name, '--db', target.db];
-    const printed = await runCli(['sql', 'complete', ...args]);
-    expect(printed.stderr).toBe('');
-    expect(printed.stdout).toMatch(/^-- gpt2sql sql complete/);
-    expect(maskSql(printed.stdout).match(/;/g)).toHaveLength(3); // SET search_path; SET jit; one statement
-    const cli = JSON.parse((await runCli(['complete', '--json', ...args])).stdout);
-    const [[promptTokens, tokens, text, stop]] = await withPsql(({ connection }) => psql(connection, printed.stdout));
-    expect({ prompt_tokens: intArray(promptTokens), tokens: intArray(tokens), text }).toEqual(
-      { prompt_tokens: cli.prompt_tokens, tokens: cli.tokens, text: cli.text });
-    expect(stop).toBe('max_tokens');
-  });
-
-  it('tokenize and next scripts give the answers of `tokenize` and `next`', async () => {
-    const prompt = 'The cat sat';
-    const tokenizeScript = await script('tokenize', prompt, options);
-    const nextScript = await script('next', prompt, { ...options, top: '4', temperature: '0.7' });
-    const ids = await tokenizeCommand(prompt, options, memoryIo());
-    const candidates = await nextCommand(prompt, { ...options, top: '4', temperature: '0.7' }, memoryIo());
-    const [tokenRows, nextRows] = await withPsql(async ({ connection }) => [
-      await psql(connection, tokenizeScript),
-      await psql(connection, nextScript),
-    ]);
-    expect(tokenRows).toEqual((ids as number[]).map((id, position) => [String(position), String(id)]));
-    expect(nextRows.map(([id, token, logit, probability]) => ({ id: Number(id), token, logit: Number(logit), probability: Number(probability) })))
-      .toEqual(candidates);
-  });
-
-  it('keeps quotes, backslashes, dollar quotes, SQL and psql meta-commands as text (issue 7)', async () => {
-    const scripts = await Promise.all(HOSTILE_PROMPTS.map((prompt) => script('tokenize', prompt, options)));
-    const completeOptions = { ...options, maxTokens: '2', temperature: '0.9', seed: '11' };
-    const completeScript = await script('complete', HOSTILE_PROMPTS[4], completeOptions);
-    const expected = await completeCommand(HOSTILE_PROMPTS[4], { ...completeOptions, json: true }, memoryIo());
-    const [rows, completion, wte] = await withPsql(async ({ connection }) => [
-      await Promise.all(scripts.map((s) => psql(connection, s))),
-      await psql(connection, completeScript),
-      await psql(connection, `SELECT count(*) FROM ${model.schema_name}.wte`),
-    ]);
-    HOSTILE_PROMPTS.forEach((prompt, i) => expect(rows[i].map(([, token]) => Number(token)), prompt).toEqual(encode(prompt)));
-    expect(rows.flat(2).join(' ')).not.toContain('pwned'); // \! echo pwned never ran
-    expect(intArray(completion[0][0])).toEqual(encode(HOSTILE_PROMPTS[4]));
-    expect(intArray(completion[0][1])).toEqual(expected.tokens);
-    expect(wte).toEqual([[String(model.vocab_size)]]);
   });
 
   it('checks the prompt and options before printing anything, as the commands do', async () => {
@@ -103,5 +76,32 @@ describe.each(testDatabases())('gpt2sql sql | psql on $driver', (target) => {
     await expect(script('next', 'Hi', { ...options, top: '0' })).rejects.toThrow(/--top/);
     await expect(script('complete', 'word '.repeat(30), options)).rejects.toThrow(/n_ctx = 24/);
     await expect(script('tokenize', 'a\0b', options)).rejects.toThrow(/NUL/);
+  });
+
+  it('the executable prints a complete script whose one statement gives the tokens `complete` prints', async () => {
+    expect(scripts.complete).toMatch(/^-- gpt2sql sql complete/);
+    expect(maskSql(scripts.complete).match(/;/g)).toHaveLength(4); // SET client_encoding, search_path, jit; one statement
+    const [[promptTokens, tokens, text, stop]] = await run(scripts.complete);
+    expect({ prompt_tokens: intArray(promptTokens), tokens: intArray(tokens), text }).toEqual(
+      { prompt_tokens: answers.complete.prompt_tokens, tokens: answers.complete.tokens, text: answers.complete.text });
+    expect(stop).toBe('max_tokens');
+  });
+
+  it('tokenize and next scripts give the answers of `tokenize` and `next`', async () => {
+    expect(await run(scripts.tokenize)).toEqual(answers.tokenize.map((id, position) => [String(position), String(id)]));
+    const rows = await run(scripts.next);
+    expect(rows.map(([id, token, logit, probability]) => ({ id: Number(id), token, logit: Number(logit), probability: Number(probability) })))
+      .toEqual(answers.next);
+  });
+
+  it('keeps quotes, backslashes, dollar quotes, SQL and psql meta-commands as text (issue 7)', async () => {
+    const rows: string[][][] = [];
+    for (const sql of scripts.hostile) rows.push(await run(sql));
+    HOSTILE_PROMPTS.forEach((prompt, i) => expect(rows[i].map(([, token]) => Number(token)), prompt).toEqual(encode(prompt)));
+    expect(rows.flat(2).join(' ')).not.toContain('pwned'); // \! echo pwned never ran
+    const [[promptTokens, tokens]] = await run(scripts.hostileComplete);
+    expect(intArray(promptTokens)).toEqual(encode(HOSTILE_PROMPTS[4]));
+    expect(intArray(tokens)).toEqual(answers.hostileComplete.tokens);
+    expect(await run(`SELECT count(*) FROM ${model.schema_name}.wte`)).toEqual([[String(model.vocab_size)]]);
   });
 });

@@ -1,22 +1,12 @@
-/** Generated checkpoints loaded into a test database, with the reference's weights of the same files. */
+/** The checkpoint configs the forward-pass tests run on, and prompts for them. */
 import type { MakeCheckpointOptions } from '../../src/checkpoint/make-checkpoint.ts';
-import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
-import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
-import { loadModel } from '../../src/load/load-model.ts';
-import { loadReferenceWeights, type Gpt2Weights } from '../../src/reference/weights.ts';
-import { quoteIdent } from '../../src/sql/render.ts';
-import { tinyCheckpoint } from '../helpers/checkpoints.ts';
-import { uniqueModelName } from '../helpers/databases.ts';
+import { loadGeneratedModel, type LoadedModel } from '../helpers/loaded-model.ts';
 
-export interface TestModel {
-  model: ModelRow;
-  /** The reference's float64 weights, read from the same checkpoint files. */
-  weights: Gpt2Weights;
-  dir: string;
-}
+export { dropModel } from '../helpers/loaded-model.ts';
+export type { LoadedModel } from '../helpers/loaded-model.ts';
 
-/** The configs issue 4 names; n_ctx 128 leaves room for a 64-token prompt and 20 new tokens. */
+/** The configs issue 4 names; the tiny preset's n_ctx 128 leaves room for 64-token prompts and 20 new tokens. */
 export const CONFIGS = {
   '1 block, 1 head, 16 wide': { n_layer: 1, n_head: 1, n_embd: 16, seed: 11 },
   '2 blocks, 2 heads, 32 wide': { preset: 'tiny', seed: 1 },
@@ -25,27 +15,9 @@ export const CONFIGS = {
   'keys with the transformer. prefix': { preset: 'tiny', prefix: true, seed: 5 },
 } satisfies Record<string, MakeCheckpointOptions>;
 
-/**
- * Loads a generated checkpoint (cached across tests) under a name of its own.
- *
- * @example
- * const { model, weights } = await loadTestModel(db, CONFIGS['2 blocks, 2 heads, 32 wide'], 'array');
- */
-export async function loadTestModel(db: Database, options: MakeCheckpointOptions, kernel = 'auto'): Promise<TestModel> {
-  const dir = await tinyCheckpoint(options);
-  const checkpoint = await openCheckpoint(dir);
-  try {
-    const model = await loadModel(db, checkpoint, { name: uniqueModelName('forward'), source: dir, kernel });
-    return { model, weights: await loadReferenceWeights(checkpoint), dir };
-  } finally {
-    await checkpoint.close();
-  }
-}
-
-/** Removes a test model (the server is shared between test runs). */
-export async function dropTestModel(db: Database, model: ModelRow): Promise<void> {
-  await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(model.schema_name)} CASCADE`);
-  await db.query('DELETE FROM gpt2sql.models WHERE name = $1', [model.name]);
+/** Loads one of the configs (or any options) with the kernel given. */
+export function loadTestModel(db: Database, options: MakeCheckpointOptions, kernel = 'auto'): Promise<LoadedModel> {
+  return loadGeneratedModel(db, 'forward', options, kernel);
 }
 
 /** `length` token ids spread over the vocabulary, the same every run. */

@@ -5,7 +5,7 @@ import { nextTokens } from '../../src/engine/next.ts';
 import { logits, newKvCache, softmax, transformer } from '../../src/reference/gpt2.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { expectClose } from '../helpers/numeric.ts';
-import { CONFIGS, dropTestModel, loadTestModel, someIds, type TestModel } from './forward-models.ts';
+import { CONFIGS, dropModel, loadTestModel, someIds, type LoadedModel } from './forward-models.ts';
 
 /**
  * Tolerances (max absolute difference from the float64 reference) per kernel. The weights are the
@@ -22,7 +22,7 @@ const TOLERANCE = { array: 1e-12, vector: 1e-5 } as Record<string, number>;
 const SUM_TOLERANCE = 1e-12;
 
 /** Logits of the last position, [V] by token id, from the database (nextTokens with every token). */
-async function sqlLogits(db: Database, { model }: TestModel, ids: number[]): Promise<{ logits: Float64Array; probs: Float64Array }> {
+async function sqlLogits(db: Database, { model }: LoadedModel, ids: number[]): Promise<{ logits: Float64Array; probs: Float64Array }> {
   const candidates = await nextTokens(db, model, ids, { top: model.vocab_size, temperature: 1 });
   const result = { logits: new Float64Array(model.vocab_size).fill(NaN), probs: new Float64Array(model.vocab_size).fill(NaN) };
   for (const c of candidates) {
@@ -34,17 +34,17 @@ async function sqlLogits(db: Database, { model }: TestModel, ids: number[]): Pro
 
 describe.each(testDatabases())('forward pass on $driver', (target) => {
   let db: Database;
-  const loaded: TestModel[] = [];
+  const loaded: LoadedModel[] = [];
   beforeAll(async () => {
     db = await target.open();
   });
   afterAll(async () => {
-    for (const { model } of loaded) await dropTestModel(db, model);
+    for (const { model } of loaded) await dropModel(db, model);
     await db.close();
   });
 
   describe.each(Object.entries(CONFIGS))('%s', (_, config) => {
-    let m: TestModel;
+    let m: LoadedModel;
     beforeAll(async () => {
       m = await loadTestModel(db, config);
       loaded.push(m);

@@ -6,7 +6,7 @@ import { openSession } from '../../src/engine/session.ts';
 import { GptSqlError } from '../../src/errors.ts';
 import { generate as referenceGenerate } from '../../src/reference/generate.ts';
 import { testDatabases } from '../helpers/databases.ts';
-import { CONFIGS, dropTestModel, loadTestModel, someIds, type TestModel } from './forward-models.ts';
+import { CONFIGS, dropModel, loadTestModel, someIds, type LoadedModel } from './forward-models.ts';
 
 const PROMPT = someIds(5);
 const SAMPLING = { temperature: 1, topK: 40, topP: 0.95, seed: 42 };
@@ -21,13 +21,13 @@ async function leftovers(db: Database, session?: number): Promise<number> {
 
 describe.each(testDatabases())('generation on $driver', (target) => {
   let db: Database;
-  let m: TestModel;
+  let m: LoadedModel;
   beforeAll(async () => {
     db = await target.open();
     m = await loadTestModel(db, CONFIGS['2 blocks, 2 heads, 32 wide']);
   });
   afterAll(async () => {
-    await dropTestModel(db, m.model);
+    await dropModel(db, m.model);
     await db.close();
   });
 
@@ -145,7 +145,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('concurrent generation on postgres
         referenceGenerate(m.weights, someIds(9), options[1]),
       ]);
     } finally {
-      await dropTestModel(a, m.model);
+      await dropModel(a, m.model);
       await Promise.all([a.close(), b.close()]);
     }
   });

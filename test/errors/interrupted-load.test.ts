@@ -50,16 +50,27 @@ async function waitUntilCopying(target: TestDatabase, pid: number): Promise<void
   }
 }
 
-/** Starts `gpt2sql load`, kills it with `signal` once it is copying, and returns how it ended. */
-async function interruptLoad(target: TestDatabase, args: string[], signal: NodeJS.Signals): Promise<{ signal: string | null; stderr: string }> {
+/** How an interrupted load ended. */
+interface Ending {
+  code: number | null;
+  signal: string | null;
+  stderr: string;
+  /** PGlite only: how many bytes the table files grew by, from before the load to after it ended. */
+  grown?: number;
+}
+
+/** Starts `gpt2sql load`, sends `signal` once weights are being written, and returns how it ended. */
+async function interruptLoad(target: TestDatabase, args: string[], signal: NodeJS.Signals): Promise<Ending> {
+  const base = join(target.db, 'base');
+  const sizeBefore = target.driver === 'pglite' ? bytesUnder(base) : 0;
   const child = spawn(process.execPath, [BIN, ...args]);
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
-  const ended = new Promise<string | null>((resolve) => child.on('close', (_code, killedBy) => resolve(killedBy)));
-  await Promise.race([until(() => stderr.includes(': copying ')), ended]);
-  await waitUntilCopying(target, child.pid!);
+  const ended = new Promise<[number | null, string | null]>((resolve) => child.on('close', (code, killedBy) => resolve([code, killedBy])));
+  await Promise.race([until(() => stderr.includes(': copying ')).then(() => waitUntilCopying(target, child.pid!)), ended]);
   child.kill(signal);
-  return { signal: await ended, stderr };
+  const [code, killedBy] = await ended;
+  return { code, signal: killedBy, stderr, grown: target.driver === 'pglite' ? bytesUnder(base) - sizeBefore : undefined };
 }
 
 describe.each(testDatabases())('an interrupted load on $driver', (target) => {
@@ -67,8 +78,9 @@ describe.each(testDatabases())('an interrupted load on $driver', (target) => {
   let big: string;
   let before: ModelState;
   beforeAll(async () => {
-    const [small] = await Promise.all([tinyCheckpoint({ n_layer: 1, n_head: 1, n_embd: 4, n_ctx: 8, seed: 91 }), tinyCheckpoint({ ...BIG, seed: 92 }).then((dir) => (big = dir))]);
-    const load = await runCli(['load', small, '--as', name, '--db', target.db]);
+    const small = tinyCheckpoint({ n_layer: 1, n_head: 1, n_embd: 4, n_ctx: 8, seed: 91 });
+    big = await tinyCheckpoint({ ...BIG, seed: 92 });
+    const load = await runCli(['load', await small, '--as', name, '--db', target.db]);
     expect(load.code, load.stderr).toBe(0);
     before = await modelState(target.db, name);
     expectLoaded(before);
@@ -76,15 +88,28 @@ describe.each(testDatabases())('an interrupted load on $driver', (target) => {
   afterAll(async () => {
     await runCli(['drop', name, '--db', target.db]);
   });
+  const load = () => ['load', big, '--as', name, '--db', target.db];
 
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it(`leaves the earlier model intact when killed by ${signal} while copying`, async () => {
-      const result = await interruptLoad(target, ['load', big, '--as', name, '--db', target.db], signal);
-      expect(result.stderr).toMatch(new RegExp(`load ${name}: copying \\d+ weights into`));
-      expect(result.stderr).not.toContain('loaded');
-      expect(result.signal).toBe(signal); // killed mid-load, not finished or failed on its own
-      const after = await modelState(target.db, name);
-      expect(after).toEqual(before);
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`rolls back on ${signal} while copying, says so in one line, and leaves the earlier model intact`, async () => {
+      const ending = await interruptLoad(target, load(), signal);
+      const lines = ending.stderr.trim().split('\n');
+      expect(lines, ending.stderr).toHaveLength(2);
+      expect(lines[0]).toMatch(new RegExp(`^load ${name}: copying \\d+ weights into `));
+      expect(lines[1]).toBe(`gpt2sql: interrupted by ${signal}: loading ${name} was rolled back and the database is as it was; run the same command again to load it`);
+      expect(ending.code).toBe(code);
+      // A rollback removes the staging tables' files: the copy had written over 8 MB of them.
+      if (ending.grown !== undefined) expect(ending.grown).toBeLessThan(4 * 1024 * 1024);
+      expect(await modelState(target.db, name)).toEqual(before);
     });
   }
+
+  // The process dies mid-transaction (as on a second Ctrl-C, the OOM killer or a power cut):
+  // the server rolls back when the connection drops; PGlite recovers from its WAL on the next open.
+  it('leaves the earlier model intact when the process is killed outright while copying', async () => {
+    const ending = await interruptLoad(target, load(), 'SIGKILL');
+    expect(ending.signal).toBe('SIGKILL');
+    expect(ending.stderr).not.toContain('loaded');
+    expect(await modelState(target.db, name)).toEqual(before);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * Prompts that must stay text (issue 7, point 7): quotes, backslashes, dollar quotes, SQL, template
- * placeholders, psql meta-commands (`\!` runs a shell command, `\q` quits), comments, CR and tabs.
+ * placeholders, psql meta-commands (`\!` runs a shell command, `\q` quits), comments, CR and tabs,
+ * and characters beyond ASCII.
  */
 export const HOSTILE_PROMPTS = [
   "it's 'quoted' and \"double\"",
@@ -9,4 +10,5 @@ export const HOSTILE_PROMPTS = [
   "'); DROP TABLE wte; --",
   'line one\n\\! echo pwned\n\\q\nafter quit',
   '/* comment */ -- comment\r\n\ttab',
+  'Grüße, 世界 👋🏽', // not hostile: UTF-8 must arrive as UTF-8, whatever the terminal's locale
 ];

@@ -4,11 +4,13 @@ import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
 import { generate } from '../../src/engine/generate.ts';
 import { useModel } from '../../src/engine/model.ts';
+import { hiddenStates } from '../../src/engine/hidden.ts';
 import { nextTokens } from '../../src/engine/next.ts';
 import { decode } from '../../src/engine/tokenizer.ts';
 import { generate as referenceGenerate } from '../../src/reference/generate.ts';
 import type { Gpt2Weights } from '../../src/reference/weights.ts';
-import { completeStatement, literal, nextStatement, tokenizeStatement, typedLiteral } from '../../src/sql/script.ts';
+import { completeStatement, inlineStatement, literal, nextStatement, tokenizeStatement, typedLiteral } from '../../src/sql/script.ts';
+import { hiddenSql, withParameters } from '../../src/sql/statements.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { HOSTILE_PROMPTS } from '../helpers/hostile-prompts.ts';
 import { dropModel, loadGeneratedModel } from '../helpers/loaded-model.ts';
@@ -48,6 +50,13 @@ describe.each(testDatabases())('scripts on $driver', (target) => {
     }
     const [row] = await db.query(`SELECT ${typedLiteral('ids', [15496, 11])} AS ids, ${typedLiteral('seed', -5)}::text AS seed, ${literal(0.25)}::float8 AS p`);
     expect(row).toEqual({ ids: [15496, 11], seed: '-5', p: 0.25 });
+  });
+
+  it("inlines a statement's bind parameters: the same rows as the statement with its values bound", async () => {
+    const ids = encode('Hello, world');
+    const statement = withParameters(['ids', 'start'] as const, (inputs) => hiddenSql(model, inputs));
+    const rows = await run<{ t: number; x: number[] }>(inlineStatement(statement, { ids, start: 0 }));
+    expect(rows.map((row) => row.x)).toEqual(await hiddenStates(db, model, ids));
   });
 
   it('tokenize: the prompt inlined gives the tokens of tiktoken', async () => {

@@ -109,10 +109,16 @@ export function withoutFinalNewline(text: string): string {
   return text.replace(/\r?\n$/, '');
 }
 
-/** Sets `signal` on the first Ctrl-C while `fn` runs; a second Ctrl-C exits at once as usual. */
-export async function onInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/**
+ * Sets `signal` on the first Ctrl-C while `fn` runs, so generation ends after the current step and
+ * removes its session; a second Ctrl-C exits at once as usual (a later run removes what it left).
+ */
+export async function onInterrupt<T>(io: Io, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  const stop = () => controller.abort();
+  const stop = () => {
+    io.err('\ngpt2sql: stopping after the current step (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
   process.once('SIGINT', stop);
   try {
     return await fn(controller.signal);
@@ -143,6 +149,6 @@ Examples:
   $ gpt2sql complete "Once upon a time" --temperature 0.8 --top-k 40 --top-p 0.95 --seed 42
   $ echo "The meaning of life is" | gpt2sql complete --model distilgpt2`)
     .action(async (prompt: string | undefined, _options: unknown, command: Command) => {
-      await onInterrupt((signal) => completeCommand(prompt, { ...command.optsWithGlobals<CompleteCommandOptions>(), signal }, io));
+      await onInterrupt(io, (signal) => completeCommand(prompt, { ...command.optsWithGlobals<CompleteCommandOptions>(), signal }, io));
     });
 }

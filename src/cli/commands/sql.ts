@@ -98,7 +98,10 @@ Examples:
   $ gpt2sql sql next "Happy New Year! I wish you" --top 5 > next.sql
   $ gpt2sql sql complete "Hello" -n 5 --temperature 0.8 --seed 42 | psql -X -v ON_ERROR_STOP=1
 
-The script sets search_path to the model's schema; its answer is the command's answer.`);
+The script sets search_path to the model's schema; its answer is the command's answer. On the
+embedded database write the script to a file first, then run it through \`gpt2sql serve\`:
+  $ gpt2sql sql complete "Hello" > complete.sql && gpt2sql serve &
+  $ psql -h 127.0.0.1 -p 5433 -U postgres postgres -f complete.sql`);
   const action = (name: ScriptName) => async (prompt: string | undefined, _options: unknown, command: Command) => {
     await sqlCommand(name, prompt, command.optsWithGlobals<SqlCommandOptions>(), io);
   };

@@ -4,7 +4,7 @@ import { resolveTarget } from '../../db/target.ts';
 import { findModel, useModel } from '../../engine/model.ts';
 import { encode } from '../../engine/tokenizer.ts';
 import { GptSqlError } from '../../errors.ts';
-import { TRACE_TABLES, traceForwardPass } from '../../trace/trace-forward-pass.ts';
+import { TRACE_TABLES, traceForwardPass, traceSchema } from '../../trace/trace-forward-pass.ts';
 import { withDatabase } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { withoutFinalNewline } from './complete.ts';
@@ -22,6 +22,7 @@ export interface TraceCommandOptions extends GlobalOptions {
 export async function traceCommand(prompt: string | undefined, options: TraceCommandOptions, io: Io): Promise<string> {
   const text = prompt ?? withoutFinalNewline(await io.readStdin());
   if (text === '') throw new GptSqlError('the prompt is empty; give some text to trace, as an argument or on standard input');
+  if (options.as !== undefined) traceSchema(options.as); // refuses an unusable name before opening the database
   return withDatabase(options, async (db) => {
     const model = await findModel(db, options.model);
     await useModel(db, model);

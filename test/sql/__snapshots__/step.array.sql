@@ -1,0 +1,382 @@
+-- step: the engine's statement for each new token. It runs every block over the new positions,
+-- appends their keys and values to the session's cache (incremental engine only), and chooses
+-- the next token from the logits of the last position. Fed the whole prompt it is the prefill;
+-- fed one token, a step; without the cache it is the article's full recompute.
+-- [T] -> [1]: the chosen token and its bytes
+WITH RECURSIVE
+-- transformer: the embeddings, every block and ln_f for the new positions (the reference's
+-- transformer()); lnf keeps the last position only.
+-- Inputs: ids, the token ids fed; start, the number of positions already cached.
+-- [T] -> [T', C]
+encoded AS (                    -- [T] -> [T*C]
+  -- embed: each new token's embedding plus its position's embedding, wte[token] + wpe[place].
+  -- Inputs: ids, the T token ids fed (int[]); start, the place of the first of them, that is the
+  -- number of positions already cached (0 for a full pass).
+  -- [T] -> [T*C]: one float8[] holding the T rows of C values one after another
+  SELECT array_agg(e.token_value::float8 + e.place_value ORDER BY input.t, e.i) AS x
+  FROM unnest($1::int[]) WITH ORDINALITY AS input(token, t)
+  JOIN wte ON wte.token = input.token
+  JOIN wpe ON wpe.place = $2::int + input.t - 1
+  CROSS JOIN LATERAL unnest(wte.values, wpe.values) WITH ORDINALITY AS e(token_value, place_value, i)
+),
+-- forward: every transformer block, in the article's shape: a recursive CTE with one row per
+-- block that carries the whole hidden state of the T new positions as one float8[] of T*C values.
+-- Row -1 is the embedding; row b is the output of block b, computed from row b - 1 in a LATERAL
+-- subquery (PostgreSQL forbids aggregates at the top level of a recursive term, not inside a
+-- subquery). Each row also carries its block's keys and values of the new positions.
+-- Inputs: encoded (x float8[T*C]); n_layer = 3.
+-- [T*C] -> [T*C] for each block
+forward (block, x, k, v) AS (
+  SELECT -1, encoded.x, NULL::float8[], NULL::float8[]
+  FROM encoded
+  UNION ALL
+  SELECT forward.block + 1, transformer_block.x, transformer_block.k, transformer_block.v
+  FROM forward
+  CROSS JOIN LATERAL (
+    -- block: one transformer block (stages ln_1, attn, ln_2, mlp), block number forward.block + 1.
+    -- picoGPT's x = x + mha(layer_norm(x)); x = x + ffn(layer_norm(x)), with llm.c's activation names.
+    -- Inputs: forward.x, the block's input (float8[T*C]); the block's weights.
+    -- [T*C] -> [T*C], plus the new positions' keys and values ([T*C] each) for the cache
+    WITH residual AS (              -- [T*C] -> [T, C]: the block's input, one row per position
+      SELECT t, forward.x[t * 40 + 1 : (t + 1) * 40] AS x
+      FROM generate_series(0, cardinality(forward.x) / 40 - 1) AS t
+    ),
+    ln1 AS (                        -- [T, C] -> [T, C]
+      -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
+      -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
+      -- times the gain g, plus the bias b. Mean and variance are two passes, as in the reference.
+      -- Inputs: residual (t, x float8[C]); the gain g = ln_1_g and the bias b = ln_1_b, float4[C].
+      -- [T, C] -> [T, C]
+      SELECT input.t,
+             array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b ORDER BY e.i) AS x
+      FROM residual AS input
+      CROSS JOIN LATERAL (SELECT sum(x) / 40 AS mean FROM unnest(input.x) AS x) AS mean
+      CROSS JOIN LATERAL (
+        SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 40 AS variance
+        FROM unnest(input.x) AS x
+      ) AS stats
+      CROSS JOIN LATERAL unnest(
+        input.x,
+        (SELECT values FROM ln_1_g WHERE block = forward.block + 1),
+        (SELECT values FROM ln_1_b WHERE block = forward.block + 1)
+      ) WITH ORDINALITY AS e(x, g, b, i)
+      GROUP BY input.t
+    ),
+    qkv AS (                        -- [T, C] -> [T, 3*C]: q, k and v side by side
+      -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
+      -- output value is one dot product of a stored row with the position's activation, computed by
+      -- the array kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
+      -- Inputs: ln1 (t, x float8[n_in]); w = c_attn_w (block, col, values); b = c_attn_b (block, values).
+      -- [T, n_in] -> [T, n_out]
+      WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
+        SELECT t, x AS x
+        FROM ln1
+      ),
+      product AS MATERIALIZED (          -- one dot product per position and stored row (MATERIALIZED:
+        SELECT activation.t, w.col,      -- the sort below then moves numbers, not stored rows)
+               (SELECT sum(w * a) FROM (SELECT unnest(w.values) AS w, unnest(activation.x) AS a) AS pair) + bias.b AS y
+        FROM activation
+        CROSS JOIN c_attn_w AS w
+        JOIN unnest((SELECT values FROM c_attn_b WHERE block = forward.block + 1)) WITH ORDINALITY AS bias(b, col)
+          ON bias.col = w.col + 1
+        WHERE w.block = forward.block + 1
+      )
+      SELECT t, array_agg(y ORDER BY col) AS x
+      FROM product
+      GROUP BY t
+    ),
+    -- attention (stage attn): causal self-attention, all heads at once. The query of each new
+    -- position is scored against the keys of every position up to and including its own, cached or
+    -- new: preatt = q·k / sqrt(HS), where the causal mask keeps only places <= the query's place;
+    -- att = softmax of each row of preatt; atty = att @ v, the heads side by side.
+    -- Inputs: qkv (t, x float8[3*C]): q, k, v of the new positions; the cache of earlier ones.
+    -- [T, 3*C] -> [T, C]
+    kv AS (                         -- [Tk, 2*C]: keys and values of every position attended to
+      -- kv_read: keys and values of the positions cached by earlier statements of this session
+      -- (the first Tk - T places); attention.sql adds the new positions to them.
+      -- [] -> [Tk - T, 2*C]
+      SELECT place, k, v
+      FROM gpt2sql.kv_cache
+      WHERE session = $3::bigint AND block = forward.block + 1
+      UNION ALL
+      SELECT $2::int + qkv.t AS place,
+             qkv.x[40 + 1 : 2 * 40] AS k,
+             qkv.x[2 * 40 + 1 : 3 * 40] AS v
+      FROM qkv
+    ),
+    preatt AS (                     -- [T, NH, <=Tk]: each head's q·k / sqrt(HS), unmasked places only
+      SELECT qkv.t, head.h, kv.place,
+             (SELECT sum(q * k)
+              FROM (SELECT unnest(qkv.x[head.h * 8 + 1 : (head.h + 1) * 8]) AS q,
+                           unnest(kv.k[head.h * 8 + 1 : (head.h + 1) * 8]) AS k) AS pair
+             ) / sqrt(8) AS preatt
+      FROM qkv
+      CROSS JOIN generate_series(0, 5 - 1) AS head(h)
+      JOIN kv ON kv.place <= $2::int + qkv.t
+    ),
+    att AS (                        -- [T, NH, <=Tk]: softmax over each query's places
+      SELECT t, h, place, e / sum(e) OVER query_row AS att
+      FROM (  -- exp(preatt - max); exp() of less than -745 is 0, not PostgreSQL's underflow error
+        SELECT t, h, place, CASE WHEN z > -745 THEN exp(z) ELSE 0 END AS e
+        FROM (SELECT t, h, place, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
+      ) AS exps
+      WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ),
+    atty AS (                       -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]
+      SELECT t, array_agg(y ORDER BY h, i) AS x
+      FROM (
+        SELECT att.t, att.h, value.i, sum(att.att * value.v ORDER BY att.place) AS y
+        FROM att
+        JOIN kv USING (place)
+        CROSS JOIN LATERAL unnest(kv.v[att.h * 8 + 1 : (att.h + 1) * 8])
+          WITH ORDINALITY AS value(v, i)
+        GROUP BY att.t, att.h, value.i
+      ) AS heads
+      GROUP BY t
+    ),
+    attproj AS (                    -- [T, C] -> [T, C]
+      -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
+      -- output value is one dot product of a stored row with the position's activation, computed by
+      -- the array kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
+      -- Inputs: atty (t, x float8[n_in]); w = c_proj_w (block, col, values); b = c_proj_b (block, values).
+      -- [T, n_in] -> [T, n_out]
+      WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
+        SELECT t, x AS x
+        FROM atty
+      ),
+      product AS MATERIALIZED (          -- one dot product per position and stored row (MATERIALIZED:
+        SELECT activation.t, w.col,      -- the sort below then moves numbers, not stored rows)
+               (SELECT sum(w * a) FROM (SELECT unnest(w.values) AS w, unnest(activation.x) AS a) AS pair) + bias.b AS y
+        FROM activation
+        CROSS JOIN c_proj_w AS w
+        JOIN unnest((SELECT values FROM c_proj_b WHERE block = forward.block + 1)) WITH ORDINALITY AS bias(b, col)
+          ON bias.col = w.col + 1
+        WHERE w.block = forward.block + 1
+      )
+      SELECT t, array_agg(y ORDER BY col) AS x
+      FROM product
+      GROUP BY t
+    ),
+    residual2 AS (                  -- [T, C] + [T, C] -> [T, C]
+      SELECT residual.t, array_agg(e.a + e.b ORDER BY e.i) AS x
+      FROM residual
+      JOIN attproj USING (t)
+      CROSS JOIN LATERAL unnest(residual.x, attproj.x) WITH ORDINALITY AS e(a, b, i)
+      GROUP BY residual.t
+    ),
+    ln2 AS (                        -- [T, C] -> [T, C]
+      -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
+      -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
+      -- times the gain g, plus the bias b. Mean and variance are two passes, as in the reference.
+      -- Inputs: residual2 (t, x float8[C]); the gain g = ln_2_g and the bias b = ln_2_b, float4[C].
+      -- [T, C] -> [T, C]
+      SELECT input.t,
+             array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b ORDER BY e.i) AS x
+      FROM residual2 AS input
+      CROSS JOIN LATERAL (SELECT sum(x) / 40 AS mean FROM unnest(input.x) AS x) AS mean
+      CROSS JOIN LATERAL (
+        SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 40 AS variance
+        FROM unnest(input.x) AS x
+      ) AS stats
+      CROSS JOIN LATERAL unnest(
+        input.x,
+        (SELECT values FROM ln_2_g WHERE block = forward.block + 1),
+        (SELECT values FROM ln_2_b WHERE block = forward.block + 1)
+      ) WITH ORDINALITY AS e(x, g, b, i)
+      GROUP BY input.t
+    ),
+    fch AS (                        -- [T, C] -> [T, 4*C]
+      -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
+      -- output value is one dot product of a stored row with the position's activation, computed by
+      -- the array kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
+      -- Inputs: ln2 (t, x float8[n_in]); w = mlp_c_fc_w (block, col, values); b = mlp_c_fc_b (block, values).
+      -- [T, n_in] -> [T, n_out]
+      WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
+        SELECT t, x AS x
+        FROM ln2
+      ),
+      product AS MATERIALIZED (          -- one dot product per position and stored row (MATERIALIZED:
+        SELECT activation.t, w.col,      -- the sort below then moves numbers, not stored rows)
+               (SELECT sum(w * a) FROM (SELECT unnest(w.values) AS w, unnest(activation.x) AS a) AS pair) + bias.b AS y
+        FROM activation
+        CROSS JOIN mlp_c_fc_w AS w
+        JOIN unnest((SELECT values FROM mlp_c_fc_b WHERE block = forward.block + 1)) WITH ORDINALITY AS bias(b, col)
+          ON bias.col = w.col + 1
+        WHERE w.block = forward.block + 1
+      )
+      SELECT t, array_agg(y ORDER BY col) AS x
+      FROM product
+      GROUP BY t
+    ),
+    fch_gelu AS (                   -- [T, 4*C] -> [T, 4*C]: GPT-2's gelu, the tanh approximation
+      SELECT fch.t, array_agg(0.5 * e.v * (1 + tanh(sqrt(2 / pi()) * (e.v + 0.044715 * e.v * e.v * e.v))) ORDER BY e.i) AS x
+      FROM fch
+      CROSS JOIN LATERAL unnest(fch.x) WITH ORDINALITY AS e(v, i)
+      GROUP BY fch.t
+    ),
+    fcproj AS (                     -- [T, 4*C] -> [T, C]
+      -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
+      -- output value is one dot product of a stored row with the position's activation, computed by
+      -- the array kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
+      -- Inputs: fch_gelu (t, x float8[n_in]); w = mlp_c_proj_w (block, col, values); b = mlp_c_proj_b (block, values).
+      -- [T, n_in] -> [T, n_out]
+      WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
+        SELECT t, x AS x
+        FROM fch_gelu
+      ),
+      product AS MATERIALIZED (          -- one dot product per position and stored row (MATERIALIZED:
+        SELECT activation.t, w.col,      -- the sort below then moves numbers, not stored rows)
+               (SELECT sum(w * a) FROM (SELECT unnest(w.values) AS w, unnest(activation.x) AS a) AS pair) + bias.b AS y
+        FROM activation
+        CROSS JOIN mlp_c_proj_w AS w
+        JOIN unnest((SELECT values FROM mlp_c_proj_b WHERE block = forward.block + 1)) WITH ORDINALITY AS bias(b, col)
+          ON bias.col = w.col + 1
+        WHERE w.block = forward.block + 1
+      )
+      SELECT t, array_agg(y ORDER BY col) AS x
+      FROM product
+      GROUP BY t
+    ),
+    residual3 AS (                  -- [T, C] + [T, C] -> [T*C]: the block's output, flattened again
+      SELECT array_agg(e.a + e.b ORDER BY residual2.t, e.i) AS x
+      FROM residual2
+      JOIN fcproj USING (t)
+      CROSS JOIN LATERAL unnest(residual2.x, fcproj.x) WITH ORDINALITY AS e(a, b, i)
+    )
+    SELECT residual3.x,
+           (SELECT array_agg(e.k ORDER BY qkv.t, e.i)
+            FROM qkv, unnest(qkv.x[40 + 1 : 2 * 40]) WITH ORDINALITY AS e(k, i)) AS k,
+           (SELECT array_agg(e.v ORDER BY qkv.t, e.i)
+            FROM qkv, unnest(qkv.x[2 * 40 + 1 : 3 * 40]) WITH ORDINALITY AS e(v, i)) AS v
+    FROM residual3
+  ) AS transformer_block
+  WHERE forward.block + 1 < 3
+),
+final AS (                      -- [T*C] -> [T', C]: the last block's output
+  SELECT t, forward.x[t * 40 + 1 : (t + 1) * 40] AS x
+  FROM forward
+  CROSS JOIN generate_series(cardinality(forward.x) / 40 - 1, cardinality(forward.x) / 40 - 1) AS t
+  WHERE forward.block = 3 - 1
+),
+lnf AS (                        -- [T', C] -> [T', C]
+  -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
+  -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
+  -- times the gain g, plus the bias b. Mean and variance are two passes, as in the reference.
+  -- Inputs: final (t, x float8[C]); the gain g = ln_f_g and the bias b = ln_f_b, float4[C].
+  -- [T, C] -> [T, C]
+  SELECT input.t,
+         array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b ORDER BY e.i) AS x
+  FROM final AS input
+  CROSS JOIN LATERAL (SELECT sum(x) / 40 AS mean FROM unnest(input.x) AS x) AS mean
+  CROSS JOIN LATERAL (
+    SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 40 AS variance
+    FROM unnest(input.x) AS x
+  ) AS stats
+  CROSS JOIN LATERAL unnest(
+    input.x,
+    (SELECT values FROM ln_f_g),
+    (SELECT values FROM ln_f_b)
+  ) WITH ORDINALITY AS e(x, g, b, i)
+  GROUP BY input.t
+),
+-- kv_save: appends each block's keys and values of the new positions to the session's cache,
+-- so the next step computes only its own position. Runs once, whether or not it is read.
+-- [n_layer, T*C] -> n_layer * T rows of gpt2sql.kv_cache
+saved AS (
+  INSERT INTO gpt2sql.kv_cache (session, block, place, k, v)
+  SELECT $3::bigint, forward.block, $2::int + t,
+         forward.k[t * 40 + 1 : (t + 1) * 40],
+         forward.v[t * 40 + 1 : (t + 1) * 40]
+  FROM forward
+  CROSS JOIN generate_series(0, cardinality(forward.k) / 40 - 1) AS t
+  WHERE forward.block >= 0
+),
+logits AS (                     -- [1, C] -> [V]
+  -- logits: each position's final hidden state against every token's embedding, lnf @ lm_headᵀ
+  -- (lm_head is a view over wte when the head is tied): one dot product per token, by the
+  -- array kernel.
+  -- Inputs: lnf (t, x float8[C]).
+  -- [T, C] -> [T, V]
+  WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
+    SELECT t, x AS x
+    FROM lnf
+  )
+  SELECT activation.t, lm_head.token, (SELECT sum(w * a) FROM (SELECT unnest(lm_head.values) AS w, unnest(activation.x) AS a) AS pair) AS logit
+  FROM activation
+  CROSS JOIN lm_head
+),
+-- probs: softmax(logits / temperature) over the vocabulary (rule 2 of src/reference/sample.ts):
+-- the maximum is subtracted before exp(), exp() of less than -745 is 0 (float8 underflows there,
+-- and PostgreSQL raises an error instead), and the sum runs in token order as the reference's.
+-- Empty when temperature = 0 (greedy needs no probabilities).
+-- Inputs: logits (token, logit); temperature.
+-- [V] -> [V]
+scaled AS (                     -- [V]: logits / temperature
+  SELECT token, logit / $4::float8 AS z
+  FROM logits
+  WHERE $4::float8 > 0
+),
+exps AS (                       -- [V]: exp(z - max z)
+  SELECT token, CASE WHEN z - z_max > -745 THEN exp(z - z_max) ELSE 0 END AS e
+  FROM scaled, (SELECT max(z) AS z_max FROM scaled) AS maximum
+),
+probs AS (                      -- [V]: e / sum(e)
+  SELECT token, e / (SELECT sum(e ORDER BY token) FROM exps) AS prob
+  FROM exps
+),
+-- sample: chooses the next token as src/reference/sample.ts specifies. temperature = 0 is greedy:
+-- the highest logit, ties to the lowest id. Otherwise: keep the top_k most probable (0 keeps all),
+-- renormalize; keep the nucleus, each token whose running sum of probability before it is < top_p
+-- (1 keeps all), renormalize; pick the first token whose running sum exceeds u = the first 32 bits
+-- of md5('seed:step') / 2^32, or the last kept one if rounding leaves none. "By probability" is
+-- probability descending, ties to the lower id; every running sum is a float8 sum in that order.
+-- Inputs: logits (token, logit), probs (token, prob); temperature, top_k, top_p, seed, and step,
+-- the index of the token being chosen (0 for the first new one).
+-- [V] -> [1]
+ranked AS (                     -- [V]: rank 1 is the most probable
+  SELECT token, prob, row_number() OVER (ORDER BY prob DESC, token) AS rank
+  FROM probs
+),
+top_k AS (                      -- [<=V]: the top_k first by probability, renormalized
+  SELECT token, rank,
+         prob / CASE WHEN $5::int > 0
+                     THEN (SELECT sum(prob ORDER BY rank) FROM ranked WHERE rank <= $5::int)
+                     ELSE 1 END AS prob
+  FROM ranked
+  WHERE $5::int = 0 OR rank <= $5::int
+),
+nucleus AS (                    -- [<=V]: the running sum of probability before each token
+  SELECT token, rank, prob,
+         coalesce(sum(prob) OVER (ORDER BY rank ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+  FROM top_k
+),
+kept AS (                       -- [<=V]: the nucleus, renormalized
+  SELECT token, rank,
+         prob / CASE WHEN $6::float8 < 1
+                     THEN (SELECT sum(prob ORDER BY rank) FROM nucleus WHERE before < $6::float8)
+                     ELSE 1 END AS prob
+  FROM nucleus
+  WHERE $6::float8 >= 1 OR before < $6::float8
+),
+cumulative AS (                 -- [<=V]: the running sum of the kept probabilities
+  SELECT token, rank, sum(prob) OVER (ORDER BY rank ROWS UNBOUNDED PRECEDING) AS running
+  FROM kept
+),
+uniform AS (                    -- []: u in [0, 1), the same in every PostgreSQL and in the reference
+  SELECT ('x' || substr(md5($7::bigint::text || ':' || $8::int::text), 1, 8))::bit(32)::bigint
+         / 4294967296.0::float8 AS u
+),
+chosen AS (                     -- [V] -> [1]
+  SELECT token
+  FROM (SELECT token FROM logits ORDER BY logit DESC, token LIMIT 1) AS greedy
+  WHERE $4::float8 = 0
+  UNION ALL
+  SELECT coalesce(
+           (SELECT token FROM cumulative, uniform WHERE running > u ORDER BY rank LIMIT 1),
+           (SELECT token FROM cumulative ORDER BY rank DESC LIMIT 1))
+  WHERE $4::float8 > 0
+)
+SELECT chosen.token, vocab.bytes
+FROM chosen
+LEFT JOIN vocab USING (token)
+
