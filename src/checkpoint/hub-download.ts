@@ -82,7 +82,10 @@ export async function resolveSource(source: string, options: ResolveSourceOption
   const cached = await cachedSnapshot(repo);
   if (cached) return cached;
   if (process.env.HF_HUB_OFFLINE === '1') {
-    throw new GptSqlError(`${source} is not in the Hugging Face cache and HF_HUB_OFFLINE=1 forbids downloading it.`);
+    throw new GptSqlError(
+      `${source} is not in the Hugging Face cache and HF_HUB_OFFLINE=1 forbids downloading it. ` +
+        'Unset HF_HUB_OFFLINE to download it, or pass a local checkpoint directory.',
+    );
   }
   try {
     return await download(repo, options.onProgress ?? (() => {}));

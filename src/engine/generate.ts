@@ -70,6 +70,7 @@ async function generateWith(next: NextToken, promptLength: number, maxTokens: nu
   for (let step = 0; ; step++) {
     if (step >= maxTokens) return { tokens, stop: 'max_tokens' };
     if (promptLength + step >= nCtx) return { tokens, stop: 'n_ctx' };
+    await new Promise((resolve) => setImmediate(resolve)); // PGlite resolves in microtasks: let a signal handler run
     if (options.signal?.aborted) return { tokens, stop: 'aborted' };
     const token = await next(step, tokens);
     if (token.id === eot) return { tokens, stop: 'eot' };
