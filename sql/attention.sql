@@ -1,25 +1,25 @@
 -- attention (stage attn): causal self-attention, all heads at once. The query of each new
 -- position is scored against the keys of every position up to and including its own, cached or
 -- new: preatt = q·k / sqrt(HS), where the causal mask keeps only places <= the query's place;
--- att = softmax of each row of preatt; atty = att @ v, the heads side by side.
+-- att = softmax of each row of preatt; atty = att @ v, the heads side by side. Queries, keys and
+-- values are one row per position and head, in the {{kernel}} kernel's type.
 -- Inputs: qkv (t, x float8[3*C]): q, k, v of the new positions; the cache of earlier ones.
 -- [T, 3*C] -> [T, C]
-kv AS (                         -- [Tk, 2*C]: keys and values of every position attended to
-  {{cached}}
-  SELECT {{start}} + qkv.t AS place,
-         qkv.x[{{n_embd}} + 1 : 2 * {{n_embd}}] AS k,
-         qkv.x[2 * {{n_embd}} + 1 : 3 * {{n_embd}}] AS v
-  FROM qkv
-),
-preatt AS (                     -- [T, NH, <=Tk]: each head's q·k / sqrt(HS), unmasked places only
-  SELECT qkv.t, head.h, kv.place,
-         (SELECT sum(q * k)
-          FROM (SELECT unnest(qkv.x[head.h * {{head_size}} + 1 : (head.h + 1) * {{head_size}}]) AS q,
-                       unnest(kv.k[head.h * {{head_size}} + 1 : (head.h + 1) * {{head_size}}]) AS k) AS pair
-         ) / sqrt({{head_size}}) AS preatt
+q AS MATERIALIZED (             -- [T, NH, HS]: each head's query, converted once
+  SELECT qkv.t, head.h, {{prepare_q}} AS q
   FROM qkv
   CROSS JOIN generate_series(0, {{n_head}} - 1) AS head(h)
-  JOIN kv ON kv.place <= {{start}} + qkv.t
+),
+kv AS (                         -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
+  {{cached}}
+  SELECT {{start}} + qkv.t AS place, head.h, {{prepare_k}} AS k, {{prepare_v}} AS v
+  FROM qkv
+  CROSS JOIN generate_series(0, {{n_head}} - 1) AS head(h)
+),
+preatt AS (                     -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees
+  SELECT q.t, q.h, kv.place, {{dot}} / sqrt({{head_size}}) AS preatt
+  FROM q
+  JOIN kv ON kv.h = q.h AND kv.place <= {{start}} + q.t
 ),
 att AS (                        -- [T, NH, <=Tk]: softmax over each query's places
   SELECT t, h, place, e / sum(e) OVER query_row AS att
@@ -29,15 +29,10 @@ att AS (                        -- [T, NH, <=Tk]: softmax over each query's plac
   ) AS exps
   WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
-atty AS (                       -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]
+atty AS (                       -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]: heads side by side
   SELECT t, array_agg(y ORDER BY h, i) AS x
   FROM (
-    SELECT att.t, att.h, value.i, sum(att.att * value.v ORDER BY att.place) AS y
-    FROM att
-    JOIN kv USING (place)
-    CROSS JOIN LATERAL unnest(kv.v[att.h * {{head_size}} + 1 : (att.h + 1) * {{head_size}}])
-      WITH ORDINALITY AS value(v, i)
-    GROUP BY att.t, att.h, value.i
-  ) AS heads
+    {{head_values}}
+  ) AS head_values
   GROUP BY t
 )

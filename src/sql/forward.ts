@@ -52,14 +52,26 @@ function linear(kernel: Kernel, input: string, weight: string, bias: string): st
   });
 }
 
-function attention(model: ModelShape, inputs: ForwardInputs): string {
-  const cached = inputs.session ? fragment('kv_read', { session: inputs.session, block: BLOCK }) : '';
+function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs): string {
+  const HS = model.n_embd / model.n_head;
+  const head = (offset: string) => `qkv.x[${offset}head.h * ${HS} + 1 : ${offset}(head.h + 1) * ${HS}]`;
+  const cached = inputs.session
+    ? fragment('kv_read', { session: inputs.session, block: BLOCK, prepare_k: kernel.prepare('k'), prepare_v: kernel.prepare('v') })
+    : '';
+  const headValues = kernel.weightedSum
+    ? fragment('atty_sum', { kernel: kernel.name, weighted_sum: kernel.weightedSum('att.att', 'kv.v', HS, 'att.place') })
+    : fragment('atty', {});
   return fragment('attention', {
+    kernel: kernel.name,
     cached: nest(cached, 2),
     start: inputs.start,
-    n_embd: model.n_embd,
     n_head: model.n_head,
-    head_size: model.n_embd / model.n_head,
+    head_size: HS,
+    prepare_q: kernel.prepare(head('')),
+    prepare_k: kernel.prepare(head(`${model.n_embd} + `)),
+    prepare_v: kernel.prepare(head(`2 * ${model.n_embd} + `)),
+    dot: kernel.dotPrepared('kv.k', 'q.q'),
+    head_values: nest(headValues, 4),
   });
 }
 
@@ -71,7 +83,7 @@ export function blockSql(model: ModelShape, inputs: ForwardInputs): string {
     n_embd: model.n_embd,
     ln_1: nest(layerNorm(model, 'residual', 'ln_1_g', 'ln_1_b', BLOCK), 2),
     attn_qkv: nest(linear(kernel, 'ln1', 'c_attn_w', 'c_attn_b'), 2),
-    attention: attention(model, inputs),
+    attention: attention(model, kernel, inputs),
     attn_proj: nest(linear(kernel, 'atty', 'c_proj_w', 'c_proj_b'), 2),
     ln_2: nest(layerNorm(model, 'residual2', 'ln_2_g', 'ln_2_b', BLOCK), 2),
     mlp_fc: nest(linear(kernel, 'ln2', 'mlp_c_fc_w', 'mlp_c_fc_b'), 2),

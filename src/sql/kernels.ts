@@ -21,6 +21,13 @@ export interface Kernel {
   prepare(activation: string): string;
   /** SQL for the dot product of a weight row (`row` is its table alias) and a prepared activation, as float8. */
   dot(row: string, prepared: string): string;
+  /** SQL for the dot product of two prepared activations (attention's q·k), as float8. */
+  dotPrepared(a: string, b: string): string;
+  /**
+   * An aggregate, over rows, of `weight` times the prepared vector `prepared` of n values, summed in
+   * `order`, as float8[] (attention's att @ v). Undefined: the templates sum value by value in SQL.
+   */
+  weightedSum?(weight: string, prepared: string, n: number, order: string): string;
   /** SQL reading a weight row's stored values as float4[] (the embedding lookup reads wte rows this way). */
   storedArray(row: string): string;
 }
@@ -37,6 +44,9 @@ const KERNELS: Record<KernelName, Kernel> = {
     // pgvector multiplies in float4 and sums in float4: see the tolerances in test/engine.
     prepare: (activation) => `${activation}::vector`,
     dot: (row, prepared) => `inner_product(${row}.values, ${prepared})`,
+    dotPrepared: (a, b) => `inner_product(${a}, ${b})`,
+    weightedSum: (weight, prepared, n, order) =>
+      `sum(${prepared} * array_fill(${weight}, ARRAY[${n}])::vector ORDER BY ${order})::real[]::float8[]`,
     storedArray: (row) => `${row}.values::real[]`,
   },
   array: {
@@ -44,12 +54,17 @@ const KERNELS: Record<KernelName, Kernel> = {
     columnType: () => 'float4[]',
     field: float4ArrayField,
     // float4 * float8 is float8: the sum runs in float8, in index order, as the reference's does.
-    // Two unnest() calls in the select list zip the arrays about twice as fast as unnest(a, b).
     prepare: (activation) => activation,
-    dot: (row, prepared) => `(SELECT sum(w * a) FROM (SELECT unnest(${row}.values) AS w, unnest(${prepared}) AS a) AS pair)`,
+    dot: (row, prepared) => arrayDot(`${row}.values`, prepared),
+    dotPrepared: arrayDot,
     storedArray: (row) => `${row}.values`,
   },
 };
+
+/** Two unnest() calls in the select list zip the arrays about twice as fast as unnest(a, b). */
+function arrayDot(a: string, b: string): string {
+  return `(SELECT sum(x * y) FROM (SELECT unnest(${a}) AS x, unnest(${b}) AS y) AS pair)`;
+}
 
 /** The kernel named `name`. */
 export function kernel(name: string): Kernel {

@@ -55,7 +55,9 @@ export function bind<N extends InputName>(statement: Statement<N>, values: Recor
  * stepSql(model, { ...bindParameters(['ids', 'start', 'session', 'temperature', 'top_k', 'top_p', 'seed', 'step']) });
  */
 export function stepSql(model: ModelShape, inputs: ForwardInputs & SamplingInputs): string {
-  const save = inputs.session ? render('kv_save', { session: inputs.session, start: inputs.start, n_embd: model.n_embd }) : '';
+  const save = inputs.session
+    ? render('kv_save', { session: inputs.session, start: inputs.start, n_embd: model.n_embd, n_head: model.n_head, head_size: model.n_embd / model.n_head })
+    : '';
   return render('step', {
     transformer: transformerSql(model, inputs, 'last'),
     save: save.trimEnd(),

@@ -1,7 +1,7 @@
 // Issue 7, points 3 and 4: a database gpt2sql cannot use gives one line naming it and saying what
 // to do, and a model loaded before stays as it was.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,11 +111,15 @@ describe.skipIf(!SERVER)('a PostgreSQL server gpt2sql cannot use', () => {
 describe('a PGlite directory gpt2sql cannot use', () => {
   const name = uniqueModelName('keep');
   const dir = freshPgliteDir();
+  const scratch = mkdtempSync(join(tmpdir(), 'gpt2sql-errors-'));
   let checkpoint: string;
   let before: ModelState;
   beforeAll(async () => {
     checkpoint = await tinyCheckpoint({ ...SIZE, seed: 83 });
     before = await loadKept(dir, name, 84);
+  });
+  afterAll(() => {
+    for (const path of [dir, scratch]) rmSync(path, { recursive: true, force: true });
   });
 
   it('refuses a directory another gpt2sql process has open, naming that process', async () => {
@@ -141,7 +145,7 @@ describe('a PGlite directory gpt2sql cannot use', () => {
   });
 
   it.concurrent('refuses a file as --db', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'gpt2sql-errors-')), 'notes.txt');
+    const file = join(scratch, 'notes.txt');
     writeFileSync(file, 'not a database');
     expectOneLineError(
       await runCli(['load', checkpoint, '--as', name, '--db', file]),
@@ -150,7 +154,7 @@ describe('a PGlite directory gpt2sql cannot use', () => {
   });
 
   it.concurrent('refuses a non-empty directory that is not a database, and writes nothing into it', async () => {
-    const other = mkdtempSync(join(tmpdir(), 'gpt2sql-errors-'));
+    const other = mkdtempSync(join(scratch, 'not-a-database-'));
     writeFileSync(join(other, 'thesis.tex'), '\\documentclass{article}');
     expectOneLineError(
       await runCli(['load', checkpoint, '--as', name, '--db', other]),
@@ -169,7 +173,7 @@ describe.each(testDatabases())('a database written by a newer gpt2sql on $driver
   let db: string;
   let before: ModelState;
   beforeAll(async () => {
-    db = target.driver === 'pglite' ? freshPgliteDir() : serverUrl({ database: name.toLowerCase() });
+    db = target.driver === 'pglite' ? target.db : serverUrl({ database: name.toLowerCase() });
     if (target.driver === 'postgres') await onServer(`CREATE DATABASE ${name.toLowerCase()}`);
     await loadKept(db, name, 85);
     const database = await openDatabase({ db, migrate: false });
@@ -178,6 +182,7 @@ describe.each(testDatabases())('a database written by a newer gpt2sql on $driver
   });
   afterAll(async () => {
     if (target.driver === 'postgres') await onServer(`DROP DATABASE IF EXISTS ${name.toLowerCase()} WITH (FORCE)`);
+    else rmSync(target.db, { recursive: true, force: true });
   });
 
   it('refuses to load into it or list it, and leaves it as it was', async () => {

@@ -65,7 +65,8 @@ describe.each(testDatabases())('load from a bad source on $driver', (target) => 
     await hub?.close();
     await chmod(join(parent, 'directory-unreadable'), 0o755).catch(() => {});
     await rm(parent, { recursive: true, force: true });
-    await runCli(['drop', name, '--db', target.db]);
+    if (target.driver === 'pglite') await rm(target.db, { recursive: true, force: true });
+    else await runCli(['drop', name, '--db', target.db]);
   });
 
   for (const defect of Object.keys(EXPECTED) as Defect[]) {

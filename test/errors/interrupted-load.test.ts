@@ -2,7 +2,7 @@
 // leaves the model loaded before as it was. The process dies mid-transaction: a server rolls the
 // transaction back when the connection drops; PGlite's next open must recover from its WAL.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,7 +86,8 @@ describe.each(testDatabases())('an interrupted load on $driver', (target) => {
     expectLoaded(before);
   });
   afterAll(async () => {
-    await runCli(['drop', name, '--db', target.db]);
+    if (target.driver === 'pglite') rmSync(target.db, { recursive: true, force: true });
+    else await runCli(['drop', name, '--db', target.db]);
   });
   const load = () => ['load', big, '--as', name, '--db', target.db];
 
