@@ -12,7 +12,9 @@ q AS MATERIALIZED (             -- [T, NH, HS]: each head's query, converted onc
 ),
 kv AS (                         -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
   {{cached}}
-  SELECT {{start}} + qkv.t AS place, head.h, {{prepare_k}} AS k, {{prepare_v}} AS v
+  SELECT {{start}} + qkv.t AS place, head.h,
+         {{prepare_k}} AS k,
+         {{prepare_v}} AS v
   FROM qkv
   CROSS JOIN generate_series(0, {{n_head}} - 1) AS head(h)
 ),

@@ -10,11 +10,30 @@ export function buildProgram(io: Io): Command {
     .option('--db <dir|url>', 'PGlite data directory or postgres:// URL (default: $GPT2SQL_DB, $DATABASE_URL, or ~/.local/share/gpt2sql)')
     .option('--model <name>', 'which loaded model to use (default: gpt2)')
     .option('-v, --verbose', 'print stack traces on errors')
-    .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
     .exitOverride();
   registerCommands(program, io);
+  for (const command of withSubcommands(program)) {
+    command.configureOutput({ outputError: (text, write) => write(usageError(text, command)) });
+  }
   return program;
+}
+
+function withSubcommands(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(withSubcommands)];
+}
+
+/**
+ * Commander's parse errors as one line, like every other error: `error: unknown option '--x'`
+ * (and a `(Did you mean --y?)` line) becomes `gpt2sql: unknown option '--x' (did you mean --y?);
+ * run gpt2sql complete --help for usage`.
+ */
+function usageError(text: string, command: Command): string {
+  const [first, ...hints] = text.trim().replace(/^error: /, '').split('\n');
+  const suggestion = hints.map((hint) => ` ${hint.trim().replace(/^\(Did/, '(did')}`).join('');
+  const names = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return `gpt2sql: ${first}${suggestion}; run ${names.join(' ')} --help for usage\n`;
 }
 
 /**

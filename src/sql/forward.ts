@@ -29,9 +29,12 @@ export function nest(text: string, spaces: number): string {
   return text.trimEnd().replace(/\n(?=.)/g, `\n${' '.repeat(spaces)}`);
 }
 
-/** Renders a template as a fragment to put into another: without the final newline. */
-function fragment(name: string, fragments: Fragments): string {
-  return render(name, fragments).trimEnd();
+/**
+ * Renders a template as a fragment to put into another: without its final newline, nor the blank
+ * lines an empty placeholder leaves (our templates have no other blank lines, and no user text).
+ */
+export function fragment(name: string, fragments: Fragments): string {
+  return render(name, fragments).replace(/\n[ \t]*(?=\n)/g, '').trimEnd();
 }
 
 /** layer_norm.sql over `input`, with the gain and bias tables of the block computed (or the only ones). */

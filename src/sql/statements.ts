@@ -1,5 +1,4 @@
-import { logitsSql, nest, transformerSql, type ForwardInputs, type ModelShape } from './forward.ts';
-import { render } from './render.ts';
+import { fragment, logitsSql, nest, transformerSql, type ForwardInputs, type ModelShape } from './forward.ts';
 
 /** SQL expressions for the sampling options of sample.sql (bind parameters or literals). */
 export interface SamplingInputs {
@@ -56,32 +55,32 @@ export function bind<N extends InputName>(statement: Statement<N>, values: Recor
  */
 export function stepSql(model: ModelShape, inputs: ForwardInputs & SamplingInputs): string {
   const save = inputs.session
-    ? render('kv_save', { session: inputs.session, start: inputs.start, n_embd: model.n_embd, n_head: model.n_head, head_size: model.n_embd / model.n_head })
+    ? fragment('kv_save', { session: inputs.session, start: inputs.start, n_embd: model.n_embd, n_head: model.n_head, head_size: model.n_embd / model.n_head })
     : '';
-  return render('step', {
+  return statement('step', {
     transformer: transformerSql(model, inputs, 'last'),
-    save: save.trimEnd(),
+    save,
     logits: nest(logitsSql(model), 2),
-    probs: render('probs', { temperature: inputs.temperature }).trimEnd(),
+    probs: fragment('probs', { temperature: inputs.temperature }),
     sample: sampleStage(inputs),
   });
 }
 
 /** sample_given.sql: the sample stage over logits given as a float8[] (index = token id). */
 export function sampleGivenSql(inputs: SamplingInputs & { logits: string }): string {
-  return render('sample_given', {
+  return statement('sample_given', {
     logits: inputs.logits,
-    probs: render('probs', { temperature: inputs.temperature }).trimEnd(),
+    probs: fragment('probs', { temperature: inputs.temperature }),
     sample: sampleStage(inputs),
   });
 }
 
 /** next.sql: the `top` most probable next tokens with logits and probabilities at `temperature`. */
 export function nextSql(model: ModelShape, inputs: ForwardInputs & { temperature: string; top: string }): string {
-  return render('next', {
+  return statement('next', {
     transformer: transformerSql(model, inputs, 'last'),
     logits: nest(logitsSql(model), 2),
-    probs: render('probs', { temperature: inputs.temperature }).trimEnd(),
+    probs: fragment('probs', { temperature: inputs.temperature }),
     temperature: inputs.temperature,
     top: inputs.top,
   });
@@ -89,12 +88,17 @@ export function nextSql(model: ModelShape, inputs: ForwardInputs & { temperature
 
 /** hidden.sql: the final hidden state (lnf) of every position. */
 export function hiddenSql(model: ModelShape, inputs: ForwardInputs): string {
-  return render('hidden', { transformer: transformerSql(model, inputs, 'all') });
+  return statement('hidden', { transformer: transformerSql(model, inputs, 'all') });
 }
 
 function sampleStage(inputs: SamplingInputs): string {
   const { temperature, top_k, top_p, seed, step } = inputs;
-  return render('sample', { temperature, top_k, top_p, seed, step }).trimEnd();
+  return fragment('sample', { temperature, top_k, top_p, seed, step });
+}
+
+/** A whole statement: a fragment with its final newline. */
+function statement(name: string, fragments: Record<string, string | number>): string {
+  return `${fragment(name, fragments)}\n`;
 }
 
 /** A statement whose inputs are all bind parameters, in the order of `names`. */

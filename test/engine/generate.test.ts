@@ -104,7 +104,7 @@ describe.each(testDatabases())('generation on $driver', (target) => {
     const live = await openSession(db, m.model.name);
     await db.query("INSERT INTO gpt2sql.sessions (model, backend_pid, started_at) VALUES ('gone', pg_backend_pid(), '2000-01-01')");
     const [{ session: stale }] = await db.query<{ session: number }>("SELECT session FROM gpt2sql.sessions WHERE model = 'gone'");
-    await db.query("INSERT INTO gpt2sql.kv_cache VALUES ($1, 0, 0, '{1}', '{2}')", [stale]);
+    await db.query("INSERT INTO gpt2sql.kv_cache VALUES ($1, 0, 0, 0, '{1}', '{2}')", [stale]);
     const next = await openSession(db, m.model.name);
     expect(await leftovers(db, Number(stale))).toBe(0);
     expect(await leftovers(db, live.id)).toBe(1);

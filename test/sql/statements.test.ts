@@ -6,7 +6,7 @@ import { hiddenSql, nextSql, sampleGivenSql, stepSql, withParameters } from '../
 
 const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
 /** The templates of the forward pass and sampling (tokenize/detokenize and scripts have their own tests). */
-const TEMPLATES = ['embed', 'layer_norm', 'linear', 'attention', 'kv_read', 'kv_save', 'block', 'forward', 'transformer',
+const TEMPLATES = ['embed', 'layer_norm', 'linear', 'attention', 'atty', 'atty_sum', 'kv_read', 'kv_save', 'block', 'forward', 'transformer',
   'logits', 'probs', 'sample', 'step', 'next', 'hidden', 'sample_given'];
 
 /** Odd sizes, so any number the SQL takes from anywhere but the catalog shows up. */

@@ -3,8 +3,8 @@ import type { ModelRow } from '../../db/catalog-tables.ts';
 import type { Database } from '../../db/database.ts';
 import { generate, type Generation } from '../../engine/generate.ts';
 import { DEFAULT_MODEL, findModel, listModels, useModel } from '../../engine/model.ts';
-import { engineOption, integerOption, samplingOptions } from '../../engine/options.ts';
-import { decode, encode } from '../../engine/tokenizer.ts';
+import { checkPrompt, engineOption, integerOption, samplingOptions } from '../../engine/options.ts';
+import { decode, encode, unsendableText } from '../../engine/tokenizer.ts';
 import { GptSqlError } from '../../errors.ts';
 import { withDatabase } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
@@ -39,12 +39,13 @@ export const DEFAULT_MAX_TOKENS = 20;
  */
 export async function completeCommand(prompt: string | undefined, options: CompleteCommandOptions, io: Io): Promise<CompleteResult> {
   const text = prompt ?? withoutFinalNewline(await io.readStdin());
-  if (text === '') throw new GptSqlError('the prompt is empty; give some text to continue, as an argument or on standard input');
+  checkPromptText(text, 'give some text to continue, as an argument or on standard input');
   const sampling = samplingOptions(options);
   const maxTokens = integerOption('--max-tokens', options.maxTokens ?? DEFAULT_MAX_TOKENS, 0, 'an integer >= 0');
   const engine = engineOption(options.engine);
   return withModel(options, io, async (db, model) => {
     const promptIds = await encode(db, text);
+    checkPrompt(model, promptIds); // before the prompt is printed: a refused prompt prints nothing
     const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
     if (!options.json) io.out(text);
     const started = performance.now();
@@ -54,21 +55,42 @@ export async function completeCommand(prompt: string | undefined, options: Compl
     });
     const seconds = Math.round(performance.now() - started) / 1000;
     if (!options.json) io.out(`${utf8.decode()}\n`);
-    reportStop(generation, model, promptIds.length, io);
     const result = { model: model.name, prompt_tokens: promptIds, tokens: generation.tokens, text: await decode(db, generation.tokens), seconds };
     if (options.json) io.out(`${JSON.stringify(result)}\n`);
+    reportStop(generation, model, promptIds.length, io);
     return result;
   });
 }
 
-/** A notice when the context ran out before --max-tokens; an error when interrupted. */
+/**
+ * Refuses, before any database is opened, a prompt that is empty or that PostgreSQL text cannot hold
+ * (a NUL, a lone surrogate): such a prompt must not start a first-run download of the default model.
+ *
+ * @example
+ * checkPromptText('a\0b', 'give some text'); // throws: the text contains U+0000 (NUL), which PostgreSQL text cannot hold; …
+ */
+export function checkPromptText(text: string, whatToDo: string): void {
+  if (text === '') throw new GptSqlError(`the prompt is empty; ${whatToDo}`);
+  const problem = unsendableText(text);
+  if (problem) throw new GptSqlError(problem);
+}
+
+const counted = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+/**
+ * After the text is printed: a notice when the context ran out before --max-tokens; when
+ * interrupted, an error with the exit code a shell expects after Ctrl-C (130).
+ */
 function reportStop(generation: Generation, model: ModelRow, promptLength: number, io: Io): void {
   const count = generation.tokens.length;
   if (generation.stop === 'n_ctx') {
-    io.err(`gpt2sql: stopped after ${count} new tokens: the prompt (${promptLength} tokens) and the new ones fill ` +
+    io.err(`gpt2sql: stopped after ${counted(count, 'new token')}: the prompt (${counted(promptLength, 'token')}) and the new ones fill ` +
       `model ${model.name}'s context of n_ctx = ${model.n_ctx} tokens\n`);
   }
-  if (generation.stop === 'aborted') throw new GptSqlError(`interrupted after ${count} new tokens`);
+  if (generation.stop === 'aborted') {
+    const error = new GptSqlError(`interrupted after ${counted(count, 'new token')} (Ctrl-C); the text generated so far was printed`);
+    throw Object.assign(error, { exitCode: 130 });
+  }
 }
 
 /**
@@ -140,7 +162,9 @@ export function registerComplete(program: Command, io: Io): void {
     .option('--engine <engine>', 'incremental: cached keys/values, one position per step; recompute: the whole text every step', 'incremental')
     .option('--json', 'print {model, prompt_tokens, tokens, text, seconds} instead of streaming the text')
     .addHelpText('after', `
-Generation stops at <|endoftext|>, after --max-tokens, or when the context (n_ctx) is full.
+Generation stops at <|endoftext|>, after --max-tokens, or when the context (n_ctx) is full
+(with a notice on stderr); a prompt longer than the context is refused. Ctrl-C stops after the
+current step and prints what was generated.
 The defaults are deterministic: greedy (temperature 0); a sampling run is reproduced by its --seed.
 
 Examples:

@@ -5,7 +5,7 @@ import { encode } from '../../engine/tokenizer.ts';
 import { GptSqlError } from '../../errors.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { formatTable } from '../table.ts';
-import { withModel, withoutFinalNewline } from './complete.ts';
+import { checkPromptText, withModel, withoutFinalNewline } from './complete.ts';
 
 export interface NextCommandOptions extends GlobalOptions {
   top?: string;
@@ -19,7 +19,7 @@ export interface NextCommandOptions extends GlobalOptions {
  */
 export async function nextCommand(prompt: string | undefined, options: NextCommandOptions, io: Io): Promise<Candidate[]> {
   const text = prompt ?? withoutFinalNewline(await io.readStdin());
-  if (text === '') throw new GptSqlError('the prompt is empty; give some text, as an argument or on standard input');
+  checkPromptText(text, 'give some text, as an argument or on standard input');
   const top = integerOption('--top', options.top ?? 10, 1, 'an integer >= 1');
   const temperature = numberOption('--temperature', options.temperature ?? 1, 'a number >= 0');
   if (temperature < 0) throw new GptSqlError(`--temperature must be a number >= 0, got "${options.temperature}"`);
@@ -45,6 +45,8 @@ export function registerNext(program: Command, io: Io): void {
     .option('--temperature <t>', 'probabilities are softmax(logits / t); 0 gives the most probable token probability 1', '1')
     .option('--json', 'print [{id, token, logit, probability}, …] sorted by probability')
     .addHelpText('after', `
+A prompt longer than the model's context (n_ctx tokens) is refused.
+
 Examples:
   $ gpt2sql next "Happy New Year! I wish you"
   $ gpt2sql next "Hello, my name is" --top 5 --temperature 0.7 --json`)

@@ -85,25 +85,26 @@ forward (block, x, k, v) AS (
     -- attention (stage attn): causal self-attention, all heads at once. The query of each new
     -- position is scored against the keys of every position up to and including its own, cached or
     -- new: preatt = q·k / sqrt(HS), where the causal mask keeps only places <= the query's place;
-    -- att = softmax of each row of preatt; atty = att @ v, the heads side by side.
+    -- att = softmax of each row of preatt; atty = att @ v, the heads side by side. Queries, keys and
+    -- values are one row per position and head, in the vector kernel's type.
     -- Inputs: qkv (t, x float8[3*C]): q, k, v of the new positions; the cache of earlier ones.
     -- [T, 3*C] -> [T, C]
-    kv AS (                         -- [Tk, 2*C]: keys and values of every position attended to
-      
-      SELECT $2::int + qkv.t AS place,
-             qkv.x[40 + 1 : 2 * 40] AS k,
-             qkv.x[2 * 40 + 1 : 3 * 40] AS v
-      FROM qkv
-    ),
-    preatt AS (                     -- [T, NH, <=Tk]: each head's q·k / sqrt(HS), unmasked places only
-      SELECT qkv.t, head.h, kv.place,
-             (SELECT sum(q * k)
-              FROM (SELECT unnest(qkv.x[head.h * 8 + 1 : (head.h + 1) * 8]) AS q,
-                           unnest(kv.k[head.h * 8 + 1 : (head.h + 1) * 8]) AS k) AS pair
-             ) / sqrt(8) AS preatt
+    q AS MATERIALIZED (             -- [T, NH, HS]: each head's query, converted once
+      SELECT qkv.t, head.h, qkv.x[head.h * 8 + 1 : (head.h + 1) * 8]::vector AS q
       FROM qkv
       CROSS JOIN generate_series(0, 5 - 1) AS head(h)
-      JOIN kv ON kv.place <= $2::int + qkv.t
+    ),
+    kv AS (                         -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
+      SELECT $2::int + qkv.t AS place, head.h,
+             qkv.x[40 + head.h * 8 + 1 : 40 + (head.h + 1) * 8]::vector AS k,
+             qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]::vector AS v
+      FROM qkv
+      CROSS JOIN generate_series(0, 5 - 1) AS head(h)
+    ),
+    preatt AS (                     -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees
+      SELECT q.t, q.h, kv.place, inner_product(kv.k, q.q) / sqrt(8) AS preatt
+      FROM q
+      JOIN kv ON kv.h = q.h AND kv.place <= $2::int + q.t
     ),
     att AS (                        -- [T, NH, <=Tk]: softmax over each query's places
       SELECT t, h, place, e / sum(e) OVER query_row AS att
@@ -113,16 +114,21 @@ forward (block, x, k, v) AS (
       ) AS exps
       WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
     ),
-    atty AS (                       -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]
+    atty AS (                       -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]: heads side by side
       SELECT t, array_agg(y ORDER BY h, i) AS x
       FROM (
-        SELECT att.t, att.h, value.i, sum(att.att * value.v ORDER BY att.place) AS y
-        FROM att
-        JOIN kv USING (place)
-        CROSS JOIN LATERAL unnest(kv.v[att.h * 8 + 1 : (att.h + 1) * 8])
-          WITH ORDINALITY AS value(v, i)
-        GROUP BY att.t, att.h, value.i
-      ) AS heads
+        -- atty_sum: each head's attention output, sum over places of att * v, as one aggregate of the
+        -- vector kernel per position and head, in place order.
+        -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, NH, HS] (rows t, h, i, y)
+        SELECT heads.t, heads.h, e.i, e.y
+        FROM (
+          SELECT att.t, att.h, sum(kv.v * array_fill(att.att, ARRAY[8])::vector ORDER BY att.place)::real[]::float8[] AS y
+          FROM att
+          JOIN kv ON kv.place = att.place AND kv.h = att.h
+          GROUP BY att.t, att.h
+        ) AS heads
+        CROSS JOIN LATERAL unnest(heads.y) WITH ORDINALITY AS e(y, i)
+      ) AS head_values
       GROUP BY t
     ),
     attproj AS (                    -- [T, C] -> [T, C]

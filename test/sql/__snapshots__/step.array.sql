@@ -74,7 +74,7 @@ forward (block, x, k, v) AS (
       ),
       product AS MATERIALIZED (          -- one dot product per position and stored row (MATERIALIZED:
         SELECT activation.t, w.col,      -- the sort below then moves numbers, not stored rows)
-               (SELECT sum(w * a) FROM (SELECT unnest(w.values) AS w, unnest(activation.x) AS a) AS pair) + bias.b AS y
+               (SELECT sum(x * y) FROM (SELECT unnest(w.values) AS x, unnest(activation.x) AS y) AS pair) + bias.b AS y
         FROM activation
         CROSS JOIN c_attn_w AS w
         JOIN unnest((SELECT values FROM c_attn_b WHERE block = forward.block + 1)) WITH ORDINALITY AS bias(b, col)
@@ -88,31 +88,33 @@ forward (block, x, k, v) AS (
     -- attention (stage attn): causal self-attention, all heads at once. The query of each new
     -- position is scored against the keys of every position up to and including its own, cached or
     -- new: preatt = q·k / sqrt(HS), where the causal mask keeps only places <= the query's place;
-    -- att = softmax of each row of preatt; atty = att @ v, the heads side by side.
+    -- att = softmax of each row of preatt; atty = att @ v, the heads side by side. Queries, keys and
+    -- values are one row per position and head, in the array kernel's type.
     -- Inputs: qkv (t, x float8[3*C]): q, k, v of the new positions; the cache of earlier ones.
     -- [T, 3*C] -> [T, C]
-    kv AS (                         -- [Tk, 2*C]: keys and values of every position attended to
-      -- kv_read: keys and values of the positions cached by earlier statements of this session
+    q AS MATERIALIZED (             -- [T, NH, HS]: each head's query, converted once
+      SELECT qkv.t, head.h, qkv.x[head.h * 8 + 1 : (head.h + 1) * 8] AS q
+      FROM qkv
+      CROSS JOIN generate_series(0, 5 - 1) AS head(h)
+    ),
+    kv AS (                         -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
+      -- kv_read: each head's key and value of the places cached by earlier statements of this session
       -- (the first Tk - T places); attention.sql adds the new positions to them.
-      -- [] -> [Tk - T, 2*C]
-      SELECT place, k, v
+      -- [] -> [Tk - T, NH, 2*HS]
+      SELECT place, head AS h, k AS k, v AS v
       FROM gpt2sql.kv_cache
       WHERE session = $3::bigint AND block = forward.block + 1
       UNION ALL
-      SELECT $2::int + qkv.t AS place,
-             qkv.x[40 + 1 : 2 * 40] AS k,
-             qkv.x[2 * 40 + 1 : 3 * 40] AS v
-      FROM qkv
-    ),
-    preatt AS (                     -- [T, NH, <=Tk]: each head's q·k / sqrt(HS), unmasked places only
-      SELECT qkv.t, head.h, kv.place,
-             (SELECT sum(q * k)
-              FROM (SELECT unnest(qkv.x[head.h * 8 + 1 : (head.h + 1) * 8]) AS q,
-                           unnest(kv.k[head.h * 8 + 1 : (head.h + 1) * 8]) AS k) AS pair
-             ) / sqrt(8) AS preatt
+      SELECT $2::int + qkv.t AS place, head.h,
+             qkv.x[40 + head.h * 8 + 1 : 40 + (head.h + 1) * 8] AS k,
+             qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8] AS v
       FROM qkv
       CROSS JOIN generate_series(0, 5 - 1) AS head(h)
-      JOIN kv ON kv.place <= $2::int + qkv.t
+    ),
+    preatt AS (                     -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees
+      SELECT q.t, q.h, kv.place, (SELECT sum(x * y) FROM (SELECT unnest(kv.k) AS x, unnest(q.q) AS y) AS pair) / sqrt(8) AS preatt
+      FROM q
+      JOIN kv ON kv.h = q.h AND kv.place <= $2::int + q.t
     ),
     att AS (                        -- [T, NH, <=Tk]: softmax over each query's places
       SELECT t, h, place, e / sum(e) OVER query_row AS att
@@ -122,16 +124,18 @@ forward (block, x, k, v) AS (
       ) AS exps
       WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
     ),
-    atty AS (                       -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]
+    atty AS (                       -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]: heads side by side
       SELECT t, array_agg(y ORDER BY h, i) AS x
       FROM (
-        SELECT att.t, att.h, value.i, sum(att.att * value.v ORDER BY att.place) AS y
+        -- atty: each head's attention output, sum over places of att * v, value by value in SQL (for
+        -- kernels without an aggregate of their own), summed in place order as the reference does.
+        -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, NH, HS] (rows t, h, i, y)
+        SELECT att.t, att.h, e.i, sum(att.att * e.v ORDER BY att.place) AS y
         FROM att
-        JOIN kv USING (place)
-        CROSS JOIN LATERAL unnest(kv.v[att.h * 8 + 1 : (att.h + 1) * 8])
-          WITH ORDINALITY AS value(v, i)
-        GROUP BY att.t, att.h, value.i
-      ) AS heads
+        JOIN kv ON kv.place = att.place AND kv.h = att.h
+        CROSS JOIN LATERAL unnest(kv.v) WITH ORDINALITY AS e(v, i)
+        GROUP BY att.t, att.h, e.i
+      ) AS head_values
       GROUP BY t
     ),
     attproj AS (                    -- [T, C] -> [T, C]
@@ -146,7 +150,7 @@ forward (block, x, k, v) AS (
       ),
       product AS MATERIALIZED (          -- one dot product per position and stored row (MATERIALIZED:
         SELECT activation.t, w.col,      -- the sort below then moves numbers, not stored rows)
-               (SELECT sum(w * a) FROM (SELECT unnest(w.values) AS w, unnest(activation.x) AS a) AS pair) + bias.b AS y
+               (SELECT sum(x * y) FROM (SELECT unnest(w.values) AS x, unnest(activation.x) AS y) AS pair) + bias.b AS y
         FROM activation
         CROSS JOIN c_proj_w AS w
         JOIN unnest((SELECT values FROM c_proj_b WHERE block = forward.block + 1)) WITH ORDINALITY AS bias(b, col)
@@ -197,7 +201,7 @@ forward (block, x, k, v) AS (
       ),
       product AS MATERIALIZED (          -- one dot product per position and stored row (MATERIALIZED:
         SELECT activation.t, w.col,      -- the sort below then moves numbers, not stored rows)
-               (SELECT sum(w * a) FROM (SELECT unnest(w.values) AS w, unnest(activation.x) AS a) AS pair) + bias.b AS y
+               (SELECT sum(x * y) FROM (SELECT unnest(w.values) AS x, unnest(activation.x) AS y) AS pair) + bias.b AS y
         FROM activation
         CROSS JOIN mlp_c_fc_w AS w
         JOIN unnest((SELECT values FROM mlp_c_fc_b WHERE block = forward.block + 1)) WITH ORDINALITY AS bias(b, col)
@@ -226,7 +230,7 @@ forward (block, x, k, v) AS (
       ),
       product AS MATERIALIZED (          -- one dot product per position and stored row (MATERIALIZED:
         SELECT activation.t, w.col,      -- the sort below then moves numbers, not stored rows)
-               (SELECT sum(w * a) FROM (SELECT unnest(w.values) AS w, unnest(activation.x) AS a) AS pair) + bias.b AS y
+               (SELECT sum(x * y) FROM (SELECT unnest(w.values) AS x, unnest(activation.x) AS y) AS pair) + bias.b AS y
         FROM activation
         CROSS JOIN mlp_c_proj_w AS w
         JOIN unnest((SELECT values FROM mlp_c_proj_b WHERE block = forward.block + 1)) WITH ORDINALITY AS bias(b, col)
@@ -280,15 +284,17 @@ lnf AS (                        -- [T', C] -> [T', C]
   GROUP BY input.t
 ),
 -- kv_save: appends each block's keys and values of the new positions to the session's cache,
--- so the next step computes only its own position. Runs once, whether or not it is read.
--- [n_layer, T*C] -> n_layer * T rows of gpt2sql.kv_cache
+-- one row per place and head, so the next step computes only its own position. Runs once,
+-- whether or not anything reads it.
+-- [n_layer, T*C] -> n_layer * T * NH rows of gpt2sql.kv_cache
 saved AS (
-  INSERT INTO gpt2sql.kv_cache (session, block, place, k, v)
-  SELECT $3::bigint, forward.block, $2::int + t,
-         forward.k[t * 40 + 1 : (t + 1) * 40],
-         forward.v[t * 40 + 1 : (t + 1) * 40]
+  INSERT INTO gpt2sql.kv_cache (session, block, place, head, k, v)
+  SELECT $3::bigint, forward.block, $2::int + t, h,
+         forward.k[t * 40 + h * 8 + 1 : t * 40 + (h + 1) * 8],
+         forward.v[t * 40 + h * 8 + 1 : t * 40 + (h + 1) * 8]
   FROM forward
   CROSS JOIN generate_series(0, cardinality(forward.k) / 40 - 1) AS t
+  CROSS JOIN generate_series(0, 5 - 1) AS h
   WHERE forward.block >= 0
 ),
 logits AS (                     -- [1, C] -> [V]
@@ -301,7 +307,7 @@ logits AS (                     -- [1, C] -> [V]
     SELECT t, x AS x
     FROM lnf
   )
-  SELECT activation.t, lm_head.token, (SELECT sum(w * a) FROM (SELECT unnest(lm_head.values) AS w, unnest(activation.x) AS a) AS pair) AS logit
+  SELECT activation.t, lm_head.token, (SELECT sum(x * y) FROM (SELECT unnest(lm_head.values) AS x, unnest(activation.x) AS y) AS pair) AS logit
   FROM activation
   CROSS JOIN lm_head
 ),

@@ -1,0 +1,139 @@
+// Issue 7, points 2 and 4, for generation: a bad prompt or option given to `complete`, `next` or
+// `sql complete` exits 1 with one line saying what is wrong and what to do, prints nothing else,
+// and the model loaded before gives the same tokens after.
+//
+// Options and prompts that need no model are refused before any database is opened (shown by a
+// --db where nothing listens), so the driver cannot matter for them: they run once, through the
+// program in this process (main()'s parsing and error report), and a few through the executable.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/main.ts';
+import { memoryIo } from '../../src/cli/io.ts';
+import { testDatabases } from '../helpers/databases.ts';
+import type { LoadedModel } from '../helpers/loaded-model.ts';
+import { runCli } from '../helpers/run-cli.ts';
+import { closedPort } from './closed-port.ts';
+import { runProgram } from './run-program.ts';
+import { cleanUp, encode, greedyTokens, loadOn, referenceTokens, tiktoken } from './generation-state.ts';
+import { expectOneLineError, modelState, type ModelState } from './model-state.ts';
+
+const SIZE = { n_layer: 1, n_head: 1, n_embd: 8, n_ctx: 16, seed: 71 };
+const TOO_LONG = ' the'.repeat(SIZE.n_ctx + 4); // one token each
+const NUL = 'a\0b'; // only standard input can carry it: arguments are C strings
+const NUL_MESSAGE = 'gpt2sql: the text contains U+0000 (NUL), which PostgreSQL text cannot hold; remove it and try again';
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A case: the arguments after `--db DB --model NAME`, standard input, and the one line expected on stderr. */
+type Case = [args: string[], input: string, line: string, executable?: 'also through the executable'];
+const alsoExecutable = (c: Case): Case => [c[0], c[1], c[2], 'also through the executable'];
+
+const topP = (value: string): Case =>
+  [['complete', 'Hi', '--top-p', value], '', `gpt2sql: --top-p must be a number in (0, 1] (1 keeps every token), got "${value}"`];
+const topK = (value: string): Case =>
+  [['complete', 'Hi', '--top-k', value], '', `gpt2sql: --top-k must be an integer >= 0 (0 keeps every token), got "${value}"`];
+const temperature = (command: string, value: string, rule = ' (0 always takes the most probable token)'): Case =>
+  [[command, 'Hi', '--temperature', value], '', `gpt2sql: --temperature must be a number >= 0${rule}, got "${value}"`];
+
+/** Refused before any database is opened. */
+const BEFORE_THE_DATABASE: Case[] = [
+  alsoExecutable([['complete', ''], '', 'gpt2sql: the prompt is empty; give some text to continue, as an argument or on standard input']),
+  [['next'], '', 'gpt2sql: the prompt is empty; give some text, as an argument or on standard input'],
+  temperature('complete', '-0.5'),
+  alsoExecutable(temperature('complete', 'abc')),
+  temperature('next', '-1', ''),
+  temperature('next', 'abc', ''),
+  topP('0'), topP('1.5'), topP('-1'),
+  topK('-1'), topK('2.5'),
+  [['complete', 'Hi', '-n', 'ten'], '', 'gpt2sql: --max-tokens must be an integer >= 0, got "ten"'],
+  [['sql', 'complete', 'Hi', '--top-p', '1.5'], '', 'gpt2sql: --top-p must be a number in (0, 1] (1 keeps every token), got "1.5"'],
+  alsoExecutable([['complete'], NUL, NUL_MESSAGE]),
+  [['next'], NUL, NUL_MESSAGE],
+  [['sql', 'complete'], NUL, NUL_MESSAGE],
+  // commander's own parse errors, made one line by src/cli/main.ts
+  alsoExecutable([['complete', 'Hi', '--temprature', '0'], '', "gpt2sql: unknown option '--temprature' (did you mean --temperature?); run gpt2sql complete --help for usage"]),
+  [['complete', 'Hi', '--temperature'], '', "gpt2sql: option '--temperature <t>' argument missing; run gpt2sql complete --help for usage"],
+];
+
+describe('a bad prompt or option for generation, refused before any database is opened', () => {
+  let db: string;
+  const args = (rest: string[]) => ['--db', db, '--model', 'gen_opts', ...rest];
+  beforeAll(async () => {
+    db = `postgres://postgres@127.0.0.1:${await closedPort()}/test`; // opening it would fail with "cannot connect"
+  });
+
+  for (const [rest, input, line] of BEFORE_THE_DATABASE) {
+    it(`${rest.map((arg) => JSON.stringify(arg)).join(' ')}${input ? ` < ${JSON.stringify(input)}` : ''}`, async () => {
+      expect(expectOneLineError(await runProgram(args(rest), input), /./)).toBe(line);
+    });
+  }
+
+  it.concurrent.each(BEFORE_THE_DATABASE.filter((c) => c[3]))(
+    'the executable prints the same line: %j < %j',
+    async (rest, input, line) => expect(expectOneLineError(await runCli(args(rest), { input }), /./)).toBe(line),
+  );
+
+  it('prints the stack trace after the line only with --verbose', async () => {
+    const run = await runProgram(args(['complete', 'Hi', '--top-p', '0', '--verbose']));
+    const [first, ...rest] = run.stderr.trimEnd().split('\n');
+    expect(first).toBe(topP('0')[2]);
+    expect(rest[0]).toMatch(/^GptSqlError: --top-p must be/);
+    expect(rest.slice(1).every((line) => /^\s+at /.test(line))).toBe(true);
+    expect(run.code).toBe(1);
+  });
+});
+
+describe.each(testDatabases())('a bad prompt or option for generation on $driver', (target) => {
+  let m: LoadedModel;
+  let before: { state: ModelState; tokens: number[] };
+  const cli = (args: string[], input = '') => runCli(['--db', target.db, '--model', m.model.name, ...args], { input });
+  beforeAll(async () => {
+    m = await loadOn(target, 'gen_opts', SIZE);
+    before = { state: await modelState(target.db, m.model.name), tokens: await greedyTokens(target.db, m.model.name) };
+    expect(before.tokens).toEqual(referenceTokens(m.weights, 'Hello', { maxTokens: 5 }));
+  });
+  afterAll(() => cleanUp(target, m));
+
+  // What the database holds decides these; PGlite admits one process at a time.
+  const inTurn = target.driver === 'pglite' ? describe : describe.concurrent;
+  inTurn('refused by what the database holds', () => {
+    const tooLong = () => `gpt2sql: the prompt has ${encode(TOO_LONG).length} tokens but model ${m.model.name} reads at most n_ctx = ${SIZE.n_ctx}; shorten it`;
+    for (const command of [['complete'], ['next'], ['sql', 'complete']]) {
+      it(`${command.join(' ')}: a prompt longer than n_ctx`, async () => {
+        expect(expectOneLineError(await cli([...command, TOO_LONG]), /./)).toBe(tooLong());
+      });
+    }
+    for (const command of ['complete', 'next']) {
+      it(`${command}: a model that is not loaded, listing the loaded ones`, async () => {
+        const line = expectOneLineError(await cli([command, 'Hi', '--model', 'no_such_model']), /./);
+        expect(line).toMatch(/^gpt2sql: model "no_such_model" is not loaded \(loaded models: [^)]+\); load it with: gpt2sql load SOURCE --as no_such_model$/);
+        expect(line).toMatch(new RegExp(`[:,] ${escape(m.model.name)}[,)]`));
+      });
+    }
+  });
+
+  it('stops at n_ctx when -n would pass it: the tokens that fit on stdout, a notice on stderr, exit 0', async () => {
+    const run = await cli(['complete', 'Hello', '-n', '30']);
+    const tokens = referenceTokens(m.weights, 'Hello', { maxTokens: 30 });
+    expect(tokens).toHaveLength(SIZE.n_ctx - 1); // no <|endoftext|> before the context is full
+    expect(run.stderr).toBe(`gpt2sql: stopped after ${SIZE.n_ctx - 1} new tokens: the prompt (1 token) and the new ones fill ` +
+      `model ${m.model.name}'s context of n_ctx = ${SIZE.n_ctx} tokens\n`);
+    expect(run.stdout).toBe(`Hello${tiktoken.decode(tokens)}\n`);
+    expect(run.code).toBe(0);
+  });
+
+  it('left the model as it was: the same rows, the same tokens', async () => {
+    expect(await modelState(target.db, m.model.name)).toEqual(before.state);
+    expect(await greedyTokens(target.db, m.model.name)).toEqual(before.tokens);
+  });
+});
+
+describe('--help of complete and next', () => {
+  it('says what happens to a prompt longer than n_ctx, and when -n passes it', () => {
+    const help = (name: string) => {
+      const io = memoryIo();
+      buildProgram(io).commands.find((command) => command.name() === name)!.outputHelp();
+      return io.stdout.replace(/\s+/g, ' ');
+    };
+    expect(help('complete')).toContain('when the context (n_ctx) is full (with a notice on stderr); a prompt longer than the context is refused');
+    expect(help('next')).toContain("A prompt longer than the model's context (n_ctx tokens) is refused.");
+  });
+});

@@ -1,0 +1,68 @@
+// Around issue 7's generation tests: a generated model loaded on a test database (with the
+// reference's weights), the tokens the reference gives for a prompt, and the session rows a
+// generation may leave behind.
+import { rmSync } from 'node:fs';
+import { getEncoding } from 'js-tiktoken';
+import type { MakeCheckpointOptions } from '../../src/checkpoint/make-checkpoint.ts';
+import { completeCommand } from '../../src/cli/commands/complete.ts';
+import { memoryIo } from '../../src/cli/io.ts';
+import { openDatabase } from '../../src/db/open-database.ts';
+import { generate as referenceGenerate, type GenerateOptions } from '../../src/reference/generate.ts';
+import type { Gpt2Weights } from '../../src/reference/weights.ts';
+import type { TestDatabase } from '../helpers/databases.ts';
+import { dropModel, loadGeneratedModel, type LoadedModel } from '../helpers/loaded-model.ts';
+
+export const tiktoken = getEncoding('gpt2');
+/** GPT-2's ids for `text`, by js-tiktoken; special tokens are plain text, as in gpt2sql. */
+export const encode = (text: string) => tiktoken.encode(text, [], []);
+
+/** Loads a generated checkpoint under a unique name with this prefix. */
+export async function loadOn(target: TestDatabase, prefix: string, options: MakeCheckpointOptions): Promise<LoadedModel> {
+  const db = await target.open();
+  try {
+    return await loadGeneratedModel(db, prefix, options);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Removes what a describe loaded: the model on the shared server, the whole directory on PGlite. */
+export async function cleanUp(target: TestDatabase, ...loaded: Array<LoadedModel | undefined>): Promise<void> {
+  if (target.driver === 'pglite') return rmSync(target.db, { recursive: true, force: true });
+  const db = await target.open();
+  try {
+    for (const m of loaded) if (m) await dropModel(db, m.model);
+  } finally {
+    await db.close();
+  }
+}
+
+/** The new tokens the reference generates after `prompt`, with gpt2sql's options. */
+export function referenceTokens(weights: Gpt2Weights, prompt: string, options: GenerateOptions): number[] {
+  return referenceGenerate(weights, encode(prompt), options);
+}
+
+/** What `gpt2sql complete PROMPT --json --temperature 0 -n 5` gives: the test of "the model still works". */
+export async function greedyTokens(db: string, model: string, prompt = 'Hello'): Promise<number[]> {
+  const result = await completeCommand(prompt, { db, model, maxTokens: '5', temperature: '0', json: true }, memoryIo());
+  return result.tokens;
+}
+
+/**
+ * A model's generation sessions, and cache rows of those sessions or of no session at all (the
+ * engine removes the cache before the session, and stale sessions with their cache at once, so a
+ * cache row without a session is a leftover whatever else runs).
+ */
+export async function sessionRows(db: string, model: string): Promise<{ sessions: number; kvCache: number }> {
+  const database = await openDatabase({ db });
+  try {
+    const [row] = await database.query<{ sessions: number; kv_cache: number }>(`
+      SELECT (SELECT count(*)::int FROM gpt2sql.sessions WHERE model = $1) AS sessions,
+             (SELECT count(*)::int FROM gpt2sql.kv_cache AS c
+              WHERE c.session IN (SELECT session FROM gpt2sql.sessions WHERE model = $1)
+                 OR c.session NOT IN (SELECT session FROM gpt2sql.sessions)) AS kv_cache`, [model]);
+    return { sessions: row.sessions, kvCache: row.kv_cache };
+  } finally {
+    await database.close();
+  }
+}
