@@ -70,12 +70,12 @@ export async function timeStepAtContext(db: Database, model: ModelRow, context: 
   const session = await openSession(db, model.name);
   try {
     await db.query(
-      `INSERT INTO gpt2sql.kv_cache (session, block, place, k, v)
-       SELECT $1, block, place,
-              array(SELECT sin(block + place + i) / 8 FROM generate_series(1, $3) AS i),
-              array(SELECT cos(block * place + i) / 8 FROM generate_series(1, $3) AS i)
-       FROM generate_series(0, $4 - 1) AS block, generate_series(0, $2 - 2) AS place`,
-      [session.id, context, model.n_embd, model.n_layer]);
+      `INSERT INTO gpt2sql.kv_cache (session, block, place, head, k, v)
+       SELECT $1, block, place, head,
+              array(SELECT sin(block + place + head + i) / 8 FROM generate_series(1, $3) AS i),
+              array(SELECT cos(block * place + head + i) / 8 FROM generate_series(1, $3) AS i)
+       FROM generate_series(0, $4 - 1) AS block, generate_series(0, $2 - 2) AS place, generate_series(0, $5 - 1) AS head`,
+      [session.id, context, model.n_embd / model.n_head, model.n_layer, model.n_head]);
     const statement = withParameters(['ids', 'start', 'session', 'temperature', 'top_k', 'top_p', 'seed', 'step'] as const, (inputs) => stepSql(model, inputs));
     const times: number[] = [];
     for (let i = 0; i < repeats; i++) {

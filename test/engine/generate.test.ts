@@ -11,11 +11,20 @@ import { CONFIGS, dropModel, loadTestModel, someIds, type LoadedModel } from './
 const PROMPT = someIds(5);
 const SAMPLING = { temperature: 1, topK: 40, topP: 0.95, seed: 42 };
 
-/** Rows of this session (or of all sessions) left in the generation tables. */
-async function leftovers(db: Database, session?: number): Promise<number> {
-  const where = session === undefined ? '' : ` WHERE session = ${session}`;
+/** Rows one session has in the generation tables. */
+async function sessionRows(db: Database, session: number): Promise<number> {
   const [row] = await db.query<{ n: number }>(
-    `SELECT (SELECT count(*) FROM gpt2sql.kv_cache${where}) + (SELECT count(*) FROM gpt2sql.sessions${where}) AS n`);
+    'SELECT (SELECT count(*) FROM gpt2sql.kv_cache WHERE session = $1) + (SELECT count(*) FROM gpt2sql.sessions WHERE session = $1) AS n',
+    [session]);
+  return Number(row.n);
+}
+
+/** Sessions of `model` left behind, plus cache rows of no session (other tests share the server). */
+async function leftovers(db: Database, model: string): Promise<number> {
+  const [row] = await db.query<{ n: number }>(`
+    SELECT (SELECT count(*) FROM gpt2sql.sessions WHERE model = $1)
+         + (SELECT count(*) FROM gpt2sql.kv_cache AS c WHERE NOT EXISTS (SELECT FROM gpt2sql.sessions AS s WHERE s.session = c.session)) AS n`,
+    [model]);
   return Number(row.n);
 }
 
@@ -88,29 +97,30 @@ describe.each(testDatabases())('generation on $driver', (target) => {
   });
 
   it('removes its session and cache when done, when aborted and after an error', async () => {
-    expect(await leftovers(db)).toBe(0);
+    expect(await leftovers(db, m.model.name)).toBe(0);
     await generate(db, m.model, PROMPT, { maxTokens: 3 });
-    expect(await leftovers(db)).toBe(0);
+    expect(await leftovers(db, m.model.name)).toBe(0);
     const controller = new AbortController();
     const aborted = await generate(db, m.model, PROMPT, { maxTokens: 10, signal: controller.signal, onToken: () => controller.abort() });
     expect(aborted.stop).toBe('aborted');
     expect(aborted.tokens).toHaveLength(1);
-    expect(await leftovers(db)).toBe(0);
+    expect(await leftovers(db, m.model.name)).toBe(0);
     await expect(generate(db, m.model, PROMPT, { maxTokens: 3, onToken: () => { throw new Error('consumer failed'); } })).rejects.toThrow('consumer failed');
-    expect(await leftovers(db)).toBe(0);
+    expect(await leftovers(db, m.model.name)).toBe(0);
   });
 
   it('removes sessions a killed process left behind, and keeps live ones', async () => {
     const live = await openSession(db, m.model.name);
-    await db.query("INSERT INTO gpt2sql.sessions (model, backend_pid, started_at) VALUES ('gone', pg_backend_pid(), '2000-01-01')");
-    const [{ session: stale }] = await db.query<{ session: number }>("SELECT session FROM gpt2sql.sessions WHERE model = 'gone'");
+    const [{ session: stale }] = await db.query<{ session: number }>(
+      "INSERT INTO gpt2sql.sessions (model, backend_pid, started_at) VALUES ($1, pg_backend_pid(), '2000-01-01') RETURNING session",
+      [`${m.model.name}_gone`]);
     await db.query("INSERT INTO gpt2sql.kv_cache VALUES ($1, 0, 0, 0, '{1}', '{2}')", [stale]);
     const next = await openSession(db, m.model.name);
-    expect(await leftovers(db, Number(stale))).toBe(0);
-    expect(await leftovers(db, live.id)).toBe(1);
+    expect(await sessionRows(db, Number(stale))).toBe(0);
+    expect(await sessionRows(db, live.id)).toBe(1);
     await live.close();
     await next.close();
-    expect(await leftovers(db)).toBe(0);
+    expect(await leftovers(db, m.model.name)).toBe(0);
   });
 
   it('refuses bad options and prompts before sending SQL', async () => {

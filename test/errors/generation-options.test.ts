@@ -46,7 +46,7 @@ const BEFORE_THE_DATABASE: Case[] = [
   [['complete', 'Hi', '-n', 'ten'], '', 'gpt2sql: --max-tokens must be an integer >= 0, got "ten"'],
   [['sql', 'complete', 'Hi', '--top-p', '1.5'], '', 'gpt2sql: --top-p must be a number in (0, 1] (1 keeps every token), got "1.5"'],
   alsoExecutable([['complete'], NUL, NUL_MESSAGE]),
-  [['next'], NUL, NUL_MESSAGE],
+  alsoExecutable([['next'], NUL, NUL_MESSAGE]),
   [['sql', 'complete'], NUL, NUL_MESSAGE],
   // commander's own parse errors, made one line by src/cli/main.ts
   alsoExecutable([['complete', 'Hi', '--temprature', '0'], '', "gpt2sql: unknown option '--temprature' (did you mean --temperature?); run gpt2sql complete --help for usage"]),
@@ -84,7 +84,8 @@ describe('a bad prompt or option for generation, refused before any database is 
 describe.each(testDatabases())('a bad prompt or option for generation on $driver', (target) => {
   let m: LoadedModel;
   let before: { state: ModelState; tokens: number[] };
-  const cli = (args: string[], input = '') => runCli(['--db', target.db, '--model', m.model.name, ...args], { input });
+  const withTarget = (args: string[]) => ['--db', target.db, '--model', m.model.name, ...args];
+  const cli = (args: string[]) => runCli(withTarget(args));
   beforeAll(async () => {
     m = await loadOn(target, 'gen_opts', SIZE);
     before = { state: await modelState(target.db, m.model.name), tokens: await greedyTokens(target.db, m.model.name) };
@@ -92,18 +93,20 @@ describe.each(testDatabases())('a bad prompt or option for generation on $driver
   });
   afterAll(() => cleanUp(target, m));
 
-  // What the database holds decides these; PGlite admits one process at a time.
+  // What the database holds decides these; PGlite admits one process at a time. Each kind of
+  // refusal runs once through the executable, the rest through the program in this process.
   const inTurn = target.driver === 'pglite' ? describe : describe.concurrent;
   inTurn('refused by what the database holds', () => {
+    const run = (via: 'executable' | 'program', args: string[]) => (via === 'executable' ? cli(args) : runProgram(withTarget(args)));
     const tooLong = () => `gpt2sql: the prompt has ${encode(TOO_LONG).length} tokens but model ${m.model.name} reads at most n_ctx = ${SIZE.n_ctx}; shorten it`;
-    for (const command of [['complete'], ['next'], ['sql', 'complete']]) {
-      it(`${command.join(' ')}: a prompt longer than n_ctx`, async () => {
-        expect(expectOneLineError(await cli([...command, TOO_LONG]), /./)).toBe(tooLong());
+    for (const [via, command] of [['executable', ['complete']], ['program', ['next']], ['program', ['sql', 'complete']]] as const) {
+      it(`${command.join(' ')}: a prompt longer than n_ctx (${via})`, async () => {
+        expect(expectOneLineError(await run(via, [...command, TOO_LONG]), /./)).toBe(tooLong());
       });
     }
-    for (const command of ['complete', 'next']) {
-      it(`${command}: a model that is not loaded, listing the loaded ones`, async () => {
-        const line = expectOneLineError(await cli([command, 'Hi', '--model', 'no_such_model']), /./);
+    for (const [via, command] of [['executable', 'next'], ['program', 'complete']] as const) {
+      it(`${command}: a model that is not loaded, listing the loaded ones (${via})`, async () => {
+        const line = expectOneLineError(await run(via, [command, 'Hi', '--model', 'no_such_model']), /./);
         expect(line).toMatch(/^gpt2sql: model "no_such_model" is not loaded \(loaded models: [^)]+\); load it with: gpt2sql load SOURCE --as no_such_model$/);
         expect(line).toMatch(new RegExp(`[:,] ${escape(m.model.name)}[,)]`));
       });

@@ -1,0 +1,87 @@
+// Issue 7, point 5 (generation): Ctrl-C during `complete` stops after the step running when it
+// arrives, prints what was generated, exits 130, and leaves no session rows behind.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeCommand, type CompleteResult } from '../../src/cli/commands/complete.ts';
+import { memoryIo } from '../../src/cli/io.ts';
+import { openDatabase } from '../../src/db/open-database.ts';
+import { testDatabases } from '../helpers/databases.ts';
+import type { LoadedModel } from '../helpers/loaded-model.ts';
+import { cleanUp, encode, loadOn, referenceTokens, sessionRows, tiktoken } from './generation-state.ts';
+import { startCli } from './running-cli.ts';
+
+const SIZE = { n_layer: 1, n_head: 1, n_embd: 8, n_ctx: 64, seed: 72 };
+const PROMPT = 'Hello';
+const MAX_TOKENS = SIZE.n_ctx - 1;
+
+/** How many of `tokens` the streamed text `seen` shows whole (the prompt first). */
+function tokensShown(seen: string, tokens: number[]): number {
+  let count = 0;
+  while (count < tokens.length && seen.startsWith(PROMPT + tiktoken.decode(tokens.slice(0, count + 1)))) count++;
+  return count;
+}
+
+/** On a server, while the run generates: its session, and how many cache rows it has. */
+async function liveSession(db: string, model: string): Promise<{ session: number; cached: number }> {
+  const database = await openDatabase({ db });
+  try {
+    const [row] = await database.query<{ session: string; cached: number }>(
+      `SELECT s.session, (SELECT count(*)::int FROM gpt2sql.kv_cache AS c WHERE c.session = s.session) AS cached
+       FROM gpt2sql.sessions AS s WHERE s.model = $1`, [model]);
+    return { session: Number(row.session), cached: row.cached };
+  } finally {
+    await database.close();
+  }
+}
+
+describe.each(testDatabases())('Ctrl-C during generation on $driver', (target) => {
+  let m: LoadedModel;
+  let full: number[];
+  beforeAll(async () => {
+    m = await loadOn(target, 'gen_int', SIZE);
+    full = referenceTokens(m.weights, PROMPT, { maxTokens: MAX_TOKENS });
+    expect(full).toHaveLength(MAX_TOKENS); // a run that ignored Ctrl-C would print all of them
+    expect(tiktoken.decode(full)).not.toContain('\uFFFD'); // every prefix of the text is whole tokens
+  });
+  afterAll(() => cleanUp(target, m));
+
+  it('stops after the current step, prints the tokens so far, exits 130 and removes its session', async () => {
+    const run = startCli(['complete', PROMPT, '-n', String(MAX_TOKENS), '--model', m.model.name, '--db', target.db]);
+    await run.until((stdout) => stdout.length > PROMPT.length);
+    const live = target.driver === 'postgres' ? await liveSession(target.db, m.model.name) : undefined;
+    const shown = tokensShown(run.stdout, full);
+    const sent = performance.now();
+    run.kill('SIGINT');
+    const ending = await run.ended;
+
+    const lines = ending.stderr.split('\n').filter((line) => line !== '');
+    expect(lines, ending.stderr).toHaveLength(2);
+    expect(lines[0]).toBe('gpt2sql: stopping after the current step (Ctrl-C again to quit at once)');
+    const [, count] = lines[1].match(/^gpt2sql: interrupted after (\d+) new tokens? \(Ctrl-C\); the text generated so far was printed$/)!;
+    expect(ending.code).toBe(130);
+    expect(ending.stdout).toBe(`${PROMPT}${tiktoken.decode(full.slice(0, Number(count)))}\n`);
+    // At once: the step running when the signal arrived, and one more that may have begun before it did.
+    expect(Number(count) - shown).toBeLessThanOrEqual(2);
+    expect(Number(count)).toBeLessThan(MAX_TOKENS);
+    expect(ending.at - sent).toBeLessThan(5_000);
+
+    expect(await sessionRows(target.db, m.model.name)).toEqual({ sessions: 0, kvCache: 0 });
+    if (live) {
+      expect(live.cached).toBeGreaterThan(0); // the rows the run removed did exist
+      const database = await openDatabase({ db: target.db });
+      const [left] = await database.query<{ n: number }>('SELECT count(*)::int AS n FROM gpt2sql.kv_cache WHERE session = $1', [live.session])
+        .finally(() => database.close());
+      expect(left.n).toBe(0);
+    }
+  });
+
+  it('with --json prints the result so far as JSON before the one-line error', async () => {
+    const io = memoryIo();
+    const interrupted = new AbortController();
+    interrupted.abort(); // as if Ctrl-C came before the first step
+    const options = { model: m.model.name, db: target.db, maxTokens: '5', json: true, signal: interrupted.signal };
+    await expect(completeCommand(PROMPT, options, io)).rejects.toThrow(/^interrupted after 0 new tokens \(Ctrl-C\)/);
+    const printed = JSON.parse(io.stdout) as CompleteResult;
+    expect(printed).toMatchObject({ model: m.model.name, prompt_tokens: encode(PROMPT), tokens: [], text: '' });
+    expect(await sessionRows(target.db, m.model.name)).toEqual({ sessions: 0, kvCache: 0 });
+  });
+});
