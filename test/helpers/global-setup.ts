@@ -1,19 +1,38 @@
-import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { FORMAT_VERSION } from '../../src/db/migrate.ts';
 import { PGLITE_TEMPLATE_DIR } from './databases.ts';
 
+/** Kept between runs: the migrated template, cached checkpoints; and never a benchmark's. */
+const KEPT = /^gpt2sql-(test-template-|test-checkpoints|bench)/;
+
 /**
  * A fresh PGlite directory takes seconds to initialize, so the suite builds one migrated
- * template per format version and each test copies it.
+ * template per format version and each test copies it. After the run, the temporary
+ * directories the tests made (PGlite copies of 50-100 MB each, checkpoints, caches) are removed.
  */
-export default async function setup(): Promise<void> {
-  if (existsSync(join(PGLITE_TEMPLATE_DIR, 'PG_VERSION'))) return;
-  const building = mkdtempSync(join(tmpdir(), `gpt2sql-template-v${FORMAT_VERSION}-`));
-  const db = await openDatabase({ db: building });
-  await db.close();
-  rmSync(PGLITE_TEMPLATE_DIR, { recursive: true, force: true });
-  renameSync(building, PGLITE_TEMPLATE_DIR);
+export default async function setup(): Promise<() => void> {
+  const started = Date.now();
+  if (!existsSync(join(PGLITE_TEMPLATE_DIR, 'PG_VERSION'))) {
+    const building = mkdtempSync(join(tmpdir(), `gpt2sql-template-v${FORMAT_VERSION}-`));
+    const db = await openDatabase({ db: building });
+    await db.close();
+    rmSync(PGLITE_TEMPLATE_DIR, { recursive: true, force: true });
+    renameSync(building, PGLITE_TEMPLATE_DIR);
+  }
+  return () => removeTemporaryDirectories(started);
+}
+
+function removeTemporaryDirectories(since: number): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith('gpt2sql-') || KEPT.test(name)) continue;
+    const path = join(tmpdir(), name);
+    try {
+      if (statSync(path).birthtimeMs >= since - 1000) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // already gone, or not ours to remove
+    }
+  }
 }
