@@ -80,3 +80,35 @@ export function byteaField(bytes: Uint8Array): Field {
 export function textField(text: string): Field {
   return new TextEncoder().encode(text);
 }
+
+/** cube's binary form: a header (point bit | dimensions), then the coordinates as float8. */
+function cubeBytes(values: ArrayLike<number>, into: DataView, at: number): number {
+  into.setUint32(at, (0x80000000 | values.length) >>> 0);
+  for (let i = 0; i < values.length; i++) into.setFloat64(at + 4 + i * 8, values[i]);
+  return 4 + values.length * 8;
+}
+
+/**
+ * The cube kernel's stored row as a cube[] field: the 1-D point |w|² (summed in float8), then
+ * points of at most `chunk` values. `cubeOid` is the cube type's OID in the target database.
+ */
+export function cubeArrayField(values: Float32Array, chunk: number, cubeOid: number): Field {
+  let norm2 = 0;
+  for (const v of values) norm2 += v * v;
+  const chunks: ArrayLike<number>[] = [Float64Array.of(norm2)];
+  for (let s = 0; s < values.length; s += chunk) chunks.push(values.subarray(s, s + chunk));
+  const size = 20 + chunks.reduce((sum, c) => sum + 4 + 4 + c.length * 8, 0);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  view.setInt32(0, 1); // dimensions
+  view.setInt32(4, 0); // has NULLs
+  view.setInt32(8, cubeOid);
+  view.setInt32(12, chunks.length);
+  view.setInt32(16, 1); // lower bound
+  let at = 20;
+  for (const c of chunks) {
+    view.setInt32(at, 4 + c.length * 8);
+    at += 4 + cubeBytes(c, view, at + 4);
+  }
+  return out;
+}

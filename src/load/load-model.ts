@@ -94,12 +94,18 @@ async function recordModel(db: Database, checkpoint: Checkpoint, options: LoadOp
 }
 
 /**
- * Stored rows of up to this many float4 values are kept inline in the table's pages (STORAGE
+ * Stored rows of up to this many bytes are kept inline in the table's pages (STORAGE
  * PLAIN) rather than TOASTed: a dot product then reads the row where it is, instead of fetching
  * it from the TOAST table (measured on PGlite: the wte scan 1.2 s -> 0.46 s for GPT-2 124M).
  * Wider rows (the 4*C inputs of mlp_c_proj_w) do not fit in an 8 kB page and stay TOASTed.
  */
-const INLINE_WIDTH = 1900;
+const INLINE_BYTES = 7600;
+
+/** The OID of a type (an extension's types have different OIDs in every database). */
+async function typeOid(db: Database, type: string): Promise<number> {
+  const [row] = await db.query<{ oid: number }>('SELECT to_regtype($1)::oid::int8 AS oid', [type]);
+  return row.oid;
+}
 
 function columnDefinitions(table: WeightTable, kernel: Kernel, width: number): string {
   const values = table.kernelStorage ? kernel.columnType(width) : 'float4[]';
@@ -113,13 +119,14 @@ function columnDefinitions(table: WeightTable, kernel: Kernel, width: number): s
 async function copyWeights(db: Database, checkpoint: Checkpoint, schema: string, kernel: Kernel, { onProgress, signal }: LoadOptions): Promise<void> {
   const total = checkpoint.tensors.reduce((sum, t) => sum + t.shape.reduce((a, b) => a * b, 1), 0);
   let done = 0;
+  const elementOid = kernel.elementType ? await typeOid(db, kernel.elementType) : undefined;
   for (const table of weightTables(checkpoint.tiedLmHead)) {
     const tensors = tableTensors(table, checkpoint.config);
     const shape = checkpoint.tensors.find((t) => t.name === tensors[0])!.shape;
     const width = table.layout === 'columns' ? shape[0] : shape[shape.length - 1];
     const qualified = `${quoteIdent(schema)}.${quoteIdent(table.table)}`;
     await db.exec(`CREATE TABLE ${qualified} ${columnDefinitions(table, kernel, width)}`);
-    if (table.kernelStorage && width <= INLINE_WIDTH) await db.exec(`ALTER TABLE ${qualified} ALTER COLUMN values SET STORAGE PLAIN`);
+    if (table.kernelStorage && width * kernel.bytesPerValue <= INLINE_BYTES) await db.exec(`ALTER TABLE ${qualified} ALTER COLUMN values SET STORAGE PLAIN`);
     async function* tuples(): AsyncGenerator<Uint8Array> {
       for (const [block, name] of tensors.entries()) {
         signal?.throwIfAborted();
@@ -128,7 +135,7 @@ async function copyWeights(db: Database, checkpoint: Checkpoint, schema: string,
           const fields: Field[] = [];
           if (table.perBlock) fields.push(int4Field(block));
           if (key !== undefined) fields.push(int4Field(key));
-          fields.push(table.kernelStorage ? kernel.field(values) : float4ArrayField(values));
+          fields.push(table.kernelStorage ? kernel.field(values, elementOid) : float4ArrayField(values));
           yield encodeTuple(fields);
         }
         done += data.length;

@@ -55,7 +55,8 @@ function linear(kernel: Kernel, input: string, weight: string, bias: string): st
   });
 }
 
-function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs): string {
+function attention(model: ModelShape, matrixKernel: Kernel, inputs: ForwardInputs): string {
+  const kernel = matrixKernel.attention ?? matrixKernel;
   const HS = model.n_embd / model.n_head;
   const head = (offset: string) => `qkv.x[${offset}head.h * ${HS} + 1 : ${offset}(head.h + 1) * ${HS}]`;
   const cached = inputs.session
