@@ -27,6 +27,14 @@ export interface NextOptions {
 const NEXT_INPUTS = ['ids', 'start', 'temperature', 'top'] as const;
 const TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
 
+/** The defaults and checks of `next`'s options: top 10, temperature 1. */
+export function nextOptions(options: NextOptions = {}): { top: number; temperature: number } {
+  const top = integerOption('--top', options.top ?? 10, 1, 'an integer >= 1');
+  const temperature = numberOption('--temperature', options.temperature ?? 1, 'a number >= 0 (0 gives the most probable token probability 1)');
+  if (temperature < 0) throw new GptSqlError(`--temperature must be a number >= 0 (0 gives the most probable token probability 1), got "${options.temperature}"`);
+  return { top, temperature };
+}
+
 /**
  * The article's llm(): the most probable next tokens after `ids`, computed in the database.
  *
@@ -35,9 +43,7 @@ const TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
  * // [{ id: 995, token: ' world', logit: -31.2, probability: 0.12 }, …]
  */
 export async function nextTokens(db: Database, model: ModelRow, ids: readonly number[], options: NextOptions = {}): Promise<Candidate[]> {
-  const top = integerOption('--top', options.top ?? 10, 1, 'an integer >= 1');
-  const temperature = numberOption('--temperature', options.temperature ?? 1, 'a number >= 0 (0 gives the most probable token probability 1)');
-  if (temperature < 0) throw new GptSqlError(`--temperature must be a number >= 0 (0 gives the most probable token probability 1), got "${options.temperature}"`);
+  const { top, temperature } = nextOptions(options);
   checkPrompt(model, ids);
   await useModel(db, model);
   const statement = withParameters(NEXT_INPUTS, (inputs) => nextSql(model, inputs));

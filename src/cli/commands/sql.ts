@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { ModelRow } from '../../db/catalog-tables.ts';
 import type { Database } from '../../db/database.ts';
 import { findModel, useModel } from '../../engine/model.ts';
-import { checkPrompt, integerOption, numberOption, samplingOptions } from '../../engine/options.ts';
+import { nextOptions } from '../../engine/next.ts';
+import { checkPrompt, integerOption, samplingOptions } from '../../engine/options.ts';
 import { encode, unsendableText } from '../../engine/tokenizer.ts';
 import { GptSqlError } from '../../errors.ts';
 import { completeStatement, nextStatement, psqlScript, tokenizeStatement } from '../../sql/script.ts';
@@ -51,10 +52,7 @@ async function tokenizeScript(_db: Database, model: ModelRow, text: string): Pro
 }
 
 function nextScript(options: SqlCommandOptions): BuildScript {
-  // The checks and defaults of `gpt2sql next` (src/engine/next.ts).
-  const top = integerOption('--top', options.top ?? 10, 1, 'an integer >= 1');
-  const temperature = numberOption('--temperature', options.temperature ?? 1, 'a number >= 0 (0 gives the most probable token probability 1)');
-  if (temperature < 0) throw new GptSqlError(`--temperature must be a number >= 0 (0 gives the most probable token probability 1), got "${options.temperature}"`);
+  const { top, temperature } = nextOptions(options); // the checks and defaults of `gpt2sql next`
   return async (db, model, text) => {
     await checkedPromptIds(db, model, text);
     const header = [
