@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/open-database.ts';
@@ -6,7 +6,7 @@ import { FORMAT_VERSION } from '../../src/db/migrate.ts';
 import { PGLITE_TEMPLATE_DIR } from './databases.ts';
 
 /** Kept between runs: the migrated template, cached checkpoints; and never a benchmark's. */
-const KEPT = /^gpt2sql-(test-template-|test-checkpoints|bench)/;
+const KEPT = /^gpt2sql-(test-template-|test-checkpoints|bench|active-run-)/;
 
 /**
  * A fresh PGlite directory takes seconds to initialize, so the suite builds one migrated
@@ -15,6 +15,8 @@ const KEPT = /^gpt2sql-(test-template-|test-checkpoints|bench)/;
  */
 export default async function setup(): Promise<() => void> {
   const started = Date.now();
+  const marker = join(tmpdir(), `gpt2sql-active-run-${process.pid}`);
+  writeFileSync(marker, '');
   if (!existsSync(join(PGLITE_TEMPLATE_DIR, 'PG_VERSION'))) {
     const building = mkdtempSync(join(tmpdir(), `gpt2sql-template-v${FORMAT_VERSION}-`));
     const db = await openDatabase({ db: building });
@@ -22,7 +24,25 @@ export default async function setup(): Promise<() => void> {
     rmSync(PGLITE_TEMPLATE_DIR, { recursive: true, force: true });
     renameSync(building, PGLITE_TEMPLATE_DIR);
   }
-  return () => removeTemporaryDirectories(started);
+  return () => {
+    rmSync(marker, { force: true });
+    // Another test run on this machine may be using directories made since we started.
+    if (!otherRunActive()) removeTemporaryDirectories(started);
+  };
+}
+
+function otherRunActive(): boolean {
+  return readdirSync(tmpdir()).some((name) => {
+    const pid = Number(/^gpt2sql-active-run-(\d+)$/.exec(name)?.[1]);
+    if (!pid) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      rmSync(join(tmpdir(), name), { force: true }); // a run that died without its teardown
+      return false;
+    }
+  });
 }
 
 function removeTemporaryDirectories(since: number): void {
