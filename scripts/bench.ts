@@ -2,6 +2,7 @@
 // engine available, printed as a markdown table for the README.
 //
 //   npx tsx scripts/bench.ts [--checkpoint DIR] [--server URL] [--only pglite|postgres] [--kernels vector,array]
+//                            [--tokens N] [--recompute full|estimate]
 //
 // Defaults: the checkpoint is generated into $TMPDIR/gpt2sql-bench/gpt2 if missing; the server is
 // BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres (skipped if unreachable).
@@ -12,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { makeCheckpoint } from '../src/checkpoint/make-checkpoint.ts';
 import { openCheckpoint } from '../src/checkpoint/open-checkpoint.ts';
 import type { Checkpoint } from '../src/checkpoint/types.ts';
+import type { ModelRow } from '../src/db/catalog-tables.ts';
 import type { Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { KERNEL_NAMES } from '../src/sql/kernels.ts';
@@ -24,8 +26,11 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     kernels: { type: 'string' },
     tokens: { type: 'string', default: '32' },
+    recompute: { type: 'string', default: 'estimate' },
   },
 });
+
+if (!['full', 'estimate'].includes(args.recompute!)) throw new Error(`--recompute must be full or estimate, not "${args.recompute}"`);
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
 const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
@@ -49,12 +54,17 @@ interface Row {
   cells: string[];
 }
 
-/** Every measurement for one driver and kernel; the recompute engine gets the figures it can. */
-async function benchKernel(db: Database, driver: string, checkpoint: Checkpoint, kernelName: string): Promise<Row[]> {
+/**
+ * Every measurement for one driver and kernel; the recompute engine gets the figures it can.
+ * `reopen` closes and opens the database again after the load, as the CLI does between commands
+ * (PGlite sizes its buffer cache to the database's size when it opens).
+ */
+async function benchKernel(opened: Database, reopen: () => Promise<Database>, driver: string, checkpoint: Checkpoint, kernelName: string): Promise<Row[]> {
   const tokens = Number(args.tokens);
   const name = `bench_${kernelName}`;
   log(`${driver}/${kernelName}: loading`);
-  const { model, seconds: load } = await timeLoad(db, checkpoint, name, kernelName);
+  const { model, seconds: load } = await timeLoad(opened, checkpoint, name, kernelName);
+  const db = await reopen();
   const size = (await modelBytes(db, model)) / 1024 ** 2;
   log(`${driver}/${kernelName}: kernel floor`);
   const floor = await timeKernelFloor(db, model);
@@ -66,21 +76,32 @@ async function benchKernel(db: Database, driver: string, checkpoint: Checkpoint,
   log(`${driver}/${kernelName}: steps at context 16 and 512`);
   const at16 = await timeStepAtContext(db, model, 16);
   const at512 = await timeStepAtContext(db, model, 512);
-  log(`${driver}/${kernelName}: recompute`);
-  // The article's engine runs a full pass over 32, 33, … 63 positions for 32 tokens; running it
-  // whole takes too long, so the passes at 32 and 63 positions are measured and the total is
-  // their mean times 32 (each pass grows linearly with the positions it recomputes).
-  const first = await timePrefill(db, model, tokens, 'recompute');
-  const last = await timePrefill(db, model, 2 * tokens - 1, 'recompute');
-  const recomputeTotal = ((first + last) / 2) * tokens;
+  log(`${driver}/${kernelName}: recompute (${args.recompute})`);
+  const recompute = await benchRecompute(db, model, tokens);
   const incrementalTotal = generation.total;
   const sizeCell = `${fmt(size, 0)} MB`;
   await db.exec(`DROP SCHEMA ${model.schema_name} CASCADE`);
   await db.query('DELETE FROM gpt2sql.models WHERE name = $1', [name]);
   return [
     { driver, kernel: kernelName, engine: 'incremental', cells: [fmt(load, 1), sizeCell, fmt(prefill), fmt(generation.perToken), fmt(at16), fmt(at512), fmt(floor), fmt(incrementalTotal, 1), rss] },
-    { driver, kernel: kernelName, engine: 'recompute', cells: [fmt(load, 1), sizeCell, fmt(first), fmt((first + last) / 2) + ' (est.)', 'n/a', 'n/a', fmt(floor), fmt(recomputeTotal, 1) + ' (est.)', ''] },
+    { driver, kernel: kernelName, engine: 'recompute', cells: [fmt(load, 1), sizeCell, fmt(recompute.prefill), recompute.perToken, 'n/a', 'n/a', fmt(floor), recompute.total, ''] },
   ];
+}
+
+/**
+ * The article's engine over `tokens` + `tokens`: `--recompute full` generates them all (every step
+ * a full pass over 32, 33, … 63 positions; about 10 minutes on PGlite); `estimate` measures the
+ * passes at the first and the last length and multiplies their mean by the number of tokens
+ * (each pass grows linearly with the positions it recomputes), marked "est." in the table.
+ */
+async function benchRecompute(db: Database, model: ModelRow, tokens: number): Promise<{ prefill: number; perToken: string; total: string }> {
+  const prefill = await timePrefill(db, model, tokens, 'recompute');
+  if (args.recompute === 'full') {
+    const run = await timeGeneration(db, model, tokens, tokens, 'recompute');
+    return { prefill, perToken: fmt(run.perToken), total: fmt(run.total, 1) };
+  }
+  const last = await timePrefill(db, model, 2 * tokens - 1, 'recompute');
+  return { prefill, perToken: `${fmt((prefill + last) / 2)} (est.)`, total: `${fmt(((prefill + last) / 2) * tokens, 1)} (est.)` };
 }
 
 async function benchDriver(driver: 'pglite' | 'postgres', checkpoint: Checkpoint): Promise<Row[]> {
@@ -92,6 +113,11 @@ async function benchDriver(driver: 'pglite' | 'postgres', checkpoint: Checkpoint
     log(`skipping ${driver}: ${(error as Error).message}`);
     return [];
   }
+  const reopen = async () => {
+    await db.close();
+    db = await openDatabase({ db: target });
+    return db;
+  };
   const rows: Row[] = [];
   try {
     const available = await db.availableExtensions();
@@ -102,7 +128,7 @@ async function benchDriver(driver: 'pglite' | 'postgres', checkpoint: Checkpoint
         log(`${driver}: no ${needs} extension, skipping the ${kernelName} kernel`);
         continue;
       }
-      rows.push(...(await benchKernel(db, driver, checkpoint, kernelName)));
+      rows.push(...(await benchKernel(db, reopen, driver, checkpoint, kernelName)));
     }
   } finally {
     await db.close();

@@ -2,7 +2,7 @@
 -- position is scored against the keys of every position up to and including its own, cached or
 -- new: preatt = q·k / sqrt(HS), where the causal mask keeps only places <= the query's place;
 -- att = softmax of each row of preatt; atty = att @ v, the heads side by side. Queries, keys and
--- values are one row per position and head, in the {{kernel}} kernel's type.
+-- values are one row per position and head, in the type of the {{kernel}} arithmetic.
 -- Inputs: qkv (t, x float8[3*C]): q, k, v of the new positions; the cache of earlier ones.
 -- [T, 3*C] -> [T, C]
 q AS MATERIALIZED (             -- [T, NH, HS]: each head's query, converted once

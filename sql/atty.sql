@@ -1,8 +1,13 @@
--- atty: each head's attention output, sum over places of att * v, value by value in SQL (for
--- kernels without an aggregate of their own), summed in place order as the reference does.
+-- atty: each head's attention output one value at a time, for kernels without an aggregate of
+-- their own: the attention weights of a position's places (in place order) and the matrix of
+-- their values ([Tk, HS]), then y[i] = Σ_p att[p] · v[p][i], by the {{kernel}} arithmetic.
 -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, NH, HS] (rows t, h, i, y)
-SELECT att.t, att.h, e.i, sum(att.att * e.v ORDER BY att.place) AS y
-FROM att
-JOIN kv ON kv.place = att.place AND kv.h = att.h
-CROSS JOIN LATERAL unnest(kv.v) WITH ORDINALITY AS e(v, i)
-GROUP BY att.t, att.h, e.i
+SELECT heads.t, heads.h, i,
+       {{column_dot}} AS y
+FROM (
+  SELECT att.t, att.h, array_agg(att.att ORDER BY att.place) AS att, array_agg(kv.v ORDER BY att.place) AS v
+  FROM att
+  JOIN kv ON kv.place = att.place AND kv.h = att.h
+  GROUP BY att.t, att.h
+) AS heads
+CROSS JOIN generate_series(1, {{head_size}}) AS i

@@ -1,21 +1,29 @@
 -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
 -- output value is one dot product of a stored row with the position's activation, computed by
 -- the {{kernel}} kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
--- Inputs: {{input}} (t, x float8[n_in]); w = {{weight}} (block, col, values); b = {{bias}} (block, values).
+-- Inputs: {{input}} (t, x float8[n_in]); w = {{weight}} (block, col, part 0, values); b = {{bias}} (block, values).
 -- [T, n_in] -> [T, n_out]
 WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
   SELECT t, {{prepare}} AS x
   FROM {{input}}
 ),
-product AS MATERIALIZED (          -- one dot product per position and stored row (MATERIALIZED:
-  SELECT activation.t, w.col,      -- the sort below then moves numbers, not stored rows)
-         {{dot}} + bias.b AS y
-  FROM activation
-  CROSS JOIN {{weight}} AS w
-  JOIN unnest((SELECT values FROM {{bias}} WHERE block = {{block}})) WITH ORDINALITY AS bias(b, col)
-    ON bias.col = w.col + 1
-  WHERE w.block = {{block}}
+bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
+  SELECT values::float8[] AS b
+  FROM {{bias}}
+  WHERE block = {{block}}
 )
-SELECT t, array_agg(y ORDER BY col) AS x
-FROM product
-GROUP BY t
+-- Each stored row is read once, against every position: OFFSET 0 keeps the LATERAL subquery a
+-- subquery, which the planner would otherwise turn inside out (reading the activation first and
+-- copying the stored rows to a temporary file, once per position).
+SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+FROM {{weight}} AS w
+CROSS JOIN bias
+CROSS JOIN LATERAL (
+  SELECT activation.t, w.col,
+         {{dot}}
+         + bias.b[w.col + 1] AS y
+  FROM activation
+  OFFSET 0
+) AS product
+WHERE w.block = {{block}}
+GROUP BY product.t

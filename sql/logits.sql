@@ -7,6 +7,11 @@ WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, conve
   SELECT t, {{prepare}} AS x
   FROM lnf
 )
-SELECT activation.t, lm_head.token, {{dot}} AS logit
-FROM activation
-CROSS JOIN lm_head
+SELECT position.t, lm_head.token, position.logit
+FROM lm_head
+CROSS JOIN LATERAL (               -- each token's row is read once, against every position
+  SELECT activation.t,
+         {{dot}} AS logit
+  FROM activation
+  OFFSET 0
+) AS position

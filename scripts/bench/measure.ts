@@ -9,7 +9,7 @@ import { runStatement } from '../../src/engine/run-statement.ts';
 import { openSession } from '../../src/engine/session.ts';
 import { loadModel } from '../../src/load/load-model.ts';
 import { weightTables } from '../../src/load/weight-tables.ts';
-import { kernel } from '../../src/sql/kernels.ts';
+import { kernel, rowParts } from '../../src/sql/kernels.ts';
 import { quoteIdent } from '../../src/sql/render.ts';
 import { stepSql, withParameters } from '../../src/sql/statements.ts';
 
@@ -100,7 +100,14 @@ export async function timeKernelFloor(db: Database, model: ModelRow, repeats = 3
   const parts = weightTables(true).filter((t) => t.kernelStorage).map((t) => {
     const width = t.table === 'mlp_c_proj_w' ? 4 * model.n_embd : model.n_embd;
     const activation = `(SELECT array_agg(sin(i)::float8) FROM generate_series(1, ${width}) AS i)`;
-    return `SELECT sum(${k.dot('w', 'a.x')}) AS s FROM ${quoteIdent(model.schema_name)}.${t.table} AS w, (SELECT ${k.prepare(activation)} AS x) AS a`;
+    const table = `${quoteIdent(model.schema_name)}.${t.table}`;
+    // Matrix columns are stored in parts (rowParts): each part against its slice of the activation.
+    const { count, size } = t.layout === 'columns' ? rowParts(k, width) : { count: 1, size: width };
+    const samePart = t.layout === 'columns' ? 'WHERE a.part = w.part ' : '';
+    return `(WITH a AS MATERIALIZED (
+        SELECT part, ${k.prepare(`(${activation})[part * ${size} + 1 : (part + 1) * ${size}]`)} AS x FROM generate_series(0, ${count} - 1) AS part)
+      SELECT sum(p.s) AS s FROM ${table} AS w
+      CROSS JOIN LATERAL (SELECT ${k.dot('w', 'a.x')} AS s FROM a ${samePart}OFFSET 0) AS p)`;
   });
   const sql = `SELECT sum(s) FROM (\n${parts.join('\nUNION ALL\n')}\n) AS every_dot_product`;
   const times: number[] = [];

@@ -89,13 +89,11 @@ function cubeBytes(values: ArrayLike<number>, into: DataView, at: number): numbe
 }
 
 /**
- * The cube kernel's stored row as a cube[] field: the 1-D point |w|² (summed in float8), then
- * points of at most `chunk` values. `cubeOid` is the cube type's OID in the target database.
+ * The cube kernel's stored values as a cube[] field: points of at most `chunk` values, in order.
+ * `cubeOid` is the cube type's OID in the target database.
  */
 export function cubeArrayField(values: Float32Array, chunk: number, cubeOid: number): Field {
-  let norm2 = 0;
-  for (const v of values) norm2 += v * v;
-  const chunks: ArrayLike<number>[] = [Float64Array.of(norm2)];
+  const chunks: Float32Array[] = [];
   for (let s = 0; s < values.length; s += chunk) chunks.push(values.subarray(s, s + chunk));
   const size = 20 + chunks.reduce((sum, c) => sum + 4 + 4 + c.length * 8, 0);
   const out = new Uint8Array(size);

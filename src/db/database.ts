@@ -27,9 +27,11 @@ export interface Database {
   exec(script: string): Promise<void>;
   /**
    * Fills `table` with COPY … FROM in PostgreSQL's binary format. `tuples` yields encoded
-   * tuples (see copy-binary.ts); the driver adds the header and trailer.
+   * tuples (see copy-binary.ts); the driver adds the header and trailer. `freeze`: COPY FREEZE,
+   * rows written already frozen, so that the first reads neither set hint bits nor write the
+   * pages again; only for a table created in the current transaction.
    */
-  copyBinary(table: string, columns: readonly string[], tuples: AsyncIterable<Uint8Array>): Promise<void>;
+  copyBinary(table: string, columns: readonly string[], tuples: AsyncIterable<Uint8Array>, options?: CopyOptions): Promise<void>;
   /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** Which extensions this database can create (pg_available_extensions). */
@@ -40,6 +42,15 @@ export interface Database {
    */
   serve(port: number): Promise<WireServer>;
   close(): Promise<void>;
+}
+
+export interface CopyOptions {
+  freeze?: boolean;
+}
+
+/** The COPY statement both drivers send, from `source` (STDIN or PGlite's /dev/blob). */
+export function copyStatement(table: string, columns: readonly string[], source: string, { freeze = false }: CopyOptions = {}): string {
+  return `COPY ${table} (${columns.join(', ')}) FROM ${source} WITH (FORMAT binary${freeze ? ', FREEZE' : ''})`;
 }
 
 /** A running wire-protocol endpoint. */
@@ -54,7 +65,7 @@ export interface Connection {
   readonly location: string;
   query<R = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   exec(script: string): Promise<void>;
-  copyBinary(table: string, columns: readonly string[], tuples: AsyncIterable<Uint8Array>): Promise<void>;
+  copyBinary(table: string, columns: readonly string[], tuples: AsyncIterable<Uint8Array>, options?: CopyOptions): Promise<void>;
   serve(port: number): Promise<WireServer>;
   close(): Promise<void>;
 }

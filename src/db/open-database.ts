@@ -45,7 +45,7 @@ function wrap(connection: Connection): Database {
     kysely: kyselyOver(connection),
     query: (sql, params) => connection.query(sql, params),
     exec: (script) => connection.exec(script),
-    copyBinary: (table, columns, tuples) => connection.copyBinary(table, columns, tuples),
+    copyBinary: (table, columns, tuples, options) => connection.copyBinary(table, columns, tuples, options),
     async transaction(fn) {
       if (depth > 0) return fn(); // nested calls join the outer transaction
       depth++;

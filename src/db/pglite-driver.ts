@@ -5,7 +5,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { cube } from '@electric-sql/pglite/contrib/cube';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from './copy-binary.ts';
-import type { Connection, Row } from './database.ts';
+import { copyStatement, type Connection, type Row } from './database.ts';
 import { GptSqlError } from '../errors.ts';
 import { acquireDirectoryLock, LOCK_FILE } from './directory-lock.ts';
 import { TYPE_PARSERS } from './type-parsers.ts';
@@ -54,8 +54,8 @@ export async function openPglite(dir: string): Promise<Connection> {
     async exec(script: string) {
       await pg.exec(script);
     },
-    async copyBinary(table, columns, tuples) {
-      const statement = `COPY ${table} (${columns.join(', ')}) FROM '/dev/blob' WITH (FORMAT binary)`;
+    async copyBinary(table, columns, tuples, options) {
+      const statement = copyStatement(table, columns, "'/dev/blob'", options);
       for await (const batch of batches(tuples)) {
         const blob = new Blob([COPY_BINARY_HEADER, ...batch, COPY_BINARY_TRAILER] as BlobPart[]);
         await pg.query(statement, [], { blob });

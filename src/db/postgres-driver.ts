@@ -4,7 +4,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { GptSqlError } from '../errors.ts';
 import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from './copy-binary.ts';
-import type { Connection, Row } from './database.ts';
+import { copyStatement, type Connection, type Row } from './database.ts';
 import { TYPE_PARSERS } from './type-parsers.ts';
 
 const types = {
@@ -77,8 +77,8 @@ export async function openPostgres(url: string): Promise<Connection> {
     async exec(script: string) {
       await client.query(script);
     },
-    async copyBinary(table, columns, tuples) {
-      const statement = `COPY ${table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT binary)`;
+    async copyBinary(table, columns, tuples, options) {
+      const statement = copyStatement(table, columns, 'STDIN', options);
       const sink = client.query(copyFrom(statement));
       await pipeline(Readable.from(framed(tuples)), sink);
     },

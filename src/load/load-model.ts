@@ -3,18 +3,18 @@ import type { ModelRow } from '../db/catalog-tables.ts';
 import { encodeTuple, float4ArrayField, int4Field, type Field } from '../db/copy-binary.ts';
 import type { Database } from '../db/database.ts';
 import { GptSqlError } from '../errors.ts';
-import { chooseKernel, type Kernel } from '../sql/kernels.ts';
+import { chooseKernel, INLINE_BYTES, rowParts, type Kernel, type StoredColumn } from '../sql/kernels.ts';
 import { quoteIdent } from '../sql/render.ts';
 import { schemaForModel } from './model-names.ts';
 import { loadTokenizerTables } from './tokenizer-tables.ts';
-import { storedVectors, tableColumns, tableTensors, weightTables, type WeightTable } from './weight-tables.ts';
+import { keyColumns, storedVectors, tableTensors, weightTables, type WeightTable } from './weight-tables.ts';
 
 export interface LoadOptions {
   /** The model's name in the catalog (`--as`). */
   name: string;
   /** Where it came from, as the user named it (a directory or a hub id). */
   source: string;
-  /** `--kernel`: auto, vector or array. */
+  /** `--kernel`: auto, vector, cube or array. */
   kernel?: string;
   /** Called as weights stream in: values copied so far, and in all. */
   onProgress?(done: number, total: number, table: string): void;
@@ -93,24 +93,20 @@ async function recordModel(db: Database, checkpoint: Checkpoint, options: LoadOp
   await db.kysely.insertInto('gpt2sql.models').values(row).execute();
 }
 
-/**
- * Stored rows of up to this many bytes are kept inline in the table's pages (STORAGE
- * PLAIN) rather than TOASTed: a dot product then reads the row where it is, instead of fetching
- * it from the TOAST table (measured on PGlite: the wte scan 1.2 s -> 0.46 s for GPT-2 124M).
- * Wider rows (the 4*C inputs of mlp_c_proj_w) do not fit in an 8 kB page and stay TOASTed.
- */
-const INLINE_BYTES = 7600;
-
 /** The OID of a type (an extension's types have different OIDs in every database). */
 async function typeOid(db: Database, type: string): Promise<number> {
   const [row] = await db.query<{ oid: number }>('SELECT to_regtype($1)::oid::int8 AS oid', [type]);
   return row.oid;
 }
 
-function columnDefinitions(table: WeightTable, kernel: Kernel, width: number): string {
-  const values = table.kernelStorage ? kernel.columnType(width) : 'float4[]';
-  const keys = tableColumns(table).filter((c) => c !== 'values');
-  const columns = [...keys.map((k) => `${k} integer NOT NULL`), `values ${values} NOT NULL`];
+/** The stored columns of a table: the kernel's for matrix rows, one float4[] for the rest. */
+function storedColumns(table: WeightTable, kernel: Kernel, width?: number): StoredColumn[] {
+  return table.kernelStorage ? kernel.columns(width) : [{ name: 'values', type: 'float4[]' }];
+}
+
+function columnDefinitions(table: WeightTable, stored: StoredColumn[]): string {
+  const keys = keyColumns(table);
+  const columns = [...keys.map((k) => `${k} integer NOT NULL`), ...stored.map((c) => `${c.name} ${c.type} NOT NULL`)];
   const primaryKey = keys.length ? `,\n  PRIMARY KEY (${keys.join(', ')})` : '';
   return `(\n  ${columns.join(',\n  ')}${primaryKey}\n)`;
 }
@@ -124,27 +120,33 @@ async function copyWeights(db: Database, checkpoint: Checkpoint, schema: string,
     const tensors = tableTensors(table, checkpoint.config);
     const shape = checkpoint.tensors.find((t) => t.name === tensors[0])!.shape;
     const width = table.layout === 'columns' ? shape[0] : shape[shape.length - 1];
+    const parts = table.layout === 'columns' ? rowParts(kernel, width) : { count: 1, size: width };
     const qualified = `${quoteIdent(schema)}.${quoteIdent(table.table)}`;
-    await db.exec(`CREATE TABLE ${qualified} ${columnDefinitions(table, kernel, width)}`);
-    if (table.kernelStorage && width * kernel.bytesPerValue <= INLINE_BYTES) await db.exec(`ALTER TABLE ${qualified} ALTER COLUMN values SET STORAGE PLAIN`);
+    const stored = storedColumns(table, kernel, parts.count * parts.size === width ? parts.size : undefined);
+    await db.exec(`CREATE TABLE ${qualified} ${columnDefinitions(table, stored)}`);
+    if (table.kernelStorage && parts.size * kernel.bytesPerValue <= INLINE_BYTES) await db.exec(`ALTER TABLE ${qualified} ALTER COLUMN values SET STORAGE PLAIN`);
     async function* tuples(): AsyncGenerator<Uint8Array> {
       for (const [block, name] of tensors.entries()) {
         signal?.throwIfAborted();
         const data = await checkpoint.read(name);
         for (const [key, values] of storedVectors(table.layout, data, shape)) {
-          const fields: Field[] = [];
-          if (table.perBlock) fields.push(int4Field(block));
-          if (key !== undefined) fields.push(int4Field(key));
-          fields.push(table.kernelStorage ? kernel.field(values, elementOid) : float4ArrayField(values));
-          yield encodeTuple(fields);
+          for (let part = 0; part < parts.count; part++) {
+            const fields: Field[] = [];
+            if (table.perBlock) fields.push(int4Field(block));
+            if (key !== undefined) fields.push(int4Field(key));
+            if (table.layout === 'columns') fields.push(int4Field(part));
+            const slice = values.subarray(part * parts.size, (part + 1) * parts.size);
+            fields.push(...(table.kernelStorage ? kernel.fields(slice, elementOid) : [float4ArrayField(slice)]));
+            yield encodeTuple(fields);
+          }
         }
         done += data.length;
         onProgress?.(done, total, table.table);
       }
     }
-    await db.copyBinary(qualified, tableColumns(table), tuples());
+    await db.copyBinary(qualified, [...keyColumns(table), ...stored.map((c) => c.name)], tuples(), { freeze: true });
   }
   if (checkpoint.tiedLmHead) {
-    await db.exec(`CREATE VIEW ${quoteIdent(schema)}.lm_head AS SELECT token, values FROM ${quoteIdent(schema)}.wte`);
+    await db.exec(`CREATE VIEW ${quoteIdent(schema)}.lm_head AS SELECT * FROM ${quoteIdent(schema)}.wte`);
   }
 }

@@ -4,7 +4,8 @@ import type { Gpt2Config } from '../checkpoint/types.ts';
  * How a checkpoint tensor becomes a table, one row per vector:
  * - `rows`: each row of the tensor is stored as is (wte [V, C] -> V rows of C values);
  * - `columns`: each column of a Conv1D weight [in, out] is stored as a row (out rows of `in`
- *   values), so that x @ w is one dot product per stored row;
+ *   values), so that x @ w is one dot product per stored row; a row too long to fit in a page
+ *   is stored in parts (rows `part` 0, 1, … of the same `col`);
  * - `vector`: the whole tensor is one stored vector (biases, layer-norm gains).
  */
 export type Layout = 'rows' | 'columns' | 'vector';
@@ -64,9 +65,12 @@ export function tableTensors(table: WeightTable, config: Gpt2Config): string[] {
   return Array.from({ length: config.n_layer }, (_, i) => table.tensor(i));
 }
 
-/** Columns of a table in COPY order. */
-export function tableColumns(table: WeightTable): string[] {
-  return [...(table.perBlock ? ['block'] : []), ...(table.key ? [table.key] : []), 'values'];
+/**
+ * The key columns of a table: `block` on per-block tables, then the row's key, and for matrix
+ * columns the `part` of the row (see rowParts in src/sql/kernels.ts).
+ */
+export function keyColumns(table: WeightTable): string[] {
+  return [...(table.perBlock ? ['block'] : []), ...(table.key ? [table.key] : []), ...(table.layout === 'columns' ? ['part'] : [])];
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
-import { kernel as kernelNamed, type Kernel } from './kernels.ts';
+import { kernel as kernelNamed, rowParts, type Kernel } from './kernels.ts';
 import { render, type Fragments } from './render.ts';
 
 /** What the forward pass needs from a model's catalog row. */
@@ -43,38 +43,42 @@ function layerNorm(model: ModelShape, input: string, gain: string, bias: string,
   return fragment('layer_norm', { input, gain, bias, of_block, epsilon: model.layer_norm_epsilon, n_embd: model.n_embd });
 }
 
-function linear(kernel: Kernel, input: string, weight: string, bias: string): string {
-  return fragment('linear', {
-    kernel: kernel.name,
-    input,
-    weight,
-    bias,
-    block: BLOCK,
-    prepare: kernel.prepare('x'),
-    dot: kernel.dot('w', 'activation.x'),
+/** linear.sql, or linear_parts.sql when rows of `nIn` values are stored in parts (rowParts). */
+function linear(kernel: Kernel, input: string, nIn: number, weight: string, bias: string): string {
+  const parts = rowParts(kernel, nIn);
+  const common = { kernel: kernel.name, input, weight, bias, block: BLOCK };
+  if (parts.count === 1) return fragment('linear', { ...common, dot: nest(kernel.dot('w', 'activation.x'), 9), prepare: nest(kernel.prepare('x'), 2) });
+  return fragment('linear_parts', {
+    ...common,
+    dot: nest(kernel.dot('w', 'activation.x'), 11),
+    parts: parts.count,
+    part_size: parts.size,
+    prepare: nest(kernel.prepare('x'), 2),
   });
 }
 
-function attention(model: ModelShape, matrixKernel: Kernel, inputs: ForwardInputs): string {
-  const kernel = matrixKernel.attention ?? matrixKernel;
+function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs): string {
   const HS = model.n_embd / model.n_head;
+  const heads = kernel.heads(HS);
+  // att @ v as one aggregate keeps the values prepared; one value at a time reads them as float8[].
+  const prepareV = (v: string) => (heads.weightedSum ? heads.prepare(v) : v);
   const head = (offset: string) => `qkv.x[${offset}head.h * ${HS} + 1 : ${offset}(head.h + 1) * ${HS}]`;
   const cached = inputs.session
-    ? fragment('kv_read', { session: inputs.session, block: BLOCK, prepare_k: kernel.prepare('k'), prepare_v: kernel.prepare('v') })
+    ? fragment('kv_read', { session: inputs.session, block: BLOCK, prepare_k: heads.prepare('k'), prepare_v: prepareV('v') })
     : '';
-  const headValues = kernel.weightedSum
-    ? fragment('atty_sum', { kernel: kernel.name, weighted_sum: kernel.weightedSum('att.att', 'kv.v', HS, 'att.place') })
-    : fragment('atty', {});
+  const headValues = heads.weightedSum
+    ? fragment('atty_sum', { kernel: heads.name, weighted_sum: heads.weightedSum('att.att', 'kv.v', HS, 'att.place') })
+    : fragment('atty', { kernel: heads.name, head_size: HS, column_dot: nest(heads.columnDot!('heads.att', 'heads.v', 'i'), 7) });
   return fragment('attention', {
-    kernel: kernel.name,
+    kernel: heads.name,
     cached: nest(cached, 2),
     start: inputs.start,
     n_head: model.n_head,
     head_size: HS,
-    prepare_q: kernel.prepare(head('')),
-    prepare_k: kernel.prepare(head(`${model.n_embd} + `)),
-    prepare_v: kernel.prepare(head(`2 * ${model.n_embd} + `)),
-    dot: kernel.dotPrepared('kv.k', 'q.q'),
+    prepare_q: heads.prepare(head('')),
+    prepare_k: heads.prepare(head(`${model.n_embd} + `)),
+    prepare_v: prepareV(head(`2 * ${model.n_embd} + `)),
+    dot: heads.dot('kv.k', 'q.q'),
     head_values: nest(headValues, 4),
   });
 }
@@ -86,12 +90,12 @@ export function blockSql(model: ModelShape, inputs: ForwardInputs): string {
     block: BLOCK,
     n_embd: model.n_embd,
     ln_1: nest(layerNorm(model, 'residual', 'ln_1_g', 'ln_1_b', BLOCK), 2),
-    attn_qkv: nest(linear(kernel, 'ln1', 'c_attn_w', 'c_attn_b'), 2),
+    attn_qkv: nest(linear(kernel, 'ln1', model.n_embd, 'c_attn_w', 'c_attn_b'), 2),
     attention: attention(model, kernel, inputs),
-    attn_proj: nest(linear(kernel, 'atty', 'c_proj_w', 'c_proj_b'), 2),
+    attn_proj: nest(linear(kernel, 'atty', model.n_embd, 'c_proj_w', 'c_proj_b'), 2),
     ln_2: nest(layerNorm(model, 'residual2', 'ln_2_g', 'ln_2_b', BLOCK), 2),
-    mlp_fc: nest(linear(kernel, 'ln2', 'mlp_c_fc_w', 'mlp_c_fc_b'), 2),
-    mlp_proj: nest(linear(kernel, 'fch_gelu', 'mlp_c_proj_w', 'mlp_c_proj_b'), 2),
+    mlp_fc: nest(linear(kernel, 'ln2', model.n_embd, 'mlp_c_fc_w', 'mlp_c_fc_b'), 2),
+    mlp_proj: nest(linear(kernel, 'fch_gelu', 4 * model.n_embd, 'mlp_c_proj_w', 'mlp_c_proj_b'), 2),
   });
 }
 
@@ -123,5 +127,5 @@ export function transformerSql(model: ModelShape, inputs: ForwardInputs, positio
 /** The CTE body of `logits` (logits.sql), over the rows of `lnf`. */
 export function logitsSql(model: ModelShape): string {
   const kernel = kernelNamed(model.kernel);
-  return fragment('logits', { kernel: kernel.name, prepare: kernel.prepare('x'), dot: kernel.dot('lm_head', 'activation.x') });
+  return fragment('logits', { kernel: kernel.name, prepare: nest(kernel.prepare('x'), 2), dot: nest(kernel.dot('lm_head', 'activation.x'), 9) });
 }

@@ -1,5 +1,11 @@
-import { cubeArrayField, float4ArrayField, vectorField, type Field } from '../db/copy-binary.ts';
+import { cubeArrayField, float4ArrayField, float8Field, vectorField, type Field } from '../db/copy-binary.ts';
 import { GptSqlError } from '../errors.ts';
+
+/** A column of a stored weight row, after its key columns. */
+export interface StoredColumn {
+  name: string;
+  type: string;
+}
 
 /**
  * A kernel is how a model stores the rows of its weight matrices and computes a dot product
@@ -10,14 +16,17 @@ export interface Kernel {
   name: KernelName;
   /** The extension the kernel needs, if any. */
   extension?: string;
-  /** Column type of a stored row of `n` values. */
-  columnType(n: number): string;
+  /**
+   * Columns of a stored row of `n` values (undefined: rows of different lengths): `values`, and
+   * for cube its squared norm `norm` first.
+   */
+  columns(n?: number): StoredColumn[];
   /** Bytes a stored value takes (the loader keeps rows inline when they fit a page). */
   bytesPerValue: number;
-  /** The type whose OID `field` needs (binary COPY of an array names its element type). */
+  /** The type whose OID `fields` needs (binary COPY of an array names its element type). */
   elementType?: string;
-  /** Binary COPY field for a stored row; `elementOid` is the OID of `elementType`. */
-  field(values: Float32Array, elementOid?: number): Field;
+  /** Binary COPY fields of a stored row, one per column; `elementOid` is the OID of `elementType`. */
+  fields(values: Float32Array, elementOid?: number): Field[];
   /**
    * SQL turning an activation (a float8[] expression) into what `dot` takes. The templates compute
    * it once per position and matrix, never once per stored row.
@@ -25,21 +34,38 @@ export interface Kernel {
   prepare(activation: string): string;
   /** SQL for the dot product of a weight row (`row` is its table alias) and a prepared activation, as float8. */
   dot(row: string, prepared: string): string;
-  /** SQL for the dot product of two prepared activations (attention's q·k), as float8. */
-  dotPrepared(a: string, b: string): string;
-  /**
-   * An aggregate, over rows, of `weight` times the prepared vector `prepared` of n values, summed in
-   * `order`, as float8[] (attention's att @ v). Undefined: the templates sum value by value in SQL.
-   */
-  weightedSum?(weight: string, prepared: string, n: number, order: string): string;
   /** SQL reading a weight row's stored values as float4[] (the embedding lookup reads wte rows this way). */
   storedArray(row: string): string;
-  /** The kernel whose arithmetic attention (q·k, att @ v) uses, when not this one. */
-  attention?: Kernel;
+  /** The arithmetic of attention's heads (q·k, att @ v) for heads of `headSize` values. */
+  heads(headSize: number): HeadArithmetic;
 }
 
-/** In order of preference for `--kernel auto` (cube is opt-in: see the README's benchmark). */
-export const KERNEL_NAMES = ['vector', 'array', 'cube'] as const;
+/**
+ * Attention's arithmetic on head-size vectors (64 values in every GPT-2): q·k between a query and
+ * each key, and att @ v, the values summed with the attention weights.
+ */
+export interface HeadArithmetic {
+  /** The name the generated SQL's comments give it. */
+  name: string;
+  /** SQL turning a head's query or key (float8[]) into what `dot` takes. */
+  prepare(head: string): string;
+  /** SQL for q·k of two prepared vectors, as float8. */
+  dot(a: string, b: string): string;
+  /**
+   * att @ v as an aggregate over rows of `weight` and the prepared value `prepared` of n values,
+   * summed in `order`, as float8[]. The values are prepared with `prepare`.
+   */
+  weightedSum?(weight: string, prepared: string, n: number, order: string): string;
+  /**
+   * att @ v one output value at a time: SQL for Σ_p weights[p] · values[p][column], with `weights`
+   * the float8[] of attention weights in place order and `values` the float8[][] of the values.
+   * The values are left as float8[].
+   */
+  columnDot?(weights: string, values: string, column: string): string;
+}
+
+/** In order of preference for `--kernel auto`: the fastest first (see the README's benchmark). */
+export const KERNEL_NAMES = ['vector', 'cube', 'array'] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
 /** Two unnest() calls in the select list zip the arrays about twice as fast as unnest(a, b). */
@@ -47,72 +73,132 @@ function arrayDot(a: string, b: string): string {
   return `(SELECT sum(x * y) FROM (SELECT unnest(${a}) AS x, unnest(${b}) AS y) AS pair)`;
 }
 
-const ARRAY_KERNEL: Kernel = {
+const ARRAY_HEADS: HeadArithmetic = {
   name: 'array',
-  columnType: () => 'float4[]',
-  bytesPerValue: 4,
-  field: float4ArrayField,
-  // float4 * float8 is float8: the sum runs in float8, in index order, as the reference's does.
-  prepare: (activation) => activation,
-  dot: (row, prepared) => arrayDot(`${row}.values`, prepared),
-  dotPrepared: arrayDot,
-  storedArray: (row) => `${row}.values`,
+  prepare: (head) => head,
+  dot: arrayDot,
+  // unnest() of a column slice [:][i:i] walks the places in order: the sum runs in place order.
+  columnDot: (weights, values, column) => arrayDot(weights, `${values}[:][${column}:${column}]`),
 };
 
 const KERNELS: Record<KernelName, Kernel> = {
   vector: {
     name: 'vector',
     extension: 'vector',
-    columnType: (n) => `vector(${n})`,
+    columns: (n) => [{ name: 'values', type: n ? `vector(${n})` : 'vector' }],
     bytesPerValue: 4,
-    field: vectorField,
+    fields: (values) => [vectorField(values)],
     // pgvector multiplies in float4 and sums in float4: see the tolerances in test/engine.
     prepare: (activation) => `${activation}::vector`,
     dot: (row, prepared) => `inner_product(${row}.values, ${prepared})`,
-    dotPrepared: (a, b) => `inner_product(${a}, ${b})`,
-    weightedSum: (weight, prepared, n, order) =>
-      `sum(${prepared} * array_fill(${weight}, ARRAY[${n}])::vector ORDER BY ${order})::real[]::float8[]`,
     storedArray: (row) => `${row}.values::real[]`,
+    heads: () => ({
+      name: 'vector',
+      prepare: (head) => `${head}::vector`,
+      dot: (a, b) => `inner_product(${a}, ${b})`,
+      weightedSum: (weight, prepared, n, order) =>
+        `sum(${prepared} * array_fill(${weight}, ARRAY[${n}])::vector ORDER BY ${order})::real[]::float8[]`,
+    }),
   },
-  array: ARRAY_KERNEL,
-  // contrib's cube, which stock PostgreSQL ships: a stored row is a cube[] whose first element is
-  // the 1-D point |w|² and whose others are points of at most 100 dimensions (CUBE_MAX_DIM) holding
-  // the row's values in order. a·w = (|a|² + |w|² − Σ |a_c − w_c|²) / 2 over the chunks c, each
-  // |a_c − w_c| one cube_distance() in C, computed in float8.
+  // contrib's cube, which stock PostgreSQL ships. A stored row is its squared norm |w|² (float8)
+  // and a cube[] of points of at most 100 dimensions (CUBE_MAX_DIM) holding its values in order.
+  // a·w = (|a|² + |w|² − Σ_c |a_c − w_c|²) / 2 over the chunks c, each |a_c − w_c| one
+  // cube_distance() in C, all in float8.
   cube: {
     name: 'cube',
     extension: 'cube',
-    columnType: () => 'cube[]',
+    columns: () => [{ name: 'norm', type: 'float8' }, { name: 'values', type: 'cube[]' }],
     bytesPerValue: 8,
     elementType: 'cube',
-    field: (values, elementOid) => cubeArrayField(values, CUBE_CHUNK, elementOid!),
+    fields: (values, elementOid) => [float8Field(squaredNorm(values)), cubeArrayField(values, CUBE_CHUNK, elementOid!)],
     prepare: (activation) => cubeChunks(activation),
-    dot: (row, prepared) => cubeDot(prepared, `${row}.values`),
-    dotPrepared: cubeDot,
-    // Head-size vectors (64 values in GPT-2) are short: attention keeps plain float8[] arithmetic.
-    attention: ARRAY_KERNEL,
+    dot: (row, prepared) => cubeDot(prepared, row),
     storedArray: (row) =>
       `(SELECT array_agg(cube_ll_coord(c.w, d)::float4 ORDER BY c.i, d)
-        FROM unnest(${row}.values) WITH ORDINALITY AS c(w, i), generate_series(1, cube_dim(c.w)) AS d
-        WHERE c.i > 1)`,
+        FROM unnest(${row}.values) WITH ORDINALITY AS c(w, i), generate_series(1, cube_dim(c.w)) AS d)`,
+    heads: (headSize) => (headSize <= CUBE_CHUNK ? CUBE_HEADS : ARRAY_HEADS),
+  },
+  array: {
+    name: 'array',
+    columns: () => [{ name: 'values', type: 'float4[]' }],
+    bytesPerValue: 4,
+    fields: (values) => [float4ArrayField(values)],
+    // float4 * float8 is float8: the sum runs in float8, in index order, as the reference's does.
+    prepare: (activation) => activation,
+    dot: (row, prepared) => arrayDot(`${row}.values`, prepared),
+    storedArray: (row) => `${row}.values`,
+    heads: () => ARRAY_HEADS,
   },
 };
 
 /** Values per cube: cube's limit of 100 dimensions. */
 const CUBE_CHUNK = 100;
 
-/** A float8[] as the cube kernel's cube[]: |x|², then chunks of CUBE_CHUNK values. */
+/** |x|², summed in float64 in index order. */
+function squaredNorm(values: Float32Array): number {
+  let sum = 0;
+  for (const v of values) sum += v * v;
+  return sum;
+}
+
+/**
+ * A float8[] as the cube kernel's prepared activation: a cube[] of its chunks of CUBE_CHUNK values,
+ * then one more element, the 1-D point |x|².
+ */
 function cubeChunks(x: string): string {
-  return `(SELECT ARRAY[cube((SELECT sum(v * v) FROM unnest(${x}) AS v))] || array_agg(cube(${x}[s : s + ${CUBE_CHUNK - 1}]) ORDER BY s)
+  return `(SELECT array_agg(cube(${x}[s : s + ${CUBE_CHUNK - 1}]) ORDER BY s) || cube((SELECT sum(v * v) FROM unnest(${x}) AS v))
     FROM generate_series(1, cardinality(${x}), ${CUBE_CHUNK}) AS s)`;
 }
 
-/** a·b from two cube[] of the same layout: (|a|² + |b|² − Σ cube_distance²) / 2. */
-function cubeDot(a: string, b: string): string {
-  return `(SELECT sum(CASE WHEN c.i = 1 THEN cube_ll_coord(c.a, 1) + cube_ll_coord(c.b, 1) ELSE -(cube_distance(c.a, c.b) ^ 2) END) / 2
-    FROM unnest(${a}, ${b}) WITH ORDINALITY AS c(a, b, i))`;
+/**
+ * a·w for a prepared activation `a` and a stored row: (|a|² + |w|² − Σ_c cube_distance(a_c, w_c)²) / 2.
+ * unnest() zips the chunks; the activation's last element, |a|², meets no chunk of the row (NULL)
+ * and adds nothing to the sum.
+ */
+function cubeDot(a: string, row: string): string {
+  return `(SELECT (cube_ll_coord(${a}[cardinality(${a})], 1) + ${row}.norm - sum(cube_distance(pair.a, pair.w) ^ 2)) / 2
+    FROM (SELECT unnest(${a}) AS a, unnest(${row}.values) AS w) AS pair)`;
 }
 
+/** |c|² of a cube point: its distance to the origin (a missing coordinate counts as 0), squared. */
+const cubeNorm = (c: string) => `cube_distance(${c}, '(0)'::cube) ^ 2`;
+
+/** A head's vectors as single cubes: a·b = (|a|² + |b|² − |a − b|²) / 2, three calls in C. */
+const CUBE_HEADS: HeadArithmetic = {
+  name: 'cube',
+  prepare: (head) => `cube(${head})`,
+  dot: (a, b) => `(${cubeNorm(a)} + ${cubeNorm(b)} - cube_distance(${a}, ${b}) ^ 2) / 2`,
+  // Σ_p w_p · v_p[i] over chunks of CUBE_CHUNK places: the weights' and the values' column's
+  // chunks as cubes (cube() takes the slice [s:s+99][i:i] as its 100 values).
+  columnDot: (weights, values, column) =>
+    `(SELECT sum(${cubeNorm('chunk.w')} + ${cubeNorm('chunk.v')} - cube_distance(chunk.w, chunk.v) ^ 2) / 2
+    FROM generate_series(1, cardinality(${weights}), ${CUBE_CHUNK}) AS s
+    CROSS JOIN LATERAL (
+      SELECT cube(${weights}[s : s + ${CUBE_CHUNK - 1}]) AS w, cube(${values}[s : s + ${CUBE_CHUNK - 1}][${column} : ${column}]) AS v
+    ) AS chunk)`,
+};
+
+/**
+ * Stored rows of up to this many bytes are kept inline in the table's pages (STORAGE PLAIN)
+ * rather than TOASTed: a dot product then reads the row where it is, instead of fetching it from
+ * the TOAST table (measured on PGlite: the wte scan 1.2 s -> 0.46 s for GPT-2 124M; on the server
+ * with cube, mlp_c_proj_w's rows of 3072 values took 1.7× the time of mlp_c_fc_w's as many values).
+ */
+export const INLINE_BYTES = 7600;
+
+/**
+ * How a weight matrix's stored rows of `n` values are split so that each part fits inline in a
+ * page: `count` parts of `size` values (the last may be shorter). A dot product with the row is
+ * the sum of the parts' dot products.
+ *
+ * @example
+ * rowParts(kernel('cube'), 3072); // { count: 4, size: 768 }: 8 bytes a value
+ * rowParts(kernel('vector'), 768); // { count: 1, size: 768 }
+ */
+export function rowParts(kernel: Kernel, n: number): { count: number; size: number } {
+  const count = Math.ceil((n * kernel.bytesPerValue) / INLINE_BYTES);
+  return { count, size: Math.ceil(n / count) };
+}
 
 /** The kernel named `name`. */
 export function kernel(name: string): Kernel {
@@ -123,7 +209,7 @@ export function kernel(name: string): Kernel {
 
 /**
  * Resolves `--kernel` against what the database offers: `auto` picks the fastest available
- * (pgvector, else plain arrays; cube only when asked for); a named kernel whose extension is missing is refused with a
+ * (pgvector, else cube, else plain arrays); a named kernel whose extension is missing is refused with a
  * message naming the kernels that would work.
  */
 export function chooseKernel(requested: string, available: Set<string>): Kernel {

@@ -38,8 +38,8 @@ export function quoteIdent(name: string): string {
 }
 
 /**
- * Quotes a value as a SQL literal, for the scripts `gpt2sql sql` prints for psql (everything
- * else uses bind parameters). Uses an escape string so backslashes and quotes survive any
+ * Quotes a value as a SQL literal, for the scripts `gpt2sql sql` prints for psql and the
+ * arguments of EXECUTE (src/engine/run-statement.ts). Uses an escape string so backslashes and quotes survive any
  * standard_conforming_strings setting; NUL cannot be represented in PostgreSQL text.
  */
 export function quoteLiteral(value: string | number | null): string {

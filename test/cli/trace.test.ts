@@ -7,12 +7,10 @@ import { gpt2Trace } from '../../src/reference/trace.ts';
 import type { Gpt2Weights } from '../../src/reference/weights.ts';
 import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
 import { dropModel, loadGeneratedModel } from '../helpers/loaded-model.ts';
-import { expectClose } from '../helpers/numeric.ts';
+import { expectClose, TRACE_TOLERANCE as TOLERANCE } from '../helpers/numeric.ts';
 import { connectPsql, psql } from '../helpers/psql.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
-/** The forward pass's tolerances per kernel; test/trace/trace-forward-pass.test.ts says why. */
-const TOLERANCE: Record<string, number> = { array: 1e-10, vector: 1e-4 };
 const PROMPT = 'The cat sat'; // 3 tokens: a trace keeps T * V logits and probabilities
 
 describe.each(testDatabases())('gpt2sql trace, read by psql, on $driver', (target) => {

@@ -99,7 +99,7 @@ describe.skipIf(!SERVER)('a PostgreSQL server gpt2sql cannot use', () => {
     if (extensions.has('vector')) skip('this server has pgvector, so --kernel vector is not refused');
     expectOneLineError(
       await load(SERVER!, '--kernel', 'vector'),
-      /^gpt2sql: the kernel "vector" needs the PostgreSQL extension "vector", which this database does not have; use --kernel array or --kernel cube \(or --kernel auto\)$/,
+      /^gpt2sql: the kernel "vector" needs the PostgreSQL extension "vector", which this database does not have; use --kernel cube or --kernel array \(or --kernel auto\)$/,
     );
   });
 

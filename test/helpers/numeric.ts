@@ -4,6 +4,17 @@
  */
 import { expect } from 'vitest';
 
+/**
+ * Max absolute difference from the float64 reference of a traced forward pass, per kernel (the
+ * trace runs the forward pass's own SQL; test/engine/forward.test.ts has the tighter logits bounds):
+ * - array: float8 throughout from the checkpoint's float4 values, as the reference; only the
+ *   order of additions and the C library's exp/tanh/sqrt against V8's differ (~1e-14 here).
+ * - vector: pgvector rounds activations to float4 and sums in float4: ~1e-7 relative per dot
+ *   product, ~1e-6 after the blocks on values of size ~1. Any real mistake is >= 1e-3.
+ * - cube: float8, with a·w = (|a|² + |w|² − |a − w|²) / 2 losing ~|a|²·1e-16 per dot product.
+ */
+export const TRACE_TOLERANCE: Record<string, number> = { array: 1e-10, cube: 1e-9, vector: 1e-4 };
+
 export type Nested = number | ArrayLike<number> | ArrayLike<Nested>;
 
 function flatten(x: Nested, out: number[] = []): number[] {

@@ -9,6 +9,7 @@ import type { Database } from '../../src/db/database.ts';
 import { listModels } from '../../src/engine/model.ts';
 import { loadModel } from '../../src/load/load-model.ts';
 import { weightTables } from '../../src/load/weight-tables.ts';
+import { INLINE_BYTES, kernel, rowParts } from '../../src/sql/kernels.ts';
 import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
 import { readSafetensorsBytes } from '../helpers/safetensors-bytes.ts';
 
@@ -29,16 +30,32 @@ async function load(db: Database, dir: string, name: string, kernel?: string) {
   }
 }
 
-/** Reads a stored table back as [key..., values] rows, in key order, vectors as float4 numbers. */
+/**
+ * Reads a stored table back as [key..., values] rows, in key order, vectors as float4 numbers:
+ * matrix rows through their kernel's storedArray(), a row stored in parts joined again.
+ */
 async function storedRows(db: Database, schema: string, table: string): Promise<number[][]> {
   const keys = await db.query<{ column_name: string }>(
-    `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name <> 'values' ORDER BY ordinal_position`,
+    `SELECT column_name FROM information_schema.columns
+     WHERE table_schema = $1 AND table_name = $2 AND column_name NOT IN ('values', 'norm', 'part') ORDER BY ordinal_position`,
     [schema, table],
   );
+  const [model] = await db.query<{ kernel: string }>('SELECT kernel FROM gpt2sql.models WHERE schema_name = $1', [schema]);
+  const kernelStorage = [...weightTables(true), ...weightTables(false)].find((t) => t.table === table)!.kernelStorage;
+  const values = kernelStorage ? kernel(model.kernel).storedArray('t') : 't.values::float4[]';
   const keyList = keys.map((k) => k.column_name);
-  const order = keyList.length ? `ORDER BY ${keyList.join(', ')}` : '';
-  const rows = await db.query<Record<string, unknown>>(`SELECT ${[...keyList, 'values::float4[] AS values'].join(', ')} FROM "${schema}"."${table}" ${order}`);
-  return rows.map((row) => [...keyList.map((k) => row[k] as number), ...(row.values as number[])]);
+  const parts = await db.query(`SELECT FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = 'part'`, [schema, table]);
+  const order = [...keyList, ...(parts.length ? ['part'] : [])];
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT ${[...keyList.map((k) => `t.${k}`), `${values} AS values`].join(', ')} FROM "${schema}"."${table}" AS t ${order.length ? `ORDER BY ${order.map((k) => `t.${k}`).join(', ')}` : ''}`);
+  const joined = new Map<string, number[]>();
+  for (const row of rows) {
+    const key = keyList.map((k) => row[k] as number);
+    const id = key.join(',');
+    if (!joined.has(id)) joined.set(id, key);
+    joined.get(id)!.push(...(row.values as number[]));
+  }
+  return [...joined.values()];
 }
 
 /** What a table must hold, computed from the checkpoint's bytes and GPT-2's layout, not from the loader. */
@@ -88,6 +105,34 @@ describe.each(testDatabases())('load on $driver', (target) => {
       expect(await storedRows(db, model.schema_name, table), table).toEqual(expected);
     }
     expect(model).toMatchObject({ n_layer: 2, n_head: 2, n_embd: 8, n_ctx: 16, vocab_size: 50257, dtype: options.dtype, tied_lm_head: true });
+  });
+
+  it.each(['vector', 'cube'])('stores exactly the checkpoint numbers with the %s kernel, rows too long for a page in parts', async (kernelName) => {
+    if (!(await db.availableExtensions()).has(kernelName)) {
+      await expect(load(db, await checkpointDir({}), uniqueModelName('load'), kernelName)).rejects.toThrow(`needs the PostgreSQL extension "${kernelName}"`);
+      return;
+    }
+    const check = async (options: MakeCheckpointOptions, tables: string[]) => {
+      const dir = await checkpointDir(options);
+      const model = await load(db, dir, uniqueModelName('load'), kernelName);
+      expect(model.kernel).toBe(kernelName);
+      const tensors = readSafetensorsBytes(join(dir, 'model.safetensors'));
+      for (const table of tables) {
+        const expected = expectedRows(tensors, table, SMALL.n_layer, '').map((row) => row.map(Math.fround));
+        expect(await storedRows(db, model.schema_name, table), table).toEqual(expected);
+      }
+      return model;
+    };
+    await check({ seed: 13 }, weightTables(true).map((t) => t.table));
+    // 256 wide: mlp_c_proj_w's rows have 1024 values, two parts for cube's 8 bytes a value.
+    const wide = await check({ seed: 14, n_embd: 256 }, ['mlp_c_proj_w', 'mlp_c_fc_w']);
+    const { count, size } = rowParts(kernel(kernelName), 1024);
+    const [parts] = await db.query<{ parts: number; longest: number }>(
+      `SELECT count(DISTINCT part)::int AS parts, max(pg_column_size(values))::int AS longest FROM "${wide.schema_name}".mlp_c_proj_w`);
+    expect(parts.parts).toBe(count);
+    expect(parts.longest).toBeLessThanOrEqual(INLINE_BYTES);
+    expect(count * size).toBeGreaterThanOrEqual(1024);
+    if (kernelName === 'cube') expect(count).toBe(2);
   });
 
   it('keeps the earlier model when a load fails half-way', async () => {

@@ -52,6 +52,9 @@ describe('statements', () => {
     await expect(`${step.text}\n`).toMatchFileSnapshot('__snapshots__/step.array.sql');
     const vector = withParameters(['ids', 'start'] as const, (inputs) => hiddenSql({ ...SHAPE, kernel: 'vector' }, inputs));
     await expect(`${vector.text}\n`).toMatchFileSnapshot('__snapshots__/hidden.vector.sql');
+    // 256 wide: mlp c_proj's rows of 1024 values are stored in two parts (linear_parts.sql).
+    const cube = withParameters(['ids', 'start'] as const, (inputs) => hiddenSql({ ...SHAPE, n_embd: 256, n_head: 4, kernel: 'cube' }, inputs));
+    await expect(`${cube.text}\n`).toMatchFileSnapshot('__snapshots__/hidden.cube.sql');
     const sample = withParameters(['logits', 'temperature', 'top_k', 'top_p', 'seed', 'step'] as const, (inputs) => sampleGivenSql(inputs));
     await expect(`${sample.text}\n`).toMatchFileSnapshot('__snapshots__/sample_given.sql');
   });

@@ -8,18 +8,8 @@ import { quoteIdent } from '../../src/sql/render.ts';
 import { TRACE_TABLES, traceForwardPass, traceSchema } from '../../src/trace/trace-forward-pass.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { dropModel, loadGeneratedModel } from '../helpers/loaded-model.ts';
-import { expectClose } from '../helpers/numeric.ts';
+import { expectClose, TRACE_TOLERANCE as TOLERANCE } from '../helpers/numeric.ts';
 import { readTrace } from './read-trace.ts';
-
-/**
- * Max absolute difference from the float64 reference, per kernel. The trace runs the forward
- * pass's own SQL, so these are the forward pass's tolerances (test/engine/forward.test.ts):
- * - array: float8 throughout from the checkpoint's float4 values, as the reference; only the
- *   order of additions and the C library's exp/tanh/sqrt against V8's differ (~1e-14 here).
- * - vector: pgvector rounds activations to float4 and sums in float4: ~1e-7 relative per dot
- *   product, ~1e-6 after the blocks on values of size ~1. Any real mistake is >= 1e-3.
- */
-const TOLERANCE: Record<string, number> = { array: 1e-10, vector: 1e-4 };
 
 const tiktoken = getEncoding('gpt2');
 const PROMPT = "It's a trace"; // 4 tokens: the logits and probs tables hold T * V rows
@@ -33,7 +23,8 @@ describe.each(testDatabases())('traceForwardPass on $driver', (target) => {
 
   beforeAll(async () => {
     db = await target.open();
-    const kernels = (await db.availableExtensions()).has('vector') ? ['array', 'vector'] : ['array'];
+    const available = await db.availableExtensions();
+    const kernels = ['array', ...['vector', 'cube'].filter((kernel) => available.has(kernel))];
     for (const kernel of kernels) {
       const loaded = await loadGeneratedModel(db, `trace_${kernel}`, CHECKPOINT, kernel);
       models.push(loaded.model);

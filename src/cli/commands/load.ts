@@ -104,7 +104,7 @@ export function registerLoad(program: Command, io: Io): void {
     .description('load a GPT-2 checkpoint (local Hugging Face directory or hub id) into the database')
     .argument('<source>', 'a directory with config.json, model.safetensors and tokenizer files, or a hub id (gpt2, distilgpt2, openai-community/gpt2-medium)')
     .option('--as <name>', 'name of the model in the database (default: the last part of SOURCE)')
-    .option('--kernel <kernel>', 'how dot products are computed: auto (vector if available, else array), vector (pgvector), cube (contrib cube) or array (plain float4[])', 'auto')
+    .option('--kernel <kernel>', 'how dot products are computed: auto (the fastest available: vector, else cube, else array), vector (pgvector), cube (contrib cube) or array (plain float4[])', 'auto')
     .addHelpText('after', `
 Examples:
   $ gpt2sql load gpt2                          # download from the Hugging Face hub, then load

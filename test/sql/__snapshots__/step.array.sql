@@ -35,6 +35,8 @@ forward (block, x, k, v) AS (
   CROSS JOIN LATERAL (
     -- block: one transformer block (stages ln_1, attn, ln_2, mlp), block number forward.block + 1.
     -- picoGPT's x = x + mha(layer_norm(x)); x = x + ffn(layer_norm(x)), with llm.c's activation names.
+    -- Elementwise steps map arrays with array_agg() over unnest(), which reads them in order: an
+    -- aggregate takes its rows in the order its FROM gives them, here the arrays' (or a sorted subquery's).
     -- Inputs: forward.x, the block's input (float8[T*C]); the block's weights.
     -- [T*C] -> [T*C], plus the new positions' keys and values ([T*C] each) for the cache
     WITH residual AS (              -- [T*C] -> [T, C]: the block's input, one row per position
@@ -48,48 +50,51 @@ forward (block, x, k, v) AS (
       -- Inputs: residual (t, x float8[C]); the gain g = ln_1_g and the bias b = ln_1_b, float4[C].
       -- [T, C] -> [T, C]
       SELECT input.t,
-             array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b ORDER BY e.i) AS x
+             (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
+              FROM unnest(input.x, (SELECT values FROM ln_1_g WHERE block = forward.block + 1), (SELECT values FROM ln_1_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
       FROM residual AS input
       CROSS JOIN LATERAL (SELECT sum(x) / 40 AS mean FROM unnest(input.x) AS x) AS mean
       CROSS JOIN LATERAL (
         SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 40 AS variance
         FROM unnest(input.x) AS x
       ) AS stats
-      CROSS JOIN LATERAL unnest(
-        input.x,
-        (SELECT values FROM ln_1_g WHERE block = forward.block + 1),
-        (SELECT values FROM ln_1_b WHERE block = forward.block + 1)
-      ) WITH ORDINALITY AS e(x, g, b, i)
-      GROUP BY input.t
     ),
     qkv AS (                        -- [T, C] -> [T, 3*C]: q, k and v side by side
       -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
       -- output value is one dot product of a stored row with the position's activation, computed by
       -- the array kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
-      -- Inputs: ln1 (t, x float8[n_in]); w = c_attn_w (block, col, values); b = c_attn_b (block, values).
+      -- Inputs: ln1 (t, x float8[n_in]); w = c_attn_w (block, col, part 0, values); b = c_attn_b (block, values).
       -- [T, n_in] -> [T, n_out]
       WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
         SELECT t, x AS x
         FROM ln1
       ),
-      product AS MATERIALIZED (          -- one dot product per position and stored row (MATERIALIZED:
-        SELECT activation.t, w.col,      -- the sort below then moves numbers, not stored rows)
-               (SELECT sum(x * y) FROM (SELECT unnest(w.values) AS x, unnest(activation.x) AS y) AS pair) + bias.b AS y
-        FROM activation
-        CROSS JOIN c_attn_w AS w
-        JOIN unnest((SELECT values FROM c_attn_b WHERE block = forward.block + 1)) WITH ORDINALITY AS bias(b, col)
-          ON bias.col = w.col + 1
-        WHERE w.block = forward.block + 1
+      bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
+        SELECT values::float8[] AS b
+        FROM c_attn_b
+        WHERE block = forward.block + 1
       )
-      SELECT t, array_agg(y ORDER BY col) AS x
-      FROM product
-      GROUP BY t
+      -- Each stored row is read once, against every position: OFFSET 0 keeps the LATERAL subquery a
+      -- subquery, which the planner would otherwise turn inside out (reading the activation first and
+      -- copying the stored rows to a temporary file, once per position).
+      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      FROM c_attn_w AS w
+      CROSS JOIN bias
+      CROSS JOIN LATERAL (
+        SELECT activation.t, w.col,
+               (SELECT sum(x * y) FROM (SELECT unnest(w.values) AS x, unnest(activation.x) AS y) AS pair)
+               + bias.b[w.col + 1] AS y
+        FROM activation
+        OFFSET 0
+      ) AS product
+      WHERE w.block = forward.block + 1
+      GROUP BY product.t
     ),
     -- attention (stage attn): causal self-attention, all heads at once. The query of each new
     -- position is scored against the keys of every position up to and including its own, cached or
     -- new: preatt = q·k / sqrt(HS), where the causal mask keeps only places <= the query's place;
     -- att = softmax of each row of preatt; atty = att @ v, the heads side by side. Queries, keys and
-    -- values are one row per position and head, in the array kernel's type.
+    -- values are one row per position and head, in the type of the array arithmetic.
     -- Inputs: qkv (t, x float8[3*C]): q, k, v of the new positions; the cache of earlier ones.
     -- [T, 3*C] -> [T, C]
     q AS MATERIALIZED (             -- [T, NH, HS]: each head's query, converted once
@@ -127,14 +132,19 @@ forward (block, x, k, v) AS (
     atty AS (                       -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]: heads side by side
       SELECT t, array_agg(y ORDER BY h, i) AS x
       FROM (
-        -- atty: each head's attention output, sum over places of att * v, value by value in SQL (for
-        -- kernels without an aggregate of their own), summed in place order as the reference does.
+        -- atty: each head's attention output one value at a time, for kernels without an aggregate of
+        -- their own: the attention weights of a position's places (in place order) and the matrix of
+        -- their values ([Tk, HS]), then y[i] = Σ_p att[p] · v[p][i], by the array arithmetic.
         -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, NH, HS] (rows t, h, i, y)
-        SELECT att.t, att.h, e.i, sum(att.att * e.v ORDER BY att.place) AS y
-        FROM att
-        JOIN kv ON kv.place = att.place AND kv.h = att.h
-        CROSS JOIN LATERAL unnest(kv.v) WITH ORDINALITY AS e(v, i)
-        GROUP BY att.t, att.h, e.i
+        SELECT heads.t, heads.h, i,
+               (SELECT sum(x * y) FROM (SELECT unnest(heads.att) AS x, unnest(heads.v[:][i:i]) AS y) AS pair) AS y
+        FROM (
+          SELECT att.t, att.h, array_agg(att.att ORDER BY att.place) AS att, array_agg(kv.v ORDER BY att.place) AS v
+          FROM att
+          JOIN kv ON kv.place = att.place AND kv.h = att.h
+          GROUP BY att.t, att.h
+        ) AS heads
+        CROSS JOIN generate_series(1, 8) AS i
       ) AS head_values
       GROUP BY t
     ),
@@ -142,31 +152,37 @@ forward (block, x, k, v) AS (
       -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
       -- output value is one dot product of a stored row with the position's activation, computed by
       -- the array kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
-      -- Inputs: atty (t, x float8[n_in]); w = c_proj_w (block, col, values); b = c_proj_b (block, values).
+      -- Inputs: atty (t, x float8[n_in]); w = c_proj_w (block, col, part 0, values); b = c_proj_b (block, values).
       -- [T, n_in] -> [T, n_out]
       WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
         SELECT t, x AS x
         FROM atty
       ),
-      product AS MATERIALIZED (          -- one dot product per position and stored row (MATERIALIZED:
-        SELECT activation.t, w.col,      -- the sort below then moves numbers, not stored rows)
-               (SELECT sum(x * y) FROM (SELECT unnest(w.values) AS x, unnest(activation.x) AS y) AS pair) + bias.b AS y
-        FROM activation
-        CROSS JOIN c_proj_w AS w
-        JOIN unnest((SELECT values FROM c_proj_b WHERE block = forward.block + 1)) WITH ORDINALITY AS bias(b, col)
-          ON bias.col = w.col + 1
-        WHERE w.block = forward.block + 1
+      bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
+        SELECT values::float8[] AS b
+        FROM c_proj_b
+        WHERE block = forward.block + 1
       )
-      SELECT t, array_agg(y ORDER BY col) AS x
-      FROM product
-      GROUP BY t
+      -- Each stored row is read once, against every position: OFFSET 0 keeps the LATERAL subquery a
+      -- subquery, which the planner would otherwise turn inside out (reading the activation first and
+      -- copying the stored rows to a temporary file, once per position).
+      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      FROM c_proj_w AS w
+      CROSS JOIN bias
+      CROSS JOIN LATERAL (
+        SELECT activation.t, w.col,
+               (SELECT sum(x * y) FROM (SELECT unnest(w.values) AS x, unnest(activation.x) AS y) AS pair)
+               + bias.b[w.col + 1] AS y
+        FROM activation
+        OFFSET 0
+      ) AS product
+      WHERE w.block = forward.block + 1
+      GROUP BY product.t
     ),
     residual2 AS (                  -- [T, C] + [T, C] -> [T, C]
-      SELECT residual.t, array_agg(e.a + e.b ORDER BY e.i) AS x
+      SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM unnest(residual.x, attproj.x) AS e(a, b)) AS x
       FROM residual
       JOIN attproj USING (t)
-      CROSS JOIN LATERAL unnest(residual.x, attproj.x) WITH ORDINALITY AS e(a, b, i)
-      GROUP BY residual.t
     ),
     ln2 AS (                        -- [T, C] -> [T, C]
       -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
@@ -175,83 +191,91 @@ forward (block, x, k, v) AS (
       -- Inputs: residual2 (t, x float8[C]); the gain g = ln_2_g and the bias b = ln_2_b, float4[C].
       -- [T, C] -> [T, C]
       SELECT input.t,
-             array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b ORDER BY e.i) AS x
+             (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
+              FROM unnest(input.x, (SELECT values FROM ln_2_g WHERE block = forward.block + 1), (SELECT values FROM ln_2_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
       FROM residual2 AS input
       CROSS JOIN LATERAL (SELECT sum(x) / 40 AS mean FROM unnest(input.x) AS x) AS mean
       CROSS JOIN LATERAL (
         SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 40 AS variance
         FROM unnest(input.x) AS x
       ) AS stats
-      CROSS JOIN LATERAL unnest(
-        input.x,
-        (SELECT values FROM ln_2_g WHERE block = forward.block + 1),
-        (SELECT values FROM ln_2_b WHERE block = forward.block + 1)
-      ) WITH ORDINALITY AS e(x, g, b, i)
-      GROUP BY input.t
     ),
     fch AS (                        -- [T, C] -> [T, 4*C]
       -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
       -- output value is one dot product of a stored row with the position's activation, computed by
       -- the array kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
-      -- Inputs: ln2 (t, x float8[n_in]); w = mlp_c_fc_w (block, col, values); b = mlp_c_fc_b (block, values).
+      -- Inputs: ln2 (t, x float8[n_in]); w = mlp_c_fc_w (block, col, part 0, values); b = mlp_c_fc_b (block, values).
       -- [T, n_in] -> [T, n_out]
       WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
         SELECT t, x AS x
         FROM ln2
       ),
-      product AS MATERIALIZED (          -- one dot product per position and stored row (MATERIALIZED:
-        SELECT activation.t, w.col,      -- the sort below then moves numbers, not stored rows)
-               (SELECT sum(x * y) FROM (SELECT unnest(w.values) AS x, unnest(activation.x) AS y) AS pair) + bias.b AS y
-        FROM activation
-        CROSS JOIN mlp_c_fc_w AS w
-        JOIN unnest((SELECT values FROM mlp_c_fc_b WHERE block = forward.block + 1)) WITH ORDINALITY AS bias(b, col)
-          ON bias.col = w.col + 1
-        WHERE w.block = forward.block + 1
+      bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
+        SELECT values::float8[] AS b
+        FROM mlp_c_fc_b
+        WHERE block = forward.block + 1
       )
-      SELECT t, array_agg(y ORDER BY col) AS x
-      FROM product
-      GROUP BY t
+      -- Each stored row is read once, against every position: OFFSET 0 keeps the LATERAL subquery a
+      -- subquery, which the planner would otherwise turn inside out (reading the activation first and
+      -- copying the stored rows to a temporary file, once per position).
+      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      FROM mlp_c_fc_w AS w
+      CROSS JOIN bias
+      CROSS JOIN LATERAL (
+        SELECT activation.t, w.col,
+               (SELECT sum(x * y) FROM (SELECT unnest(w.values) AS x, unnest(activation.x) AS y) AS pair)
+               + bias.b[w.col + 1] AS y
+        FROM activation
+        OFFSET 0
+      ) AS product
+      WHERE w.block = forward.block + 1
+      GROUP BY product.t
     ),
     fch_gelu AS (                   -- [T, 4*C] -> [T, 4*C]: GPT-2's gelu, the tanh approximation
-      SELECT fch.t, array_agg(0.5 * e.v * (1 + tanh(sqrt(2 / pi()) * (e.v + 0.044715 * e.v * e.v * e.v))) ORDER BY e.i) AS x
+      SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * (v + 0.044715 * v * v * v)))) FROM unnest(fch.x) AS v) AS x
       FROM fch
-      CROSS JOIN LATERAL unnest(fch.x) WITH ORDINALITY AS e(v, i)
-      GROUP BY fch.t
     ),
     fcproj AS (                     -- [T, 4*C] -> [T, C]
       -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
       -- output value is one dot product of a stored row with the position's activation, computed by
       -- the array kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
-      -- Inputs: fch_gelu (t, x float8[n_in]); w = mlp_c_proj_w (block, col, values); b = mlp_c_proj_b (block, values).
+      -- Inputs: fch_gelu (t, x float8[n_in]); w = mlp_c_proj_w (block, col, part 0, values); b = mlp_c_proj_b (block, values).
       -- [T, n_in] -> [T, n_out]
       WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
         SELECT t, x AS x
         FROM fch_gelu
       ),
-      product AS MATERIALIZED (          -- one dot product per position and stored row (MATERIALIZED:
-        SELECT activation.t, w.col,      -- the sort below then moves numbers, not stored rows)
-               (SELECT sum(x * y) FROM (SELECT unnest(w.values) AS x, unnest(activation.x) AS y) AS pair) + bias.b AS y
-        FROM activation
-        CROSS JOIN mlp_c_proj_w AS w
-        JOIN unnest((SELECT values FROM mlp_c_proj_b WHERE block = forward.block + 1)) WITH ORDINALITY AS bias(b, col)
-          ON bias.col = w.col + 1
-        WHERE w.block = forward.block + 1
+      bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
+        SELECT values::float8[] AS b
+        FROM mlp_c_proj_b
+        WHERE block = forward.block + 1
       )
-      SELECT t, array_agg(y ORDER BY col) AS x
-      FROM product
-      GROUP BY t
+      -- Each stored row is read once, against every position: OFFSET 0 keeps the LATERAL subquery a
+      -- subquery, which the planner would otherwise turn inside out (reading the activation first and
+      -- copying the stored rows to a temporary file, once per position).
+      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      FROM mlp_c_proj_w AS w
+      CROSS JOIN bias
+      CROSS JOIN LATERAL (
+        SELECT activation.t, w.col,
+               (SELECT sum(x * y) FROM (SELECT unnest(w.values) AS x, unnest(activation.x) AS y) AS pair)
+               + bias.b[w.col + 1] AS y
+        FROM activation
+        OFFSET 0
+      ) AS product
+      WHERE w.block = forward.block + 1
+      GROUP BY product.t
     ),
     residual3 AS (                  -- [T, C] + [T, C] -> [T*C]: the block's output, flattened again
-      SELECT array_agg(e.a + e.b ORDER BY residual2.t, e.i) AS x
-      FROM residual2
-      JOIN fcproj USING (t)
-      CROSS JOIN LATERAL unnest(residual2.x, fcproj.x) WITH ORDINALITY AS e(a, b, i)
+      SELECT array_agg(e.a + e.b) AS x
+      FROM (SELECT residual2.x AS a, fcproj.x AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS position
+      CROSS JOIN LATERAL unnest(position.a, position.b) AS e(a, b)
     )
     SELECT residual3.x,
-           (SELECT array_agg(e.k ORDER BY qkv.t, e.i)
-            FROM qkv, unnest(qkv.x[40 + 1 : 2 * 40]) WITH ORDINALITY AS e(k, i)) AS k,
-           (SELECT array_agg(e.v ORDER BY qkv.t, e.i)
-            FROM qkv, unnest(qkv.x[2 * 40 + 1 : 3 * 40]) WITH ORDINALITY AS e(v, i)) AS v
+           (SELECT array_agg(k)        -- the new positions' keys and values, [T*C] each, for the cache
+            FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[40 + 1 : 2 * 40]) AS k) AS k,
+           (SELECT array_agg(v)
+            FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[2 * 40 + 1 : 3 * 40]) AS v) AS v
     FROM residual3
   ) AS transformer_block
   WHERE forward.block + 1 < 3
@@ -269,19 +293,14 @@ lnf AS (                        -- [T', C] -> [T', C]
   -- Inputs: final (t, x float8[C]); the gain g = ln_f_g and the bias b = ln_f_b, float4[C].
   -- [T, C] -> [T, C]
   SELECT input.t,
-         array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b ORDER BY e.i) AS x
+         (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
+          FROM unnest(input.x, (SELECT values FROM ln_f_g), (SELECT values FROM ln_f_b)) AS e(x, g, b)) AS x
   FROM final AS input
   CROSS JOIN LATERAL (SELECT sum(x) / 40 AS mean FROM unnest(input.x) AS x) AS mean
   CROSS JOIN LATERAL (
     SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 40 AS variance
     FROM unnest(input.x) AS x
   ) AS stats
-  CROSS JOIN LATERAL unnest(
-    input.x,
-    (SELECT values FROM ln_f_g),
-    (SELECT values FROM ln_f_b)
-  ) WITH ORDINALITY AS e(x, g, b, i)
-  GROUP BY input.t
 ),
 -- kv_save: appends each block's keys and values of the new positions to the session's cache,
 -- one row per place and head, so the next step computes only its own position. Runs once,
@@ -307,9 +326,14 @@ logits AS (                     -- [1, C] -> [V]
     SELECT t, x AS x
     FROM lnf
   )
-  SELECT activation.t, lm_head.token, (SELECT sum(x * y) FROM (SELECT unnest(lm_head.values) AS x, unnest(activation.x) AS y) AS pair) AS logit
-  FROM activation
-  CROSS JOIN lm_head
+  SELECT position.t, lm_head.token, position.logit
+  FROM lm_head
+  CROSS JOIN LATERAL (               -- each token's row is read once, against every position
+    SELECT activation.t,
+           (SELECT sum(x * y) FROM (SELECT unnest(lm_head.values) AS x, unnest(activation.x) AS y) AS pair) AS logit
+    FROM activation
+    OFFSET 0
+  ) AS position
 ),
 -- probs: softmax(logits / temperature) over the vocabulary (rule 2 of src/reference/sample.ts):
 -- the maximum is subtracted before exp(), exp() of less than -745 is 0 (float8 underflows there,

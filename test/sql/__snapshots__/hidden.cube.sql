@@ -1,0 +1,317 @@
+-- hidden: the final hidden state (after ln_f) of every position, for tests and checks.
+-- [T] -> [T, C]
+WITH RECURSIVE
+-- transformer: the embeddings, every block and ln_f for the new positions (the reference's
+-- transformer()); lnf keeps every position.
+-- Inputs: ids, the token ids fed; start, the number of positions already cached.
+-- [T] -> [T', C]
+encoded AS (                    -- [T] -> [T*C]
+  -- embed: each new token's embedding plus its position's embedding, wte[token] + wpe[place].
+  -- Inputs: ids, the T token ids fed (int[]); start, the place of the first of them, that is the
+  -- number of positions already cached (0 for a full pass).
+  -- [T] -> [T*C]: one float8[] holding the T rows of C values one after another
+  SELECT array_agg(e.token_value::float8 + e.place_value ORDER BY input.t, e.i) AS x
+  FROM unnest($1::int[]) WITH ORDINALITY AS input(token, t)
+  JOIN wte ON wte.token = input.token
+  JOIN wpe ON wpe.place = $2::int + input.t - 1
+  CROSS JOIN LATERAL unnest((SELECT array_agg(cube_ll_coord(c.w, d)::float4 ORDER BY c.i, d)
+          FROM unnest(wte.values) WITH ORDINALITY AS c(w, i), generate_series(1, cube_dim(c.w)) AS d), wpe.values) WITH ORDINALITY AS e(token_value, place_value, i)
+),
+-- forward: every transformer block, in the article's shape: a recursive CTE with one row per
+-- block that carries the whole hidden state of the T new positions as one float8[] of T*C values.
+-- Row -1 is the embedding; row b is the output of block b, computed from row b - 1 in a LATERAL
+-- subquery (PostgreSQL forbids aggregates at the top level of a recursive term, not inside a
+-- subquery). Each row also carries its block's keys and values of the new positions.
+-- Inputs: encoded (x float8[T*C]); n_layer = 3.
+-- [T*C] -> [T*C] for each block
+forward (block, x, k, v) AS (
+  SELECT -1, encoded.x, NULL::float8[], NULL::float8[]
+  FROM encoded
+  UNION ALL
+  SELECT forward.block + 1, transformer_block.x, transformer_block.k, transformer_block.v
+  FROM forward
+  CROSS JOIN LATERAL (
+    -- block: one transformer block (stages ln_1, attn, ln_2, mlp), block number forward.block + 1.
+    -- picoGPT's x = x + mha(layer_norm(x)); x = x + ffn(layer_norm(x)), with llm.c's activation names.
+    -- Elementwise steps map arrays with array_agg() over unnest(), which reads them in order: an
+    -- aggregate takes its rows in the order its FROM gives them, here the arrays' (or a sorted subquery's).
+    -- Inputs: forward.x, the block's input (float8[T*C]); the block's weights.
+    -- [T*C] -> [T*C], plus the new positions' keys and values ([T*C] each) for the cache
+    WITH residual AS (              -- [T*C] -> [T, C]: the block's input, one row per position
+      SELECT t, forward.x[t * 256 + 1 : (t + 1) * 256] AS x
+      FROM generate_series(0, cardinality(forward.x) / 256 - 1) AS t
+    ),
+    ln1 AS (                        -- [T, C] -> [T, C]
+      -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
+      -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
+      -- times the gain g, plus the bias b. Mean and variance are two passes, as in the reference.
+      -- Inputs: residual (t, x float8[C]); the gain g = ln_1_g and the bias b = ln_1_b, float4[C].
+      -- [T, C] -> [T, C]
+      SELECT input.t,
+             (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
+              FROM unnest(input.x, (SELECT values FROM ln_1_g WHERE block = forward.block + 1), (SELECT values FROM ln_1_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
+      FROM residual AS input
+      CROSS JOIN LATERAL (SELECT sum(x) / 256 AS mean FROM unnest(input.x) AS x) AS mean
+      CROSS JOIN LATERAL (
+        SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 256 AS variance
+        FROM unnest(input.x) AS x
+      ) AS stats
+    ),
+    qkv AS (                        -- [T, C] -> [T, 3*C]: q, k and v side by side
+      -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
+      -- output value is one dot product of a stored row with the position's activation, computed by
+      -- the cube kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
+      -- Inputs: ln1 (t, x float8[n_in]); w = c_attn_w (block, col, part 0, values); b = c_attn_b (block, values).
+      -- [T, n_in] -> [T, n_out]
+      WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
+        SELECT t, (SELECT array_agg(cube(x[s : s + 99]) ORDER BY s) || cube((SELECT sum(v * v) FROM unnest(x) AS v))
+            FROM generate_series(1, cardinality(x), 100) AS s) AS x
+        FROM ln1
+      ),
+      bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
+        SELECT values::float8[] AS b
+        FROM c_attn_b
+        WHERE block = forward.block + 1
+      )
+      -- Each stored row is read once, against every position: OFFSET 0 keeps the LATERAL subquery a
+      -- subquery, which the planner would otherwise turn inside out (reading the activation first and
+      -- copying the stored rows to a temporary file, once per position).
+      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      FROM c_attn_w AS w
+      CROSS JOIN bias
+      CROSS JOIN LATERAL (
+        SELECT activation.t, w.col,
+               (SELECT (cube_ll_coord(activation.x[cardinality(activation.x)], 1) + w.norm - sum(cube_distance(pair.a, pair.w) ^ 2)) / 2
+                   FROM (SELECT unnest(activation.x) AS a, unnest(w.values) AS w) AS pair)
+               + bias.b[w.col + 1] AS y
+        FROM activation
+        OFFSET 0
+      ) AS product
+      WHERE w.block = forward.block + 1
+      GROUP BY product.t
+    ),
+    -- attention (stage attn): causal self-attention, all heads at once. The query of each new
+    -- position is scored against the keys of every position up to and including its own, cached or
+    -- new: preatt = q·k / sqrt(HS), where the causal mask keeps only places <= the query's place;
+    -- att = softmax of each row of preatt; atty = att @ v, the heads side by side. Queries, keys and
+    -- values are one row per position and head, in the type of the cube arithmetic.
+    -- Inputs: qkv (t, x float8[3*C]): q, k, v of the new positions; the cache of earlier ones.
+    -- [T, 3*C] -> [T, C]
+    q AS MATERIALIZED (             -- [T, NH, HS]: each head's query, converted once
+      SELECT qkv.t, head.h, cube(qkv.x[head.h * 64 + 1 : (head.h + 1) * 64]) AS q
+      FROM qkv
+      CROSS JOIN generate_series(0, 4 - 1) AS head(h)
+    ),
+    kv AS (                         -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
+      SELECT $2::int + qkv.t AS place, head.h,
+             cube(qkv.x[256 + head.h * 64 + 1 : 256 + (head.h + 1) * 64]) AS k,
+             qkv.x[2 * 256 + head.h * 64 + 1 : 2 * 256 + (head.h + 1) * 64] AS v
+      FROM qkv
+      CROSS JOIN generate_series(0, 4 - 1) AS head(h)
+    ),
+    preatt AS (                     -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees
+      SELECT q.t, q.h, kv.place, (cube_distance(kv.k, '(0)'::cube) ^ 2 + cube_distance(q.q, '(0)'::cube) ^ 2 - cube_distance(kv.k, q.q) ^ 2) / 2 / sqrt(64) AS preatt
+      FROM q
+      JOIN kv ON kv.h = q.h AND kv.place <= $2::int + q.t
+    ),
+    att AS (                        -- [T, NH, <=Tk]: softmax over each query's places
+      SELECT t, h, place, e / sum(e) OVER query_row AS att
+      FROM (  -- exp(preatt - max); exp() of less than -745 is 0, not PostgreSQL's underflow error
+        SELECT t, h, place, CASE WHEN z > -745 THEN exp(z) ELSE 0 END AS e
+        FROM (SELECT t, h, place, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
+      ) AS exps
+      WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ),
+    atty AS (                       -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]: heads side by side
+      SELECT t, array_agg(y ORDER BY h, i) AS x
+      FROM (
+        -- atty: each head's attention output one value at a time, for kernels without an aggregate of
+        -- their own: the attention weights of a position's places (in place order) and the matrix of
+        -- their values ([Tk, HS]), then y[i] = Σ_p att[p] · v[p][i], by the cube arithmetic.
+        -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, NH, HS] (rows t, h, i, y)
+        SELECT heads.t, heads.h, i,
+               (SELECT sum(cube_distance(chunk.w, '(0)'::cube) ^ 2 + cube_distance(chunk.v, '(0)'::cube) ^ 2 - cube_distance(chunk.w, chunk.v) ^ 2) / 2
+                   FROM generate_series(1, cardinality(heads.att), 100) AS s
+                   CROSS JOIN LATERAL (
+                     SELECT cube(heads.att[s : s + 99]) AS w, cube(heads.v[s : s + 99][i : i]) AS v
+                   ) AS chunk) AS y
+        FROM (
+          SELECT att.t, att.h, array_agg(att.att ORDER BY att.place) AS att, array_agg(kv.v ORDER BY att.place) AS v
+          FROM att
+          JOIN kv ON kv.place = att.place AND kv.h = att.h
+          GROUP BY att.t, att.h
+        ) AS heads
+        CROSS JOIN generate_series(1, 64) AS i
+      ) AS head_values
+      GROUP BY t
+    ),
+    attproj AS (                    -- [T, C] -> [T, C]
+      -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
+      -- output value is one dot product of a stored row with the position's activation, computed by
+      -- the cube kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
+      -- Inputs: atty (t, x float8[n_in]); w = c_proj_w (block, col, part 0, values); b = c_proj_b (block, values).
+      -- [T, n_in] -> [T, n_out]
+      WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
+        SELECT t, (SELECT array_agg(cube(x[s : s + 99]) ORDER BY s) || cube((SELECT sum(v * v) FROM unnest(x) AS v))
+            FROM generate_series(1, cardinality(x), 100) AS s) AS x
+        FROM atty
+      ),
+      bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
+        SELECT values::float8[] AS b
+        FROM c_proj_b
+        WHERE block = forward.block + 1
+      )
+      -- Each stored row is read once, against every position: OFFSET 0 keeps the LATERAL subquery a
+      -- subquery, which the planner would otherwise turn inside out (reading the activation first and
+      -- copying the stored rows to a temporary file, once per position).
+      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      FROM c_proj_w AS w
+      CROSS JOIN bias
+      CROSS JOIN LATERAL (
+        SELECT activation.t, w.col,
+               (SELECT (cube_ll_coord(activation.x[cardinality(activation.x)], 1) + w.norm - sum(cube_distance(pair.a, pair.w) ^ 2)) / 2
+                   FROM (SELECT unnest(activation.x) AS a, unnest(w.values) AS w) AS pair)
+               + bias.b[w.col + 1] AS y
+        FROM activation
+        OFFSET 0
+      ) AS product
+      WHERE w.block = forward.block + 1
+      GROUP BY product.t
+    ),
+    residual2 AS (                  -- [T, C] + [T, C] -> [T, C]
+      SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM unnest(residual.x, attproj.x) AS e(a, b)) AS x
+      FROM residual
+      JOIN attproj USING (t)
+    ),
+    ln2 AS (                        -- [T, C] -> [T, C]
+      -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
+      -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
+      -- times the gain g, plus the bias b. Mean and variance are two passes, as in the reference.
+      -- Inputs: residual2 (t, x float8[C]); the gain g = ln_2_g and the bias b = ln_2_b, float4[C].
+      -- [T, C] -> [T, C]
+      SELECT input.t,
+             (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
+              FROM unnest(input.x, (SELECT values FROM ln_2_g WHERE block = forward.block + 1), (SELECT values FROM ln_2_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
+      FROM residual2 AS input
+      CROSS JOIN LATERAL (SELECT sum(x) / 256 AS mean FROM unnest(input.x) AS x) AS mean
+      CROSS JOIN LATERAL (
+        SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 256 AS variance
+        FROM unnest(input.x) AS x
+      ) AS stats
+    ),
+    fch AS (                        -- [T, C] -> [T, 4*C]
+      -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
+      -- output value is one dot product of a stored row with the position's activation, computed by
+      -- the cube kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
+      -- Inputs: ln2 (t, x float8[n_in]); w = mlp_c_fc_w (block, col, part 0, values); b = mlp_c_fc_b (block, values).
+      -- [T, n_in] -> [T, n_out]
+      WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
+        SELECT t, (SELECT array_agg(cube(x[s : s + 99]) ORDER BY s) || cube((SELECT sum(v * v) FROM unnest(x) AS v))
+            FROM generate_series(1, cardinality(x), 100) AS s) AS x
+        FROM ln2
+      ),
+      bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
+        SELECT values::float8[] AS b
+        FROM mlp_c_fc_b
+        WHERE block = forward.block + 1
+      )
+      -- Each stored row is read once, against every position: OFFSET 0 keeps the LATERAL subquery a
+      -- subquery, which the planner would otherwise turn inside out (reading the activation first and
+      -- copying the stored rows to a temporary file, once per position).
+      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      FROM mlp_c_fc_w AS w
+      CROSS JOIN bias
+      CROSS JOIN LATERAL (
+        SELECT activation.t, w.col,
+               (SELECT (cube_ll_coord(activation.x[cardinality(activation.x)], 1) + w.norm - sum(cube_distance(pair.a, pair.w) ^ 2)) / 2
+                   FROM (SELECT unnest(activation.x) AS a, unnest(w.values) AS w) AS pair)
+               + bias.b[w.col + 1] AS y
+        FROM activation
+        OFFSET 0
+      ) AS product
+      WHERE w.block = forward.block + 1
+      GROUP BY product.t
+    ),
+    fch_gelu AS (                   -- [T, 4*C] -> [T, 4*C]: GPT-2's gelu, the tanh approximation
+      SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * (v + 0.044715 * v * v * v)))) FROM unnest(fch.x) AS v) AS x
+      FROM fch
+    ),
+    fcproj AS (                     -- [T, 4*C] -> [T, C]
+      -- linear_parts: x @ w + b for every position, as linear.sql, for stored rows too long to fit in
+      -- a page: each row is stored in 2 parts of 512 values (w.part), and its dot
+      -- product with the position's activation is the sum of its parts' dot products, each computed
+      -- by the cube kernel against the same part of the activation.
+      -- Inputs: fch_gelu (t, x float8[n_in]); w = mlp_c_proj_w (block, col, part, values); b = mlp_c_proj_b (block, values).
+      -- [T, n_in] -> [T, n_out]
+      WITH activation AS MATERIALIZED (  -- each part of the activation in the kernel's type, converted once per position
+        SELECT t, part, (SELECT array_agg(cube(x[s : s + 99]) ORDER BY s) || cube((SELECT sum(v * v) FROM unnest(x) AS v))
+            FROM generate_series(1, cardinality(x), 100) AS s) AS x
+        FROM (
+          SELECT input.t, part, input.x[part * 512 + 1 : (part + 1) * 512] AS x
+          FROM fch_gelu AS input
+          CROSS JOIN generate_series(0, 2 - 1) AS part
+        ) AS sliced
+      ),
+      bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
+        SELECT values::float8[] AS b
+        FROM mlp_c_proj_b
+        WHERE block = forward.block + 1
+      ),
+      product AS (                       -- one dot product per stored row and position, summed over the parts
+        SELECT part.t, w.col, sum(part.y) AS y
+        FROM mlp_c_proj_w AS w
+        CROSS JOIN LATERAL (             -- each stored part is read once, against every position
+          SELECT activation.t,           -- (OFFSET 0: see linear.sql)
+                 (SELECT (cube_ll_coord(activation.x[cardinality(activation.x)], 1) + w.norm - sum(cube_distance(pair.a, pair.w) ^ 2)) / 2
+                     FROM (SELECT unnest(activation.x) AS a, unnest(w.values) AS w) AS pair) AS y
+          FROM activation
+          WHERE activation.part = w.part
+          OFFSET 0
+        ) AS part
+        WHERE w.block = forward.block + 1
+        GROUP BY part.t, w.col
+      )
+      SELECT product.t, array_agg(product.y + (SELECT b FROM bias)[product.col + 1] ORDER BY product.col) AS x
+      FROM product
+      GROUP BY product.t
+    ),
+    residual3 AS (                  -- [T, C] + [T, C] -> [T*C]: the block's output, flattened again
+      SELECT array_agg(e.a + e.b) AS x
+      FROM (SELECT residual2.x AS a, fcproj.x AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS position
+      CROSS JOIN LATERAL unnest(position.a, position.b) AS e(a, b)
+    )
+    SELECT residual3.x,
+           (SELECT array_agg(k)        -- the new positions' keys and values, [T*C] each, for the cache
+            FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[256 + 1 : 2 * 256]) AS k) AS k,
+           (SELECT array_agg(v)
+            FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[2 * 256 + 1 : 3 * 256]) AS v) AS v
+    FROM residual3
+  ) AS transformer_block
+  WHERE forward.block + 1 < 3
+),
+final AS (                      -- [T*C] -> [T', C]: the last block's output
+  SELECT t, forward.x[t * 256 + 1 : (t + 1) * 256] AS x
+  FROM forward
+  CROSS JOIN generate_series(0, cardinality(forward.x) / 256 - 1) AS t
+  WHERE forward.block = 3 - 1
+),
+lnf AS (                        -- [T', C] -> [T', C]
+  -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
+  -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
+  -- times the gain g, plus the bias b. Mean and variance are two passes, as in the reference.
+  -- Inputs: final (t, x float8[C]); the gain g = ln_f_g and the bias b = ln_f_b, float4[C].
+  -- [T, C] -> [T, C]
+  SELECT input.t,
+         (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
+          FROM unnest(input.x, (SELECT values FROM ln_f_g), (SELECT values FROM ln_f_b)) AS e(x, g, b)) AS x
+  FROM final AS input
+  CROSS JOIN LATERAL (SELECT sum(x) / 256 AS mean FROM unnest(input.x) AS x) AS mean
+  CROSS JOIN LATERAL (
+    SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 256 AS variance
+    FROM unnest(input.x) AS x
+  ) AS stats
+)
+SELECT t, x
+FROM lnf
+ORDER BY t
+
