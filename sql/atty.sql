@@ -5,9 +5,8 @@
 SELECT heads.t, heads.h, i,
        {{column_dot}} AS y
 FROM (
-  SELECT att.t, att.h, array_agg(att.att ORDER BY att.place) AS att, array_agg(kv.v ORDER BY att.place) AS v
+  SELECT att.t, att.h, array_agg(att.att ORDER BY att.place) AS att, array_agg(att.v ORDER BY att.place) AS v
   FROM att
-  JOIN kv ON kv.place = att.place AND kv.h = att.h
   GROUP BY att.t, att.h
 ) AS heads
 CROSS JOIN generate_series(1, {{head_size}}) AS i

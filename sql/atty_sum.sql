@@ -5,7 +5,6 @@ SELECT heads.t, heads.h, e.i, e.y
 FROM (
   SELECT att.t, att.h, {{weighted_sum}} AS y
   FROM att
-  JOIN kv ON kv.place = att.place AND kv.h = att.h
   GROUP BY att.t, att.h
 ) AS heads
 CROSS JOIN LATERAL unnest(heads.y) WITH ORDINALITY AS e(y, i)

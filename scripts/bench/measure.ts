@@ -9,7 +9,7 @@ import { runStatement } from '../../src/engine/run-statement.ts';
 import { openSession } from '../../src/engine/session.ts';
 import { loadModel } from '../../src/load/load-model.ts';
 import { weightTables } from '../../src/load/weight-tables.ts';
-import { kernel, rowParts } from '../../src/sql/kernels.ts';
+import { cachedHeads, kernel, rowParts } from '../../src/sql/kernels.ts';
 import { quoteIdent } from '../../src/sql/render.ts';
 import { stepSql, withParameters } from '../../src/sql/statements.ts';
 
@@ -68,18 +68,22 @@ export async function timeGeneration(db: Database, model: ModelRow, promptLength
 export async function timeStepAtContext(db: Database, model: ModelRow, context: number, repeats = 3): Promise<number> {
   await useModel(db, model);
   const session = await openSession(db, model.name);
+  const cache = `${quoteIdent(model.schema_name)}.kv_cache`;
   try {
+    // The heads as the cache stores them (cachedHeads): the conversion is part of filling it, not of the step.
+    const HS = model.n_embd / model.n_head;
+    const { k, v } = cachedHeads(kernel(model.kernel), HS);
     await db.query(
-      `INSERT INTO gpt2sql.kv_cache (session, block, place, head, k, v)
+      `INSERT INTO ${cache} (session, block, place, head, k, v)
        SELECT $1, block, place, head,
-              array(SELECT sin(block + place + head + i) / 8 FROM generate_series(1, $3) AS i),
-              array(SELECT cos(block * place + head + i) / 8 FROM generate_series(1, $3) AS i)
+              ${k.prepare('array(SELECT sin(block + place + head + i) / 8 FROM generate_series(1, $3) AS i)')},
+              ${v.prepare('array(SELECT cos(block * place + head + i) / 8 FROM generate_series(1, $3) AS i)')}
        FROM generate_series(0, $4 - 1) AS block, generate_series(0, $2 - 2) AS place, generate_series(0, $5 - 1) AS head`,
-      [session.id, context, model.n_embd / model.n_head, model.n_layer, model.n_head]);
+      [session.id, context, HS, model.n_layer, model.n_head]);
     const statement = withParameters(['ids', 'start', 'session', 'temperature', 'top_k', 'top_p', 'seed', 'step'] as const, (inputs) => stepSql(model, inputs));
     const times: number[] = [];
     for (let i = 0; i < repeats; i++) {
-      await db.query('DELETE FROM gpt2sql.kv_cache WHERE session = $1 AND place = $2', [session.id, context - 1]);
+      await db.query(`DELETE FROM ${cache} WHERE session = $1 AND place = $2`, [session.id, context - 1]);
       const started = performance.now();
       await runStatement(db, statement, { ids: [464], start: context - 1, session: session.id, temperature: 0, top_k: 0, top_p: 1, seed: 0, step: 0 });
       times.push(seconds(started));

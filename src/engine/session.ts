@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.ts';
 
-/** A generation session: its id keys its rows in gpt2sql.kv_cache. */
+/** A generation session: its id keys its rows in the model's kv_cache, which go with it (ON DELETE CASCADE). */
 export interface Session {
   readonly id: number;
   /** Removes the session and its cache; safe to call more than once. */
@@ -28,23 +28,18 @@ export async function openSession(db: Database, model: string): Promise<Session>
     async close() {
       if (closed) return;
       closed = true;
-      await db.query('DELETE FROM gpt2sql.kv_cache WHERE session = $1', [id]);
       await db.query('DELETE FROM gpt2sql.sessions WHERE session = $1', [id]);
     },
   };
 }
 
+/** Deletes the sessions no live backend owns; their cache rows go with them (ON DELETE CASCADE). */
 async function removeStaleSessions(db: Database): Promise<void> {
   await db.query(`
-    WITH stale AS (
-      DELETE FROM gpt2sql.sessions AS s
-      WHERE NOT EXISTS (
-        SELECT FROM pg_stat_activity AS a
-        WHERE a.pid = s.backend_pid
-          AND (a.backend_start <= s.started_at OR a.backend_start IS NULL) -- NULL: another user's, not ours to judge
-      )
-      RETURNING session
-    )
-    DELETE FROM gpt2sql.kv_cache
-    WHERE session IN (SELECT session FROM stale)`);
+    DELETE FROM gpt2sql.sessions AS s
+    WHERE NOT EXISTS (
+      SELECT FROM pg_stat_activity AS a
+      WHERE a.pid = s.backend_pid
+        AND (a.backend_start <= s.started_at OR a.backend_start IS NULL) -- NULL: another user's, not ours to judge
+    )`);
 }

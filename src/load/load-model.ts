@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts';
 import { GptSqlError } from '../errors.ts';
 import { chooseKernel, INLINE_BYTES, rowParts, type Kernel, type StoredColumn } from '../sql/kernels.ts';
 import { quoteIdent } from '../sql/render.ts';
+import { kvCacheTableSql } from './kv-cache-table.ts';
 import { schemaForModel } from './model-names.ts';
 import { loadTokenizerTables } from './tokenizer-tables.ts';
 import { keyColumns, storedVectors, tableTensors, weightTables, type WeightTable } from './weight-tables.ts';
@@ -40,6 +41,7 @@ export async function loadModel(db: Database, checkpoint: Checkpoint, options: L
     await copyWeights(db, checkpoint, staging, kernel, options);
     await stopIfAborted(options.signal);
     await loadTokenizerTables(db, staging, checkpoint.tokenizer);
+    await db.exec(kvCacheTableSql(staging, { kernel: kernel.name, n_embd: checkpoint.config.n_embd, n_head: checkpoint.config.n_head }));
     await claimSchema(db, schema, options.name);
     await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE; ALTER SCHEMA ${quoteIdent(staging)} RENAME TO ${quoteIdent(schema)}`);
     await recordModel(db, checkpoint, options, schema, kernel);

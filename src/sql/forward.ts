@@ -1,5 +1,5 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
-import { kernel as kernelNamed, rowParts, type Kernel } from './kernels.ts';
+import { cachedHeads, kernel as kernelNamed, rowParts, type Kernel } from './kernels.ts';
 import { render, type Fragments } from './render.ts';
 
 /** What the forward pass needs from a model's catalog row. */
@@ -60,14 +60,11 @@ function linear(kernel: Kernel, input: string, nIn: number, weight: string, bias
 function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs): string {
   const HS = model.n_embd / model.n_head;
   const heads = kernel.heads(HS);
-  // att @ v as one aggregate keeps the values prepared; one value at a time reads them as float8[].
-  const prepareV = (v: string) => (heads.weightedSum ? heads.prepare(v) : v);
+  const cache = cachedHeads(kernel, HS);
   const head = (offset: string) => `qkv.x[${offset}head.h * ${HS} + 1 : ${offset}(head.h + 1) * ${HS}]`;
-  const cached = inputs.session
-    ? fragment('kv_read', { session: inputs.session, block: BLOCK, prepare_k: heads.prepare('k'), prepare_v: prepareV('v') })
-    : '';
+  const cached = inputs.session ? fragment('kv_read', { session: inputs.session, block: BLOCK }) : '';
   const headValues = heads.weightedSum
-    ? fragment('atty_sum', { kernel: heads.name, weighted_sum: heads.weightedSum('att.att', 'kv.v', HS, 'att.place') })
+    ? fragment('atty_sum', { kernel: heads.name, weighted_sum: heads.weightedSum('att.att', 'att.v', HS, 'att.place') })
     : fragment('atty', { kernel: heads.name, head_size: HS, column_dot: nest(heads.columnDot!('heads.att', 'heads.v', 'i'), 7) });
   return fragment('attention', {
     kernel: heads.name,
@@ -76,8 +73,8 @@ function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs): st
     n_head: model.n_head,
     head_size: HS,
     prepare_q: heads.prepare(head('')),
-    prepare_k: heads.prepare(head(`${model.n_embd} + `)),
-    prepare_v: prepareV(head(`2 * ${model.n_embd} + `)),
+    prepare_k: cache.k.prepare(head(`${model.n_embd} + `)),
+    prepare_v: cache.v.prepare(head(`2 * ${model.n_embd} + `)),
     dot: heads.dot('kv.k', 'q.q'),
     head_values: nest(headValues, 4),
   });

@@ -1,4 +1,5 @@
 import { fragment, logitsSql, nest, transformerSql, type ForwardInputs, type ModelShape } from './forward.ts';
+import { cachedHeads, kernel } from './kernels.ts';
 
 /** SQL expressions for the sampling options of sample.sql (bind parameters or literals). */
 export interface SamplingInputs {
@@ -54,9 +55,7 @@ export function bind<N extends InputName>(statement: Statement<N>, values: Recor
  * stepSql(model, { ...bindParameters(['ids', 'start', 'session', 'temperature', 'top_k', 'top_p', 'seed', 'step']) });
  */
 export function stepSql(model: ModelShape, inputs: ForwardInputs & SamplingInputs): string {
-  const save = inputs.session
-    ? fragment('kv_save', { session: inputs.session, start: inputs.start, n_embd: model.n_embd, n_head: model.n_head, head_size: model.n_embd / model.n_head })
-    : '';
+  const save = inputs.session ? kvSaveSql(model, inputs.session, inputs.start) : '';
   return statement('step', {
     transformer: transformerSql(model, inputs, 'last'),
     save,
@@ -64,6 +63,14 @@ export function stepSql(model: ModelShape, inputs: ForwardInputs & SamplingInput
     probs: fragment('probs', { temperature: inputs.temperature }),
     sample: sampleStage(inputs),
   });
+}
+
+/** kv_save.sql: block b's k and v of place `start` + t, head h, sliced from forward's rows and stored as the cache's columns. */
+function kvSaveSql(model: ModelShape, session: string, start: string): string {
+  const HS = model.n_embd / model.n_head;
+  const { k, v } = cachedHeads(kernel(model.kernel), HS);
+  const head = (column: string) => `forward.${column}[t * ${model.n_embd} + h * ${HS} + 1 : t * ${model.n_embd} + (h + 1) * ${HS}]`;
+  return fragment('kv_save', { session, start, n_embd: model.n_embd, n_head: model.n_head, prepare_k: k.prepare(head('k')), prepare_v: v.prepare(head('v')) });
 }
 
 /** sample_given.sql: the sample stage over logits given as a float8[] (index = token id). */

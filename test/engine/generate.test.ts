@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
 import { endOfTextId, generate, type GeneratedToken } from '../../src/engine/generate.ts';
 import { useModel } from '../../src/engine/model.ts';
 import { openSession } from '../../src/engine/session.ts';
 import { GptSqlError } from '../../src/errors.ts';
+import { cachedHeads, kernel } from '../../src/sql/kernels.ts';
+import { quoteIdent } from '../../src/sql/render.ts';
 import { generate as referenceGenerate } from '../../src/reference/generate.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { CONFIGS, dropModel, loadTestModel, someIds, type LoadedModel } from './forward-models.ts';
@@ -11,20 +14,21 @@ import { CONFIGS, dropModel, loadTestModel, someIds, type LoadedModel } from './
 const PROMPT = someIds(5);
 const SAMPLING = { temperature: 1, topK: 40, topP: 0.95, seed: 42 };
 
-/** Rows one session has in the generation tables. */
-async function sessionRows(db: Database, session: number): Promise<number> {
+/** Rows one session has in the generation tables: its row in gpt2sql.sessions and its rows in the model's cache. */
+async function sessionRows(db: Database, model: ModelRow, session: number): Promise<number> {
   const [row] = await db.query<{ n: number }>(
-    'SELECT (SELECT count(*) FROM gpt2sql.kv_cache WHERE session = $1) + (SELECT count(*) FROM gpt2sql.sessions WHERE session = $1) AS n',
+    `SELECT (SELECT count(*) FROM ${quoteIdent(model.schema_name)}.kv_cache WHERE session = $1)
+          + (SELECT count(*) FROM gpt2sql.sessions WHERE session = $1) AS n`,
     [session]);
   return Number(row.n);
 }
 
-/** Sessions of `model` left behind, plus cache rows of no session (other tests share the server). */
-async function leftovers(db: Database, model: string): Promise<number> {
+/** Sessions of `model` left behind, plus any rows in its cache (no other test uses this model). */
+async function leftovers(db: Database, model: ModelRow): Promise<number> {
   const [row] = await db.query<{ n: number }>(`
     SELECT (SELECT count(*) FROM gpt2sql.sessions WHERE model = $1)
-         + (SELECT count(*) FROM gpt2sql.kv_cache AS c WHERE NOT EXISTS (SELECT FROM gpt2sql.sessions AS s WHERE s.session = c.session)) AS n`,
-    [model]);
+         + (SELECT count(*) FROM ${quoteIdent(model.schema_name)}.kv_cache) AS n`,
+    [model.name]);
   return Number(row.n);
 }
 
@@ -97,16 +101,16 @@ describe.each(testDatabases())('generation on $driver', (target) => {
   });
 
   it('removes its session and cache when done, when aborted and after an error', async () => {
-    expect(await leftovers(db, m.model.name)).toBe(0);
+    expect(await leftovers(db, m.model)).toBe(0);
     await generate(db, m.model, PROMPT, { maxTokens: 3 });
-    expect(await leftovers(db, m.model.name)).toBe(0);
+    expect(await leftovers(db, m.model)).toBe(0);
     const controller = new AbortController();
     const aborted = await generate(db, m.model, PROMPT, { maxTokens: 10, signal: controller.signal, onToken: () => controller.abort() });
     expect(aborted.stop).toBe('aborted');
     expect(aborted.tokens).toHaveLength(1);
-    expect(await leftovers(db, m.model.name)).toBe(0);
+    expect(await leftovers(db, m.model)).toBe(0);
     await expect(generate(db, m.model, PROMPT, { maxTokens: 3, onToken: () => { throw new Error('consumer failed'); } })).rejects.toThrow('consumer failed');
-    expect(await leftovers(db, m.model.name)).toBe(0);
+    expect(await leftovers(db, m.model)).toBe(0);
   });
 
   it('removes sessions a killed process left behind, and keeps live ones', async () => {
@@ -114,13 +118,16 @@ describe.each(testDatabases())('generation on $driver', (target) => {
     const [{ session: stale }] = await db.query<{ session: number }>(
       "INSERT INTO gpt2sql.sessions (model, backend_pid, started_at) VALUES ($1, pg_backend_pid(), '2000-01-01') RETURNING session",
       [`${m.model.name}_gone`]);
-    await db.query("INSERT INTO gpt2sql.kv_cache VALUES ($1, 0, 0, 0, '{1}', '{2}')", [stale]);
+    const { k, v } = cachedHeads(kernel(m.model.kernel), m.model.n_embd / m.model.n_head);
+    const head = `array_fill(0.5::float8, ARRAY[${m.model.n_embd / m.model.n_head}])`;
+    await db.query(`INSERT INTO ${quoteIdent(m.model.schema_name)}.kv_cache VALUES ($1, 0, 0, 0, ${k.prepare(head)}, ${v.prepare(head)})`, [stale]);
+    expect(await sessionRows(db, m.model, Number(stale))).toBe(2);
     const next = await openSession(db, m.model.name);
-    expect(await sessionRows(db, Number(stale))).toBe(0);
-    expect(await sessionRows(db, live.id)).toBe(1);
+    expect(await sessionRows(db, m.model, Number(stale))).toBe(0);
+    expect(await sessionRows(db, m.model, live.id)).toBe(1);
     await live.close();
     await next.close();
-    expect(await leftovers(db, m.model.name)).toBe(0);
+    expect(await leftovers(db, m.model)).toBe(0);
   });
 
   it('refuses bad options and prompts before sending SQL', async () => {

@@ -3,7 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeCommand, type CompleteResult } from '../../src/cli/commands/complete.ts';
 import { memoryIo } from '../../src/cli/io.ts';
+import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
+import { quoteIdent } from '../../src/sql/render.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import type { LoadedModel } from '../helpers/loaded-model.ts';
 import { cleanUp, encode, loadOn, referenceTokens, sessionRows, tiktoken } from './generation-state.ts';
@@ -21,12 +23,12 @@ function tokensShown(seen: string, tokens: number[]): number {
 }
 
 /** On a server, while the run generates: its session, and how many cache rows it has. */
-async function liveSession(db: string, model: string): Promise<{ session: number; cached: number }> {
+async function liveSession(db: string, model: ModelRow): Promise<{ session: number; cached: number }> {
   const database = await openDatabase({ db });
   try {
     const [row] = await database.query<{ session: string; cached: number }>(
-      `SELECT s.session, (SELECT count(*)::int FROM gpt2sql.kv_cache AS c WHERE c.session = s.session) AS cached
-       FROM gpt2sql.sessions AS s WHERE s.model = $1`, [model]);
+      `SELECT s.session, (SELECT count(*)::int FROM ${quoteIdent(model.schema_name)}.kv_cache AS c WHERE c.session = s.session) AS cached
+       FROM gpt2sql.sessions AS s WHERE s.model = $1`, [model.name]);
     return { session: Number(row.session), cached: row.cached };
   } finally {
     await database.close();
@@ -47,7 +49,7 @@ describe.each(testDatabases())('Ctrl-C during generation on $driver', (target) =
   it('stops after the current step, prints the tokens so far, exits 130 and removes its session', async () => {
     const run = startCli(['complete', PROMPT, '-n', String(MAX_TOKENS), '--model', m.model.name, '--db', target.db]);
     await run.until((stdout) => stdout.length > PROMPT.length);
-    const live = target.driver === 'postgres' ? await liveSession(target.db, m.model.name) : undefined;
+    const live = target.driver === 'postgres' ? await liveSession(target.db, m.model) : undefined;
     const shown = tokensShown(run.stdout, full);
     const sent = performance.now();
     run.kill('SIGINT');
@@ -68,7 +70,7 @@ describe.each(testDatabases())('Ctrl-C during generation on $driver', (target) =
     if (live) {
       expect(live.cached).toBeGreaterThan(0); // the rows the run removed did exist
       const database = await openDatabase({ db: target.db });
-      const [left] = await database.query<{ n: number }>('SELECT count(*)::int AS n FROM gpt2sql.kv_cache WHERE session = $1', [live.session])
+      const [left] = await database.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${quoteIdent(m.model.schema_name)}.kv_cache WHERE session = $1`, [live.session])
         .finally(() => database.close());
       expect(left.n).toBe(0);
     }

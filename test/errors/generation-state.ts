@@ -7,6 +7,7 @@ import type { MakeCheckpointOptions } from '../../src/checkpoint/make-checkpoint
 import { completeCommand } from '../../src/cli/commands/complete.ts';
 import { memoryIo } from '../../src/cli/io.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
+import { quoteIdent } from '../../src/sql/render.ts';
 import { generate as referenceGenerate, type GenerateOptions } from '../../src/reference/generate.ts';
 import type { Gpt2Weights } from '../../src/reference/weights.ts';
 import type { TestDatabase } from '../helpers/databases.ts';
@@ -49,18 +50,16 @@ export async function greedyTokens(db: string, model: string, prompt = 'Hello'):
 }
 
 /**
- * A model's generation sessions, and cache rows of those sessions or of no session at all (the
- * engine removes the cache before the session, and stale sessions with their cache at once, so a
- * cache row without a session is a leftover whatever else runs).
+ * A model's generation sessions, and the rows of its keys/values cache (they belong to its
+ * sessions: the engine removes a session with its cache, and stale sessions with theirs).
  */
 export async function sessionRows(db: string, model: string): Promise<{ sessions: number; kvCache: number }> {
   const database = await openDatabase({ db });
   try {
+    const [{ schema_name }] = await database.query<{ schema_name: string }>('SELECT schema_name FROM gpt2sql.models WHERE name = $1', [model]);
     const [row] = await database.query<{ sessions: number; kv_cache: number }>(`
       SELECT (SELECT count(*)::int FROM gpt2sql.sessions WHERE model = $1) AS sessions,
-             (SELECT count(*)::int FROM gpt2sql.kv_cache AS c
-              WHERE c.session IN (SELECT session FROM gpt2sql.sessions WHERE model = $1)
-                 OR c.session NOT IN (SELECT session FROM gpt2sql.sessions)) AS kv_cache`, [model]);
+             (SELECT count(*)::int FROM ${quoteIdent(schema_name)}.kv_cache) AS kv_cache`, [model]);
     return { sessions: row.sessions, kvCache: row.kv_cache };
   } finally {
     await database.close();

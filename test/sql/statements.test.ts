@@ -42,8 +42,8 @@ describe('statements', () => {
   });
 
   it('read and write the keys/values cache only with a session', () => {
-    expect(step.text).toContain('FROM gpt2sql.kv_cache');
-    expect(step.text).toContain('INSERT INTO gpt2sql.kv_cache');
+    expect(step.text).toContain('FROM kv_cache');
+    expect(step.text).toContain('INSERT INTO kv_cache');
     const recompute = stepSql(SHAPE, { ids: '$1::int[]', start: '0', temperature: '0', top_k: '0', top_p: '1', seed: '0', step: '0' });
     expect(recompute).not.toContain('kv_cache');
   });

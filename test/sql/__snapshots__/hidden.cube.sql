@@ -94,7 +94,8 @@ forward (block, x, k, v) AS (
     -- position is scored against the keys of every position up to and including its own, cached or
     -- new: preatt = q·k / sqrt(HS), where the causal mask keeps only places <= the query's place;
     -- att = softmax of each row of preatt; atty = att @ v, the heads side by side. Queries, keys and
-    -- values are one row per position and head, in the type of the cube arithmetic.
+    -- values are one row per position and head, in the type of the cube arithmetic. Each
+    -- score carries its place's value along, so att @ v reads them in place order without a join.
     -- Inputs: qkv (t, x float8[3*C]): q, k, v of the new positions; the cache of earlier ones.
     -- [T, 3*C] -> [T, C]
     q AS MATERIALIZED (             -- [T, NH, HS]: each head's query, converted once
@@ -109,16 +110,16 @@ forward (block, x, k, v) AS (
       FROM qkv
       CROSS JOIN generate_series(0, 4 - 1) AS head(h)
     ),
-    preatt AS (                     -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees
-      SELECT q.t, q.h, kv.place, (cube_distance(kv.k, '(0)'::cube) ^ 2 + cube_distance(q.q, '(0)'::cube) ^ 2 - cube_distance(kv.k, q.q) ^ 2) / 2 / sqrt(64) AS preatt
+    preatt AS (                     -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees, and their values
+      SELECT q.t, q.h, kv.place, kv.v, (cube_distance(kv.k, '(0)'::cube) ^ 2 + cube_distance(q.q, '(0)'::cube) ^ 2 - cube_distance(kv.k, q.q) ^ 2) / 2 / sqrt(64) AS preatt
       FROM q
       JOIN kv ON kv.h = q.h AND kv.place <= $2::int + q.t
     ),
-    att AS (                        -- [T, NH, <=Tk]: softmax over each query's places
-      SELECT t, h, place, e / sum(e) OVER query_row AS att
+    att AS (                        -- [T, NH, <=Tk]: softmax over each query's places, and their values
+      SELECT t, h, place, v, e / sum(e) OVER query_row AS att
       FROM (  -- exp(preatt - max); exp() of less than -745 is 0, not PostgreSQL's underflow error
-        SELECT t, h, place, CASE WHEN z > -745 THEN exp(z) ELSE 0 END AS e
-        FROM (SELECT t, h, place, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
+        SELECT t, h, place, v, CASE WHEN z > -745 THEN exp(z) ELSE 0 END AS e
+        FROM (SELECT t, h, place, v, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
       ) AS exps
       WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
     ),
@@ -136,9 +137,8 @@ forward (block, x, k, v) AS (
                      SELECT cube(heads.att[s : s + 99]) AS w, cube(heads.v[s : s + 99][i : i]) AS v
                    ) AS chunk) AS y
         FROM (
-          SELECT att.t, att.h, array_agg(att.att ORDER BY att.place) AS att, array_agg(kv.v ORDER BY att.place) AS v
+          SELECT att.t, att.h, array_agg(att.att ORDER BY att.place) AS att, array_agg(att.v ORDER BY att.place) AS v
           FROM att
-          JOIN kv ON kv.place = att.place AND kv.h = att.h
           GROUP BY att.t, att.h
         ) AS heads
         CROSS JOIN generate_series(1, 64) AS i

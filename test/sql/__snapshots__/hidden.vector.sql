@@ -91,7 +91,8 @@ forward (block, x, k, v) AS (
     -- position is scored against the keys of every position up to and including its own, cached or
     -- new: preatt = q·k / sqrt(HS), where the causal mask keeps only places <= the query's place;
     -- att = softmax of each row of preatt; atty = att @ v, the heads side by side. Queries, keys and
-    -- values are one row per position and head, in the type of the vector arithmetic.
+    -- values are one row per position and head, in the type of the vector arithmetic. Each
+    -- score carries its place's value along, so att @ v reads them in place order without a join.
     -- Inputs: qkv (t, x float8[3*C]): q, k, v of the new positions; the cache of earlier ones.
     -- [T, 3*C] -> [T, C]
     q AS MATERIALIZED (             -- [T, NH, HS]: each head's query, converted once
@@ -106,16 +107,16 @@ forward (block, x, k, v) AS (
       FROM qkv
       CROSS JOIN generate_series(0, 5 - 1) AS head(h)
     ),
-    preatt AS (                     -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees
-      SELECT q.t, q.h, kv.place, inner_product(kv.k, q.q) / sqrt(8) AS preatt
+    preatt AS (                     -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees, and their values
+      SELECT q.t, q.h, kv.place, kv.v, inner_product(kv.k, q.q) / sqrt(8) AS preatt
       FROM q
       JOIN kv ON kv.h = q.h AND kv.place <= $2::int + q.t
     ),
-    att AS (                        -- [T, NH, <=Tk]: softmax over each query's places
-      SELECT t, h, place, e / sum(e) OVER query_row AS att
+    att AS (                        -- [T, NH, <=Tk]: softmax over each query's places, and their values
+      SELECT t, h, place, v, e / sum(e) OVER query_row AS att
       FROM (  -- exp(preatt - max); exp() of less than -745 is 0, not PostgreSQL's underflow error
-        SELECT t, h, place, CASE WHEN z > -745 THEN exp(z) ELSE 0 END AS e
-        FROM (SELECT t, h, place, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
+        SELECT t, h, place, v, CASE WHEN z > -745 THEN exp(z) ELSE 0 END AS e
+        FROM (SELECT t, h, place, v, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
       ) AS exps
       WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
     ),
@@ -127,9 +128,8 @@ forward (block, x, k, v) AS (
         -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, NH, HS] (rows t, h, i, y)
         SELECT heads.t, heads.h, e.i, e.y
         FROM (
-          SELECT att.t, att.h, sum(kv.v * array_fill(att.att, ARRAY[8])::vector ORDER BY att.place)::real[]::float8[] AS y
+          SELECT att.t, att.h, sum(att.v * array_fill(att.att, ARRAY[8])::vector ORDER BY att.place)::real[]::float8[] AS y
           FROM att
-          JOIN kv ON kv.place = att.place AND kv.h = att.h
           GROUP BY att.t, att.h
         ) AS heads
         CROSS JOIN LATERAL unnest(heads.y) WITH ORDINALITY AS e(y, i)

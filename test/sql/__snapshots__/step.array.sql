@@ -94,7 +94,8 @@ forward (block, x, k, v) AS (
     -- position is scored against the keys of every position up to and including its own, cached or
     -- new: preatt = q·k / sqrt(HS), where the causal mask keeps only places <= the query's place;
     -- att = softmax of each row of preatt; atty = att @ v, the heads side by side. Queries, keys and
-    -- values are one row per position and head, in the type of the array arithmetic.
+    -- values are one row per position and head, in the type of the array arithmetic. Each
+    -- score carries its place's value along, so att @ v reads them in place order without a join.
     -- Inputs: qkv (t, x float8[3*C]): q, k, v of the new positions; the cache of earlier ones.
     -- [T, 3*C] -> [T, C]
     q AS MATERIALIZED (             -- [T, NH, HS]: each head's query, converted once
@@ -104,10 +105,10 @@ forward (block, x, k, v) AS (
     ),
     kv AS (                         -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
       -- kv_read: each head's key and value of the places cached by earlier statements of this session
-      -- (the first Tk - T places); attention.sql adds the new positions to them.
+      -- (the first Tk - T places), stored as attention uses them; attention.sql adds the new positions.
       -- [] -> [Tk - T, NH, 2*HS]
-      SELECT place, head AS h, k AS k, v AS v
-      FROM gpt2sql.kv_cache
+      SELECT place, head AS h, k, v
+      FROM kv_cache
       WHERE session = $3::bigint AND block = forward.block + 1
       UNION ALL
       SELECT $2::int + qkv.t AS place, head.h,
@@ -116,16 +117,16 @@ forward (block, x, k, v) AS (
       FROM qkv
       CROSS JOIN generate_series(0, 5 - 1) AS head(h)
     ),
-    preatt AS (                     -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees
-      SELECT q.t, q.h, kv.place, (SELECT sum(x * y) FROM (SELECT unnest(kv.k) AS x, unnest(q.q) AS y) AS pair) / sqrt(8) AS preatt
+    preatt AS (                     -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees, and their values
+      SELECT q.t, q.h, kv.place, kv.v, (SELECT sum(x * y) FROM (SELECT unnest(kv.k) AS x, unnest(q.q) AS y) AS pair) / sqrt(8) AS preatt
       FROM q
       JOIN kv ON kv.h = q.h AND kv.place <= $2::int + q.t
     ),
-    att AS (                        -- [T, NH, <=Tk]: softmax over each query's places
-      SELECT t, h, place, e / sum(e) OVER query_row AS att
+    att AS (                        -- [T, NH, <=Tk]: softmax over each query's places, and their values
+      SELECT t, h, place, v, e / sum(e) OVER query_row AS att
       FROM (  -- exp(preatt - max); exp() of less than -745 is 0, not PostgreSQL's underflow error
-        SELECT t, h, place, CASE WHEN z > -745 THEN exp(z) ELSE 0 END AS e
-        FROM (SELECT t, h, place, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
+        SELECT t, h, place, v, CASE WHEN z > -745 THEN exp(z) ELSE 0 END AS e
+        FROM (SELECT t, h, place, v, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
       ) AS exps
       WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
     ),
@@ -139,9 +140,8 @@ forward (block, x, k, v) AS (
         SELECT heads.t, heads.h, i,
                (SELECT sum(x * y) FROM (SELECT unnest(heads.att) AS x, unnest(heads.v[:][i:i]) AS y) AS pair) AS y
         FROM (
-          SELECT att.t, att.h, array_agg(att.att ORDER BY att.place) AS att, array_agg(kv.v ORDER BY att.place) AS v
+          SELECT att.t, att.h, array_agg(att.att ORDER BY att.place) AS att, array_agg(att.v ORDER BY att.place) AS v
           FROM att
-          JOIN kv ON kv.place = att.place AND kv.h = att.h
           GROUP BY att.t, att.h
         ) AS heads
         CROSS JOIN generate_series(1, 8) AS i
@@ -302,12 +302,12 @@ lnf AS (                        -- [T', C] -> [T', C]
     FROM unnest(input.x) AS x
   ) AS stats
 ),
--- kv_save: appends each block's keys and values of the new positions to the session's cache,
--- one row per place and head, so the next step computes only its own position. Runs once,
--- whether or not anything reads it.
--- [n_layer, T*C] -> n_layer * T * NH rows of gpt2sql.kv_cache
+-- kv_save: appends each block's keys and values of the new positions to the session's cache
+-- (kv_cache, in the model's schema), one row per place and head, in the types attention uses,
+-- so the next step computes only its own position. Runs once, whether or not anything reads it.
+-- [n_layer, T*C] -> n_layer * T * NH rows of kv_cache
 saved AS (
-  INSERT INTO gpt2sql.kv_cache (session, block, place, head, k, v)
+  INSERT INTO kv_cache (session, block, place, head, k, v)
   SELECT $3::bigint, forward.block, $2::int + t, h,
          forward.k[t * 40 + h * 8 + 1 : t * 40 + (h + 1) * 8],
          forward.v[t * 40 + h * 8 + 1 : t * 40 + (h + 1) * 8]
