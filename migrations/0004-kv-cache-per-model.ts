@@ -13,7 +13,7 @@ interface CachedModel {
  * The keys/values cache moves into each model's schema, as `kv_cache`, its heads stored in the
  * types attention uses (pgvector's vector, cube, float8[]) instead of float8[] for every kernel:
  * a step no longer converts every cached key and value (measured on PGlite with pgvector at
- * context 512: 0.73 s -> 0.64 s a token). Its rows go with their session (a foreign key, ON DELETE
+ * context 512: 0.70 s -> 0.64 s a step). Its rows go with their session (a foreign key, ON DELETE
  * CASCADE), the table with its model. Models loaded earlier get theirs here; the loader creates
  * it for new ones. It is a cache: the old rows are simply dropped.
  */
