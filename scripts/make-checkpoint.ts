@@ -1,5 +1,5 @@
 // Writes a random GPT-2 checkpoint in Hugging Face layout (config.json, model.safetensors, tokenizer files).
-// Usage: npx tsx scripts/make-checkpoint.ts OUT_DIR [--preset tiny|gpt2] [--n-layer N --n-head N --n-embd N
+// Usage: npx tsx scripts/make-checkpoint.ts OUT_DIR [--preset tiny|gpt2|hot] [--n-layer N --n-head N --n-embd N
 //        --n-ctx N --vocab-size N] [--dtype F32|F16|BF16] [--prefix] [--lm-head] [--with-buffers] [--seed N]
 //        [--tokenizer hf|openai]
 import { parseArgs } from 'node:util';

@@ -26,8 +26,8 @@ preatt AS (                     -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places
 ),
 att AS (                        -- [T, NH, <=Tk]: softmax over each query's places, and their values
   SELECT t, h, place, v, e / sum(e) OVER query_row AS att
-  FROM (  -- exp(preatt - max); exp() of less than -745 is 0, not PostgreSQL's underflow error
-    SELECT t, h, place, v, CASE WHEN z > -745 THEN exp(z) ELSE 0 END AS e
+  FROM (  -- exp(preatt - max), 0 below e^-300: see "Numerics" in sql/README.md
+    SELECT t, h, place, v, CASE WHEN z > -300 THEN exp(z) ELSE 0 END AS e
     FROM (SELECT t, h, place, v, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
   ) AS exps
   WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)

@@ -29,8 +29,9 @@ ln2 AS (                        -- [T, C] -> [T, C]
 fch AS (                        -- [T, C] -> [T, 4*C]
   {{mlp_fc}}
 ),
-fch_gelu AS (                   -- [T, 4*C] -> [T, 4*C]: GPT-2's gelu, the tanh approximation
-  SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * (v + 0.044715 * v * v * v)))) FROM unnest(fch.x) AS v) AS x
+fch_gelu AS (                   -- [T, 4*C] -> [T, 4*C]: GPT-2's gelu, the tanh approximation, with
+  -- v + 0.044715·v³ written v·(1 + 0.044715·v²): the cube of a tiny v would underflow (an error here)
+  SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * v * (1 + 0.044715 * v * v)))) FROM unnest(fch.x) AS v) AS x
   FROM fch
 ),
 fcproj AS (                     -- [T, 4*C] -> [T, C]

@@ -20,5 +20,5 @@ SELECT logits.token, vocab.bytes, logits.logit, candidates.prob AS probability
 FROM candidates
 JOIN logits USING (token)
 LEFT JOIN vocab USING (token)
-ORDER BY candidates.prob DESC, logits.token
+ORDER BY logits.logit DESC, logits.token  -- the order of probability, also among equal ones
 LIMIT {{top}}

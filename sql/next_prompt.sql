@@ -14,4 +14,4 @@ FROM prompt
 CROSS JOIN LATERAL (
   {{next}}
 ) AS candidate
-ORDER BY candidate.probability DESC, candidate.token
+ORDER BY candidate.logit DESC, candidate.token

@@ -3,12 +3,14 @@
 -- renormalize; keep the nucleus, each token whose running sum of probability before it is < top_p
 -- (1 keeps all), renormalize; pick the first token whose running sum exceeds u = the first 32 bits
 -- of md5('seed:step') / 2^32, or the last kept one if rounding leaves none. "By probability" is
--- probability descending, ties to the lower id; every running sum is a float8 sum in that order.
+-- logit descending, ties to the lower id: the order of probability, also among tokens whose
+-- probabilities are equal (0 far below the top at a low temperature); every running sum is a
+-- float8 sum in that order.
 -- Inputs: logits (token, logit), probs (token, prob); temperature, top_k, top_p, seed, and step,
 -- the index of the token being chosen (0 for the first new one).
 -- [V] -> [1]
 ranked AS (                     -- [V]: rank 1 is the most probable
-  SELECT token, prob, row_number() OVER (ORDER BY prob DESC, token) AS rank
+  SELECT token, prob, row_number() OVER (ORDER BY logit DESC, token) AS rank
   FROM probs
 ),
 top_k AS (                      -- [<=V]: the top_k first by probability, renormalized

@@ -14,6 +14,8 @@ type Size = Pick<Gpt2Config, 'n_layer' | 'n_head' | 'n_embd' | 'n_ctx' | 'vocab_
 export const PRESETS = {
   tiny: { n_layer: 2, n_head: 2, n_embd: 32, n_ctx: 128, vocab_size: 50257 },
   gpt2: { n_layer: 12, n_head: 12, n_embd: 768, n_ctx: 1024, vocab_size: 50257 },
+  /** Built to push the numbers (hotInitializer): large weights, huge residual dimensions, sharp attention. */
+  hot: { n_layer: 6, n_head: 8, n_embd: 384, n_ctx: 256, vocab_size: 50257 },
 } satisfies Record<string, Size>;
 
 export interface MakeCheckpointOptions extends Partial<Size> {
@@ -58,7 +60,7 @@ export async function makeCheckpoint(dir: string, options: MakeCheckpointOptions
     key: prefix && spec.name !== 'lm_head.weight' ? `transformer.${spec.name}` : spec.name,
     dtype,
     shape: spec.shape,
-    fill: initializer(spec, config, seed),
+    fill: preset === 'hot' ? hotInitializer(spec, config, seed) : initializer(spec, config, seed),
   }));
   await writeSafetensors(join(dir, 'model.safetensors'), tensors);
   await writeTokenizer(dir, options.tokenizer ?? 'hf');
@@ -115,6 +117,57 @@ function initializer({ name }: TensorSpec, { n_ctx }: Gpt2Config, seed: number):
   const [mean, std] = isGain ? [1, 0.1] : isSmall ? [0, 0.01] : [0, 0.02];
   const fill = normalFiller(hashSeed(seed, name === 'lm_head.weight' ? 'wte.weight' : name), mean, std);
   return (_, out) => fill(out);
+}
+
+/**
+ * The `hot` preset's values, made to push the arithmetic where GPT-2's own scale never goes:
+ * - every matrix N(0, 0.2), ten times GPT-2's scale; biases N(0, 0.1); layer-norm gains 1 ± 0.1;
+ * - a few residual dimensions in the thousands at every place but the first (HOT_DIMS), as GPT-2
+ *   124M's residual stream has a handful of dimensions with activations near 3000;
+ * - one dimension that swings by ±1500 from place to place (SWING_DIM), which every block's first
+ *   head reads with large query and key weights: its attention scores spread by more than 1000
+ *   within a row, so most attention weights are far below a float4's, even a float8's, range;
+ * - a constant embedding row: place 0 is 0.25 and token 464 ("The") is 0.5 in every dimension,
+ *   so ln_1 of block 0 sees a row whose variance is exactly 0 when a text starts with "The".
+ */
+function hotInitializer(spec: TensorSpec, config: Gpt2Config, seed: number): TensorToWrite['fill'] {
+  const { name } = spec;
+  const C = config.n_embd, HS = C / config.n_head;
+  const isGain = /(^|\.)ln_(1|2|f)\.weight$/.test(name);
+  const [mean, std] = isGain ? [1, 0.1] : name.endsWith('.bias') ? [0, 0.1] : [0, 0.2];
+  const noise = normalFiller(hashSeed(seed, name === 'lm_head.weight' ? 'wte.weight' : name), mean, std);
+  const override = hotValue(name, C, HS);
+  return (start, out) => {
+    noise(out);
+    if (override) for (let i = 0; i < out.length; i++) out[i] = override(start + i) ?? out[i];
+  };
+}
+
+const HOT_DIMS: ReadonlyArray<[dim: number, value: number]> = [[1, 2500], [5, -3000], [9, 2000]];
+const SWING_DIM = 2;
+const CONSTANT_TOKEN = 464;
+
+/** The element of tensor `name` at flat index `i` that the hot preset sets, or undefined to keep the noise. */
+function hotValue(name: string, C: number, HS: number): ((i: number) => number | undefined) | undefined {
+  if (name === 'wpe.weight') {
+    return (i) => {
+      const place = Math.floor(i / C), dim = i % C;
+      if (place === 0) return 0.25;
+      if (dim === SWING_DIM) return Math.fround(1500 * Math.cos(0.9 * place));
+      return HOT_DIMS.find(([d]) => d === dim)?.[1];
+    };
+  }
+  if (name === 'wte.weight' || name === 'lm_head.weight') {
+    return (i) => (Math.floor(i / C) === CONSTANT_TOKEN ? 0.5 : undefined);
+  }
+  if (name.endsWith('.attn.c_attn.weight')) { // [C, 3*C]: row = input dim, column = q | k | v output
+    return (i) => {
+      const row = Math.floor(i / (3 * C)), column = i % (3 * C);
+      const firstHead = column % C < Math.min(4, HS) && column < 2 * C; // head 0's first query and key columns
+      return row === SWING_DIM && firstHead ? 16 : undefined;
+    };
+  }
+  return undefined;
 }
 
 /** FNV-1a of seed and tensor name: each tensor gets its own stream, independent of write order. */

@@ -17,6 +17,11 @@ export interface GlobalOptions {
   /** `--model`: which loaded model to use. */
   model?: string;
   verbose?: boolean;
+  /**
+   * Stops the command where nothing is left half written (the CLI fires it on SIGINT, SIGTERM or
+   * SIGHUP; see signals.ts); the command then rejects with interruptedError.
+   */
+  signal?: AbortSignal;
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {

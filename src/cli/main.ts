@@ -48,7 +48,7 @@ export function reportError(error: unknown, io: Io, verbose: boolean): number {
   const firstLine = message.split('\n')[0];
   io.err(`gpt2sql: ${firstLine}${expected || verbose ? '' : ' (run again with --verbose for details)'}\n`);
   if (verbose && error instanceof Error && error.stack) io.err(`${error.stack}\n`);
-  return (expected && (error as { exitCode?: number }).exitCode) || 1;
+  return expected ? error.exitCode : 1;
 }
 
 /** Entry point of the executable: the only place that calls process.exit. */

@@ -1,9 +1,8 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
 import { nextSql, withParameters } from '../sql/statements.ts';
-import { GptSqlError } from '../errors.ts';
 import { useModel } from './model.ts';
-import { checkPrompt, integerOption, numberOption } from './options.ts';
+import { checkPrompt, integerOption, temperatureOption } from './options.ts';
 import { runStatement } from './run-statement.ts';
 
 /** One candidate for the next token. */
@@ -30,8 +29,7 @@ const TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
 /** The defaults and checks of `next`'s options: top 10, temperature 1. */
 export function nextOptions(options: NextOptions = {}): { top: number; temperature: number } {
   const top = integerOption('--top', options.top ?? 10, 1, 'an integer >= 1');
-  const temperature = numberOption('--temperature', options.temperature ?? 1, 'a number >= 0 (0 gives the most probable token probability 1)');
-  if (temperature < 0) throw new GptSqlError(`--temperature must be a number >= 0 (0 gives the most probable token probability 1), got "${options.temperature}"`);
+  const temperature = temperatureOption(options.temperature ?? 1, 'gives the most probable token probability 1');
   return { top, temperature };
 }
 

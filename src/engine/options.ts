@@ -28,6 +28,23 @@ export function numberOption(flag: string, value: number | string, rule: string)
   return number;
 }
 
+/** The temperatures accepted besides 0: every one of them gives finite logits / temperature. */
+export const TEMPERATURE_RANGE = { min: 1e-6, max: 1e6 } as const;
+
+/**
+ * A temperature: 0, or from 1e-6 to 1e6. Below 1e-6 sampling is greedy in all but ties a
+ * float8 cannot tell apart, and logits / temperature would leave float8's range for large logits;
+ * above 1e6 every token is equally likely.
+ */
+export function temperatureOption(value: number | string, zero: string): number {
+  const rule = `0 (${zero}) or a number from ${TEMPERATURE_RANGE.min} to ${TEMPERATURE_RANGE.max}`;
+  const temperature = numberOption('--temperature', value, rule);
+  if (temperature !== 0 && !(temperature >= TEMPERATURE_RANGE.min && temperature <= TEMPERATURE_RANGE.max)) {
+    throw new GptSqlError(`--temperature must be ${rule}, got "${value}"`);
+  }
+  return temperature;
+}
+
 /** An integer from a flag's value, at least `min`. */
 export function integerOption(flag: string, value: number | string, min: number, rule: string): number {
   const number = numberOption(flag, value, rule);
@@ -44,12 +61,11 @@ export function integerOption(flag: string, value: number | string, min: number,
 export function samplingOptions(input: SamplingInput = {}): Sampling {
   const { temperature, topK, topP, seed } = { ...DEFAULT_SAMPLING, ...definedOnly(input) };
   const sampling = {
-    temperature: numberOption('--temperature', temperature, 'a number >= 0 (0 always takes the most probable token)'),
+    temperature: temperatureOption(temperature, 'always takes the most probable token'),
     topK: integerOption('--top-k', topK, 0, 'an integer >= 0 (0 keeps every token)'),
     topP: numberOption('--top-p', topP, 'a number in (0, 1] (1 keeps every token)'),
     seed: integerOption('--seed', seed, Number.MIN_SAFE_INTEGER, 'an integer'),
   };
-  if (sampling.temperature < 0) throw new GptSqlError(`--temperature must be a number >= 0 (0 always takes the most probable token), got "${temperature}"`);
   if (!(sampling.topP > 0 && sampling.topP <= 1)) throw new GptSqlError(`--top-p must be a number in (0, 1] (1 keeps every token), got "${topP}"`);
   return sampling;
 }

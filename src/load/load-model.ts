@@ -1,3 +1,4 @@
+import { stopIfAborted } from '../aborted.ts';
 import type { Checkpoint } from '../checkpoint/types.ts';
 import type { ModelRow } from '../db/catalog-tables.ts';
 import { encodeTuple, float4ArrayField, int4Field, type Field } from '../db/copy-binary.ts';
@@ -48,18 +49,6 @@ export async function loadModel(db: Database, checkpoint: Checkpoint, options: L
     await stopIfAborted(options.signal); // the last chance: after this, COMMIT
   });
   return (await db.kysely.selectFrom('gpt2sql.models').selectAll().where('name', '=', options.name).executeTakeFirstOrThrow());
-}
-
-/**
- * Throws the signal's reason if the load was aborted. PGlite works without ever returning to the
- * event loop, so a Ctrl-C would wait unseen until the command ends: a timer and an immediate let
- * the loop pass its poll phase, where signal handlers run, first.
- */
-async function stopIfAborted(signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) return;
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  await new Promise((resolve) => setImmediate(resolve));
-  signal.throwIfAborted();
 }
 
 /** Refuses a schema that belongs to another model, or to something that is not a model. */

@@ -34,9 +34,9 @@ export type Recorder = (activations: Activations, block?: number, head?: number)
 export type BlockRecorder = (activations: Activations, head?: number) => void;
 export type HeadRecorder = (activations: Activations) => void;
 
-/** GELU, tanh approximation (GPT-2's gelu_new). */
+/** GELU, tanh approximation (GPT-2's gelu_new), with x + 0.044715·x³ written x·(1 + 0.044715·x²) as the SQL does. */
 export function gelu(x: number): number {
-  return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+  return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * x * (1 + 0.044715 * x * x)));
 }
 
 /** Probabilities from scores. */

@@ -2,7 +2,9 @@
  * Sampling: how the next token is chosen from the logits [V] of the last position. This is the contract
  * sql/sample.sql implements; tests compare the two token for token. All arithmetic is float64.
  *
- * Order: "by probability" always means probability descending, ties broken by lower token id first.
+ * Order: "by probability" always means logit descending, ties broken by lower token id first. That is
+ * the order of probability (softmax is monotonic), also among tokens whose probabilities are equal
+ * because they are all 0 far below the top at a low temperature.
  *
  *  1. temperature = 0: greedy. The token with the highest logit; ties go to the lowest id. topK, topP
  *     and seed are ignored. Otherwise:
@@ -76,7 +78,7 @@ export function candidates(logits: ArrayLike<number>, options: SamplingOptions):
   const { temperature, topK, topP } = checkSamplingOptions(options);
   if (temperature === 0) throw new RangeError('candidates needs temperature > 0; temperature 0 is greedy argmax');
   const probs = softmax(Float64Array.from(logits, (l) => l / temperature)); // [V]
-  let kept = Array.from(probs, (prob, id) => ({ id, prob })).sort((a, b) => b.prob - a.prob || a.id - b.id);
+  let kept = Array.from(probs, (prob, id) => ({ id, prob })).sort((a, b) => logits[b.id] - logits[a.id] || a.id - b.id);
   if (topK > 0) kept = renormalize(kept.slice(0, topK));
   if (topP < 1) kept = renormalize(nucleus(kept, topP));
   return kept;

@@ -51,6 +51,8 @@ export interface HeadArithmetic {
   type: string;
   /** SQL turning a head's query or key (float8[]) into what `dot` takes. */
   prepare(head: string): string;
+  /** SQL turning a head's value into what `weightedSum` takes, when that differs from `prepare`. */
+  prepareValue?(head: string): string;
   /** SQL for q·k of two prepared vectors, as float8. */
   dot(a: string, b: string): string;
   /**
@@ -69,6 +71,24 @@ export interface HeadArithmetic {
 /** In order of preference for `--kernel auto`: the fastest first (see the README's benchmark). */
 export const KERNEL_NAMES = ['vector', 'cube', 'array'] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
+
+/**
+ * pgvector's heads: q·k is inner_product(); att @ v is the sum of each value scaled by its weight,
+ * vector * vector in float4. That product raises "value out of range: underflow" where it would
+ * round to 0 (pgvector checks it; IEEE would not), so both factors are kept away from that:
+ * weights below 1e-20 count as 0, and so do the values' components below 1e-20 in magnitude
+ * (the cache stores them so). Every product left is at least 1e-40, above float4's smallest;
+ * what is dropped is below float4's precision next to a row's weights, which sum to 1.
+ */
+const VECTOR_HEADS: HeadArithmetic = {
+  name: 'vector',
+  type: 'vector',
+  prepare: (head) => `${head}::vector`,
+  prepareValue: (head) => `(SELECT array_agg(CASE WHEN abs(x) < 1e-20 THEN 0 ELSE x END) FROM unnest(${head}) AS x)::vector`,
+  dot: (a, b) => `inner_product(${a}, ${b})`,
+  weightedSum: (weight, prepared, n, order) =>
+    `sum(${prepared} * array_fill(CASE WHEN ${weight} < 1e-20 THEN 0 ELSE ${weight} END, ARRAY[${n}])::vector ORDER BY ${order})::real[]::float8[]`,
+};
 
 /** Two unnest() calls in the select list zip the arrays about twice as fast as unnest(a, b). */
 function arrayDot(a: string, b: string): string {
@@ -95,14 +115,7 @@ const KERNELS: Record<KernelName, Kernel> = {
     prepare: (activation) => `${activation}::vector`,
     dot: (row, prepared) => `inner_product(${row}.values, ${prepared})`,
     storedArray: (row) => `${row}.values::real[]`,
-    heads: () => ({
-      name: 'vector',
-      type: 'vector',
-      prepare: (head) => `${head}::vector`,
-      dot: (a, b) => `inner_product(${a}, ${b})`,
-      weightedSum: (weight, prepared, n, order) =>
-        `sum(${prepared} * array_fill(${weight}, ARRAY[${n}])::vector ORDER BY ${order})::real[]::float8[]`,
-    }),
+    heads: () => VECTOR_HEADS,
   },
   // contrib's cube, which stock PostgreSQL ships. A stored row is its squared norm |w|² (float8)
   // and a cube[] of points of at most 100 dimensions (CUBE_MAX_DIM) holding its values in order.
@@ -147,11 +160,13 @@ function squaredNorm(values: Float32Array): number {
 
 /**
  * A float8[] as the cube kernel's prepared activation: a cube[] of its chunks of CUBE_CHUNK values,
- * then one more element, the 1-D point |x|².
+ * then one more element, the 1-D point |x|², summed from the chunks' own |x_c|² (cube_distance to
+ * the origin, squared: computed in C, where v * v in SQL would fail on a value below 1e-162).
  */
 function cubeChunks(x: string): string {
-  return `(SELECT array_agg(cube(${x}[s : s + ${CUBE_CHUNK - 1}]) ORDER BY s) || cube((SELECT sum(v * v) FROM unnest(${x}) AS v))
-    FROM generate_series(1, cardinality(${x}), ${CUBE_CHUNK}) AS s)`;
+  return `(SELECT array_agg(chunk.c ORDER BY s) || cube(sum(${cubeNorm('chunk.c')}))
+    FROM generate_series(1, cardinality(${x}), ${CUBE_CHUNK}) AS s
+    CROSS JOIN LATERAL (SELECT cube(${x}[s : s + ${CUBE_CHUNK - 1}]) AS c) AS chunk)`;
 }
 
 /**
@@ -203,7 +218,8 @@ export interface CachedHead {
 export function cachedHeads(kernel: Kernel, headSize: number): { k: CachedHead; v: CachedHead } {
   const heads = kernel.heads(headSize);
   const k = { type: heads.type, prepare: heads.prepare };
-  return { k, v: heads.weightedSum ? k : { type: 'float8[]', prepare: (head: string) => head } };
+  if (!heads.weightedSum) return { k, v: { type: 'float8[]', prepare: (head: string) => head } };
+  return { k, v: { type: heads.type, prepare: heads.prepareValue ?? heads.prepare } };
 }
 
 /**

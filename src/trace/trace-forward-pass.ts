@@ -8,6 +8,7 @@
  * recursive CTE: one row per block with its output. The trace_*.sql templates copy each
  * intermediate into the trace's tables (trace_tables.sql, described in docs/trace.md).
  */
+import { stopIfAborted } from '../aborted.ts';
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
 import { GptSqlError } from '../errors.ts';
@@ -42,12 +43,15 @@ export interface TraceOptions {
   name: string;
   /** The text the ids came from, kept in the trace's info table. */
   prompt: string;
+  /** Stops after the statement running and rolls the trace back; the trace rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /**
  * Runs one forward pass over `ids` and keeps every intermediate in the trace schema of
  * `options.name`, replacing an earlier trace of that name atomically (one transaction). Refuses
- * to replace a schema that is not a trace. Returns the schema's name.
+ * to replace a schema that is not a trace. Returns the schema's name. `options.signal` is looked
+ * at between statements, the last time just before COMMIT.
  *
  * @example
  * const schema = await traceForwardPass(db, model, [15496, 11, 995], { name: 'hello', prompt: 'Hello, world' });
@@ -60,31 +64,38 @@ export async function traceForwardPass(db: Database, model: ModelRow, ids: reado
   const trace = quoteIdent(staging);
   await useModel(db, model);
   await db.transaction(async () => {
+    await stopIfAborted(options.signal);
     await db.exec('SET LOCAL jit = off; SET LOCAL client_min_messages = warning');
     await refuseOtherSchema(db, schema);
     await db.exec(`DROP SCHEMA IF EXISTS ${trace} CASCADE`);
     await db.exec(render('trace_tables', { trace }));
     const detokenize = nest(detokenizeStatement('ARRAY[input.token]'), 9);
     await db.query(render('trace_tokens', { trace, detokenize }), [ids, model.name, options.prompt]);
-    await runForwardPass(db, model, trace);
+    await runForwardPass(db, model, trace, options.signal);
     await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE; ALTER SCHEMA ${trace} RENAME TO ${quoteIdent(schema)}`);
+    await stopIfAborted(options.signal);
   });
   return schema;
 }
 
 /** The forward pass, CTE by CTE, its intermediates copied into the trace's tables. */
-async function runForwardPass(db: Database, model: ModelRow, trace: string): Promise<void> {
+async function runForwardPass(db: Database, model: ModelRow, trace: string, signal: AbortSignal | undefined): Promise<void> {
   const inputs: ForwardInputs = { ids: `ARRAY(SELECT token FROM ${trace}.tokens ORDER BY t)`, start: '0' };
   const top = ctesByName(transformerSql(model, inputs, 'all'));
   await db.exec(render('trace_begin', { trace, encoded: nest(top.get('encoded')!, 2), n_embd: model.n_embd }));
   const block = splitCtes(blockSql(model, inputs)).ctes;
   for (let b = 0; b < model.n_layer; b++) {
-    for (const stage of block) await runStage(db, stage, b - 1);
+    for (const stage of block) {
+      await stopIfAborted(signal);
+      await runStage(db, stage, b - 1);
+    }
+    await stopIfAborted(signal);
     await db.exec(render('trace_block', {
       trace, block: b, n_embd: model.n_embd, n_head: model.n_head, head_size: model.n_embd / model.n_head,
     }));
   }
   for (const name of ['final', 'lnf']) await runStage(db, { name, body: top.get(name)! }, model.n_layer - 1);
+  await stopIfAborted(signal);
   const probs = render('probs', { temperature: '1::float8' }).trimEnd();
   await db.exec(render('trace_end', { trace, logits: nest(logitsSql(model).trim(), 2), probs: nest(probs, 2) }));
 }

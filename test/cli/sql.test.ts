@@ -9,11 +9,13 @@ import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Candidate } from '../../src/engine/next.ts';
 import { psqlScript, tokenizeStatement } from '../../src/sql/script.ts';
 import { maskSql } from '../../src/sql/sql-text.ts';
+import { logits, newKvCache, transformer } from '../../src/reference/gpt2.ts';
+import type { Gpt2Weights } from '../../src/reference/weights.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { HOSTILE_PROMPTS } from '../helpers/hostile-prompts.ts';
 import { dropModel, loadGeneratedModel } from '../helpers/loaded-model.ts';
 import { connectPsql, psql, type Served } from '../helpers/psql.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCli } from '../helpers/cli-process.ts';
 
 const tiktoken = getEncoding('gpt2');
 const encode = (text: string) => tiktoken.encode(text, [], []);
@@ -29,6 +31,8 @@ async function script(name: ScriptName, prompt: string, options: SqlCommandOptio
 const COMPLETE_ARGS = ['Hello, world', '-n', '4', '--temperature', '0.8', '--top-k', '30', '--seed', '3'];
 const NEXT_PROMPT = 'The cat sat';
 const NEXT_OPTIONS = { top: '4', temperature: '0.7' };
+/** So cold that every probability but the top one is 0: the ranks must still follow the logits. */
+const NEXT_COLD = { top: '5', temperature: '0.000001' };
 const HOSTILE_COMPLETE = { maxTokens: '2', temperature: '0.9', seed: '11' };
 
 /**
@@ -39,14 +43,15 @@ describe.each(testDatabases())('gpt2sql sql | psql on $driver', (target) => {
   let model: ModelRow;
   let options: { db: string; model: string };
   let served: Served | undefined;
-  const scripts = { complete: '', tokenize: '', next: '', hostile: [] as string[], hostileComplete: '' };
-  const answers = {} as { complete: CompleteResult; tokenize: number[]; next: Candidate[]; hostileComplete: CompleteResult };
+  let weights: Gpt2Weights;
+  const scripts = { complete: '', tokenize: '', next: '', nextCold: '', hostile: [] as string[], hostileComplete: '' };
+  const answers = {} as { complete: CompleteResult; tokenize: number[]; next: Candidate[]; nextCold: Candidate[]; hostileComplete: CompleteResult };
   const run = async (sql: string) => psql((served ??= await connectPsql(target)).connection, sql);
 
   beforeAll(async () => {
     const db = await target.open();
     try {
-      ({ model } = await loadGeneratedModel(db, 'sql_cli', { n_layer: 2, n_head: 2, n_embd: 16, n_ctx: 24, seed: 41 }));
+      ({ model, weights } = await loadGeneratedModel(db, 'sql_cli', { n_layer: 2, n_head: 2, n_embd: 16, n_ctx: 24, seed: 41 }));
     } finally {
       await db.close();
     }
@@ -60,6 +65,8 @@ describe.each(testDatabases())('gpt2sql sql | psql on $driver', (target) => {
     answers.tokenize = (await tokenizeCommand(NEXT_PROMPT, options, memoryIo())) as number[];
     scripts.next = await script('next', NEXT_PROMPT, { ...options, ...NEXT_OPTIONS });
     answers.next = await nextCommand(NEXT_PROMPT, { ...options, ...NEXT_OPTIONS }, memoryIo());
+    scripts.nextCold = await script('next', NEXT_PROMPT, { ...options, ...NEXT_COLD });
+    answers.nextCold = await nextCommand(NEXT_PROMPT, { ...options, ...NEXT_COLD }, memoryIo());
     scripts.hostile = HOSTILE_PROMPTS.map((prompt) => psqlScript(model, [], tokenizeStatement(prompt))); // what `sql tokenize` prints
     scripts.hostileComplete = await script('complete', HOSTILE_PROMPTS[4], { ...options, ...HOSTILE_COMPLETE });
     answers.hostileComplete = await completeCommand(HOSTILE_PROMPTS[4], { ...options, ...HOSTILE_COMPLETE, json: true }, memoryIo());
@@ -92,6 +99,15 @@ describe.each(testDatabases())('gpt2sql sql | psql on $driver', (target) => {
     const rows = await run(scripts.next);
     expect(rows.map(([id, token, logit, probability]) => ({ id: Number(id), token, logit: Number(logit), probability: Number(probability) })))
       .toEqual(answers.next);
+  });
+
+  it('next ranks by logit, ties by id, even where every probability but one is 0; the script agrees', async () => {
+    const [expected] = logits(weights, transformer(weights, encode(NEXT_PROMPT), newKvCache(weights)).slice(-1));
+    const order = Array.from(expected, (_, id) => id).sort((a, b) => expected[b] - expected[a] || a - b).slice(0, 5);
+    expect(answers.nextCold.map((c) => c.id)).toEqual(order);
+    expect(answers.nextCold.map((c) => c.probability)).toEqual([1, 0, 0, 0, 0]);
+    const rows = await run(scripts.nextCold);
+    expect(rows.map(([id, , , probability]) => [Number(id), Number(probability)])).toEqual(answers.nextCold.map((c) => [c.id, c.probability]));
   });
 
   it('keeps quotes, backslashes, dollar quotes, SQL and psql meta-commands as text (issue 7)', async () => {

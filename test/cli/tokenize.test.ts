@@ -7,7 +7,7 @@ import { memoryIo } from '../../src/cli/io.ts';
 import { loadModel } from '../../src/load/load-model.ts';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCli } from '../helpers/cli-process.ts';
 
 const tiktoken = getEncoding('gpt2');
 const reference = (text: string) => tiktoken.encode(text, [], []);

@@ -9,7 +9,7 @@ import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
 import { dropModel, loadGeneratedModel } from '../helpers/loaded-model.ts';
 import { expectClose, TRACE_TOLERANCE as TOLERANCE } from '../helpers/numeric.ts';
 import { connectPsql, psql } from '../helpers/psql.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCli } from '../helpers/cli-process.ts';
 
 const PROMPT = 'The cat sat'; // 3 tokens: a trace keeps T * V logits and probabilities
 

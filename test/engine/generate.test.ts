@@ -136,7 +136,7 @@ describe.each(testDatabases())('generation on $driver', (target) => {
       [someIds(m.model.n_ctx + 1), { maxTokens: 3 }, /reads at most n_ctx = 128/],
       [[m.model.vocab_size], { maxTokens: 3 }, /not in model .* vocabulary/],
       [PROMPT, { maxTokens: -1 }, /--max-tokens must be an integer >= 0/],
-      [PROMPT, { maxTokens: 3, temperature: -0.5 }, /--temperature must be a number >= 0/],
+      [PROMPT, { maxTokens: 3, temperature: -0.5 }, /--temperature must be 0 \(always takes the most probable token\) or a number from 0.000001 to 1000000/],
       [PROMPT, { maxTokens: 3, topK: 1.5 }, /--top-k must be an integer >= 0/],
       [PROMPT, { maxTokens: 3, topP: 0 }, /--top-p must be a number in \(0, 1\]/],
       [PROMPT, { maxTokens: 3, seed: 'abc' }, /--seed must be an integer/],

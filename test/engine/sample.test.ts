@@ -90,6 +90,28 @@ describe.each(testDatabases())('sampling on $driver', (target) => {
     expect(await keptFor(1)).toEqual([0, 1, 2, 3]);
   });
 
+  it('ranks by logit, ties by id, where the probabilities are all 0 below the top (top-k keeps the highest logits)', async () => {
+    const logits = [-3.7, -2.6, 23, 22.5, 22.9, -1, 23, 21];
+    for (const temperature of [1e-6, 1e-3]) {
+      const actual = await sqlSample(db, logits, { temperature, topK: 5, seed: 3, step: 0 });
+      expect(actual.kept_tokens, `kept at temperature ${temperature}`).toEqual([2, 6, 4, 3, 7]);
+      expect(actual.kept_tokens).toEqual(candidates(logits, { temperature, topK: 5 }).map((c) => c.id));
+      expect(actual.token).toBe(sample(logits, { temperature, topK: 5, seed: 3, step: 0 }));
+    }
+  });
+
+  it('gives 0 where a probability is too small for a float8, as IEEE arithmetic does, instead of an underflow error', async () => {
+    // exp(-744.5) is the smallest double; divided by a sum of 3 it is below it.
+    const logits = [0, 0, 0, -744.5, -1e6];
+    for (const options of [{ temperature: 1 }, { temperature: 1, topP: 0.99 }, { temperature: 1e-6, topK: 4 }, { temperature: 100 }]) {
+      const actual = await sqlSample(db, logits, { ...options, seed: 8, step: 2 });
+      const expected = candidates(logits, options);
+      expect(actual.kept_tokens, JSON.stringify(options)).toEqual(expected.map((c) => c.id));
+      expectClose(actual.kept_probs!, expected.map((c) => c.prob), PROB_TOLERANCE, `kept probabilities ${JSON.stringify(options)}`);
+      expect(actual.token).toBe(sample(logits, { ...options, seed: 8, step: 2 }));
+    }
+  });
+
   it('samples from extreme logits without exp() underflow errors', async () => {
     const logits = [1e4, -1e4, 0, -745.5, 3000];
     for (const temperature of [1, 0.01, 100]) {

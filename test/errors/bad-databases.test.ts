@@ -1,20 +1,17 @@
 // Issue 7, points 3 and 4: a database gpt2sql cannot use gives one line naming it and saying what
 // to do, and a model loaded before stays as it was.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { freshPgliteDir, testDatabases, uniqueModelName } from '../helpers/databases.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCli, startCli } from '../helpers/cli-process.ts';
 import { expectLoaded, expectOneLineError, modelState, type ModelState } from './model-state.ts';
 import { closedPort } from './closed-port.ts';
 import { startPasswordRefusingServer } from './password-refusing-server.ts';
 
-const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
 const SERVER = process.env.TEST_DATABASE_URL;
 const SIZE = { n_layer: 1, n_head: 1, n_embd: 4, n_ctx: 8 };
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -123,17 +120,9 @@ describe('a PGlite directory gpt2sql cannot use', () => {
   });
 
   it('refuses a directory another gpt2sql process has open, naming that process', async () => {
-    const serve = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', dir]);
-    const exited = new Promise<number | null>((resolve) => serve.on('close', resolve));
+    const serve = startCli(['serve', '--port', '0', '--db', dir]);
     try {
-      await new Promise<void>((resolve, reject) => {
-        let stdout = '';
-        serve.stdout.on('data', (chunk) => {
-          stdout += chunk;
-          if (stdout.includes('serving')) resolve();
-        });
-        serve.on('close', (code) => reject(new Error(`serve exited with ${code}`)));
-      });
+      await serve.until((stdout) => stdout.includes('serving'));
       expectOneLineError(
         await runCli(['load', checkpoint, '--as', name, '--db', dir]),
         new RegExp(`^gpt2sql: the database ${escape(dir)} is in use by another gpt2sql process \\(pid ${serve.pid}\\); wait for it to finish, or use another --db directory$`),
@@ -141,7 +130,7 @@ describe('a PGlite directory gpt2sql cannot use', () => {
     } finally {
       serve.kill('SIGINT');
     }
-    expect(await exited).toBe(0);
+    expect((await serve.ended).code).toBe(130);
   });
 
   it.concurrent('refuses a file as --db', async () => {

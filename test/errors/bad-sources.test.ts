@@ -7,11 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
 import { startFakeHub, type FakeHub } from '../helpers/fake-hub.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCli, runCliAsReader } from '../helpers/cli-process.ts';
 import { closedPort } from './closed-port.ts';
 import { brokenCheckpoint, DEFECTS, type Defect } from './broken-checkpoints.ts';
 import { expectLoaded, expectOneLineError, modelState, type ModelState } from './model-state.ts';
-import { runCliAsReader } from './run-as-reader.ts';
 
 const SIZE = { n_layer: 1, n_head: 1, n_embd: 4, n_ctx: 8 };
 
@@ -34,7 +33,7 @@ const EXPECTED: Record<Defect, string> = {
   'directory-unreadable': 'Cannot read DIR: permission denied; make it readable',
 };
 
-/** Defects that only permissions make: run as a user those permissions apply to. */
+/** Defects that only permissions make: the CLI runs so that permissions apply to it, even for root. */
 const PERMISSION_DEFECTS = new Set<Defect>(['weights-unreadable', 'directory-unreadable']);
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -50,7 +49,6 @@ describe.each(testDatabases())('load from a bad source on $driver', (target) => 
   beforeAll(async () => {
     const [kept, good] = await Promise.all([tinyCheckpoint({ ...SIZE, seed: 71 }), tinyCheckpoint({ ...SIZE, seed: 72 })]);
     parent = await mkdtemp(join(tmpdir(), 'gpt2sql-errors-'));
-    await chmod(parent, 0o755); // the unreadable cases run as another user, who must reach the directories
     const defects = Object.keys(DEFECTS) as Defect[];
     dirs = Object.fromEntries(await Promise.all(defects.map(async (d) => [d, await brokenCheckpoint(good, parent, d)]))) as Record<Defect, string>;
     hub = await startFakeHub({ repos: { 'test-org/good': good } });

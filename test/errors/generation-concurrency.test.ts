@@ -11,10 +11,9 @@ import { quoteIdent } from '../../src/sql/render.ts';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { testDatabases, uniqueModelName, type TestDatabase } from '../helpers/databases.ts';
 import type { LoadedModel } from '../helpers/loaded-model.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCli, startCli, type RunningCli } from '../helpers/cli-process.ts';
 import { cleanUp, loadOn, referenceTokens, sessionRows, tiktoken } from './generation-state.ts';
 import { expectOneLineError } from './model-state.ts';
-import { startCli, type RunningCli } from './running-cli.ts';
 
 const TARGETS = testDatabases();
 const PGLITE = TARGETS.find((target) => target.driver === 'pglite')!;

@@ -7,7 +7,7 @@ import type { CompleteResult } from '../../src/cli/commands/complete.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { HOSTILE_PROMPTS } from '../helpers/hostile-prompts.ts';
 import type { LoadedModel } from '../helpers/loaded-model.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCli } from '../helpers/cli-process.ts';
 import { cleanUp, encode, loadOn, referenceTokens } from './generation-state.ts';
 import { modelState, type ModelState } from './model-state.ts';
 

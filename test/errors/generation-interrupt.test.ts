@@ -1,15 +1,17 @@
-// Issue 7, point 5 (generation): Ctrl-C during `complete` stops after the step running when it
-// arrives, prints what was generated, exits 130, and leaves no session rows behind.
+// Issue 7, point 5 and issue 13 (generation): Ctrl-C, SIGTERM or SIGHUP during `complete` stops
+// after the step running when it arrives, prints what was generated, exits 128 + the signal's
+// number, and leaves no session or cache rows behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeCommand, type CompleteResult } from '../../src/cli/commands/complete.ts';
 import { memoryIo } from '../../src/cli/io.ts';
+import { StopSignalReceived } from '../../src/cli/signals.ts';
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { quoteIdent } from '../../src/sql/render.ts';
+import { startCli } from '../helpers/cli-process.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import type { LoadedModel } from '../helpers/loaded-model.ts';
-import { cleanUp, encode, loadOn, referenceTokens, sessionRows, tiktoken } from './generation-state.ts';
-import { startCli } from './running-cli.ts';
+import { cleanUp, encode, greedyTokens, loadOn, referenceTokens, sessionRows, tiktoken } from './generation-state.ts';
 
 const SIZE = { n_layer: 1, n_head: 1, n_embd: 8, n_ctx: 64, seed: 72 };
 const PROMPT = 'Hello';
@@ -35,7 +37,10 @@ async function liveSession(db: string, model: ModelRow): Promise<{ session: numb
   }
 }
 
-describe.each(testDatabases())('Ctrl-C during generation on $driver', (target) => {
+/** The signals that stop a command, the exit code after each (128 + its number), and how the notice names it. */
+const SIGNALS = [['SIGINT', 130, 'Ctrl-C'], ['SIGTERM', 143, 'SIGTERM'], ['SIGHUP', 129, 'SIGHUP']] as const;
+
+describe.each(testDatabases())('a signal during generation on $driver', (target) => {
   let m: LoadedModel;
   let full: number[];
   beforeAll(async () => {
@@ -46,20 +51,22 @@ describe.each(testDatabases())('Ctrl-C during generation on $driver', (target) =
   });
   afterAll(() => cleanUp(target, m));
 
-  it('stops after the current step, prints the tokens so far, exits 130 and removes its session', async () => {
+  it.each(SIGNALS)('%s: stops after the current step, prints the tokens so far, exits %i and removes its session', async (signal, code, again) => {
     const run = startCli(['complete', PROMPT, '-n', String(MAX_TOKENS), '--model', m.model.name, '--db', target.db]);
     await run.until((stdout) => stdout.length > PROMPT.length);
     const live = target.driver === 'postgres' ? await liveSession(target.db, m.model) : undefined;
     const shown = tokensShown(run.stdout, full);
     const sent = performance.now();
-    run.kill('SIGINT');
+    run.kill(signal);
     const ending = await run.ended;
 
     const lines = ending.stderr.split('\n').filter((line) => line !== '');
     expect(lines, ending.stderr).toHaveLength(2);
-    expect(lines[0]).toBe('gpt2sql: stopping after the current step (Ctrl-C again to quit at once)');
-    const [, count] = lines[1].match(/^gpt2sql: interrupted after (\d+) new tokens? \(Ctrl-C\); the text generated so far was printed$/)!;
-    expect(ending.code).toBe(130);
+    expect(lines[0]).toBe(`gpt2sql: stopping after the current step (${again} again to quit at once)`);
+    const interrupted = new RegExp(`^gpt2sql: interrupted by ${signal} after (\\d+) new tokens?; the text generated so far was printed$`);
+    expect(lines[1]).toMatch(interrupted);
+    const [, count] = interrupted.exec(lines[1])!;
+    expect(ending.code).toBe(code);
     expect(ending.stdout).toBe(`${PROMPT}${tiktoken.decode(full.slice(0, Number(count)))}\n`);
     // At once: the step running when the signal arrived, and one more that may have begun before it did.
     expect(Number(count) - shown).toBeLessThanOrEqual(2);
@@ -74,14 +81,17 @@ describe.each(testDatabases())('Ctrl-C during generation on $driver', (target) =
         .finally(() => database.close());
       expect(left.n).toBe(0);
     }
+    expect(await greedyTokens(target.db, m.model.name, PROMPT)).toEqual(full.slice(0, 5)); // the database still works
   });
 
   it('with --json prints the result so far as JSON before the one-line error', async () => {
     const io = memoryIo();
-    const interrupted = new AbortController();
-    interrupted.abort(); // as if Ctrl-C came before the first step
-    const options = { model: m.model.name, db: target.db, maxTokens: '5', json: true, signal: interrupted.signal };
-    await expect(completeCommand(PROMPT, options, io)).rejects.toThrow(/^interrupted after 0 new tokens \(Ctrl-C\)/);
+    const signal = AbortSignal.abort(new StopSignalReceived('SIGTERM')); // as the CLI's when SIGTERM comes before the first step
+    const options = { model: m.model.name, db: target.db, maxTokens: '5', json: true, signal };
+    await expect(completeCommand(PROMPT, options, io)).rejects.toMatchObject({
+      message: 'interrupted by SIGTERM after 0 new tokens; the text generated so far was printed',
+      exitCode: 143,
+    });
     const printed = JSON.parse(io.stdout) as CompleteResult;
     expect(printed).toMatchObject({ model: m.model.name, prompt_tokens: encode(PROMPT), tokens: [], text: '' });
     expect(await sessionRows(target.db, m.model.name)).toEqual({ sessions: 0, kvCache: 0 });

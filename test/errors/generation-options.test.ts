@@ -1,5 +1,5 @@
-// Issue 7, points 2 and 4, for generation: a bad prompt or option given to `complete`, `next` or
-// `sql complete` exits 1 with one line saying what is wrong and what to do, prints nothing else,
+// Issue 7, points 2 and 4, for generation: a bad prompt or option given to `complete`, `next`,
+// `sql complete` (or a bad prompt given to `trace`, issue 13) exits 1 with one line saying what is wrong and what to do, prints nothing else,
 // and the model loaded before gives the same tokens after.
 //
 // Options and prompts that need no model are refused before any database is opened (shown by a
@@ -10,7 +10,7 @@ import { buildProgram } from '../../src/cli/main.ts';
 import { memoryIo } from '../../src/cli/io.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import type { LoadedModel } from '../helpers/loaded-model.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCli } from '../helpers/cli-process.ts';
 import { closedPort } from './closed-port.ts';
 import { runProgram } from './run-program.ts';
 import { cleanUp, encode, greedyTokens, loadOn, referenceTokens, tiktoken } from './generation-state.ts';
@@ -20,6 +20,8 @@ const SIZE = { n_layer: 1, n_head: 1, n_embd: 8, n_ctx: 16, seed: 71 };
 const TOO_LONG = ' the'.repeat(SIZE.n_ctx + 4); // one token each
 const NUL = 'a\0b'; // only standard input can carry it: arguments are C strings
 const NUL_MESSAGE = 'gpt2sql: the text contains U+0000 (NUL), which PostgreSQL text cannot hold; remove it and try again';
+const SURROGATE = 'a\uD800b'; // only this process's arguments can carry it: standard input is decoded as UTF-8
+const SURROGATE_MESSAGE = 'gpt2sql: the text contains a lone UTF-16 surrogate, which is not valid Unicode; fix the input and try again';
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A case: the arguments after `--db DB --model NAME`, standard input, and the one line expected on stderr. */
@@ -30,8 +32,9 @@ const topP = (value: string): Case =>
   [['complete', 'Hi', '--top-p', value], '', `gpt2sql: --top-p must be a number in (0, 1] (1 keeps every token), got "${value}"`];
 const topK = (value: string): Case =>
   [['complete', 'Hi', '--top-k', value], '', `gpt2sql: --top-k must be an integer >= 0 (0 keeps every token), got "${value}"`];
-const temperature = (command: string, value: string, rule = ' (0 always takes the most probable token)'): Case =>
-  [[command, 'Hi', '--temperature', value], '', `gpt2sql: --temperature must be a number >= 0${rule}, got "${value}"`];
+const ZERO = { complete: 'always takes the most probable token', next: 'gives the most probable token probability 1' };
+const temperature = (command: 'complete' | 'next', value: string): Case =>
+  [[command, 'Hi', '--temperature', value], '', `gpt2sql: --temperature must be 0 (${ZERO[command]}) or a number from 0.000001 to 1000000, got "${value}"`];
 
 /** Refused before any database is opened. */
 const BEFORE_THE_DATABASE: Case[] = [
@@ -39,8 +42,11 @@ const BEFORE_THE_DATABASE: Case[] = [
   [['next'], '', 'gpt2sql: the prompt is empty; give some text, as an argument or on standard input'],
   temperature('complete', '-0.5'),
   alsoExecutable(temperature('complete', 'abc')),
-  temperature('next', '-1', ''),
-  temperature('next', 'abc', ''),
+  temperature('complete', '1e-7'),
+  temperature('complete', '2e6'),
+  temperature('next', '-1'),
+  temperature('next', 'abc'),
+  temperature('next', '5e-324'),
   topP('0'), topP('1.5'), topP('-1'),
   topK('-1'), topK('2.5'),
   [['complete', 'Hi', '-n', 'ten'], '', 'gpt2sql: --max-tokens must be an integer >= 0, got "ten"'],
@@ -48,12 +54,16 @@ const BEFORE_THE_DATABASE: Case[] = [
   alsoExecutable([['complete'], NUL, NUL_MESSAGE]),
   alsoExecutable([['next'], NUL, NUL_MESSAGE]),
   [['sql', 'complete'], NUL, NUL_MESSAGE],
+  alsoExecutable([['trace', ''], '', 'gpt2sql: the prompt is empty; give some text to trace, as an argument or on standard input']),
+  alsoExecutable([['trace'], NUL, NUL_MESSAGE]),
+  [['trace', SURROGATE], '', SURROGATE_MESSAGE],
+  [['trace', 'a lone low \uDC00'], '', SURROGATE_MESSAGE],
   // commander's own parse errors, made one line by src/cli/main.ts
   alsoExecutable([['complete', 'Hi', '--temprature', '0'], '', "gpt2sql: unknown option '--temprature' (did you mean --temperature?); run gpt2sql complete --help for usage"]),
   [['complete', 'Hi', '--temperature'], '', "gpt2sql: option '--temperature <t>' argument missing; run gpt2sql complete --help for usage"],
 ];
 
-describe('a bad prompt or option for generation, refused before any database is opened', () => {
+describe('a bad prompt or option for generation or trace, refused before any database is opened', () => {
   let db: string;
   const args = (rest: string[]) => ['--db', db, '--model', 'gen_opts', ...rest];
   beforeAll(async () => {

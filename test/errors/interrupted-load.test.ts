@@ -1,18 +1,15 @@
-// Issue 7, point 5 (loads): killing `gpt2sql load` with SIGINT or SIGTERM while it copies weights
-// leaves the model loaded before as it was. The process dies mid-transaction: a server rolls the
-// transaction back when the connection drops; PGlite's next open must recover from its WAL.
-import { spawn } from 'node:child_process';
+// Issue 7, point 5 and issue 13 (loads): SIGINT, SIGTERM or SIGHUP while `gpt2sql load` copies
+// weights rolls the load back and leaves the model loaded before as it was. Killed outright, the
+// process dies mid-transaction: a server rolls the transaction back when the connection drops;
+// PGlite's next open must recover from its WAL.
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { testDatabases, uniqueModelName, type TestDatabase } from '../helpers/databases.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCli, startCli } from '../helpers/cli-process.ts';
 import { expectLoaded, modelState, type ModelState } from './model-state.ts';
-
-const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
 
 /** Big enough that copying takes seconds on either driver (16 M values, 64 MB of F32). */
 const BIG = { n_layer: 4, n_head: 4, n_embd: 256, n_ctx: 256 };
@@ -63,13 +60,10 @@ interface Ending {
 async function interruptLoad(target: TestDatabase, args: string[], signal: NodeJS.Signals): Promise<Ending> {
   const base = join(target.db, 'base');
   const sizeBefore = target.driver === 'pglite' ? bytesUnder(base) : 0;
-  const child = spawn(process.execPath, [BIN, ...args]);
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const ended = new Promise<[number | null, string | null]>((resolve) => child.on('close', (code, killedBy) => resolve([code, killedBy])));
-  await Promise.race([until(() => stderr.includes(': copying ')).then(() => waitUntilCopying(target, child.pid!)), ended]);
-  child.kill(signal);
-  const [code, killedBy] = await ended;
+  const run = startCli(args);
+  await Promise.race([run.until((_, stderr) => stderr.includes(': copying ')).then(() => waitUntilCopying(target, run.pid)), run.ended]);
+  run.kill(signal);
+  const { code, signal: killedBy, stderr } = await run.ended;
   return { code, signal: killedBy, stderr, grown: target.driver === 'pglite' ? bytesUnder(base) - sizeBefore : undefined };
 }
 
@@ -91,13 +85,14 @@ describe.each(testDatabases())('an interrupted load on $driver', (target) => {
   });
   const load = () => ['load', big, '--as', name, '--db', target.db];
 
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    it(`rolls back on ${signal} while copying, says so in one line, and leaves the earlier model intact`, async () => {
+  for (const [signal, code, again] of [['SIGINT', 130, 'Ctrl-C'], ['SIGTERM', 143, 'SIGTERM'], ['SIGHUP', 129, 'SIGHUP']] as const) {
+    it(`rolls back on ${signal} while copying, says so in one line, exits ${code} and leaves the earlier model intact`, async () => {
       const ending = await interruptLoad(target, load(), signal);
       const lines = ending.stderr.trim().split('\n');
-      expect(lines, ending.stderr).toHaveLength(2);
+      expect(lines, ending.stderr).toHaveLength(3);
       expect(lines[0]).toMatch(new RegExp(`^load ${name}: copying \\d+ weights into `));
-      expect(lines[1]).toBe(`gpt2sql: interrupted by ${signal}: loading ${name} was rolled back and the database is as it was; run the same command again to load it`);
+      expect(lines[1]).toBe(`gpt2sql: stopping at the next tensor; the load will be rolled back (${again} again to quit at once)`);
+      expect(lines[2]).toBe(`gpt2sql: interrupted by ${signal}: loading ${name} was rolled back and the database is as it was; run the same command again to load it`);
       expect(ending.code).toBe(code);
       // A rollback removes the staging tables' files: the copy had written over 8 MB of them.
       if (ending.grown !== undefined) expect(ending.grown).toBeLessThan(4 * 1024 * 1024);

@@ -1,7 +1,7 @@
 // What "the database is unchanged" means for a model: its catalog row, the tables and views in its
 // schema with a checksum of every row, and no staging schema left behind by a load.
 import { expect } from 'vitest';
-import type { CliResult } from '../helpers/run-cli.ts';
+import type { CliResult } from '../helpers/cli-process.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 
 export interface ModelState {

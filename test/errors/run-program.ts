@@ -2,7 +2,7 @@
 // same parsing, the same one-line errors and exit codes as the executable, in milliseconds.
 import { buildProgram, reportError } from '../../src/cli/main.ts';
 import { memoryIo } from '../../src/cli/io.ts';
-import type { CliResult } from '../helpers/run-cli.ts';
+import type { CliResult } from '../helpers/cli-process.ts';
 
 /** Runs the program on `args` (as typed after `gpt2sql`) with `input` on standard input. */
 export async function runProgram(args: string[], input = ''): Promise<CliResult> {

@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeCheckpoint, type MakeCheckpointOptions } from '../../src/checkpoint/make-checkpoint.ts';
+import { sharedTempDir } from './shared-temp-dir.ts';
 
-const CACHE = join(tmpdir(), 'gpt2sql-test-checkpoints');
+const CACHE = sharedTempDir('gpt2sql-test-checkpoints');
 
 /** The generator's own source is part of the key, so editing it invalidates every cached checkpoint. */
 const GENERATOR_HASH = createHash('sha256')

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import type { Database } from '../../src/db/database.ts';
 import { FORMAT_VERSION } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
+import { sharedTempDir } from './shared-temp-dir.ts';
 
-export const PGLITE_TEMPLATE_DIR = join(tmpdir(), `gpt2sql-test-template-v${FORMAT_VERSION}`);
+export const PGLITE_TEMPLATE_DIR = sharedTempDir(`gpt2sql-test-template-v${FORMAT_VERSION}`);
 
 /** A database a test runs against: `db` is what the CLI's --db takes. */
 export interface TestDatabase {

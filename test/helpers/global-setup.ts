@@ -31,10 +31,11 @@ export default async function setup(): Promise<() => void> {
   };
 }
 
+/** Another test run of this user's is going on. Other users' runs are none of our business: we remove only our own directories. */
 function otherRunActive(): boolean {
   return readdirSync(tmpdir()).some((name) => {
     const pid = Number(/^gpt2sql-active-run-(\d+)$/.exec(name)?.[1]);
-    if (!pid) return false;
+    if (!pid || !ours(join(tmpdir(), name))) return false;
     try {
       process.kill(pid, 0);
       return true;
@@ -50,9 +51,18 @@ function removeTemporaryDirectories(since: number): void {
     if (!name.startsWith('gpt2sql-') || KEPT.test(name)) continue;
     const path = join(tmpdir(), name);
     try {
-      if (statSync(path).birthtimeMs >= since - 1000) rmSync(path, { recursive: true, force: true });
+      if (ours(path) && statSync(path).birthtimeMs >= since - 1000) rmSync(path, { recursive: true, force: true });
     } catch {
-      // already gone, or not ours to remove
+      // already gone
     }
+  }
+}
+
+/** Made by the user running the tests (root too removes only its own). */
+function ours(path: string): boolean {
+  try {
+    return statSync(path).uid === (process.getuid?.() ?? statSync(path).uid);
+  } catch {
+    return false;
   }
 }

@@ -1,8 +1,7 @@
 /** The real psql binary, and `gpt2sql serve` for it to connect to the embedded database. */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { startCli } from './cli-process.ts';
 
-const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
 const FIELD = '\x1f', RECORD = '\x1e';
 
 /** psql's connection arguments for a database a test runs against. */
@@ -42,26 +41,17 @@ export interface Served {
  * Starts `gpt2sql serve --port 0` on a PGlite directory and waits for its port. Stop it before
  * another gpt2sql process opens the directory.
  */
-export function serve(dir: string): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', dir]);
-  let stdout = '';
-  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const found = /on 127\.0\.0\.1:(\d+)/.exec(stdout);
-      if (found) {
-        resolve({
-          connection: ['-h', '127.0.0.1', '-p', found[1], '-U', 'postgres', '-d', 'postgres'],
-          stop: async () => {
-            child.kill('SIGINT');
-            await closed;
-          },
-        });
-      }
-    });
-    closed.then((code) => reject(new Error(`serve exited with ${code} before listening: ${stdout}`)));
-  });
+export async function serve(dir: string): Promise<Served> {
+  const run = startCli(['serve', '--port', '0', '--db', dir]);
+  const listening = /on 127\.0\.0\.1:(\d+)/;
+  await run.until((stdout) => listening.test(stdout));
+  return {
+    connection: ['-h', '127.0.0.1', '-p', listening.exec(run.stdout)![1], '-U', 'postgres', '-d', 'postgres'],
+    stop: async () => {
+      run.kill('SIGINT');
+      await run.ended;
+    },
+  };
 }
 
 /** A psql connection for a test database: the server's URL, or `serve` on the PGlite directory. */

@@ -8,12 +8,14 @@ import { quoteIdent } from '../../src/sql/render.ts';
 import { TRACE_TABLES, traceForwardPass, traceSchema } from '../../src/trace/trace-forward-pass.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { dropModel, loadGeneratedModel } from '../helpers/loaded-model.ts';
-import { expectClose, TRACE_TOLERANCE as TOLERANCE } from '../helpers/numeric.ts';
+import { expectClose, TRACE_TOLERANCE as TOLERANCE, type Nested } from '../helpers/numeric.ts';
+import { HOT } from '../engine/hot-models.ts';
 import { readTrace } from './read-trace.ts';
 
 const tiktoken = getEncoding('gpt2');
 const PROMPT = "It's a trace"; // 4 tokens: the logits and probs tables hold T * V rows
 const CHECKPOINT = { n_layer: 2, n_head: 2, n_embd: 32, n_ctx: 32, seed: 21 };
+const HOT_PROMPT_START = 'The quick brown fox'; // starts with the token whose embedding row is constant
 
 describe.each(testDatabases())('traceForwardPass on $driver', (target) => {
   let db: Database;
@@ -50,6 +52,23 @@ describe.each(testDatabases())('traceForwardPass on $driver', (target) => {
     }
   });
 
+  it('keeps every intermediate of the hot checkpoint (a constant row, scores spread by > 1000) within tolerance, on each kernel', async () => {
+    const kernels = models.map((model) => model.kernel);
+    const ids = tiktoken.encode(HOT_PROMPT_START);
+    for (const kernel of kernels) {
+      const hot = await loadGeneratedModel(db, `trace_hot_${kernel}`, HOT, kernel);
+      models.push(hot.model);
+      const schema = await traceForwardPass(db, hot.model, ids, { name: hot.model.name, prompt: HOT_PROMPT_START });
+      traces.push(schema);
+      const expected = gpt2Trace(hot.weights, ids);
+      expect(Math.min(...expected.encoded[0]), 'the first row is constant').toBe(Math.max(...expected.encoded[0]));
+      const spread = Math.max(...expected.blocks.flatMap((block) => block.preatt.flat().map((row) => Math.max(...row) - Math.min(...row))));
+      expect(spread, 'attention scores spread within a row').toBeGreaterThan(1000);
+      // Values reach ~3000 in the residual stream: each table is compared relative to its largest value.
+      compareTraces(await readTrace(db, schema, hot.model), expected, TOLERANCE[kernel], `${kernel}, hot`, true);
+    }
+  });
+
   it('replaces a trace of the same name atomically, and never a schema that is not a trace', async () => {
     const model = models[0];
     const name = `${model.name}_again`;
@@ -76,10 +95,13 @@ describe.each(testDatabases())('traceForwardPass on $driver', (target) => {
   });
 });
 
-/** Every table of the trace against the reference's intermediate of the same name. */
-function compareTraces(actual: Gpt2Trace, expected: Gpt2Trace, tolerance: number, kernel: string): void {
-  const check = (a: Parameters<typeof expectClose>[0], e: Parameters<typeof expectClose>[1], what: string) =>
-    expectClose(a, e, tolerance, `${what} (${kernel} kernel)`);
+/**
+ * Every table of the trace against the reference's intermediate of the same name; `relative`:
+ * the tolerance is scaled by the table's largest absolute value (when that is above 1).
+ */
+function compareTraces(actual: Gpt2Trace, expected: Gpt2Trace, tolerance: number, kernel: string, relative = false): void {
+  const check = (a: Nested, e: Nested, what: string) =>
+    expectClose(a, e, relative ? tolerance * Math.max(1, largest(e)) : tolerance, `${what} (${kernel} kernel)`);
   check(actual.encoded, expected.encoded, 'encoded');
   expected.blocks.forEach((block, b) => {
     for (const name of ['ln1', 'q', 'k', 'v', 'preatt', 'att', 'atty', 'attproj', 'residual2', 'ln2', 'fch', 'fch_gelu', 'fcproj', 'residual3'] as const) {
@@ -89,4 +111,11 @@ function compareTraces(actual: Gpt2Trace, expected: Gpt2Trace, tolerance: number
   check(actual.lnf, expected.lnf, 'lnf');
   check(actual.logits, expected.logits, 'logits');
   check(actual.probs, expected.probs, 'probs');
+}
+
+function largest(x: Nested): number {
+  if (typeof x === 'number') return Math.abs(x);
+  let max = 0;
+  for (let i = 0; i < x.length; i++) max = Math.max(max, largest(x[i] as Nested));
+  return max;
 }

@@ -8,6 +8,7 @@ import { decode, encode, unsendableText } from '../../engine/tokenizer.ts';
 import { GptSqlError } from '../../errors.ts';
 import { withDatabase } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
+import { interruptedError, withStopSignals } from '../signals.ts';
 import { loadCommand } from './load.ts';
 
 export interface CompleteCommandOptions extends GlobalOptions {
@@ -18,8 +19,6 @@ export interface CompleteCommandOptions extends GlobalOptions {
   seed?: string;
   engine?: string;
   json?: boolean;
-  /** Stops generation after the current step (the CLI fires it on Ctrl-C). */
-  signal?: AbortSignal;
 }
 
 /** What `complete --json` prints. */
@@ -57,7 +56,7 @@ export async function completeCommand(prompt: string | undefined, options: Compl
     if (!options.json) io.out(`${utf8.decode()}\n`);
     const result = { model: model.name, prompt_tokens: promptIds, tokens: generation.tokens, text: await decode(db, generation.tokens), seconds };
     if (options.json) io.out(`${JSON.stringify(result)}\n`);
-    reportStop(generation, model, promptIds.length, io);
+    reportStop(generation, model, promptIds.length, options, io);
     return result;
   });
 }
@@ -79,18 +78,15 @@ const counted = (count: number, noun: string) => `${count} ${noun}${count === 1 
 
 /**
  * After the text is printed: a notice when the context ran out before --max-tokens; when
- * interrupted, an error with the exit code a shell expects after Ctrl-C (130).
+ * interrupted, an error with the exit code a shell expects after the signal (130 after Ctrl-C).
  */
-function reportStop(generation: Generation, model: ModelRow, promptLength: number, io: Io): void {
+function reportStop(generation: Generation, model: ModelRow, promptLength: number, { signal }: GlobalOptions, io: Io): void {
   const count = generation.tokens.length;
   if (generation.stop === 'n_ctx') {
     io.err(`gpt2sql: stopped after ${counted(count, 'new token')}: the prompt (${counted(promptLength, 'token')}) and the new ones fill ` +
       `model ${model.name}'s context of n_ctx = ${model.n_ctx} tokens\n`);
   }
-  if (generation.stop === 'aborted') {
-    const error = new GptSqlError(`interrupted after ${counted(count, 'new token')} (Ctrl-C); the text generated so far was printed`);
-    throw Object.assign(error, { exitCode: 130 });
-  }
+  if (generation.stop === 'aborted') throw interruptedError(signal!, ` after ${counted(count, 'new token')}; the text generated so far was printed`);
 }
 
 /**
@@ -120,7 +116,7 @@ async function loadDefaultModel(options: GlobalOptions, io: Io): Promise<void> {
   try {
     await loadCommand(DEFAULT_MODEL, { ...options, as: DEFAULT_MODEL }, io);
   } catch (error) {
-    if (!(error instanceof GptSqlError)) throw error;
+    if (!(error instanceof GptSqlError) || options.signal?.aborted) throw error;
     throw new GptSqlError(`${error.message} To use a checkpoint on disk instead: gpt2sql load DIR --as ${DEFAULT_MODEL} ` +
       '(DIR holds config.json, model.safetensors, vocab.json and merges.txt), or load one under any name and pass --model NAME');
   }
@@ -129,24 +125,6 @@ async function loadDefaultModel(options: GlobalOptions, io: Io): Promise<void> {
 /** Text from standard input usually ends with the newline of its last line; that one is not part of the prompt. */
 export function withoutFinalNewline(text: string): string {
   return text.replace(/\r?\n$/, '');
-}
-
-/**
- * Sets `signal` on the first Ctrl-C while `fn` runs, so generation ends after the current step and
- * removes its session; a second Ctrl-C exits at once as usual (a later run removes what it left).
- */
-export async function onInterrupt<T>(io: Io, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const stop = () => {
-    io.err('\ngpt2sql: stopping after the current step (Ctrl-C again to quit at once)\n');
-    controller.abort();
-  };
-  process.once('SIGINT', stop);
-  try {
-    return await fn(controller.signal);
-  } finally {
-    process.off('SIGINT', stop);
-  }
 }
 
 export function registerComplete(program: Command, io: Io): void {
@@ -163,8 +141,8 @@ export function registerComplete(program: Command, io: Io): void {
     .option('--json', 'print {model, prompt_tokens, tokens, text, seconds} instead of streaming the text')
     .addHelpText('after', `
 Generation stops at <|endoftext|>, after --max-tokens, or when the context (n_ctx) is full
-(with a notice on stderr); a prompt longer than the context is refused. Ctrl-C stops after the
-current step and prints what was generated.
+(with a notice on stderr); a prompt longer than the context is refused. Ctrl-C (or SIGTERM,
+SIGHUP) stops after the current step and prints what was generated.
 The defaults are deterministic: greedy (temperature 0); a sampling run is reproduced by its --seed.
 
 Examples:
@@ -173,6 +151,7 @@ Examples:
   $ gpt2sql complete "Once upon a time" --temperature 0.8 --top-k 40 --top-p 0.95 --seed 42
   $ echo "The meaning of life is" | gpt2sql complete --model distilgpt2`)
     .action(async (prompt: string | undefined, _options: unknown, command: Command) => {
-      await onInterrupt(io, (signal) => completeCommand(prompt, { ...command.optsWithGlobals<CompleteCommandOptions>(), signal }, io));
+      await withStopSignals(io, 'stopping after the current step', (signal) =>
+        completeCommand(prompt, { ...command.optsWithGlobals<CompleteCommandOptions>(), signal }, io));
     });
 }

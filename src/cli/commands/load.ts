@@ -1,75 +1,51 @@
-import { constants } from 'node:os';
 import type { Command } from 'commander';
+import { whenAborted } from '../../aborted.ts';
 import { resolveSource } from '../../checkpoint/hub-download.ts';
 import { openCheckpoint } from '../../checkpoint/open-checkpoint.ts';
 import type { ModelRow } from '../../db/catalog-tables.ts';
-import { GptSqlError } from '../../errors.ts';
 import { loadModel } from '../../load/load-model.ts';
 import { defaultModelName } from '../../load/model-names.ts';
 import { withDatabase } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { progressBar, type Progress } from '../progress.ts';
+import { interruptedError, withStopSignals } from '../signals.ts';
 
 export interface LoadCommandOptions extends GlobalOptions {
   as?: string;
   kernel?: string;
 }
 
-/** Downloads a hub checkpoint (with a progress bar) or takes a local directory; returns the directory. */
-export async function fetchCheckpoint(source: string, io: Io): Promise<string> {
+/**
+ * Downloads a hub checkpoint (with a progress bar) or takes a local directory; returns the directory.
+ * When `signal` fires, stops waiting for the download (the next run downloads what is missing).
+ */
+export async function fetchCheckpoint(source: string, io: Io, signal?: AbortSignal): Promise<string> {
   let bar: Progress | undefined;
-  const dir = await resolveSource(source, {
+  const resolved = resolveSource(source, {
     onProgress: ({ bytesDone, bytesTotal }) => {
       bar ??= progressBar(io, `download ${source}`, bytesTotal, 'bytes');
       bar.update(bytesDone, bytesTotal);
     },
   });
+  const dir = await Promise.race([resolved, ...(signal ? [downloadStopped(signal, source)] : [])]);
   bar?.finish();
   return dir;
 }
 
-/** An interrupted load: the message, and the exit code a shell expects after the signal (130 for SIGINT). */
-function interrupted(signal: NodeJS.Signals, name: string): GptSqlError {
-  const error = new GptSqlError(
-    `interrupted by ${signal}: loading ${name} was rolled back and the database is as it was; run the same command again to load it`,
-  );
-  return Object.assign(error, { exitCode: 128 + constants.signals[signal] });
+/** Rejects when `signal` fires: a download writes nothing to the database, and need not end first. */
+async function downloadStopped(signal: AbortSignal, source: string): Promise<never> {
+  await whenAborted(signal);
+  throw interruptedError(signal, `: the download of ${source} stopped; run the same command again to go on`);
 }
 
-/**
- * Runs `fn` with an AbortSignal that Ctrl-C or SIGTERM aborts, so the load stops at the next
- * tensor and rolls back (a killed PGlite process would leave the copied files behind on disk).
- * A second signal ends the process at once; the next open recovers to the state before the load.
- */
-async function abortOnSignal<T>(name: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (!controller.signal.aborted) return controller.abort(interrupted(signal, name));
-    release();
-    process.kill(process.pid, signal);
-  };
-  const release = () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    return await fn(controller.signal);
-  } catch (error) {
-    throw controller.signal.aborted ? controller.signal.reason : error;
-  } finally {
-    release();
-  }
-}
-
-/** `gpt2sql load SOURCE`: a checkpoint into the database, in one transaction. */
+/** `gpt2sql load SOURCE`: a checkpoint into the database, in one transaction; options.signal rolls it back. */
 export async function loadCommand(source: string, options: LoadCommandOptions, io: Io): Promise<ModelRow> {
   const name = options.as ?? defaultModelName(source);
-  const dir = await fetchCheckpoint(source, io);
+  const { signal } = options;
+  const dir = await fetchCheckpoint(source, io, signal);
   const checkpoint = await openCheckpoint(dir);
   try {
-    return await withDatabase(options, (db) => abortOnSignal(name, async (signal) => {
+    return await withDatabase(options, async (db) => {
       let bar: Progress | undefined;
       const started = Date.now();
       const onProgress = (done: number, total: number) => {
@@ -84,9 +60,10 @@ export async function loadCommand(source: string, options: LoadCommandOptions, i
         return model;
       } catch (error) {
         if (bar && io.interactive) io.err('\n'); // end the bar's line before the error's
-        throw error;
+        if (!signal?.aborted) throw error;
+        throw interruptedError(signal, `: loading ${name} was rolled back and the database is as it was; run the same command again to load it`);
       }
-    }));
+    });
   } finally {
     await checkpoint.close();
   }
@@ -113,8 +90,10 @@ Examples:
 
 Downloads go to the Hugging Face cache ($HF_HOME, default ~/.cache/huggingface); files
 already there are reused. Set HF_ENDPOINT to use a mirror. Reloading a model replaces it
-atomically; a failed load leaves the database as it was.`)
+atomically; a failed load leaves the database as it was, and so does Ctrl-C (or SIGTERM,
+SIGHUP): the load stops at the next tensor and rolls back.`)
     .action(async (source: string, _options: unknown, command: Command) => {
-      await loadCommand(source, command.optsWithGlobals<LoadCommandOptions>(), io);
+      await withStopSignals(io, 'stopping at the next tensor; the load will be rolled back', (signal) =>
+        loadCommand(source, { ...command.optsWithGlobals<LoadCommandOptions>(), signal }, io));
     });
 }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { nextTokens, type Candidate } from '../../engine/next.ts';
-import { integerOption, numberOption } from '../../engine/options.ts';
+import { aborted } from '../../aborted.ts';
+import { nextOptions, nextTokens, type Candidate } from '../../engine/next.ts';
 import { encode } from '../../engine/tokenizer.ts';
-import { GptSqlError } from '../../errors.ts';
 import type { GlobalOptions, Io } from '../io.ts';
+import { interruptedError, withStopSignals } from '../signals.ts';
 import { formatTable } from '../table.ts';
 import { checkPromptText, withModel, withoutFinalNewline } from './complete.ts';
 
@@ -20,11 +20,11 @@ export interface NextCommandOptions extends GlobalOptions {
 export async function nextCommand(prompt: string | undefined, options: NextCommandOptions, io: Io): Promise<Candidate[]> {
   const text = prompt ?? withoutFinalNewline(await io.readStdin());
   checkPromptText(text, 'give some text, as an argument or on standard input');
-  const top = integerOption('--top', options.top ?? 10, 1, 'an integer >= 1');
-  const temperature = numberOption('--temperature', options.temperature ?? 1, 'a number >= 0');
-  if (temperature < 0) throw new GptSqlError(`--temperature must be a number >= 0, got "${options.temperature}"`);
+  const { top, temperature } = nextOptions(options); // checked before the database is opened
   return withModel(options, io, async (db, model) => {
     const candidates = await nextTokens(db, model, await encode(db, text), { top, temperature });
+    // The statement is read-only and ran to its end: after a signal, stop without printing.
+    if (await aborted(options.signal)) throw interruptedError(options.signal!, ': the candidates were not printed; the database is unchanged');
     io.out(options.json ? `${JSON.stringify(candidates, null, 2)}\n` : formatCandidates(candidates));
     return candidates;
   });
@@ -45,12 +45,14 @@ export function registerNext(program: Command, io: Io): void {
     .option('--temperature <t>', 'probabilities are softmax(logits / t); 0 gives the most probable token probability 1', '1')
     .option('--json', 'print [{id, token, logit, probability}, …] sorted by probability')
     .addHelpText('after', `
-A prompt longer than the model's context (n_ctx tokens) is refused.
+A prompt longer than the model's context (n_ctx tokens) is refused. Ctrl-C (or SIGTERM, SIGHUP)
+stops after the statement running, without printing.
 
 Examples:
   $ gpt2sql next "Happy New Year! I wish you"
   $ gpt2sql next "Hello, my name is" --top 5 --temperature 0.7 --json`)
     .action(async (prompt: string | undefined, _options: unknown, command: Command) => {
-      await nextCommand(prompt, command.optsWithGlobals<NextCommandOptions>(), io);
+      await withStopSignals(io, 'stopping after the current statement', (signal) =>
+        nextCommand(prompt, { ...command.optsWithGlobals<NextCommandOptions>(), signal }, io));
     });
 }

@@ -1,30 +1,21 @@
 import type { Command } from 'commander';
+import { whenAborted } from '../../aborted.ts';
 import { openDatabase } from '../../db/open-database.ts';
 import { GptSqlError } from '../../errors.ts';
 import type { GlobalOptions, Io } from '../io.ts';
+import { interruptedError, withStopSignals } from '../signals.ts';
 
 export interface ServeCommandOptions extends GlobalOptions {
   port?: string;
 }
 
-/** Resolves when the process is asked to stop (Ctrl-C or SIGTERM). */
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.removeListener('SIGINT', stop);
-      process.removeListener('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
-
 /**
  * `gpt2sql serve`: the embedded database on 127.0.0.1 through PostgreSQL's wire protocol, so
- * psql (or any client) can query the model's tables and the trace tables. Runs until Ctrl-C.
+ * psql (or any client) can query the model's tables and the trace tables. Runs until `signal`
+ * fires (the CLI's: Ctrl-C, SIGTERM or SIGHUP), then stops the server, closes the database and
+ * rejects with interruptedError.
  */
-export async function serveCommand(options: ServeCommandOptions, io: Io, stopped: Promise<unknown> = untilSignal()): Promise<void> {
+export async function serveCommand(options: ServeCommandOptions & { signal: AbortSignal }, io: Io): Promise<never> {
   const port = Number(options.port ?? 5433);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GptSqlError(`--port must be a port number (0-65535), not "${options.port}"`);
   const db = await openDatabase({ db: options.db });
@@ -37,12 +28,12 @@ export async function serveCommand(options: ServeCommandOptions, io: Io, stopped
     io.out(`connect with:  psql -h ${server.host} -p ${server.port} -U postgres postgres\n`);
     io.out('then e.g.:     SET search_path TO gpt2, public;  SELECT * FROM gpt2sql.models;\n');
     io.out('press Ctrl-C to stop\n');
-    await stopped;
+    await whenAborted(options.signal);
     await server.stop();
-    io.err('stopped\n');
   } finally {
     await db.close();
   }
+  throw interruptedError(options.signal, `: stopped serving ${db.location}; the database is closed`);
 }
 
 export function registerServe(program: Command, io: Io): void {
@@ -55,9 +46,10 @@ Example:
   $ gpt2sql serve --port 5433
   $ psql -h 127.0.0.1 -p 5433 -U postgres postgres -c 'SELECT * FROM gpt2sql.models'
 
+Runs until Ctrl-C (or SIGTERM, SIGHUP), then exits with 128 + the signal's number.
 Only one program can use the embedded database at a time: stop serve before running other
 gpt2sql commands on the same --db (or run them through psql meanwhile).`)
     .action(async (_options: unknown, command: Command) => {
-      await serveCommand(command.optsWithGlobals<ServeCommandOptions>(), io);
+      await withStopSignals(io, 'stopping the server', (signal) => serveCommand({ ...command.optsWithGlobals<ServeCommandOptions>(), signal }, io));
     });
 }

@@ -3,11 +3,11 @@ import type { ModelRow } from '../../db/catalog-tables.ts';
 import { resolveTarget } from '../../db/target.ts';
 import { findModel, useModel } from '../../engine/model.ts';
 import { encode } from '../../engine/tokenizer.ts';
-import { GptSqlError } from '../../errors.ts';
 import { TRACE_TABLES, traceForwardPass, traceSchema } from '../../trace/trace-forward-pass.ts';
 import { withDatabase } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
-import { withoutFinalNewline } from './complete.ts';
+import { interruptedError, withStopSignals } from '../signals.ts';
+import { checkPromptText, withoutFinalNewline } from './complete.ts';
 
 export interface TraceCommandOptions extends GlobalOptions {
   /** The trace's name: its schema is trace_NAME. Default: the model's name. */
@@ -21,13 +21,17 @@ export interface TraceCommandOptions extends GlobalOptions {
  */
 export async function traceCommand(prompt: string | undefined, options: TraceCommandOptions, io: Io): Promise<string> {
   const text = prompt ?? withoutFinalNewline(await io.readStdin());
-  if (text === '') throw new GptSqlError('the prompt is empty; give some text to trace, as an argument or on standard input');
+  checkPromptText(text, 'give some text to trace, as an argument or on standard input');
   if (options.as !== undefined) traceSchema(options.as); // refuses an unusable name before opening the database
   return withDatabase(options, async (db) => {
     const model = await findModel(db, options.model);
     await useModel(db, model);
     const ids = await encode(db, text);
-    const schema = await traceForwardPass(db, model, ids, { name: options.as ?? model.name, prompt: text });
+    const name = options.as ?? model.name;
+    const schema = await traceForwardPass(db, model, ids, { name, prompt: text, signal: options.signal }).catch((error: unknown) => {
+      if (!options.signal?.aborted) throw error;
+      throw interruptedError(options.signal, `: the trace was rolled back and ${traceSchema(name)} is as it was; run the same command again to make it`);
+    });
     io.out(traceSummary(model, ids.length, schema, resolveTarget(options.db).driver === 'postgres' ? db.location : undefined));
     return schema;
   });
@@ -64,8 +68,11 @@ Examples:
   $ gpt2sql trace "Hello, world" --as hello --model distilgpt2
   $ psql -c "SELECT * FROM trace_gpt2.att WHERE block = 5 AND head = 3 ORDER BY t, s"
 
-Tables (docs/trace.md): ${TRACE_TABLES.join(', ')}.`)
+Tables (docs/trace.md): ${TRACE_TABLES.join(', ')}.
+The trace is made in one transaction: Ctrl-C (or SIGTERM, SIGHUP) rolls it back after the
+statement running, and an earlier trace of the same name stays as it was.`)
     .action(async (prompt: string | undefined, _options: unknown, command: Command) => {
-      await traceCommand(prompt, command.optsWithGlobals<TraceCommandOptions>(), io);
+      await withStopSignals(io, 'stopping after the current statement; the trace will be rolled back', (signal) =>
+        traceCommand(prompt, { ...command.optsWithGlobals<TraceCommandOptions>(), signal }, io));
     });
 }

@@ -44,18 +44,17 @@ forward (block, x, k, v) AS (
     ln1 AS (                        -- [T, C] -> [T, C]
       -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
       -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
-      -- times the gain g, plus the bias b. Mean and variance are two passes, as in the reference.
+      -- times the gain g, plus the bias b. Mean and variance come from avg() and var_pop() in one pass
+      -- (PostgreSQL's Youngs-Cramer sums, in C): the reference's two passes up to rounding, and
+      -- no underflow error where (x - mean)² would be too small for a float8. A row whose values are
+      -- all equal has variance 0 and becomes b.
       -- Inputs: residual (t, x float8[C]); the gain g = ln_1_g and the bias b = ln_1_b, float4[C].
       -- [T, C] -> [T, C]
       SELECT input.t,
              (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
               FROM unnest(input.x, (SELECT values FROM ln_1_g WHERE block = forward.block + 1), (SELECT values FROM ln_1_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
       FROM residual AS input
-      CROSS JOIN LATERAL (SELECT sum(x) / 256 AS mean FROM unnest(input.x) AS x) AS mean
-      CROSS JOIN LATERAL (
-        SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 256 AS variance
-        FROM unnest(input.x) AS x
-      ) AS stats
+      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
     ),
     qkv AS (                        -- [T, C] -> [T, 3*C]: q, k and v side by side
       -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
@@ -64,8 +63,9 @@ forward (block, x, k, v) AS (
       -- Inputs: ln1 (t, x float8[n_in]); w = c_attn_w (block, col, part 0, values); b = c_attn_b (block, values).
       -- [T, n_in] -> [T, n_out]
       WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
-        SELECT t, (SELECT array_agg(cube(x[s : s + 99]) ORDER BY s) || cube((SELECT sum(v * v) FROM unnest(x) AS v))
-            FROM generate_series(1, cardinality(x), 100) AS s) AS x
+        SELECT t, (SELECT array_agg(chunk.c ORDER BY s) || cube(sum(cube_distance(chunk.c, '(0)'::cube) ^ 2))
+            FROM generate_series(1, cardinality(x), 100) AS s
+            CROSS JOIN LATERAL (SELECT cube(x[s : s + 99]) AS c) AS chunk) AS x
         FROM ln1
       ),
       bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
@@ -117,8 +117,8 @@ forward (block, x, k, v) AS (
     ),
     att AS (                        -- [T, NH, <=Tk]: softmax over each query's places, and their values
       SELECT t, h, place, v, e / sum(e) OVER query_row AS att
-      FROM (  -- exp(preatt - max); exp() of less than -745 is 0, not PostgreSQL's underflow error
-        SELECT t, h, place, v, CASE WHEN z > -745 THEN exp(z) ELSE 0 END AS e
+      FROM (  -- exp(preatt - max), 0 below e^-300: see "Numerics" in sql/README.md
+        SELECT t, h, place, v, CASE WHEN z > -300 THEN exp(z) ELSE 0 END AS e
         FROM (SELECT t, h, place, v, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
       ) AS exps
       WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
@@ -152,8 +152,9 @@ forward (block, x, k, v) AS (
       -- Inputs: atty (t, x float8[n_in]); w = c_proj_w (block, col, part 0, values); b = c_proj_b (block, values).
       -- [T, n_in] -> [T, n_out]
       WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
-        SELECT t, (SELECT array_agg(cube(x[s : s + 99]) ORDER BY s) || cube((SELECT sum(v * v) FROM unnest(x) AS v))
-            FROM generate_series(1, cardinality(x), 100) AS s) AS x
+        SELECT t, (SELECT array_agg(chunk.c ORDER BY s) || cube(sum(cube_distance(chunk.c, '(0)'::cube) ^ 2))
+            FROM generate_series(1, cardinality(x), 100) AS s
+            CROSS JOIN LATERAL (SELECT cube(x[s : s + 99]) AS c) AS chunk) AS x
         FROM atty
       ),
       bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
@@ -186,18 +187,17 @@ forward (block, x, k, v) AS (
     ln2 AS (                        -- [T, C] -> [T, C]
       -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
       -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
-      -- times the gain g, plus the bias b. Mean and variance are two passes, as in the reference.
+      -- times the gain g, plus the bias b. Mean and variance come from avg() and var_pop() in one pass
+      -- (PostgreSQL's Youngs-Cramer sums, in C): the reference's two passes up to rounding, and
+      -- no underflow error where (x - mean)² would be too small for a float8. A row whose values are
+      -- all equal has variance 0 and becomes b.
       -- Inputs: residual2 (t, x float8[C]); the gain g = ln_2_g and the bias b = ln_2_b, float4[C].
       -- [T, C] -> [T, C]
       SELECT input.t,
              (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
               FROM unnest(input.x, (SELECT values FROM ln_2_g WHERE block = forward.block + 1), (SELECT values FROM ln_2_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
       FROM residual2 AS input
-      CROSS JOIN LATERAL (SELECT sum(x) / 256 AS mean FROM unnest(input.x) AS x) AS mean
-      CROSS JOIN LATERAL (
-        SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 256 AS variance
-        FROM unnest(input.x) AS x
-      ) AS stats
+      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
     ),
     fch AS (                        -- [T, C] -> [T, 4*C]
       -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
@@ -206,8 +206,9 @@ forward (block, x, k, v) AS (
       -- Inputs: ln2 (t, x float8[n_in]); w = mlp_c_fc_w (block, col, part 0, values); b = mlp_c_fc_b (block, values).
       -- [T, n_in] -> [T, n_out]
       WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
-        SELECT t, (SELECT array_agg(cube(x[s : s + 99]) ORDER BY s) || cube((SELECT sum(v * v) FROM unnest(x) AS v))
-            FROM generate_series(1, cardinality(x), 100) AS s) AS x
+        SELECT t, (SELECT array_agg(chunk.c ORDER BY s) || cube(sum(cube_distance(chunk.c, '(0)'::cube) ^ 2))
+            FROM generate_series(1, cardinality(x), 100) AS s
+            CROSS JOIN LATERAL (SELECT cube(x[s : s + 99]) AS c) AS chunk) AS x
         FROM ln2
       ),
       bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
@@ -232,8 +233,9 @@ forward (block, x, k, v) AS (
       WHERE w.block = forward.block + 1
       GROUP BY product.t
     ),
-    fch_gelu AS (                   -- [T, 4*C] -> [T, 4*C]: GPT-2's gelu, the tanh approximation
-      SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * (v + 0.044715 * v * v * v)))) FROM unnest(fch.x) AS v) AS x
+    fch_gelu AS (                   -- [T, 4*C] -> [T, 4*C]: GPT-2's gelu, the tanh approximation, with
+      -- v + 0.044715·v³ written v·(1 + 0.044715·v²): the cube of a tiny v would underflow (an error here)
+      SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * v * (1 + 0.044715 * v * v)))) FROM unnest(fch.x) AS v) AS x
       FROM fch
     ),
     fcproj AS (                     -- [T, 4*C] -> [T, C]
@@ -244,8 +246,9 @@ forward (block, x, k, v) AS (
       -- Inputs: fch_gelu (t, x float8[n_in]); w = mlp_c_proj_w (block, col, part, values); b = mlp_c_proj_b (block, values).
       -- [T, n_in] -> [T, n_out]
       WITH activation AS MATERIALIZED (  -- each part of the activation in the kernel's type, converted once per position
-        SELECT t, part, (SELECT array_agg(cube(x[s : s + 99]) ORDER BY s) || cube((SELECT sum(v * v) FROM unnest(x) AS v))
-            FROM generate_series(1, cardinality(x), 100) AS s) AS x
+        SELECT t, part, (SELECT array_agg(chunk.c ORDER BY s) || cube(sum(cube_distance(chunk.c, '(0)'::cube) ^ 2))
+            FROM generate_series(1, cardinality(x), 100) AS s
+            CROSS JOIN LATERAL (SELECT cube(x[s : s + 99]) AS c) AS chunk) AS x
         FROM (
           SELECT input.t, part, input.x[part * 512 + 1 : (part + 1) * 512] AS x
           FROM fch_gelu AS input
@@ -298,18 +301,17 @@ final AS (                      -- [T*C] -> [T', C]: the last block's output
 lnf AS (                        -- [T', C] -> [T', C]
   -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
   -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
-  -- times the gain g, plus the bias b. Mean and variance are two passes, as in the reference.
+  -- times the gain g, plus the bias b. Mean and variance come from avg() and var_pop() in one pass
+  -- (PostgreSQL's Youngs-Cramer sums, in C): the reference's two passes up to rounding, and
+  -- no underflow error where (x - mean)² would be too small for a float8. A row whose values are
+  -- all equal has variance 0 and becomes b.
   -- Inputs: final (t, x float8[C]); the gain g = ln_f_g and the bias b = ln_f_b, float4[C].
   -- [T, C] -> [T, C]
   SELECT input.t,
          (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
           FROM unnest(input.x, (SELECT values FROM ln_f_g), (SELECT values FROM ln_f_b)) AS e(x, g, b)) AS x
   FROM final AS input
-  CROSS JOIN LATERAL (SELECT sum(x) / 256 AS mean FROM unnest(input.x) AS x) AS mean
-  CROSS JOIN LATERAL (
-    SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 256 AS variance
-    FROM unnest(input.x) AS x
-  ) AS stats
+  CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
 )
 SELECT t, x
 FROM lnf

@@ -43,18 +43,17 @@ forward (block, x, k, v) AS (
     ln1 AS (                        -- [T, C] -> [T, C]
       -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
       -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
-      -- times the gain g, plus the bias b. Mean and variance are two passes, as in the reference.
+      -- times the gain g, plus the bias b. Mean and variance come from avg() and var_pop() in one pass
+      -- (PostgreSQL's Youngs-Cramer sums, in C): the reference's two passes up to rounding, and
+      -- no underflow error where (x - mean)² would be too small for a float8. A row whose values are
+      -- all equal has variance 0 and becomes b.
       -- Inputs: residual (t, x float8[C]); the gain g = ln_1_g and the bias b = ln_1_b, float4[C].
       -- [T, C] -> [T, C]
       SELECT input.t,
              (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
               FROM unnest(input.x, (SELECT values FROM ln_1_g WHERE block = forward.block + 1), (SELECT values FROM ln_1_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
       FROM residual AS input
-      CROSS JOIN LATERAL (SELECT sum(x) / 40 AS mean FROM unnest(input.x) AS x) AS mean
-      CROSS JOIN LATERAL (
-        SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 40 AS variance
-        FROM unnest(input.x) AS x
-      ) AS stats
+      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
     ),
     qkv AS (                        -- [T, C] -> [T, 3*C]: q, k and v side by side
       -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
@@ -103,7 +102,7 @@ forward (block, x, k, v) AS (
     kv AS (                         -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
       SELECT $2::int + qkv.t AS place, head.h,
              qkv.x[40 + head.h * 8 + 1 : 40 + (head.h + 1) * 8]::vector AS k,
-             qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]::vector AS v
+             (SELECT array_agg(CASE WHEN abs(x) < 1e-20 THEN 0 ELSE x END) FROM unnest(qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]) AS x)::vector AS v
       FROM qkv
       CROSS JOIN generate_series(0, 5 - 1) AS head(h)
     ),
@@ -114,8 +113,8 @@ forward (block, x, k, v) AS (
     ),
     att AS (                        -- [T, NH, <=Tk]: softmax over each query's places, and their values
       SELECT t, h, place, v, e / sum(e) OVER query_row AS att
-      FROM (  -- exp(preatt - max); exp() of less than -745 is 0, not PostgreSQL's underflow error
-        SELECT t, h, place, v, CASE WHEN z > -745 THEN exp(z) ELSE 0 END AS e
+      FROM (  -- exp(preatt - max), 0 below e^-300: see "Numerics" in sql/README.md
+        SELECT t, h, place, v, CASE WHEN z > -300 THEN exp(z) ELSE 0 END AS e
         FROM (SELECT t, h, place, v, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
       ) AS exps
       WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
@@ -128,7 +127,7 @@ forward (block, x, k, v) AS (
         -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, NH, HS] (rows t, h, i, y)
         SELECT heads.t, heads.h, e.i, e.y
         FROM (
-          SELECT att.t, att.h, sum(att.v * array_fill(att.att, ARRAY[8])::vector ORDER BY att.place)::real[]::float8[] AS y
+          SELECT att.t, att.h, sum(att.v * array_fill(CASE WHEN att.att < 1e-20 THEN 0 ELSE att.att END, ARRAY[8])::vector ORDER BY att.place)::real[]::float8[] AS y
           FROM att
           GROUP BY att.t, att.h
         ) AS heads
@@ -175,18 +174,17 @@ forward (block, x, k, v) AS (
     ln2 AS (                        -- [T, C] -> [T, C]
       -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
       -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
-      -- times the gain g, plus the bias b. Mean and variance are two passes, as in the reference.
+      -- times the gain g, plus the bias b. Mean and variance come from avg() and var_pop() in one pass
+      -- (PostgreSQL's Youngs-Cramer sums, in C): the reference's two passes up to rounding, and
+      -- no underflow error where (x - mean)² would be too small for a float8. A row whose values are
+      -- all equal has variance 0 and becomes b.
       -- Inputs: residual2 (t, x float8[C]); the gain g = ln_2_g and the bias b = ln_2_b, float4[C].
       -- [T, C] -> [T, C]
       SELECT input.t,
              (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
               FROM unnest(input.x, (SELECT values FROM ln_2_g WHERE block = forward.block + 1), (SELECT values FROM ln_2_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
       FROM residual2 AS input
-      CROSS JOIN LATERAL (SELECT sum(x) / 40 AS mean FROM unnest(input.x) AS x) AS mean
-      CROSS JOIN LATERAL (
-        SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 40 AS variance
-        FROM unnest(input.x) AS x
-      ) AS stats
+      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
     ),
     fch AS (                        -- [T, C] -> [T, 4*C]
       -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
@@ -219,8 +217,9 @@ forward (block, x, k, v) AS (
       WHERE w.block = forward.block + 1
       GROUP BY product.t
     ),
-    fch_gelu AS (                   -- [T, 4*C] -> [T, 4*C]: GPT-2's gelu, the tanh approximation
-      SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * (v + 0.044715 * v * v * v)))) FROM unnest(fch.x) AS v) AS x
+    fch_gelu AS (                   -- [T, 4*C] -> [T, 4*C]: GPT-2's gelu, the tanh approximation, with
+      -- v + 0.044715·v³ written v·(1 + 0.044715·v²): the cube of a tiny v would underflow (an error here)
+      SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * v * (1 + 0.044715 * v * v)))) FROM unnest(fch.x) AS v) AS x
       FROM fch
     ),
     fcproj AS (                     -- [T, 4*C] -> [T, C]
@@ -277,18 +276,17 @@ final AS (                      -- [T*C] -> [T', C]: the last block's output
 lnf AS (                        -- [T', C] -> [T', C]
   -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
   -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
-  -- times the gain g, plus the bias b. Mean and variance are two passes, as in the reference.
+  -- times the gain g, plus the bias b. Mean and variance come from avg() and var_pop() in one pass
+  -- (PostgreSQL's Youngs-Cramer sums, in C): the reference's two passes up to rounding, and
+  -- no underflow error where (x - mean)² would be too small for a float8. A row whose values are
+  -- all equal has variance 0 and becomes b.
   -- Inputs: final (t, x float8[C]); the gain g = ln_f_g and the bias b = ln_f_b, float4[C].
   -- [T, C] -> [T, C]
   SELECT input.t,
          (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
           FROM unnest(input.x, (SELECT values FROM ln_f_g), (SELECT values FROM ln_f_b)) AS e(x, g, b)) AS x
   FROM final AS input
-  CROSS JOIN LATERAL (SELECT sum(x) / 40 AS mean FROM unnest(input.x) AS x) AS mean
-  CROSS JOIN LATERAL (
-    SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 40 AS variance
-    FROM unnest(input.x) AS x
-  ) AS stats
+  CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
 )
 SELECT t, x
 FROM lnf

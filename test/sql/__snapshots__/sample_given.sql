@@ -6,22 +6,24 @@ WITH logits AS (                -- [V]
   FROM unnest($1::float8[]) WITH ORDINALITY AS given(logit, i)
 ),
 -- probs: softmax(logits / temperature) over the vocabulary (rule 2 of src/reference/sample.ts):
--- the maximum is subtracted before exp(), exp() of less than -745 is 0 (float8 underflows there,
--- and PostgreSQL raises an error instead), and the sum runs in token order as the reference's.
--- Empty when temperature = 0 (greedy needs no probabilities).
+-- the maximum is subtracted before exp(), and the sum runs in token order as the reference's.
+-- exp() of less than -700 is taken as 0 (e^-700 is 1e-304): the quotient of a smaller one by the
+-- sum could fall below the smallest float8, which PostgreSQL reports as an error where IEEE
+-- arithmetic gives 0 (see "Numerics" in sql/README.md). Each token keeps its logit, which orders
+-- the candidates. Empty when temperature = 0 (greedy needs no probabilities).
 -- Inputs: logits (token, logit); temperature.
 -- [V] -> [V]
 scaled AS (                     -- [V]: logits / temperature
-  SELECT token, logit / $2::float8 AS z
+  SELECT token, logit, logit / $2::float8 AS z
   FROM logits
   WHERE $2::float8 > 0
 ),
 exps AS (                       -- [V]: exp(z - max z)
-  SELECT token, CASE WHEN z - z_max > -745 THEN exp(z - z_max) ELSE 0 END AS e
+  SELECT token, logit, CASE WHEN z - z_max > -700 THEN exp(z - z_max) ELSE 0 END AS e
   FROM scaled, (SELECT max(z) AS z_max FROM scaled) AS maximum
 ),
 probs AS (                      -- [V]: e / sum(e)
-  SELECT token, e / (SELECT sum(e ORDER BY token) FROM exps) AS prob
+  SELECT token, logit, e / (SELECT sum(e ORDER BY token) FROM exps) AS prob
   FROM exps
 ),
 -- sample: chooses the next token as src/reference/sample.ts specifies. temperature = 0 is greedy:
@@ -29,12 +31,14 @@ probs AS (                      -- [V]: e / sum(e)
 -- renormalize; keep the nucleus, each token whose running sum of probability before it is < top_p
 -- (1 keeps all), renormalize; pick the first token whose running sum exceeds u = the first 32 bits
 -- of md5('seed:step') / 2^32, or the last kept one if rounding leaves none. "By probability" is
--- probability descending, ties to the lower id; every running sum is a float8 sum in that order.
+-- logit descending, ties to the lower id: the order of probability, also among tokens whose
+-- probabilities are equal (0 far below the top at a low temperature); every running sum is a
+-- float8 sum in that order.
 -- Inputs: logits (token, logit), probs (token, prob); temperature, top_k, top_p, seed, and step,
 -- the index of the token being chosen (0 for the first new one).
 -- [V] -> [1]
 ranked AS (                     -- [V]: rank 1 is the most probable
-  SELECT token, prob, row_number() OVER (ORDER BY prob DESC, token) AS rank
+  SELECT token, prob, row_number() OVER (ORDER BY logit DESC, token) AS rank
   FROM probs
 ),
 top_k AS (                      -- [<=V]: the top_k first by probability, renormalized

@@ -46,18 +46,17 @@ forward (block, x, k, v) AS (
     ln1 AS (                        -- [T, C] -> [T, C]
       -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
       -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
-      -- times the gain g, plus the bias b. Mean and variance are two passes, as in the reference.
+      -- times the gain g, plus the bias b. Mean and variance come from avg() and var_pop() in one pass
+      -- (PostgreSQL's Youngs-Cramer sums, in C): the reference's two passes up to rounding, and
+      -- no underflow error where (x - mean)² would be too small for a float8. A row whose values are
+      -- all equal has variance 0 and becomes b.
       -- Inputs: residual (t, x float8[C]); the gain g = ln_1_g and the bias b = ln_1_b, float4[C].
       -- [T, C] -> [T, C]
       SELECT input.t,
              (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
               FROM unnest(input.x, (SELECT values FROM ln_1_g WHERE block = forward.block + 1), (SELECT values FROM ln_1_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
       FROM residual AS input
-      CROSS JOIN LATERAL (SELECT sum(x) / 40 AS mean FROM unnest(input.x) AS x) AS mean
-      CROSS JOIN LATERAL (
-        SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 40 AS variance
-        FROM unnest(input.x) AS x
-      ) AS stats
+      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
     ),
     qkv AS (                        -- [T, C] -> [T, 3*C]: q, k and v side by side
       -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
@@ -124,8 +123,8 @@ forward (block, x, k, v) AS (
     ),
     att AS (                        -- [T, NH, <=Tk]: softmax over each query's places, and their values
       SELECT t, h, place, v, e / sum(e) OVER query_row AS att
-      FROM (  -- exp(preatt - max); exp() of less than -745 is 0, not PostgreSQL's underflow error
-        SELECT t, h, place, v, CASE WHEN z > -745 THEN exp(z) ELSE 0 END AS e
+      FROM (  -- exp(preatt - max), 0 below e^-300: see "Numerics" in sql/README.md
+        SELECT t, h, place, v, CASE WHEN z > -300 THEN exp(z) ELSE 0 END AS e
         FROM (SELECT t, h, place, v, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
       ) AS exps
       WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
@@ -187,18 +186,17 @@ forward (block, x, k, v) AS (
     ln2 AS (                        -- [T, C] -> [T, C]
       -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
       -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
-      -- times the gain g, plus the bias b. Mean and variance are two passes, as in the reference.
+      -- times the gain g, plus the bias b. Mean and variance come from avg() and var_pop() in one pass
+      -- (PostgreSQL's Youngs-Cramer sums, in C): the reference's two passes up to rounding, and
+      -- no underflow error where (x - mean)² would be too small for a float8. A row whose values are
+      -- all equal has variance 0 and becomes b.
       -- Inputs: residual2 (t, x float8[C]); the gain g = ln_2_g and the bias b = ln_2_b, float4[C].
       -- [T, C] -> [T, C]
       SELECT input.t,
              (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
               FROM unnest(input.x, (SELECT values FROM ln_2_g WHERE block = forward.block + 1), (SELECT values FROM ln_2_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
       FROM residual2 AS input
-      CROSS JOIN LATERAL (SELECT sum(x) / 40 AS mean FROM unnest(input.x) AS x) AS mean
-      CROSS JOIN LATERAL (
-        SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 40 AS variance
-        FROM unnest(input.x) AS x
-      ) AS stats
+      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
     ),
     fch AS (                        -- [T, C] -> [T, 4*C]
       -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
@@ -231,8 +229,9 @@ forward (block, x, k, v) AS (
       WHERE w.block = forward.block + 1
       GROUP BY product.t
     ),
-    fch_gelu AS (                   -- [T, 4*C] -> [T, 4*C]: GPT-2's gelu, the tanh approximation
-      SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * (v + 0.044715 * v * v * v)))) FROM unnest(fch.x) AS v) AS x
+    fch_gelu AS (                   -- [T, 4*C] -> [T, 4*C]: GPT-2's gelu, the tanh approximation, with
+      -- v + 0.044715·v³ written v·(1 + 0.044715·v²): the cube of a tiny v would underflow (an error here)
+      SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * v * (1 + 0.044715 * v * v)))) FROM unnest(fch.x) AS v) AS x
       FROM fch
     ),
     fcproj AS (                     -- [T, 4*C] -> [T, C]
@@ -289,18 +288,17 @@ final AS (                      -- [T*C] -> [T', C]: the last block's output
 lnf AS (                        -- [T', C] -> [T', C]
   -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
   -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
-  -- times the gain g, plus the bias b. Mean and variance are two passes, as in the reference.
+  -- times the gain g, plus the bias b. Mean and variance come from avg() and var_pop() in one pass
+  -- (PostgreSQL's Youngs-Cramer sums, in C): the reference's two passes up to rounding, and
+  -- no underflow error where (x - mean)² would be too small for a float8. A row whose values are
+  -- all equal has variance 0 and becomes b.
   -- Inputs: final (t, x float8[C]); the gain g = ln_f_g and the bias b = ln_f_b, float4[C].
   -- [T, C] -> [T, C]
   SELECT input.t,
          (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
           FROM unnest(input.x, (SELECT values FROM ln_f_g), (SELECT values FROM ln_f_b)) AS e(x, g, b)) AS x
   FROM final AS input
-  CROSS JOIN LATERAL (SELECT sum(x) / 40 AS mean FROM unnest(input.x) AS x) AS mean
-  CROSS JOIN LATERAL (
-    SELECT mean.mean, sum((x - mean.mean) * (x - mean.mean)) / 40 AS variance
-    FROM unnest(input.x) AS x
-  ) AS stats
+  CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
 ),
 -- kv_save: appends each block's keys and values of the new positions to the session's cache
 -- (kv_cache, in the model's schema), one row per place and head, in the types attention uses,
@@ -336,22 +334,24 @@ logits AS (                     -- [1, C] -> [V]
   ) AS position
 ),
 -- probs: softmax(logits / temperature) over the vocabulary (rule 2 of src/reference/sample.ts):
--- the maximum is subtracted before exp(), exp() of less than -745 is 0 (float8 underflows there,
--- and PostgreSQL raises an error instead), and the sum runs in token order as the reference's.
--- Empty when temperature = 0 (greedy needs no probabilities).
+-- the maximum is subtracted before exp(), and the sum runs in token order as the reference's.
+-- exp() of less than -700 is taken as 0 (e^-700 is 1e-304): the quotient of a smaller one by the
+-- sum could fall below the smallest float8, which PostgreSQL reports as an error where IEEE
+-- arithmetic gives 0 (see "Numerics" in sql/README.md). Each token keeps its logit, which orders
+-- the candidates. Empty when temperature = 0 (greedy needs no probabilities).
 -- Inputs: logits (token, logit); temperature.
 -- [V] -> [V]
 scaled AS (                     -- [V]: logits / temperature
-  SELECT token, logit / $4::float8 AS z
+  SELECT token, logit, logit / $4::float8 AS z
   FROM logits
   WHERE $4::float8 > 0
 ),
 exps AS (                       -- [V]: exp(z - max z)
-  SELECT token, CASE WHEN z - z_max > -745 THEN exp(z - z_max) ELSE 0 END AS e
+  SELECT token, logit, CASE WHEN z - z_max > -700 THEN exp(z - z_max) ELSE 0 END AS e
   FROM scaled, (SELECT max(z) AS z_max FROM scaled) AS maximum
 ),
 probs AS (                      -- [V]: e / sum(e)
-  SELECT token, e / (SELECT sum(e ORDER BY token) FROM exps) AS prob
+  SELECT token, logit, e / (SELECT sum(e ORDER BY token) FROM exps) AS prob
   FROM exps
 ),
 -- sample: chooses the next token as src/reference/sample.ts specifies. temperature = 0 is greedy:
@@ -359,12 +359,14 @@ probs AS (                      -- [V]: e / sum(e)
 -- renormalize; keep the nucleus, each token whose running sum of probability before it is < top_p
 -- (1 keeps all), renormalize; pick the first token whose running sum exceeds u = the first 32 bits
 -- of md5('seed:step') / 2^32, or the last kept one if rounding leaves none. "By probability" is
--- probability descending, ties to the lower id; every running sum is a float8 sum in that order.
+-- logit descending, ties to the lower id: the order of probability, also among tokens whose
+-- probabilities are equal (0 far below the top at a low temperature); every running sum is a
+-- float8 sum in that order.
 -- Inputs: logits (token, logit), probs (token, prob); temperature, top_k, top_p, seed, and step,
 -- the index of the token being chosen (0 for the first new one).
 -- [V] -> [1]
 ranked AS (                     -- [V]: rank 1 is the most probable
-  SELECT token, prob, row_number() OVER (ORDER BY prob DESC, token) AS rank
+  SELECT token, prob, row_number() OVER (ORDER BY logit DESC, token) AS rank
   FROM probs
 ),
 top_k AS (                      -- [<=V]: the top_k first by probability, renormalized

@@ -1,0 +1,70 @@
+/**
+ * The stress checkpoint of the numerics tests: the generator's `hot` preset (weights ten times
+ * GPT-2's scale, residual dimensions in the thousands, attention scores spread by more than 1000
+ * within a row, a constant layer-norm input row), at a size the suite can afford, loaded once per
+ * kernel a database has.
+ */
+import { afterAll, beforeAll } from 'vitest';
+import type { MakeCheckpointOptions } from '../../src/checkpoint/make-checkpoint.ts';
+import type { Database } from '../../src/db/database.ts';
+import { KERNEL_NAMES, kernel, type KernelName } from '../../src/sql/kernels.ts';
+import { testDatabases, type TestDatabase } from '../helpers/databases.ts';
+import { dropModel, loadGeneratedModel, type LoadedModel } from '../helpers/loaded-model.ts';
+import { getEncoding } from 'js-tiktoken';
+
+/** The hot preset at 2 blocks of 4 heads, 32 wide: its properties hold there (test/checkpoint/make-checkpoint.test.ts). */
+export const HOT: MakeCheckpointOptions = { preset: 'hot', n_layer: 2, n_head: 4, n_embd: 32, n_ctx: 128, seed: 1 };
+
+/** The prompt of the report: it starts with "The", the token whose embedding row is constant. */
+export const HOT_PROMPT = 'The quick brown fox jumps over the lazy dog while the database computes attention';
+export const HOT_PROMPT_IDS = getEncoding('gpt2').encode(HOT_PROMPT, [], []);
+
+export interface KernelTarget extends TestDatabase {
+  /** Every kernel this database can run. */
+  kernels: KernelName[];
+}
+
+/**
+ * The test databases, each with the kernels it has (PGlite: vector, cube, array; a stock server:
+ * cube, array). Opens each database once to ask.
+ */
+export async function kernelTargets(): Promise<KernelTarget[]> {
+  return Promise.all(testDatabases().map(async (target) => {
+    const db = await target.open();
+    try {
+      const available = await db.availableExtensions();
+      const kernels = KERNEL_NAMES.filter((name) => !kernel(name).extension || available.has(kernel(name).extension!));
+      return { ...target, kernels };
+    } finally {
+      await db.close();
+    }
+  }));
+}
+
+/** What useHotModels gives a describe block once its beforeAll has run. */
+export interface HotModels {
+  db: Database;
+  /** The hot checkpoint loaded with each kernel of the target. */
+  models: Map<KernelName, LoadedModel>;
+}
+
+/**
+ * Opens the target and loads the hot checkpoint once per kernel before the block's tests, and
+ * drops the models and closes the database after them. Call it inside a describe block.
+ *
+ * @example
+ * const hot = useHotModels(target, 'hot');
+ * it('…', async () => { const { model } = hot.models.get('array')!; await generate(hot.db, model, …); });
+ */
+export function useHotModels(target: KernelTarget, prefix: string): HotModels {
+  const hot = { models: new Map() } as HotModels;
+  beforeAll(async () => {
+    hot.db = await target.open();
+    for (const kernel of target.kernels) hot.models.set(kernel, await loadGeneratedModel(hot.db, prefix, HOT, kernel));
+  });
+  afterAll(async () => {
+    for (const { model } of hot.models.values()) await dropModel(hot.db, model);
+    await hot.db.close();
+  });
+  return hot;
+}
