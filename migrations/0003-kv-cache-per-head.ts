@@ -21,6 +21,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
 }
 
+/**
+ * A migration's down restores history verbatim: the table exactly as 0002 created it (a migration
+ * is frozen, so it repeats that DDL rather than sharing it, and its up's DDL differs by one column).
+ */
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP TABLE gpt2sql.kv_cache`.execute(db);
   await sql`

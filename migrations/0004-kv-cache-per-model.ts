@@ -1,6 +1,4 @@
 import { sql, type Kysely } from 'kysely';
-import { kvCacheTableSql } from '../src/load/kv-cache-table.ts';
-import { quoteIdent } from '../src/sql/render.ts';
 
 interface CachedModel {
   schema_name: string;
@@ -19,10 +17,40 @@ interface CachedModel {
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   const models = await sql<CachedModel>`SELECT schema_name, kernel, n_embd, n_head FROM gpt2sql.models`.execute(db);
-  for (const model of models.rows) await sql.raw(kvCacheTableSql(model.schema_name, model)).execute(db);
+  for (const model of models.rows) {
+    const { k, v } = cachedHeadTypes(model);
+    await sql.raw(`
+      CREATE UNLOGGED TABLE ${quoteIdent(model.schema_name)}.kv_cache (
+        session bigint  NOT NULL REFERENCES gpt2sql.sessions ON DELETE CASCADE,
+        block   integer NOT NULL,
+        place   integer NOT NULL,
+        head    integer NOT NULL,
+        k       ${k} NOT NULL,
+        v       ${v} NOT NULL,
+        PRIMARY KEY (session, block, place, head)
+      )`).execute(db);
+  }
   await sql`DROP TABLE gpt2sql.kv_cache`.execute(db);
 }
 
+/**
+ * The types of a head's key and value in the cache, as format 4 has them: keys in the type of the
+ * kernel's q·k (pgvector's vector; a cube for heads of up to 100 values, cube's limit; else
+ * float8[]), values in the type att @ v reads (vector for pgvector, else float8[]).
+ */
+function cachedHeadTypes({ kernel, n_embd, n_head }: CachedModel): { k: string; v: string } {
+  if (kernel === 'vector') return { k: 'vector', v: 'vector' };
+  if (kernel === 'cube') return { k: n_embd / n_head <= 100 ? 'cube' : 'float8[]', v: 'float8[]' };
+  if (kernel === 'array') return { k: 'float8[]', v: 'float8[]' };
+  throw new Error(`gpt2sql.models names the unknown kernel "${kernel}"; drop that model and load it again`);
+}
+
+/** An identifier in double quotes, its own double quotes doubled. */
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A migration's down restores history verbatim: the shared table exactly as 0003 created it. */
 export async function down(db: Kysely<unknown>): Promise<void> {
   const models = await sql<CachedModel>`SELECT schema_name FROM gpt2sql.models`.execute(db);
   for (const model of models.rows) await sql.raw(`DROP TABLE IF EXISTS ${quoteIdent(model.schema_name)}.kv_cache`).execute(db);

@@ -12,8 +12,9 @@ import type { Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { encode } from '../src/engine/tokenizer.ts';
 import { loadTokenizerTables } from '../src/load/tokenizer-tables.ts';
-import { quoteIdent } from '../src/sql/render.ts';
-import { benchmarkTexts, mulberry32 } from '../test/helpers/tokenizer-corpus.ts';
+import { quoteIdent } from '../src/sql/quote.ts';
+import { prng } from '../test/helpers/prng.ts';
+import { benchmarkTexts } from '../test/helpers/tokenizer-corpus.ts';
 import { GPT2_TOKENIZER_DIR } from '../test/helpers/tokenizer-schema.ts';
 
 const { values } = parseArgs({ options: { db: { type: 'string' }, runs: { type: 'string', default: '5' } } });
@@ -22,16 +23,16 @@ const tiktoken = getEncoding('gpt2');
 
 /** A word of `length` random lowercase letters: the slow case, one BPE step per merge rule it meets. */
 function longWord(length: number): string {
-  const random = mulberry32(2024);
+  const random = prng(2024);
   return Array.from({ length }, () => String.fromCharCode(97 + Math.floor(random() * 26))).join('');
 }
 
-async function timeEncode(db: Database, text: string, times: number): Promise<{ ms: number[]; ids: number[] }> {
+async function timeEncode(db: Database, schema: string, text: string, times: number): Promise<{ ms: number[]; ids: number[] }> {
   const ms: number[] = [];
   let ids: number[] = [];
   for (let i = 0; i < times; i++) {
     const started = performance.now();
-    ids = await encode(db, text);
+    ids = await encode(db, { schema_name: schema }, text);
     ms.push(performance.now() - started);
   }
   return { ms: ms.sort((a, b) => a - b), ids };
@@ -47,13 +48,12 @@ async function main(): Promise<void> {
       await db.exec(`CREATE SCHEMA ${quoteIdent(schema)}`);
       await loadTokenizerTables(db, schema, tokenizer);
     });
-    await db.exec(`SET search_path TO ${quoteIdent(schema)}, public`);
     const cases = [...benchmarkTexts().map((b) => ({ ...b, runs })), { name: 'one 3,000-letter random word', text: longWord(3000), runs: 1 }];
     console.log(`tokenize.sql on ${scratch ? 'embedded PGlite' : db.location}, ${runs} runs (median)\n`);
     console.log('| text | bytes | tokens | median ms | fastest ms | same ids as tiktoken |');
     console.log('|---|---:|---:|---:|---:|---|');
     for (const { name, text, runs: times } of cases) {
-      const { ms, ids } = await timeEncode(db, text, times);
+      const { ms, ids } = await timeEncode(db, schema, text, times);
       const same = JSON.stringify(ids) === JSON.stringify(tiktoken.encode(text, [], []));
       const median = ms[Math.floor(ms.length / 2)];
       console.log(`| ${name} | ${Buffer.byteLength(text)} | ${ids.length} | ${median.toFixed(0)} | ${ms[0].toFixed(0)} | ${same ? 'yes' : 'NO'} |`);

@@ -1,12 +1,12 @@
--- atty: each head's attention output one value at a time, for kernels without an aggregate of
--- their own: the attention weights of a position's places (in place order) and the matrix of
--- their values ([Tk, HS]), then y[i] = Σ_p att[p] · v[p][i], by the {{kernel}} arithmetic.
--- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, NH, HS] (rows t, h, i, y)
-SELECT heads.t, heads.h, i,
-       {{column_dot}} AS y
+-- atty (stage attn, 5 of 5): att @ v, each head's attention output, the heads side by side:
+-- the values summed with the attention weights, by the kernel's aggregate (atty_sum.sql) or one
+-- output value at a time (atty_columns.sql).
+-- Inputs: att (t, h, place, v, att).
+-- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]
+--
+-- In psql: after attn_softmax.sql as the CTE att, with {{head_values}} = atty_columns.sql.
+SELECT t, array_agg(y ORDER BY h, i) AS x
 FROM (
-  SELECT att.t, att.h, array_agg(att.att ORDER BY att.place) AS att, array_agg(att.v ORDER BY att.place) AS v
-  FROM att
-  GROUP BY att.t, att.h
-) AS heads
-CROSS JOIN generate_series(1, {{head_size}}) AS i
+  {{head_values}}
+) AS head_values
+GROUP BY t

@@ -3,8 +3,10 @@
 -- position so far and samples the next token (step.sql without a cache, in a LATERAL subquery
 -- that receives the row's token ids), and the new tokens are detokenized at the end.
 -- Generation stops as the engine's does: at <|endoftext|> (chosen, not returned), after
--- max_tokens = {{max_tokens}} new tokens, or when the n_ctx = {{n_ctx}} positions are full.
+-- max_tokens new tokens, or when the model's n_ctx positions are full.
 -- text -> [T] -> [T + n] -> text
+--
+-- In psql: `gpt2sql sql complete PROMPT` prints it with its values, ready to run.
 WITH RECURSIVE
 prompt AS (                     -- text -> [T]
   SELECT array_agg(token ORDER BY position) AS ids

@@ -1,6 +1,6 @@
 -- detokenize: GPT-2's decoder, token ids -> text (encoder.py decode(), errors='replace').
 --
--- Input:  the token ids in order, the one parameter, int[] (each one in vocab).
+-- Input:  the token ids in order, int[] (each one in vocab).
 -- Tables: vocab, in the model's schema (search_path).
 -- Output: one row, text: the tokens' bytes joined and read as UTF-8.
 -- Shape:  [T] -> text
@@ -14,10 +14,12 @@
 --    character's first byte are all allowed; any other byte starts a new one.
 -- 3. A character with all its bytes is decoded; anything else becomes U+FFFD. So is U+0000,
 --    which PostgreSQL text cannot hold: the one place this differs from Python.
+--
+-- In psql, with a model's schema on the search_path: this, {{ids}} = ARRAY[15496, 11, 995].
 WITH
 joined AS (
   SELECT string_agg(vocab.bytes, ''::bytea ORDER BY ids.place) AS utf8
-  FROM unnest($1::int[]) WITH ORDINALITY AS ids (token, place)
+  FROM unnest({{ids}}) WITH ORDINALITY AS ids (token, place)
   JOIN vocab USING (token)
 ),
 bytes AS (
@@ -76,4 +78,4 @@ SELECT coalesce(string_agg(
   '' ORDER BY character_number
 ), '') AS text
 FROM characters
-CROSS JOIN joined;
+CROSS JOIN joined

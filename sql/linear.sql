@@ -1,8 +1,14 @@
 -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
 -- output value is one dot product of a stored row with the position's activation, computed by
--- the {{kernel}} kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
--- Inputs: {{input}} (t, x float8[n_in]); w = {{weight}} (block, col, part 0, values); b = {{bias}} (block, values).
+-- the model's kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
+-- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part 0, values) and
+-- b (block, values) of the layer.
 -- [T, n_in] -> [T, n_out]
+--
+-- In psql, on a model of the array kernel (its schema on the search_path):
+--   WITH ln1 (t, x) AS (SELECT 0, ARRAY(SELECT random() FROM generate_series(1, 768))) SELECT *
+--   FROM (this, {{input}} = ln1, {{prepare}} = x, {{weight}} = c_attn_w, {{bias}} = c_attn_b,
+--   {{block}} = 0, {{dot}} = (SELECT sum(a * b) FROM unnest(w.values, activation.x) AS p(a, b))) AS qkv;
 WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
   SELECT t, {{prepare}} AS x
   FROM {{input}}

@@ -1,9 +1,13 @@
 -- linear_parts: x @ w + b for every position, as linear.sql, for stored rows too long to fit in
--- a page: each row is stored in {{parts}} parts of {{part_size}} values (w.part), and its dot
--- product with the position's activation is the sum of its parts' dot products, each computed
--- by the {{kernel}} kernel against the same part of the activation.
--- Inputs: {{input}} (t, x float8[n_in]); w = {{weight}} (block, col, part, values); b = {{bias}} (block, values).
+-- a page: each row is stored in parts of equal size (w.part), and its dot product with the
+-- position's activation is the sum of its parts' dot products, each computed by the model's
+-- kernel against the same part of the activation.
+-- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part, values) and
+-- b (block, values) of the layer.
 -- [T, n_in] -> [T, n_out]
+--
+-- In psql: as linear.sql, with {{parts}} and {{part_size}} as the model's rows are stored
+-- (`gpt2sql sql next` on a model of the cube kernel prints it filled in).
 WITH activation AS MATERIALIZED (  -- each part of the activation in the kernel's type, converted once per position
   SELECT t, part, {{prepare}} AS x
   FROM (

@@ -1,7 +1,10 @@
 -- next: the article's llm() function: the top candidates for the token after the given ones,
 -- with their raw logits and their probabilities at the given temperature (at temperature 0
--- the greedy choice has probability 1 and every other token 0).
+-- the greedy choice has probability 1 and every other token 0), ranked by logit, ties to the
+-- lower id.
 -- [T] -> [top]
+--
+-- In psql: `gpt2sql sql next PROMPT` prints it inside next_prompt.sql, with its values.
 WITH RECURSIVE
 {{transformer}},
 logits AS (                     -- [1, C] -> [V]

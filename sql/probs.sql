@@ -6,6 +6,9 @@
 -- the candidates. Empty when temperature = 0 (greedy needs no probabilities).
 -- Inputs: logits (token, logit); temperature.
 -- [V] -> [V]
+--
+-- In psql: WITH logits (token, logit) AS (VALUES (0, 2.0), (1, 1.0), (2, -800.0)),
+--   this, {{temperature}} = 1 SELECT * FROM probs;
 scaled AS (                     -- [V]: logits / temperature
   SELECT token, logit, logit / {{temperature}} AS z
   FROM logits

@@ -6,9 +6,12 @@
 -- logit descending, ties to the lower id: the order of probability, also among tokens whose
 -- probabilities are equal (0 far below the top at a low temperature); every running sum is a
 -- float8 sum in that order.
--- Inputs: logits (token, logit), probs (token, prob); temperature, top_k, top_p, seed, and step,
+-- Inputs: logits (token, logit), probs (token, logit, prob); temperature, top_k, top_p, seed, step,
 -- the index of the token being chosen (0 for the first new one).
 -- [V] -> [1]
+--
+-- In psql: after probs.sql (its usage), this, {{temperature}} = 1, {{top_k}} = 0,
+--   {{top_p}} = 0.9, {{seed}} = 42, {{step}} = 0 SELECT token FROM chosen;
 ranked AS (                     -- [V]: rank 1 is the most probable
   SELECT token, prob, row_number() OVER (ORDER BY logit DESC, token) AS rank
   FROM probs

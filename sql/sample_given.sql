@@ -1,6 +1,9 @@
 -- sample_given: the sample stage alone, over logits given as a float8[] whose index is the token
 -- id (from 0), to test the sampling rules against the reference and to try them in psql.
 -- [V] -> [1]: the chosen token, and the kept tokens with their renormalized probabilities
+--
+-- In psql: the snapshot test/sql/__snapshots__/sample_given.sql, with its $1..$6 replaced by
+-- values: '{2,1,0}'::float8[], 1, 0, 1, 42, 0.
 WITH logits AS (                -- [V]
   SELECT (i - 1)::int AS token, logit
   FROM unnest({{logits}}) WITH ORDINALITY AS given(logit, i)

@@ -3,9 +3,11 @@
 -- the next token from the logits of the last position. Fed the whole prompt it is the prefill;
 -- fed one token, a step; without the cache it is the article's full recompute.
 -- [T] -> [1]: the chosen token and its bytes
+--
+-- In psql: `gpt2sql sql complete` prints it (without the cache) inside complete.sql.
 WITH RECURSIVE
 {{transformer}},
-{{save}}
+{{save}},
 logits AS (                     -- [1, C] -> [V]
   {{logits}}
 ),

@@ -1,7 +1,9 @@
--- trace_begin: the embeddings of the traced tokens (transformer.sql's encoded CTE) as the first
--- row of forward, the table that stands for forward.sql's recursive CTE: one row per block
--- with its output, block -1 being the embeddings.
+-- trace_begin: the embeddings of the traced tokens (the CTE encoded, embed.sql) as the first row
+-- of forward, the table that stands for forward.sql's recursive CTE: one row per block with its
+-- output, block -1 being the embeddings.
 -- [T] -> [T*C]
+--
+-- In psql: part of what `gpt2sql trace` runs, in one transaction (src/trace/).
 DROP TABLE IF EXISTS pg_temp.forward;
 CREATE TEMP TABLE forward ON COMMIT DROP AS
 SELECT -1 AS block, encoded.x

@@ -1,15 +1,18 @@
--- trace_block: block {{block}}'s intermediates, from the temporary tables trace_stage.sql made,
--- into the trace: q, k and v cut per head out of qkv; the output appended to forward for the
--- next block. [T, 3*C] -> [NH, T, HS] three times; [T*C] -> [T, C]
+-- trace_block: a block's intermediates, from the temporary tables trace_stage.sql made, into
+-- the trace: q, k and v cut per head out of qkv, as attention cuts them; the output appended to
+-- forward for the next block.
+-- [T, 3*C] -> [NH, T, HS] three times; [T*C] -> [T, C]
+--
+-- In psql: part of what `gpt2sql trace` runs, in one transaction (src/trace/).
 INSERT INTO {{trace}}.ln1 SELECT {{block}}, t, x FROM ln1;
 INSERT INTO {{trace}}.q
-SELECT {{block}}, head.h, qkv.t, qkv.x[head.h * {{head_size}} + 1 : (head.h + 1) * {{head_size}}]
+SELECT {{block}}, head.h, qkv.t, {{q}}
 FROM qkv CROSS JOIN generate_series(0, {{n_head}} - 1) AS head(h);
 INSERT INTO {{trace}}.k
-SELECT {{block}}, head.h, qkv.t, qkv.x[{{n_embd}} + head.h * {{head_size}} + 1 : {{n_embd}} + (head.h + 1) * {{head_size}}]
+SELECT {{block}}, head.h, qkv.t, {{k}}
 FROM qkv CROSS JOIN generate_series(0, {{n_head}} - 1) AS head(h);
 INSERT INTO {{trace}}.v
-SELECT {{block}}, head.h, qkv.t, qkv.x[2 * {{n_embd}} + head.h * {{head_size}} + 1 : 2 * {{n_embd}} + (head.h + 1) * {{head_size}}]
+SELECT {{block}}, head.h, qkv.t, {{v}}
 FROM qkv CROSS JOIN generate_series(0, {{n_head}} - 1) AS head(h);
 INSERT INTO {{trace}}.preatt SELECT {{block}}, preatt.h, preatt.t, preatt.place, preatt.preatt FROM preatt;
 INSERT INTO {{trace}}.att SELECT {{block}}, att.h, att.t, att.place, att.att FROM att;

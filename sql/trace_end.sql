@@ -1,7 +1,9 @@
--- trace_end: the final layer norm (from the temporary table trace_stage.sql made of
--- transformer.sql's lnf), the logits of every position (logits.sql over it) and each position's
--- probabilities (probs.sql at temperature 1, once per position in a LATERAL subquery).
+-- trace_end: the final layer norm (from the temporary table trace_stage.sql made of the part
+-- lnf), the logits of every position (logits.sql over it) and each position's probabilities
+-- (probs.sql at temperature 1, once per position in a LATERAL subquery).
 -- [T, C] -> [T, V] -> [T, V]
+--
+-- In psql: part of what `gpt2sql trace` runs, in one transaction (src/trace/).
 INSERT INTO {{trace}}.lnf SELECT t, x FROM lnf;
 INSERT INTO {{trace}}.logits (t, token, logit)
 SELECT t, token, logit

@@ -3,6 +3,9 @@
 -- from 0; t is a position in the text. A vector is one float8[] per row (unnest(x) WITH
 -- ORDINALITY gives its values); attention, logits and probabilities have one row per value.
 -- docs/trace.md describes each table, with example queries.
+-- [] -> one table per intermediate, empty
+--
+-- In psql: part of what `gpt2sql trace` runs, in one transaction (src/trace/).
 CREATE SCHEMA {{trace}};
 CREATE TABLE {{trace}}.info (       -- what was traced
   model text NOT NULL, prompt text NOT NULL, n_layer int NOT NULL, n_head int NOT NULL,

@@ -4,14 +4,14 @@ import type { Checkpoint } from '../../src/checkpoint/types.ts';
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
 import { generate } from '../../src/engine/generate.ts';
-import { useModel } from '../../src/engine/model.ts';
 import { runStatement } from '../../src/engine/run-statement.ts';
 import { openSession } from '../../src/engine/session.ts';
 import { loadModel } from '../../src/load/load-model.ts';
 import { weightTables } from '../../src/load/weight-tables.ts';
 import { cachedHeads, kernel, rowParts } from '../../src/sql/kernels.ts';
-import { quoteIdent } from '../../src/sql/render.ts';
-import { stepSql, withParameters } from '../../src/sql/statements.ts';
+import { quoteIdent } from '../../src/sql/quote.ts';
+import { renderBound, renderInlined, type Sql } from '../../src/sql/sql.ts';
+import { step, STEP_INPUTS } from '../../src/sql/statements.ts';
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
@@ -66,7 +66,6 @@ export async function timeGeneration(db: Database, model: ModelRow, promptLength
  * one position is fed. Avoids a prefill of hundreds of positions just to measure one step.
  */
 export async function timeStepAtContext(db: Database, model: ModelRow, context: number, repeats = 3): Promise<number> {
-  await useModel(db, model);
   const session = await openSession(db, model.name);
   const cache = `${quoteIdent(model.schema_name)}.kv_cache`;
   try {
@@ -76,16 +75,16 @@ export async function timeStepAtContext(db: Database, model: ModelRow, context: 
     await db.query(
       `INSERT INTO ${cache} (session, block, place, head, k, v)
        SELECT $1, block, place, head,
-              ${k.prepare('array(SELECT sin(block + place + head + i) / 8 FROM generate_series(1, $3) AS i)')},
-              ${v.prepare('array(SELECT cos(block * place + head + i) / 8 FROM generate_series(1, $3) AS i)')}
+              ${code(k.prepare('array(SELECT sin(block + place + head + i) / 8 FROM generate_series(1, $3) AS i)'))},
+              ${code(v.prepare('array(SELECT cos(block * place + head + i) / 8 FROM generate_series(1, $3) AS i)'))}
        FROM generate_series(0, $4 - 1) AS block, generate_series(0, $2 - 2) AS place, generate_series(0, $5 - 1) AS head`,
       [session.id, context, HS, model.n_layer, model.n_head]);
-    const statement = withParameters(['ids', 'start', 'session', 'temperature', 'top_k', 'top_p', 'seed', 'step'] as const, (inputs) => stepSql(model, inputs));
+    const statement = renderBound(step(model, STEP_INPUTS));
     const times: number[] = [];
     for (let i = 0; i < repeats; i++) {
       await db.query(`DELETE FROM ${cache} WHERE session = $1 AND place = $2`, [session.id, context - 1]);
       const started = performance.now();
-      await runStatement(db, statement, { ids: [464], start: context - 1, session: session.id, temperature: 0, top_k: 0, top_p: 1, seed: 0, step: 0 });
+      await runStatement(db, model.schema_name, statement, { ids: [464], start: context - 1, session: session.id, temperature: 0, top_k: 0, top_p: 1, seed: 0, step: 0 });
       times.push(seconds(started));
     }
     return Math.min(...times);
@@ -109,19 +108,21 @@ export async function timeKernelFloor(db: Database, model: ModelRow, repeats = 3
     const { count, size } = t.layout === 'columns' ? rowParts(k, width) : { count: 1, size: width };
     const samePart = t.layout === 'columns' ? 'WHERE a.part = w.part ' : '';
     return `(WITH a AS MATERIALIZED (
-        SELECT part, ${k.prepare(`(${activation})[part * ${size} + 1 : (part + 1) * ${size}]`)} AS x FROM generate_series(0, ${count} - 1) AS part)
+        SELECT part, ${code(k.prepare(`(${activation})[part * ${size} + 1 : (part + 1) * ${size}]`))} AS x FROM generate_series(0, ${count} - 1) AS part)
       SELECT sum(p.s) AS s FROM ${table} AS w
-      CROSS JOIN LATERAL (SELECT ${k.dot('w', 'a.x')} AS s FROM a ${samePart}OFFSET 0) AS p)`;
+      CROSS JOIN LATERAL (SELECT ${code(k.dot('w', 'a.x'))} AS s FROM a ${samePart}OFFSET 0) AS p)`;
   });
   const sql = `SELECT sum(s) FROM (\n${parts.join('\nUNION ALL\n')}\n) AS every_dot_product`;
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const started = performance.now();
-    await db.transaction(async () => {
-      await db.exec('SET LOCAL jit = off');
-      await db.query(sql);
-    });
+    await db.query(sql); // JIT is off on every connection (src/db/)
     times.push(seconds(started));
   }
   return Math.min(...times);
+}
+
+/** A kernel's snippet as text, to write into the benchmark's own queries. */
+function code(part: Sql): string {
+  return renderInlined(part, {});
 }

@@ -29,15 +29,15 @@ export async function readConfig(dir: string): Promise<Gpt2Config> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw unreadable(path, error);
     throw new GptSqlError(
-      `No config.json in ${dir}: a GPT-2 checkpoint directory needs config.json next to model.safetensors. ` +
-        'Pass the directory that holds them, or a hub id like gpt2.',
+      `no config.json in ${dir}: a GPT-2 checkpoint directory needs config.json next to model.safetensors; ` +
+        'pass the directory that holds them, or a hub id like gpt2',
     );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new GptSqlError(`${path} is not valid JSON. Download it again.`);
+    throw new GptSqlError(`${path} is not valid JSON; download it again`);
   }
   return parseConfig(json, path);
 }
@@ -45,13 +45,13 @@ export async function readConfig(dir: string): Promise<Gpt2Config> {
 /** Checks a parsed config.json (`source` names it in error messages). */
 export function parseConfig(json: unknown, source = 'config.json'): Gpt2Config {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new GptSqlError(`${source} must hold a JSON object.`);
+    throw new GptSqlError(`${source} must hold a JSON object; download it again`);
   }
   const raw = json as Record<string, unknown>;
   if (raw.model_type !== 'gpt2') {
     throw new GptSqlError(
-      `${source} has model_type ${JSON.stringify(raw.model_type)}; gpt2sql runs GPT-2 models only (model_type "gpt2"), ` +
-        'such as gpt2, distilgpt2 or openai-community/gpt2-medium.',
+      `${source} has model_type ${JSON.stringify(raw.model_type)}; gpt2sql runs GPT-2 models only (model_type "gpt2"): ` +
+        'load one such as gpt2, distilgpt2 or openai-community/gpt2-medium',
     );
   }
   const config: Gpt2Config = {
@@ -64,11 +64,11 @@ export function parseConfig(json: unknown, source = 'config.json'): Gpt2Config {
     layer_norm_epsilon: epsilon(raw, source),
   };
   if (config.n_embd % config.n_head !== 0) {
-    throw new GptSqlError(`${source}: n_embd (${config.n_embd}) must be a multiple of n_head (${config.n_head}).`);
+    throw new GptSqlError(`${source}: n_embd (${config.n_embd}) must be a multiple of n_head (${config.n_head}); fix ${source}`);
   }
   for (const [option, isSupported] of Object.entries(SUPPORTED_OPTIONS)) {
     if (!isSupported(raw[option], raw)) {
-      throw new GptSqlError(`${source} sets ${option} to ${JSON.stringify(raw[option])}, which gpt2sql does not support.`);
+      throw new GptSqlError(`${source} sets ${option} to ${JSON.stringify(raw[option])}, which gpt2sql does not support; use a checkpoint with GPT-2's own ${option}`);
     }
   }
   return config;
@@ -77,7 +77,7 @@ export function parseConfig(json: unknown, source = 'config.json'): Gpt2Config {
 function positiveInteger(raw: Record<string, unknown>, key: string, source: string): number {
   const value = raw[key];
   if (!Number.isSafeInteger(value) || (value as number) <= 0) {
-    throw new GptSqlError(`${source}: ${key} must be a positive integer, found ${JSON.stringify(value)}.`);
+    throw new GptSqlError(`${source}: ${key} must be a positive integer, found ${JSON.stringify(value)}; fix ${source}`);
   }
   return value as number;
 }
@@ -85,7 +85,7 @@ function positiveInteger(raw: Record<string, unknown>, key: string, source: stri
 function epsilon(raw: Record<string, unknown>, source: string): number {
   const value = raw.layer_norm_epsilon ?? 1e-5;
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new GptSqlError(`${source}: layer_norm_epsilon must be a positive number, found ${JSON.stringify(value)}.`);
+    throw new GptSqlError(`${source}: layer_norm_epsilon must be a positive number, found ${JSON.stringify(value)}; fix ${source}`);
   }
   return value;
 }

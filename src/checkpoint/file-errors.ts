@@ -19,5 +19,5 @@ const ADVICE: Record<string, string> = {
 export function unreadable(path: string, error: unknown): GptSqlError {
   const code = (error as NodeJS.ErrnoException).code ?? '';
   const advice = ADVICE[code]?.replace('PATH', path) ?? `${(error as Error).message}; check that the checkpoint files are readable`;
-  return new GptSqlError(`Cannot read ${path}: ${advice}.`);
+  return new GptSqlError(`cannot read ${path}: ${advice}`);
 }

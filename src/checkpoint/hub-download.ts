@@ -66,10 +66,10 @@ export async function resolveSource(source: string, options: ResolveSourceOption
     throw unreadable(source, error);
   });
   if (local?.isDirectory()) return resolve(source);
-  if (local) throw new GptSqlError(`${source} is a file; pass the directory that holds config.json and model.safetensors.`);
+  if (local) throw new GptSqlError(`${source} is a file; pass the directory that holds config.json and model.safetensors`);
   if (!HUB_ID.test(source)) {
     throw new GptSqlError(
-      `${source} is neither a directory nor a hub model id (like gpt2 or openai-community/gpt2-medium); check the path.`,
+      `${source} is neither a directory nor a hub model id (like gpt2 or openai-community/gpt2-medium); check the path`,
     );
   }
   const repo: Repo = {
@@ -83,8 +83,8 @@ export async function resolveSource(source: string, options: ResolveSourceOption
   if (cached) return cached;
   if (process.env.HF_HUB_OFFLINE === '1') {
     throw new GptSqlError(
-      `${source} is not in the Hugging Face cache and HF_HUB_OFFLINE=1 forbids downloading it. ` +
-        'Unset HF_HUB_OFFLINE to download it, or pass a local checkpoint directory.',
+      `${source} is not in the Hugging Face cache and HF_HUB_OFFLINE=1 forbids downloading it; ` +
+        'unset HF_HUB_OFFLINE to download it, or pass a local checkpoint directory',
     );
   }
   try {
@@ -133,26 +133,26 @@ async function filesToDownload(repo: Repo, commit: string, snapshot: string): Pr
   const found = await pathsInfo({ ...hubParams(repo), paths: [...BASE_FILES, WEIGHTS, INDEX], revision: commit });
   const byPath = new Map(found.filter((file) => file.type === 'file').map((file) => [file.path, file]));
   const absent = BASE_FILES.filter((path) => !byPath.has(path));
-  if (absent.length > 0) throw new GptSqlError(`${repo.id} on the hub has no ${absent.join(', ')}; gpt2sql needs them.`);
+  if (absent.length > 0) throw new GptSqlError(`${repo.id} on the hub has no ${absent.join(', ')}, which gpt2sql needs; load a checkpoint that has them`);
   const base = BASE_FILES.map((path) => byPath.get(path)!);
   if (byPath.has(WEIGHTS)) return [...base, byPath.get(WEIGHTS)!];
   const index = byPath.get(INDEX);
-  if (!index) throw new GptSqlError(`${repo.id} on the hub has no ${WEIGHTS} (gpt2sql reads safetensors only).`);
+  if (!index) throw new GptSqlError(`${repo.id} on the hub has no ${WEIGHTS}; gpt2sql reads safetensors only: convert the checkpoint and load its directory`);
   if (!(await exists(join(snapshot, INDEX)))) await downloadToCache(repo, commit, index, () => {});
   const shards = await readShardNames(join(snapshot, INDEX));
   const shardInfo = await pathsInfo({ ...hubParams(repo), paths: shards, revision: commit });
-  if (shardInfo.length !== shards.length) throw new GptSqlError(`${repo.id} on the hub lacks shards its ${INDEX} names.`);
+  if (shardInfo.length !== shards.length) throw new GptSqlError(`${repo.id} on the hub lacks shards its ${INDEX} names; load a checkpoint directory that has them all`);
   return [...base, ...shardInfo];
 }
 
 /** Downloads one file to blobs/<etag> (via a .incomplete file) and links it from the snapshot. */
 async function downloadToCache(repo: Repo, commit: string, file: PathInfo, onBytes: (bytes: number) => void): Promise<void> {
   const etag = file.lfs?.oid ?? file.xetHash ?? file.oid;
-  if (!etag) throw new GptSqlError(`The hub gave no hash for ${file.path} of ${repo.id}; try again later.`);
+  if (!etag) throw new GptSqlError(`the hub gave no hash for ${file.path} of ${repo.id}; try again later`);
   const blob = join(repo.storage, 'blobs', etag);
   if (!(await exists(blob))) {
     const data = await downloadFile({ ...hubParams(repo), path: file.path, revision: commit });
-    if (!data) throw new GptSqlError(`${file.path} vanished from ${repo.id} during the download; try again.`);
+    if (!data) throw new GptSqlError(`${file.path} vanished from ${repo.id} during the download; try again`);
     await mkdir(dirname(blob), { recursive: true });
     onBytes(0);
     const counter = new Transform({
@@ -179,24 +179,29 @@ function explainHubError(error: unknown, repo: Repo): unknown {
   if (error instanceof HubApiError && (error.statusCode === 404 || error.statusCode === 401)) {
     return new GptSqlError(
       `${repo.id} is not a local directory, and the hub at ${repo.hubUrl} has no model ${repo.id}` +
-        `${repo.revision === 'main' ? '' : ` at revision ${repo.revision}`}. ` +
-        'Check the name (like gpt2 or openai-community/gpt2-medium); for a private or gated model set HF_TOKEN.',
+        `${repo.revision === 'main' ? '' : ` at revision ${repo.revision}`}; ` +
+        'check the name (like gpt2 or openai-community/gpt2-medium), or for a private or gated model set HF_TOKEN',
     );
   }
   if (error instanceof HubApiError && error.statusCode === 403) {
-    return new GptSqlError(`${repo.id} is gated: accept its terms on the hub, then set HF_TOKEN to a token of yours.`);
+    return new GptSqlError(`${repo.id} is gated; accept its terms on the hub, then set HF_TOKEN to a token of yours`);
   }
   if (error instanceof HubApiError) {
-    return new GptSqlError(`The hub at ${repo.hubUrl} answered ${error.statusCode} for ${repo.id}: ${error.message} Try again later.`);
+    return new GptSqlError(`the hub at ${repo.hubUrl} answered ${error.statusCode} for ${repo.id} (${oneLine(error.message)}); try again later`);
   }
   const code = networkErrorCode(error);
   if (code) {
     return new GptSqlError(
-      `Cannot reach the Hugging Face hub at ${repo.hubUrl} (${code}). ` +
-        'Check your connection or HF_ENDPOINT, or pass a local checkpoint directory.',
+      `cannot reach the Hugging Face hub at ${repo.hubUrl} (${code}); ` +
+        'check your connection or HF_ENDPOINT, or pass a local checkpoint directory',
     );
   }
   return error;
+}
+
+/** The hub's own words, on one line and without a closing period, to sit inside a message of ours. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().replace(/\.$/, '');
 }
 
 /** fetch() fails with TypeError('fetch failed') whose cause carries the system error code. */

@@ -46,7 +46,7 @@ export async function makeCheckpoint(dir: string, options: MakeCheckpointOptions
   const { preset = 'tiny', dtype = 'F32', prefix = false, lmHead = false, withBuffers = false, seed = 0 } = options;
   const size = { ...PRESETS[preset], ...definedSizes(options) };
   if (size.vocab_size !== GPT2_VOCAB_SIZE) {
-    throw new GptSqlError(`vocab_size must be ${GPT2_VOCAB_SIZE}: the checkpoint gets GPT-2's real tokenizer files.`);
+    throw new GptSqlError(`vocab_size must be ${GPT2_VOCAB_SIZE}, as the checkpoint gets GPT-2's real tokenizer files; leave it out or set it to ${GPT2_VOCAB_SIZE}`);
   }
   const config = parseConfig(huggingFaceConfig({ model_type: 'gpt2', ...size, layer_norm_epsilon: 1e-5 }), 'the sizes asked for');
   await mkdir(dir, { recursive: true });

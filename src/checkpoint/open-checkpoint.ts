@@ -52,8 +52,8 @@ function checkVocabulary({ encoder }: TokenizerFiles, { vocab_size }: Gpt2Config
   for (const id of encoder.values()) largestId = Math.max(largestId, id);
   if (largestId >= vocab_size) {
     throw new GptSqlError(
-      `The tokenizer in ${dir} has token id ${largestId} but config.json says vocab_size is ${vocab_size}. ` +
-        'Use the tokenizer files and config.json that came with these weights.',
+      `the tokenizer in ${dir} has token id ${largestId} but config.json says vocab_size is ${vocab_size}; ` +
+        'use the tokenizer files and config.json that came with these weights',
     );
   }
 }
@@ -71,10 +71,10 @@ async function openWeightFiles(dir: string): Promise<SafetensorsFile[]> {
     }
     return files;
   }
-  const hint = (await exists(join(dir, 'pytorch_model.bin')))
-    ? ' It has pytorch_model.bin: convert it with transformers (model.save_pretrained(dir, safe_serialization=True)).'
-    : '';
-  throw new GptSqlError(`No model.safetensors or model.safetensors.index.json in ${dir}.${hint}`);
+  const advice = (await exists(join(dir, 'pytorch_model.bin')))
+    ? 'it has pytorch_model.bin: convert it with transformers (model.save_pretrained(dir, safe_serialization=True))'
+    : 'pass the directory that holds the weights, or a hub id like gpt2';
+  throw new GptSqlError(`no model.safetensors or model.safetensors.index.json in ${dir}; ${advice}`);
 }
 
 /** The shard files named by a sharded checkpoint's index ({"weight_map": {tensor: file}}). */
@@ -83,11 +83,11 @@ export async function readShardNames(indexPath: string): Promise<string[]> {
   try {
     weightMap = JSON.parse(await readFile(indexPath, 'utf8')).weight_map;
   } catch {
-    throw new GptSqlError(`${indexPath} is not valid JSON. Download it again.`);
+    throw new GptSqlError(`${indexPath} is not valid JSON; download it again`);
   }
   const shards = Object.values((weightMap ?? {}) as Record<string, unknown>);
   if (shards.length === 0 || !shards.every((shard) => typeof shard === 'string' && /^[\w.-]+$/.test(shard))) {
-    throw new GptSqlError(`${indexPath} has no valid weight_map. Download it again.`);
+    throw new GptSqlError(`${indexPath} has no valid weight_map; download it again`);
   }
   return [...new Set(shards as string[])];
 }
@@ -101,7 +101,7 @@ function locateTensors(files: SafetensorsFile[]): Map<string, Located> {
       if (isBuffer(name)) continue;
       const previous = located.get(name);
       if (previous) {
-        throw new GptSqlError(`Tensor ${name} appears twice in the checkpoint (as ${previous.entry.key} and ${entry.key}).`);
+        throw new GptSqlError(`tensor ${name} appears twice in the checkpoint (as ${previous.entry.key} and ${entry.key}); keep one of them`);
       }
       located.set(name, { file, entry });
     }
@@ -127,16 +127,16 @@ function checkTensors(specs: TensorSpec[], located: Map<string, Located>, dir: s
   const shown = problems.slice(0, 5).join('; ') + (problems.length > 5 ? `; and ${problems.length - 5} more` : '');
   if (mismatches.length > 0) {
     throw new GptSqlError(
-      `The weights in ${dir} do not match its config.json: ${shown}. ` +
-        'Use the config.json that came with these weights, or download the checkpoint again.',
+      `the weights in ${dir} do not match its config.json: ${shown}; ` +
+        'use the config.json that came with these weights, or download the checkpoint again',
     );
   }
-  throw new GptSqlError(`The weights in ${dir} cannot be read: ${shown}. Convert the checkpoint to float32 or float16.`);
+  throw new GptSqlError(`the weights in ${dir} cannot be read: ${shown}; convert the checkpoint to float32 or float16`);
 }
 
 async function readTensor(located: Map<string, Located>, name: string, dir: string): Promise<Float32Array> {
   const where = located.get(name);
-  if (!where) throw new GptSqlError(`The checkpoint in ${dir} has no tensor ${name} (names look like h.0.attn.c_attn.weight).`);
+  if (!where) throw new GptSqlError(`the checkpoint in ${dir} has no tensor ${name}; name one as the checkpoint does, like h.0.attn.c_attn.weight`);
   return where.file.read(where.entry.key);
 }
 

@@ -57,7 +57,7 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
     const entries = await readHeader(file);
     const entryOf = (key: string) => {
       const entry = entries.get(key);
-      if (!entry) throw new GptSqlError(`${path} has no tensor named ${key}.`);
+      if (!entry) throw new GptSqlError(`${path} has no tensor named ${key}; name one its header lists`);
       return entry;
     };
     return {
@@ -86,7 +86,7 @@ interface OpenFile {
 async function readHeader(file: OpenFile): Promise<Map<string, SafetensorsEntry>> {
   const fileSize = (await file.handle.stat()).size;
   const bad = (what: string) =>
-    new GptSqlError(`${file.path} is not a valid safetensors file: ${what}. Download or convert it again.`);
+    new GptSqlError(`${file.path} is not a valid safetensors file: ${what}; download or convert it again`);
   if (fileSize < 8) throw truncated(file, 8, fileSize);
   const headerLength = Number((await readExactly(file, 0, 8)).readBigUInt64LE(0));
   if (headerLength < 2 || headerLength > MAX_HEADER_BYTES) throw bad(`header length ${headerLength} is out of range`);
@@ -125,8 +125,8 @@ function parseEntry(key: string, value: unknown, dataStart: number): Safetensors
 function truncated({ path, realPath }: OpenFile, needed: number, actual: number): GptSqlError {
   const target = realPath === path ? path : `${path} and ${realPath}, the cached file it links to,`;
   return new GptSqlError(
-    `${path} is truncated: it should hold at least ${needed} bytes but has ${actual}. ` +
-      `The download was probably interrupted: delete ${target} and download it again.`,
+    `${path} is truncated: it should hold at least ${needed} bytes but has ${actual}, probably from an interrupted download; ` +
+      `delete ${target} and download it again`,
   );
 }
 
@@ -163,7 +163,7 @@ export function decodeTensor(entry: Pick<SafetensorsEntry, 'key' | 'dtype'>, byt
 
 function unsupportedDtype(key: string, dtype: string): GptSqlError {
   return new GptSqlError(
-    `Tensor ${key} has dtype ${dtype}; gpt2sql reads F32, F16 and BF16 only. Convert the checkpoint to float32 or float16.`,
+    `tensor ${key} has dtype ${dtype}, but gpt2sql reads F32, F16 and BF16 only; convert the checkpoint to float32 or float16`,
   );
 }
 

@@ -24,13 +24,13 @@ export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
     if (vocab === undefined) continue;
     const merges = await readIfExists(join(dir, layout.merges));
     if (merges === undefined) {
-      throw new GptSqlError(`${dir} has ${layout.vocab} but no ${layout.merges}: GPT-2's tokenizer needs both. Download ${layout.merges} again.`);
+      throw new GptSqlError(`${dir} has ${layout.vocab} but no ${layout.merges}, and GPT-2's tokenizer needs both; download ${layout.merges} again`);
     }
     return { encoder: parseEncoder(vocab, join(dir, layout.vocab)), merges: parseMerges(merges, join(dir, layout.merges)) };
   }
   throw new GptSqlError(
-    `No tokenizer files in ${dir}: expected vocab.json + merges.txt (Hugging Face) or encoder.json + vocab.bpe (OpenAI). ` +
-      "Copy them from the model's hub repo (GPT-2's are the same for every size).",
+    `no tokenizer files in ${dir}: expected vocab.json + merges.txt (Hugging Face) or encoder.json + vocab.bpe (OpenAI); ` +
+      "copy them from the model's hub repo (GPT-2's are the same for every size)",
   );
 }
 
@@ -49,17 +49,17 @@ export function parseEncoder(text: string, source: string): TokenizerFiles['enco
   try {
     json = JSON.parse(text);
   } catch {
-    throw new GptSqlError(`${source} is not valid JSON. Download it again.`);
+    throw new GptSqlError(`${source} is not valid JSON; download it again`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new GptSqlError(`${source} must be a JSON object mapping tokens to ids. Download it again.`);
+    throw new GptSqlError(`${source} must be a JSON object mapping tokens to ids; download it again`);
   }
   const encoder = new Map<string, number>();
   const seen = new Set<number>();
   for (const [token, id] of Object.entries(json)) {
     if (!Number.isSafeInteger(id) || id < 0 || seen.has(id)) {
       throw new GptSqlError(
-        `${source}: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}; ids must be distinct integers ≥ 0. Download it again.`,
+        `${source}: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}, but ids must be distinct integers ≥ 0; download it again`,
       );
     }
     seen.add(id);
@@ -80,7 +80,7 @@ export function parseMerges(text: string, source: string): TokenizerFiles['merge
     const pair = line.split(' ');
     if (pair.length !== 2 || pair[0] === '' || pair[1] === '') {
       throw new GptSqlError(
-        `${source} line ${index + 1}: ${JSON.stringify(line)} is not two tokens separated by one space. Download it again.`,
+        `${source} line ${index + 1}: ${JSON.stringify(line)} is not two tokens separated by one space; download it again`,
       );
     }
     merges.push([pair[0], pair[1]]);

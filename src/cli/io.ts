@@ -37,20 +37,3 @@ export const processIo: Io = {
   readStdin: () => readAll(process.stdin),
   interactive: Boolean(process.stderr.isTTY),
 };
-
-/** An Io that keeps what is written, for tests. */
-export function memoryIo(stdin = ''): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    interactive: false,
-    out(text: string) {
-      io.stdout += text;
-    },
-    err(text: string) {
-      io.stderr += text;
-    },
-    readStdin: async () => stdin,
-  };
-  return io;
-}

@@ -1,5 +1,4 @@
 import { constants } from 'node:os';
-import { aborted } from '../aborted.ts';
 import { GptSqlError } from '../errors.ts';
 import type { Io } from './io.ts';
 
@@ -62,9 +61,15 @@ export async function withStopSignals<T>(io: Io, stopping: string, fn: (signal: 
   STOP_SIGNALS.forEach((name) => process.on(name, onSignal));
   try {
     const result = await fn(controller.signal);
-    if (await aborted(controller.signal)) throw interruptedError(controller.signal, ' as the command finished; its work was done');
+    if (controller.signal.aborted) throw interruptedError(controller.signal, ' as the command finished; its work was done');
     return result;
   } finally {
     release();
   }
+}
+
+/** Resolves when `signal` is aborted (at once if it already is): for waits that are no database work. */
+export function whenAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }

@@ -1,15 +1,10 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType } from 'kysely';
+import type { Gpt2Config } from '../checkpoint/types.ts';
 
-/** `gpt2sql.models`: one row per loaded model. */
-export interface ModelsTable {
+/** `gpt2sql.models`: one row per loaded model, with its hyperparameters as config.json names them. */
+export interface ModelsTable extends Omit<Gpt2Config, 'model_type'> {
   name: string;
   schema_name: string;
-  n_layer: number;
-  n_head: number;
-  n_embd: number;
-  n_ctx: number;
-  vocab_size: number;
-  layer_norm_epsilon: number;
   kernel: string;
   source: string;
   dtype: string;
@@ -23,6 +18,14 @@ export interface MetaTable {
   value: string;
 }
 
+/**
+ * A model's own tables that short glue queries read, in the model's schema:
+ * `db.kysely.withSchema(model.schema_name).selectFrom('vocab')`.
+ */
+export interface ModelTables {
+  vocab: { token: number; symbol: string; bytes: Uint8Array };
+}
+
 /** Tables Kysely may touch, keyed by their qualified names. */
 export interface CatalogTables {
   'gpt2sql.models': ModelsTable;
@@ -30,4 +33,3 @@ export interface CatalogTables {
 }
 
 export type ModelRow = Omit<ModelsTable, 'loaded_at'> & { loaded_at: Date };
-export type NoGenerated<T> = T extends Generated<infer U> ? U : T;

@@ -45,15 +45,25 @@ export function float8Field(value: number): Field {
   return out;
 }
 
-/** float4[] field (one dimension, lower bound 1, no NULLs): 8 bytes per element. */
-export function float4ArrayField(values: Float32Array): Field {
-  const out = new Uint8Array(20 + values.length * 8);
+/**
+ * A one-dimensional array field of `length` elements of type `elementOid` (lower bound 1, no
+ * NULLs), `elementBytes` bytes after its 20-byte header: the buffer, its view, and where the
+ * elements start.
+ */
+function arrayField(elementOid: number, length: number, elementBytes: number): { out: Uint8Array; view: DataView; at: number } {
+  const out = new Uint8Array(20 + elementBytes);
   const view = new DataView(out.buffer);
   view.setInt32(0, 1); // dimensions
   view.setInt32(4, 0); // has NULLs
-  view.setInt32(8, FLOAT4_OID);
-  view.setInt32(12, values.length);
+  view.setInt32(8, elementOid);
+  view.setInt32(12, length);
   view.setInt32(16, 1); // lower bound
+  return { out, view, at: 20 };
+}
+
+/** float4[] field (one dimension, lower bound 1, no NULLs): 8 bytes per element. */
+export function float4ArrayField(values: Float32Array): Field {
+  const { out, view } = arrayField(FLOAT4_OID, values.length, values.length * 8);
   for (let i = 0, at = 20; i < values.length; i++, at += 8) {
     view.setInt32(at, 4);
     view.setFloat32(at + 4, values[i]);
@@ -95,15 +105,8 @@ function cubeBytes(values: ArrayLike<number>, into: DataView, at: number): numbe
 export function cubeArrayField(values: Float32Array, chunk: number, cubeOid: number): Field {
   const chunks: Float32Array[] = [];
   for (let s = 0; s < values.length; s += chunk) chunks.push(values.subarray(s, s + chunk));
-  const size = 20 + chunks.reduce((sum, c) => sum + 4 + 4 + c.length * 8, 0);
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  view.setInt32(0, 1); // dimensions
-  view.setInt32(4, 0); // has NULLs
-  view.setInt32(8, cubeOid);
-  view.setInt32(12, chunks.length);
-  view.setInt32(16, 1); // lower bound
-  let at = 20;
+  const { out, view, at: first } = arrayField(cubeOid, chunks.length, chunks.reduce((sum, c) => sum + 4 + 4 + c.length * 8, 0));
+  let at = first;
   for (const c of chunks) {
     view.setInt32(at, 4 + c.length * 8);
     at += 4 + cubeBytes(c, view, at + 4);

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { CatalogTables } from './catalog-tables.ts';
+import type { CatalogTables, ModelTables } from './catalog-tables.ts';
 
 /** A row as the database returns it: column name -> value. */
 export type Row = Record<string, unknown>;
@@ -12,15 +12,17 @@ export type Row = Record<string, unknown>;
  * settings (search_path) stay in force until changed.
  *
  * @example
- * const db = await openDatabase({ target: 'postgres://postgres@127.0.0.1:5432/test' });
+ * const db = await openDatabase({ db: 'postgres://postgres@127.0.0.1:5432/test' });
  * const rows = await db.query<{ n: number }>('SELECT $1::int AS n', [42]);
  * await db.close();
  */
 export interface Database {
   /** Where the data lives, for messages: a directory or a URL without its password. */
   readonly location: string;
+  /** How psql reaches this database, as a line to show the user (a server's URL is without its password). */
+  readonly psqlHint: string;
   /** Kysely over the same connection, for short typed glue queries on the catalog. */
-  readonly kysely: Kysely<CatalogTables>;
+  readonly kysely: Kysely<CatalogTables & ModelTables>;
   /** Runs one statement with bind parameters ($1, $2, …) and returns its rows. */
   query<R = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   /** Runs a script of several statements without parameters. */
@@ -53,16 +55,22 @@ export function copyStatement(table: string, columns: readonly string[], source:
   return `COPY ${table} (${columns.join(', ')}) FROM ${source} WITH (FORMAT binary${freeze ? ', FREEZE' : ''})`;
 }
 
+/** The port an embedded database is served on unless told otherwise. */
+export const SERVE_PORT = 5433;
+
 /** A running wire-protocol endpoint. */
 export interface WireServer {
   host: string;
   port: number;
+  /** The psql command line that connects to it. */
+  psql: string;
   stop(): Promise<void>;
 }
 
 /** What each driver provides; the shared parts (Kysely, transactions) are built on top. */
 export interface Connection {
   readonly location: string;
+  readonly psqlHint: string;
   query<R = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   exec(script: string): Promise<void>;
   copyBinary(table: string, columns: readonly string[], tuples: AsyncIterable<Uint8Array>, options?: CopyOptions): Promise<void>;

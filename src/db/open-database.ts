@@ -42,6 +42,7 @@ function wrap(connection: Connection): Database {
   let depth = 0;
   return {
     location: connection.location,
+    psqlHint: connection.psqlHint,
     kysely: kyselyOver(connection),
     query: (sql, params) => connection.query(sql, params),
     exec: (script) => connection.exec(script),

@@ -5,7 +5,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { cube } from '@electric-sql/pglite/contrib/cube';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from './copy-binary.ts';
-import { copyStatement, type Connection, type Row } from './database.ts';
+import { copyStatement, SERVE_PORT, type Connection, type Row } from './database.ts';
 import { GptSqlError } from '../errors.ts';
 import { acquireDirectoryLock, LOCK_FILE } from './directory-lock.ts';
 import { TYPE_PARSERS } from './type-parsers.ts';
@@ -31,34 +31,63 @@ function directoryBytes(path: string): number {
   return total;
 }
 
+/**
+ * Lets the event loop pass its poll phase, where process signal handlers run. PGlite answers in
+ * microtasks without returning to the loop, so a Ctrl-C would otherwise wait unseen until the
+ * command ends; after this, a caller sees it in `signal.aborted` between statements. Two
+ * immediates: the first may run in the check phase right after the poll that has just passed.
+ */
+async function turnEventLoop(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** `work`'s outcome, once the event loop has turned (see turnEventLoop). */
+async function thenTurn<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } finally {
+    await turnEventLoop();
+  }
+}
+
+/** The psql command line that reaches the database served on `host`:`port`. */
+function psqlOver(host: string, port: number): string {
+  return `psql -h ${host} -p ${port} -U postgres postgres`;
+}
+
 /** Bytes of tuples sent per COPY statement: PGlite takes each COPY as one in-memory blob. */
 const COPY_BATCH_BYTES = 64 * 1024 * 1024;
 
-/** Opens (creating if needed) an embedded PGlite database in `dir`, with pgvector and cube. */
+/**
+ * Opens (creating if needed) an embedded PGlite database in `dir`, with pgvector and cube. JIT is
+ * off, as on a server (postgres-driver.ts): PGlite has the setting, on by default.
+ */
 export async function openPglite(dir: string): Promise<Connection> {
   prepareDirectory(dir);
   const releaseLock = acquireDirectoryLock(dir);
   let pg: PGlite;
   try {
-    pg = await PGlite.create(dir, { extensions: { vector, cube }, parsers: TYPE_PARSERS, postgresqlconf: [sharedBuffersFor(dir)] });
+    pg = await PGlite.create(dir, { extensions: { vector, cube }, parsers: TYPE_PARSERS, postgresqlconf: [sharedBuffersFor(dir), 'jit = off'] });
   } catch (error) {
     releaseLock();
     throw error;
   }
   return {
     location: dir,
+    psqlHint: `gpt2sql serve   # then, in another terminal: ${psqlOver('127.0.0.1', SERVE_PORT)}`,
     async query<R = Row>(sql: string, params: readonly unknown[] = []) {
-      const result = await pg.query<R>(sql, [...params]);
+      const result = await thenTurn(pg.query<R>(sql, [...params]));
       return result.rows;
     },
     async exec(script: string) {
-      await pg.exec(script);
+      await thenTurn(pg.exec(script));
     },
     async copyBinary(table, columns, tuples, options) {
       const statement = copyStatement(table, columns, "'/dev/blob'", options);
       for await (const batch of batches(tuples)) {
         const blob = new Blob([COPY_BINARY_HEADER, ...batch, COPY_BINARY_TRAILER] as BlobPart[]);
-        await pg.query(statement, [], { blob });
+        await thenTurn(pg.query(statement, [], { blob }));
       }
     },
     async serve(port) {
@@ -66,11 +95,11 @@ export async function openPglite(dir: string): Promise<Connection> {
       const server = new PGLiteSocketServer({ db: pg, host, port, maxConnections: 8 });
       await server.start();
       const actual = Number(server.getServerConn().split(':').pop());
-      return { host, port: actual, stop: () => server.stop() };
+      return { host, port: actual, psql: psqlOver(host, actual), stop: () => server.stop() };
     },
     async close() {
       try {
-        await pg.close();
+        await thenTurn(pg.close());
       } finally {
         releaseLock();
       }

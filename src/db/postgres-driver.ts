@@ -70,6 +70,7 @@ export async function openPostgres(url: string): Promise<Connection> {
   }
   return {
     location: redactUrl(url),
+    psqlHint: `psql ${redactUrl(url)}`,
     async query<R = Row>(sql: string, params: readonly unknown[] = []) {
       const result = await client.query(sql, [...params]);
       return result.rows as R[];

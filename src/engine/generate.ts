@@ -1,14 +1,14 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
-import { stepSql, withParameters, type InputName, type Statement } from '../sql/statements.ts';
-import { useModel } from './model.ts';
-import { checkPrompt, integerOption, samplingOptions, type EngineName, type Sampling, type SamplingInput } from './options.ts';
+import { renderBound, type BoundStatement } from '../sql/sql.ts';
+import { RECOMPUTE_INPUTS, samplingValues, STEP_INPUTS, step as stepStatement } from '../sql/statements.ts';
+import { checkPrompt, completionOptions, type EngineName, type Sampling } from './options.ts';
 import { runStatement } from './run-statement.ts';
 import { openSession } from './session.ts';
 
-export interface GenerateOptions extends SamplingInput {
+export interface GenerateOptions extends Partial<Sampling> {
   /** The most new tokens to generate. */
-  maxTokens: number | string;
+  maxTokens: number;
   /** incremental (default): prefill once, then one position per step; recompute: the article's full pass per token. */
   engine?: EngineName;
   /** Stops generation after the statement running when it fires; the session is still removed. */
@@ -34,8 +34,6 @@ export interface Generation {
 /** Chooses the token at `step` (0-based), given the tokens generated so far. */
 type NextToken = (step: number, tokens: readonly number[]) => Promise<GeneratedToken>;
 
-const STEP_INPUTS = ['ids', 'start', 'session', 'temperature', 'top_k', 'top_p', 'seed', 'step'] as const;
-const RECOMPUTE_INPUTS = ['ids', 'start', 'temperature', 'top_k', 'top_p', 'seed', 'step'] as const;
 
 /**
  * Generates up to `maxTokens` new tokens after the prompt, in the database, with the stop rules of
@@ -46,11 +44,9 @@ const RECOMPUTE_INPUTS = ['ids', 'start', 'temperature', 'top_k', 'top_p', 'seed
  * await generate(db, model, ids, { maxTokens: 20, temperature: 0.8, topK: 40, seed: 42 });
  */
 export async function generate(db: Database, model: ModelRow, promptIds: readonly number[], options: GenerateOptions): Promise<Generation> {
-  const sampling = samplingOptions(options);
-  const maxTokens = integerOption('--max-tokens', options.maxTokens, 0, 'an integer >= 0');
+  const { maxTokens, ...sampling } = completionOptions(options);
   checkPrompt(model, promptIds);
-  await useModel(db, model);
-  const eot = await endOfTextId(db);
+  const eot = await endOfTextId(db, model);
   const run = (next: NextToken) => generateWith(next, promptIds.length, maxTokens, model.n_ctx, eot, options);
   if (options.engine === 'recompute') return run(recomputeStep(db, model, promptIds, sampling));
   const session = await openSession(db, model.name);
@@ -70,7 +66,6 @@ async function generateWith(next: NextToken, promptLength: number, maxTokens: nu
   for (let step = 0; ; step++) {
     if (step >= maxTokens) return { tokens, stop: 'max_tokens' };
     if (promptLength + step >= nCtx) return { tokens, stop: 'n_ctx' };
-    await new Promise((resolve) => setImmediate(resolve)); // PGlite resolves in microtasks: let a signal handler run
     if (options.signal?.aborted) return { tokens, stop: 'aborted' };
     const token = await next(step, tokens);
     if (token.id === eot) return { tokens, stop: 'eot' };
@@ -81,38 +76,31 @@ async function generateWith(next: NextToken, promptLength: number, maxTokens: nu
 
 /** Prefill at step 0 (the whole prompt); afterwards each step feeds only the previous new token. */
 function incrementalStep(db: Database, model: ModelRow, prompt: readonly number[], sampling: Sampling, session: number): NextToken {
-  const statement = withParameters(STEP_INPUTS, (inputs) => stepSql(model, inputs));
+  const statement = renderBound(stepStatement(model, STEP_INPUTS));
   return (step, tokens) => {
     const ids = step === 0 ? prompt : [tokens[step - 1]];
     const start = step === 0 ? 0 : prompt.length + step - 1;
-    return chooseToken(db, statement, { ids, start, session }, sampling, step, model.vocab_size);
+    return chooseToken(db, model, statement, { ids, start, session }, sampling, step);
   };
 }
 
 /** The article's engine: every step runs the whole sequence again, with no cache. */
 function recomputeStep(db: Database, model: ModelRow, prompt: readonly number[], sampling: Sampling): NextToken {
-  const statement = withParameters(RECOMPUTE_INPUTS, (inputs) => stepSql(model, inputs));
-  return (step, tokens) => chooseToken(db, statement, { ids: [...prompt, ...tokens], start: 0 }, sampling, step, model.vocab_size);
+  const statement = renderBound(stepStatement(model, RECOMPUTE_INPUTS));
+  return (step, tokens) => chooseToken(db, model, statement, { ids: [...prompt, ...tokens], start: 0 }, sampling, step);
 }
 
-async function chooseToken<N extends InputName>(
-  db: Database, statement: Statement<N>, fed: { ids: readonly number[]; start: number; session?: number },
-  sampling: Sampling, step: number, vocabSize: number,
+async function chooseToken(
+  db: Database, model: ModelRow, statement: BoundStatement, fed: { ids: readonly number[]; start: number; session?: number },
+  sampling: Sampling, step: number,
 ): Promise<GeneratedToken> {
-  const values = {
-    ...fed,
-    temperature: sampling.temperature,
-    top_k: Math.min(sampling.topK, vocabSize), // any top_k >= V keeps every token, and fits an int
-    top_p: sampling.topP,
-    seed: sampling.seed,
-    step,
-  } as Record<N, unknown>;
-  const [row] = await runStatement<{ token: number; bytes: Uint8Array | null }, N>(db, statement, values);
+  const values = { ...fed, ...samplingValues(sampling, model.vocab_size), step };
+  const [row] = await runStatement<{ token: number; bytes: Uint8Array | null }>(db, model.schema_name, statement, values);
   return { id: row.token, bytes: Uint8Array.from(row.bytes ?? []) };
 }
 
 /** GPT-2's <|endoftext|>, looked up by its symbol in the model's vocabulary; null if it has none. */
-export async function endOfTextId(db: Database): Promise<number | null> {
-  const rows = await db.query<{ token: number }>("SELECT token FROM vocab WHERE symbol = '<|endoftext|>'");
-  return rows.length ? rows[0].token : null;
+export async function endOfTextId(db: Database, model: Pick<ModelRow, 'schema_name'>): Promise<number | null> {
+  const row = await db.kysely.withSchema(model.schema_name).selectFrom('vocab').select('token').where('symbol', '=', '<|endoftext|>').executeTakeFirst();
+  return row ? row.token : null;
 }

@@ -1,7 +1,6 @@
 import type { Database } from '../db/database.ts';
 import type { ModelRow } from '../db/catalog-tables.ts';
 import { GptSqlError } from '../errors.ts';
-import { quoteIdent } from '../sql/render.ts';
 
 /** The default model name, as on the Hugging Face hub. */
 export const DEFAULT_MODEL = 'gpt2';
@@ -18,9 +17,4 @@ export async function findModel(db: Database, name: string = DEFAULT_MODEL): Pro
   const loaded = (await listModels(db)).map((m) => m.name);
   const have = loaded.length ? `loaded models: ${loaded.join(', ')}` : 'no model is loaded yet';
   throw new GptSqlError(`model "${name}" is not loaded (${have}); load it with: gpt2sql load SOURCE --as ${name}`);
-}
-
-/** Makes unqualified table names (wte, vocab, …) resolve to the model's schema. */
-export async function useModel(db: Database, model: ModelRow): Promise<void> {
-  await db.exec(`SET search_path TO ${quoteIdent(model.schema_name)}, public`);
 }

@@ -1,86 +1,144 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import { GptSqlError } from '../errors.ts';
+import type { Sampling } from '../sql/statements.ts';
+import { unsendableText } from './tokenizer.ts';
 
-/** How the next token is chosen; the rules are src/reference/sample.ts's. */
-export interface Sampling {
-  /** 0 is greedy (the most probable token); 1 samples from the model's distribution. */
-  temperature: number;
-  /** Keep only the k most probable tokens; 0 keeps all. */
-  topK: number;
-  /** Keep the smallest set of most probable tokens whose probability reaches p; 1 keeps all. */
-  topP: number;
-  /** The same seed (and options) gives the same tokens. */
-  seed: number;
+export type { Sampling };
+
+/** Sampling and how many new tokens at most: what a completion's options come to. */
+export interface Completion extends Sampling {
+  maxTokens: number;
 }
 
-/** Options as they arrive: numbers from code, strings from the command line. */
-export type SamplingInput = { [K in keyof Sampling]?: number | string };
+/** What `next` shows. */
+export interface NextOptions {
+  /** How many candidates, most probable first. */
+  top: number;
+  /** softmax(logits / temperature); 1 is the model's own distribution. */
+  temperature: number;
+}
 
 export const DEFAULT_SAMPLING: Sampling = { temperature: 0, topK: 0, topP: 1, seed: 0 };
+export const DEFAULT_MAX_TOKENS = 20;
+export const DEFAULT_NEXT: NextOptions = { top: 10, temperature: 1 };
 
 export const ENGINE_NAMES = ['incremental', 'recompute'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
-/** A finite number from a flag's value, or a message naming the flag. */
-export function numberOption(flag: string, value: number | string, rule: string): number {
-  const number = typeof value === 'number' ? value : value.trim() === '' ? NaN : Number(value);
-  if (!Number.isFinite(number)) throw new GptSqlError(`${flag} must be ${rule}, got "${value}"`);
-  return number;
+/**
+ * Each option's name for users, as OpenAI's API spells it (an HTTP API takes them so), and the
+ * field that holds it here.
+ */
+export const OPTION_FIELDS = {
+  temperature: 'temperature', top_k: 'topK', top_p: 'topP', seed: 'seed', max_tokens: 'maxTokens', top: 'top', engine: 'engine',
+} as const;
+export type OptionName = keyof typeof OPTION_FIELDS;
+
+/**
+ * An option out of its range: which (by its name for users), the rule it breaks, and the value.
+ *
+ * @example
+ * new OptionError('top_p', 'a number in (0, 1] (1 keeps every token)', 1.5).message;
+ * // 'top_p must be a number in (0, 1] (1 keeps every token), got 1.5'
+ */
+export class OptionError extends GptSqlError {
+  override name = 'OptionError';
+
+  constructor(readonly option: OptionName, readonly rule: string, readonly value: unknown) {
+    super(`${option} must be ${rule}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+  }
 }
 
+/** `value` if it is a finite number that `holds`; otherwise an OptionError. */
+function checked(option: OptionName, value: unknown, rule: string, holds: (number: number) => boolean): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !holds(value)) throw new OptionError(option, rule, value);
+  return value;
+}
+
+const integer = (option: OptionName, value: unknown, min: number, rule: string) =>
+  checked(option, value, rule, (number) => Number.isSafeInteger(number) && number >= min);
+
 /** The temperatures accepted besides 0: every one of them gives finite logits / temperature. */
-export const TEMPERATURE_RANGE = { min: 1e-6, max: 1e6 } as const;
+const TEMPERATURE_RANGE = { min: 1e-6, max: 1e6 } as const;
 
 /**
  * A temperature: 0, or from 1e-6 to 1e6. Below 1e-6 sampling is greedy in all but ties a
  * float8 cannot tell apart, and logits / temperature would leave float8's range for large logits;
- * above 1e6 every token is equally likely.
+ * above 1e6 every token is equally likely. `zero` says what 0 does.
  */
-export function temperatureOption(value: number | string, zero: string): number {
+function temperature(value: unknown, zero: string): number {
   const rule = `0 (${zero}) or a number from ${TEMPERATURE_RANGE.min} to ${TEMPERATURE_RANGE.max}`;
-  const temperature = numberOption('--temperature', value, rule);
-  if (temperature !== 0 && !(temperature >= TEMPERATURE_RANGE.min && temperature <= TEMPERATURE_RANGE.max)) {
-    throw new GptSqlError(`--temperature must be ${rule}, got "${value}"`);
-  }
-  return temperature;
-}
-
-/** An integer from a flag's value, at least `min`. */
-export function integerOption(flag: string, value: number | string, min: number, rule: string): number {
-  const number = numberOption(flag, value, rule);
-  if (!Number.isSafeInteger(number) || number < min) throw new GptSqlError(`${flag} must be ${rule}, got "${value}"`);
-  return number;
+  return checked('temperature', value, rule, (t) => t === 0 || (t >= TEMPERATURE_RANGE.min && t <= TEMPERATURE_RANGE.max));
 }
 
 /**
  * Checks sampling options before any SQL is sent; missing ones take the defaults (greedy).
  *
  * @example
- * samplingOptions({ temperature: '0.8', topK: '40' }); // { temperature: 0.8, topK: 40, topP: 1, seed: 0 }
+ * samplingOptions({ temperature: 0.8, topK: 40 }); // { temperature: 0.8, topK: 40, topP: 1, seed: 0 }
+ * samplingOptions({ topP: 1.5 }); // throws OptionError: top_p must be a number in (0, 1] (1 keeps every token), got 1.5
  */
-export function samplingOptions(input: SamplingInput = {}): Sampling {
-  const { temperature, topK, topP, seed } = { ...DEFAULT_SAMPLING, ...definedOnly(input) };
-  const sampling = {
-    temperature: temperatureOption(temperature, 'always takes the most probable token'),
-    topK: integerOption('--top-k', topK, 0, 'an integer >= 0 (0 keeps every token)'),
-    topP: numberOption('--top-p', topP, 'a number in (0, 1] (1 keeps every token)'),
-    seed: integerOption('--seed', seed, Number.MIN_SAFE_INTEGER, 'an integer'),
+export function samplingOptions(input: Partial<Sampling> = {}): Sampling {
+  const given = { ...DEFAULT_SAMPLING, ...definedOnly(input) };
+  return {
+    temperature: temperature(given.temperature, 'always takes the most probable token'),
+    topK: integer('top_k', given.topK, 0, 'an integer >= 0 (0 keeps every token)'),
+    topP: checked('top_p', given.topP, 'a number in (0, 1] (1 keeps every token)', (p) => p > 0 && p <= 1),
+    seed: integer('seed', given.seed, Number.MIN_SAFE_INTEGER, 'an integer'),
   };
-  if (!(sampling.topP > 0 && sampling.topP <= 1)) throw new GptSqlError(`--top-p must be a number in (0, 1] (1 keeps every token), got "${topP}"`);
-  return sampling;
+}
+
+/**
+ * Checks a completion's options: sampling's and max_tokens (default 20).
+ *
+ * @example
+ * completionOptions({ maxTokens: 5, seed: 42 }); // { temperature: 0, topK: 0, topP: 1, seed: 42, maxTokens: 5 }
+ */
+export function completionOptions(input: Partial<Completion> = {}): Completion {
+  const sampling = samplingOptions(input);
+  return { ...sampling, maxTokens: integer('max_tokens', input.maxTokens ?? DEFAULT_MAX_TOKENS, 0, 'an integer >= 0') };
+}
+
+/**
+ * Checks next's options: top (default 10) and temperature (default 1).
+ *
+ * @example
+ * nextOptions({ top: 5 }); // { top: 5, temperature: 1 }
+ */
+export function nextOptions(input: Partial<NextOptions> = {}): NextOptions {
+  const given = { ...DEFAULT_NEXT, ...definedOnly(input) };
+  return {
+    top: integer('top', given.top, 1, 'an integer >= 1'),
+    temperature: temperature(given.temperature, 'gives the most probable token probability 1'),
+  };
 }
 
 /** The engine named `name` (default incremental). */
 export function engineOption(name: string = 'incremental'): EngineName {
-  if (!(ENGINE_NAMES as readonly string[]).includes(name)) {
-    throw new GptSqlError(`--engine must be ${ENGINE_NAMES.join(' or ')}, got "${name}"`);
-  }
+  if (!(ENGINE_NAMES as readonly string[]).includes(name)) throw new OptionError('engine', ENGINE_NAMES.join(' or '), name);
   return name as EngineName;
+}
+
+/** The message of an empty prompt; `whereToGive` says where the caller's user writes one. */
+const emptyPrompt = (whereToGive = '') => new GptSqlError(`the prompt is empty; give some text${whereToGive}`);
+
+/**
+ * Refuses, before it is sent, a prompt text that is empty or that PostgreSQL text cannot hold
+ * (a NUL, a lone surrogate). `whereToGive` ends the message of an empty one.
+ *
+ * @example
+ * checkPromptText('', ', as an argument or on standard input'); // throws: the prompt is empty; give some text, as an argument or on standard input
+ * checkPromptText('a\0b'); // throws: the text contains U+0000 (NUL), which PostgreSQL text cannot hold; …
+ */
+export function checkPromptText(text: string, whereToGive?: string): void {
+  if (text === '') throw emptyPrompt(whereToGive);
+  const problem = unsendableText(text);
+  if (problem) throw new GptSqlError(problem);
 }
 
 /** Refuses a prompt the model cannot take: empty, longer than its context, or with unknown ids. */
 export function checkPrompt(model: ModelRow, ids: readonly number[]): void {
-  if (ids.length === 0) throw new GptSqlError('the prompt is empty; give some text to continue');
+  if (ids.length === 0) throw emptyPrompt();
   if (ids.length > model.n_ctx) {
     throw new GptSqlError(`the prompt has ${ids.length} tokens but model ${model.name} reads at most n_ctx = ${model.n_ctx}; shorten it`);
   }

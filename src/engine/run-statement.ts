@@ -1,36 +1,43 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.ts';
-import { quoteLiteral } from '../sql/render.ts';
-import { INPUT_TYPES, type InputName, type Statement } from '../sql/statements.ts';
+import { quoteIdent } from '../sql/quote.ts';
+import { INPUT_TYPES, typedLiteral, type BoundStatement, type InputName, type InputValue } from '../sql/sql.ts';
 
 /** The statements each connection has PREPAREd: a session's prepared statements outlive transactions. */
 const preparedOn = new WeakMap<Database, Set<string>>();
 
+/** Values of a statement's inputs, by name. */
+export type InputValues = Partial<Record<InputName, InputValue>>;
+
 /**
- * Runs a model statement with its inputs, from a plan made once per connection, with
- * PostgreSQL's JIT off.
- * - Planned once: the statement is PREPAREd the first time it runs for a schema (search_path
- *   decides which model's tables it reads, and a prepared statement keeps the search_path it was
- *   prepared with), then EXECUTEd with plan_cache_mode = force_generic_plan. Planning a forward pass
- *   took 85 ms of a 0.87 s step on PGlite (17 ms on the server): every token paid it again.
- * - JIT off: the planner's estimate for a forward pass is far above jit_above_cost, and a server
- *   then spends seconds compiling a statement that runs in a fraction of that (measured: 3.5 s
- *   against 0.2 s on a tiny model).
- * SET LOCAL ends with the transaction.
+ * Runs a statement on the tables of the model whose schema is `schema`, from a plan made once per
+ * connection:
+ * - the model's schema first on the search_path, for this statement's transaction only (SET
+ *   LOCAL): the templates name the model's tables unqualified, so one text serves every model;
+ * - planned once: the statement is PREPAREd the first time it runs for a schema (a prepared
+ *   statement keeps the search_path it was prepared with), then EXECUTEd with
+ *   plan_cache_mode = force_generic_plan. Planning a forward pass took 85 ms of a 0.87 s step on
+ *   PGlite (17 ms on the server): every token paid it again.
+ *
+ * @example
+ * await runStatement(db, model.schema_name, renderBound(next(model)), { ids: [15496], start: 0, temperature: 1, top: 5 });
  */
-export async function runStatement<R, N extends InputName>(db: Database, statement: Statement<N>, values: Record<N, unknown>): Promise<R[]> {
+export async function runStatement<R>(db: Database, schema: string, statement: BoundStatement, values: InputValues): Promise<R[]> {
   return db.transaction(async () => {
-    await db.exec('SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_generic_plan');
-    const name = await prepare(db, statement);
-    const args = statement.parameters.map((input) => literal(values[input], INPUT_TYPES[input]));
+    await db.exec(`SET LOCAL search_path TO ${quoteIdent(schema)}, public; SET LOCAL plan_cache_mode = force_generic_plan`);
+    const name = await prepare(db, schema, statement);
+    const args = statement.parameters.map((input) => {
+      const value = values[input];
+      if (value === undefined) throw new Error(`no value for the input ${input}`);
+      return typedLiteral(input, value);
+    });
     return db.query<R>(`EXECUTE ${name}(${args.join(', ')})`);
   });
 }
 
-/** PREPAREs `statement` for the current search_path unless this connection already has; its name. */
-async function prepare(db: Database, statement: Statement<InputName>): Promise<string> {
-  const [{ search_path }] = await db.query<{ search_path: string }>("SELECT current_setting('search_path') AS search_path");
-  const name = `gpt2sql_${createHash('sha256').update(`${search_path}\n${statement.text}`).digest('hex').slice(0, 24)}`;
+/** PREPAREs `statement` for `schema` unless this connection already has; its name. */
+async function prepare(db: Database, schema: string, statement: BoundStatement): Promise<string> {
+  const name = `gpt2sql_${createHash('sha256').update(`${schema}\n${statement.text}`).digest('hex').slice(0, 24)}`;
   const prepared = preparedOn.get(db) ?? new Set<string>();
   preparedOn.set(db, prepared);
   if (!prepared.has(name)) {
@@ -39,20 +46,4 @@ async function prepare(db: Database, statement: Statement<InputName>): Promise<s
     prepared.add(name);
   }
   return name;
-}
-
-/**
- * An input as an SQL literal of its type: numbers and arrays of numbers only (token ids, places,
- * sampling options), written as PostgreSQL reads them back exactly (JavaScript's shortest
- * round-trip form of a double).
- */
-function literal(value: unknown, type: string): string {
-  const text = Array.isArray(value) || ArrayBuffer.isView(value) ? `{${Array.from(value as ArrayLike<unknown>, numberText).join(',')}}` : numberText(value);
-  return `${quoteLiteral(text)}::${type}`;
-}
-
-function numberText(value: unknown): string {
-  if (typeof value === 'bigint') return value.toString();
-  if (typeof value !== 'number') throw new TypeError(`a statement input must be a number or an array of numbers, not ${typeof value}`);
-  return Number.isNaN(value) ? 'NaN' : value === Infinity ? 'Infinity' : value === -Infinity ? '-Infinity' : String(value);
 }

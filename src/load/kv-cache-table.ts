@@ -1,6 +1,6 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import { cachedHeads, kernel as kernelNamed } from '../sql/kernels.ts';
-import { quoteIdent } from '../sql/render.ts';
+import { quoteIdent } from '../sql/quote.ts';
 
 /**
  * CREATE TABLE for a model's keys/values cache, `kv_cache` in the model's schema: one row per

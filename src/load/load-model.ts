@@ -1,11 +1,10 @@
-import { stopIfAborted } from '../aborted.ts';
 import type { Checkpoint } from '../checkpoint/types.ts';
 import type { ModelRow } from '../db/catalog-tables.ts';
 import { encodeTuple, float4ArrayField, int4Field, type Field } from '../db/copy-binary.ts';
 import type { Database } from '../db/database.ts';
 import { GptSqlError } from '../errors.ts';
 import { chooseKernel, INLINE_BYTES, rowParts, type Kernel, type StoredColumn } from '../sql/kernels.ts';
-import { quoteIdent } from '../sql/render.ts';
+import { quoteIdent } from '../sql/quote.ts';
 import { kvCacheTableSql } from './kv-cache-table.ts';
 import { schemaForModel } from './model-names.ts';
 import { loadTokenizerTables } from './tokenizer-tables.ts';
@@ -40,13 +39,13 @@ export async function loadModel(db: Database, checkpoint: Checkpoint, options: L
     if (kernel.extension) await db.exec(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(kernel.extension)} SCHEMA public`);
     await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(staging)} CASCADE; CREATE SCHEMA ${quoteIdent(staging)}`);
     await copyWeights(db, checkpoint, staging, kernel, options);
-    await stopIfAborted(options.signal);
+    options.signal?.throwIfAborted();
     await loadTokenizerTables(db, staging, checkpoint.tokenizer);
     await db.exec(kvCacheTableSql(staging, { kernel: kernel.name, n_embd: checkpoint.config.n_embd, n_head: checkpoint.config.n_head }));
     await claimSchema(db, schema, options.name);
     await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE; ALTER SCHEMA ${quoteIdent(staging)} RENAME TO ${quoteIdent(schema)}`);
     await recordModel(db, checkpoint, options, schema, kernel);
-    await stopIfAborted(options.signal); // the last chance: after this, COMMIT
+    options.signal?.throwIfAborted(); // the last chance: after this, COMMIT
   });
   return (await db.kysely.selectFrom('gpt2sql.models').selectAll().where('name', '=', options.name).executeTakeFirstOrThrow());
 }

@@ -9,16 +9,26 @@ export function defaultModelName(source: string): string {
 }
 
 /**
- * The PostgreSQL schema a model lives in: its name in lower case with anything but letters,
- * digits and underscores turned into underscores (`gpt2-medium` -> `gpt2_medium`).
+ * A model's or a trace's name (`--as NAME`) as it appears in a PostgreSQL schema name: in lower
+ * case, anything but letters, digits and underscores turned into underscores (`gpt2-medium` ->
+ * `gpt2_medium`). Refuses a name that is empty, too long or made of other characters, with a
+ * message saying what the name is for.
+ *
+ * @example
+ * schemaNamePart('trace', 'Hello-1'); // 'hello_1'
  */
-export function schemaForModel(name: string): string {
+export function schemaNamePart(kind: 'model' | 'trace', name: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$/.test(name)) {
     throw new GptSqlError(
-      `"${name}" is not a usable model name; use up to 48 letters, digits, '_', '-' or '.', starting with a letter or digit (--as NAME)`,
+      `"${name}" is not a usable ${kind} name; use up to 48 letters, digits, '_', '-' or '.', starting with a letter or digit (--as NAME)`,
     );
   }
-  const schema = name.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  return name.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+}
+
+/** The PostgreSQL schema a model lives in: schemaNamePart('model', name), unless that is a reserved schema. */
+export function schemaForModel(name: string): string {
+  const schema = schemaNamePart('model', name);
   if (RESERVED.has(schema) || schema.startsWith('pg_')) {
     throw new GptSqlError(`"${name}" would use the reserved schema "${schema}"; choose another name with --as NAME`);
   }

@@ -2,7 +2,7 @@ import type { TokenizerFiles } from '../checkpoint/types.ts';
 import type { Database } from '../db/database.ts';
 import { byteaField, encodeTuple, int4Field, textField } from '../db/copy-binary.ts';
 import { GptSqlError } from '../errors.ts';
-import { quoteIdent } from '../sql/render.ts';
+import { quoteIdent } from '../sql/quote.ts';
 
 /**
  * The tokenizer tables of a model's schema, read by sql/tokenize.sql and sql/detokenize.sql.

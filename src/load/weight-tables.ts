@@ -1,3 +1,4 @@
+import { GPT2_PARAMETERS, LM_HEAD, type Gpt2Parameter, type Gpt2ParameterName } from '../checkpoint/gpt2-tensors.ts';
 import type { Gpt2Config } from '../checkpoint/types.ts';
 
 /**
@@ -24,39 +25,30 @@ export interface WeightTable {
   tensor(block: number): string;
 }
 
-const blockTable = (table: string, suffix: string, layout: Layout): WeightTable => ({
-  table,
-  key: layout === 'columns' ? 'col' : undefined,
-  perBlock: true,
-  layout,
-  kernelStorage: layout === 'columns',
-  tensor: (i) => `h.${i}.${suffix}`,
-});
+/** How a parameter is stored: its layout, the key column numbering its rows, and whether dot products read it. */
+type Storage = Pick<WeightTable, 'key' | 'layout' | 'kernelStorage'>;
 
-/** Every weight table of a GPT-2 model, in load order. */
+const VECTOR: Storage = { layout: 'vector', kernelStorage: false };
+const COLUMNS: Storage = { key: 'col', layout: 'columns', kernelStorage: true };
+const TOKEN_ROWS: Storage = { key: 'token', layout: 'rows', kernelStorage: true };
+
+/** The parameters not stored as one vector (biases and layer-norm gains are). */
+const STORAGE: Partial<Record<Gpt2ParameterName, Storage>> = {
+  wte: TOKEN_ROWS,
+  wpe: { key: 'place', layout: 'rows', kernelStorage: false },
+  c_attn_w: COLUMNS,
+  c_proj_w: COLUMNS,
+  mlp_c_fc_w: COLUMNS,
+  mlp_c_proj_w: COLUMNS,
+  lm_head: TOKEN_ROWS,
+};
+
+const weightTable = ({ name, perBlock, tensor }: Gpt2Parameter<Gpt2ParameterName>): WeightTable =>
+  ({ table: name, perBlock, tensor, ...(STORAGE[name] ?? VECTOR) });
+
+/** Every weight table of a GPT-2 model, in load order: one per parameter, named after it. */
 export function weightTables(tiedLmHead: boolean): WeightTable[] {
-  const tables: WeightTable[] = [
-    { table: 'wte', key: 'token', perBlock: false, layout: 'rows', kernelStorage: true, tensor: () => 'wte.weight' },
-    { table: 'wpe', key: 'place', perBlock: false, layout: 'rows', kernelStorage: false, tensor: () => 'wpe.weight' },
-    blockTable('ln_1_g', 'ln_1.weight', 'vector'),
-    blockTable('ln_1_b', 'ln_1.bias', 'vector'),
-    blockTable('c_attn_w', 'attn.c_attn.weight', 'columns'),
-    blockTable('c_attn_b', 'attn.c_attn.bias', 'vector'),
-    blockTable('c_proj_w', 'attn.c_proj.weight', 'columns'),
-    blockTable('c_proj_b', 'attn.c_proj.bias', 'vector'),
-    blockTable('ln_2_g', 'ln_2.weight', 'vector'),
-    blockTable('ln_2_b', 'ln_2.bias', 'vector'),
-    blockTable('mlp_c_fc_w', 'mlp.c_fc.weight', 'columns'),
-    blockTable('mlp_c_fc_b', 'mlp.c_fc.bias', 'vector'),
-    blockTable('mlp_c_proj_w', 'mlp.c_proj.weight', 'columns'),
-    blockTable('mlp_c_proj_b', 'mlp.c_proj.bias', 'vector'),
-    { table: 'ln_f_g', perBlock: false, layout: 'vector', kernelStorage: false, tensor: () => 'ln_f.weight' },
-    { table: 'ln_f_b', perBlock: false, layout: 'vector', kernelStorage: false, tensor: () => 'ln_f.bias' },
-  ];
-  if (!tiedLmHead) {
-    tables.push({ table: 'lm_head', key: 'token', perBlock: false, layout: 'rows', kernelStorage: true, tensor: () => 'lm_head.weight' });
-  }
-  return tables;
+  return [...GPT2_PARAMETERS, ...(tiedLmHead ? [] : [LM_HEAD])].map(weightTable);
 }
 
 /** The tensors behind a table, one per block for per-block tables. */

@@ -5,6 +5,7 @@
  * Matrices keep Hugging Face's Conv1D layout [in, out], so every linear layer is x @ w + b.
  * Shape letters: C = n_embd, V = vocab_size.
  */
+import { BLOCK_PARAMETERS, LM_HEAD, MODEL_PARAMETERS, type Gpt2Parameter } from '../checkpoint/gpt2-tensors.ts';
 import type { Checkpoint, Gpt2Config } from '../checkpoint/types.ts';
 
 /** The parameters of one transformer block (`h.{i}.*` in the checkpoint). */
@@ -34,22 +35,6 @@ export interface Gpt2Weights {
   lm_head: Float64Array; // [V, C], the very same array as wte when the head is tied
 }
 
-/** Each block field, the checkpoint tensor it comes from (after `h.{i}.`), and its shape. */
-const BLOCK_TENSORS: Array<[keyof Gpt2BlockWeights, string, (C: number) => number[]]> = [
-  ['ln_1_g', 'ln_1.weight', (C) => [C]],
-  ['ln_1_b', 'ln_1.bias', (C) => [C]],
-  ['c_attn_w', 'attn.c_attn.weight', (C) => [C, 3 * C]],
-  ['c_attn_b', 'attn.c_attn.bias', (C) => [3 * C]],
-  ['c_proj_w', 'attn.c_proj.weight', (C) => [C, C]],
-  ['c_proj_b', 'attn.c_proj.bias', (C) => [C]],
-  ['ln_2_g', 'ln_2.weight', (C) => [C]],
-  ['ln_2_b', 'ln_2.bias', (C) => [C]],
-  ['mlp_c_fc_w', 'mlp.c_fc.weight', (C) => [C, 4 * C]],
-  ['mlp_c_fc_b', 'mlp.c_fc.bias', (C) => [4 * C]],
-  ['mlp_c_proj_w', 'mlp.c_proj.weight', (C) => [4 * C, C]],
-  ['mlp_c_proj_b', 'mlp.c_proj.bias', (C) => [C]],
-];
-
 /**
  * Reads every tensor of a checkpoint and widens it to float64 for the reference forward pass.
  *
@@ -59,27 +44,25 @@ const BLOCK_TENSORS: Array<[keyof Gpt2BlockWeights, string, (C: number) => numbe
  */
 export async function loadReferenceWeights(checkpoint: Checkpoint): Promise<Gpt2Weights> {
   const { config } = checkpoint;
-  const { n_embd: C, vocab_size: V, n_ctx } = config;
+  const { n_embd: C } = config;
   if (config.n_layer < 1 || C % config.n_head !== 0) {
     throw new Error(`config.json has n_layer = ${config.n_layer}, n_embd = ${C}, n_head = ${config.n_head}; ` +
       'GPT-2 needs at least one layer and n_embd divisible by n_head: check the checkpoint');
   }
-  const wte = await readTensor(checkpoint, 'wte.weight', [V, C]);
-  const wpe = await readTensor(checkpoint, 'wpe.weight', [n_ctx, C]);
+  const { wte, wpe, ln_f_g, ln_f_b } = await readParameters(checkpoint, MODEL_PARAMETERS);
   const blocks: Gpt2BlockWeights[] = [];
-  for (let i = 0; i < config.n_layer; i++) blocks.push(await readBlock(checkpoint, i));
-  const ln_f_g = await readTensor(checkpoint, 'ln_f.weight', [C]);
-  const ln_f_b = await readTensor(checkpoint, 'ln_f.bias', [C]);
-  const lm_head = checkpoint.tiedLmHead ? wte : await readTensor(checkpoint, 'lm_head.weight', [V, C]);
+  for (let i = 0; i < config.n_layer; i++) blocks.push(await readParameters(checkpoint, BLOCK_PARAMETERS, i));
+  const lm_head = checkpoint.tiedLmHead ? wte : (await readParameters(checkpoint, [LM_HEAD])).lm_head;
   return { config, wte, wpe, blocks, ln_f_g, ln_f_b, lm_head };
 }
 
-async function readBlock(checkpoint: Checkpoint, i: number): Promise<Gpt2BlockWeights> {
-  const block: Partial<Gpt2BlockWeights> = {};
-  for (const [field, tensor, shape] of BLOCK_TENSORS) {
-    block[field] = await readTensor(checkpoint, `h.${i}.${tensor}`, shape(checkpoint.config.n_embd));
-  }
-  return block as Gpt2BlockWeights;
+/** The tensors of `parameters` (block `block`'s for per-block ones) by parameter name. */
+async function readParameters<Name extends string>(
+  checkpoint: Checkpoint, parameters: readonly Gpt2Parameter<Name>[], block = 0,
+): Promise<Record<Name, Float64Array>> {
+  const read = {} as Record<Name, Float64Array>;
+  for (const { name, tensor, shape } of parameters) read[name] = await readTensor(checkpoint, tensor(block), shape(checkpoint.config));
+  return read;
 }
 
 async function readTensor(checkpoint: Checkpoint, name: string, shape: number[]): Promise<Float64Array> {

@@ -1,128 +1,163 @@
+/**
+ * GPT-2's forward pass as SQL parts, read top to bottom like picoGPT's gpt2.py: the embeddings,
+ * every block (a chain of CTEs named as llm.c names the activations) in the article's recursive
+ * CTE, and ln_f. Each part is a template of sql/ (src/sql/sql.ts); a kernel (kernels.ts) fills in
+ * how a dot product is computed. Shapes use the letters of sql/README.md.
+ */
 import type { ModelRow } from '../db/catalog-tables.ts';
 import { cachedHeads, kernel as kernelNamed, rowParts, type Kernel } from './kernels.ts';
-import { render, type Fragments } from './render.ts';
+import { ctes, EMPTY, input, sql, template, type Code, type Ctes, type Fill, type Sql } from './sql.ts';
 
 /** What the forward pass needs from a model's catalog row. */
 export type ModelShape = Pick<ModelRow, 'n_layer' | 'n_head' | 'n_embd' | 'layer_norm_epsilon' | 'kernel'>;
 
 /**
- * SQL expressions for the inputs of a forward pass: bind parameters (`$1::int[]`) when the engine
- * sends a statement, quoted literals when a script is printed for psql.
+ * Where the forward pass's inputs come from: the statement's inputs (BOUND), or SQL of a
+ * statement around it (complete.sql feeds each row's ids).
  */
 export interface ForwardInputs {
   /** The token ids fed, int[]. */
-  ids: string;
+  ids: Fill;
   /** The place of the first of them: the number of positions already cached. */
-  start: string;
-  /** The generation session whose keys/values cache is read; absent: no cache (full recompute). */
-  session?: string;
+  start: Fill;
+  /** The generation session whose keys/values cache is read and written; absent: no cache. */
+  session?: Fill;
 }
+
+/** The forward pass's inputs as inputs of the statement. */
+export const FORWARD_INPUTS: ForwardInputs = { ids: input('ids'), start: input('start') };
 
 /** Which positions `lnf` keeps: the last one (generation) or all of them. */
 export type Positions = 'last' | 'all';
 
-/** The block being computed inside the recursive CTE (forward.sql). */
-const BLOCK = 'forward.block + 1';
-
-/** Indents every line of `text` after the first by `spaces`, to nest a fragment inside a template. */
-export function nest(text: string, spaces: number): string {
-  return text.trimEnd().replace(/\n(?=.)/g, `\n${' '.repeat(spaces)}`);
-}
+/** The block being computed inside forward's recursive CTE. */
+const BLOCK = sql`forward.block + 1`;
 
 /**
- * Renders a template as a fragment to put into another: without its final newline, nor the blank
- * lines an empty placeholder leaves (our templates have no other blank lines, and no user text).
+ * Head `h` of a row that holds the heads side by side (HS values each) from `at` on:
+ * `row[at + h*HS + 1 : at + (h+1)*HS]`. The one place heads are cut out of rows.
+ *
+ * @example
+ * headOf('qkv.x', 'head.h', 64, '768'); // qkv.x[768 + head.h * 64 + 1 : 768 + (head.h + 1) * 64]: a key
  */
-export function fragment(name: string, fragments: Fragments): string {
-  return render(name, fragments).replace(/\n[ \t]*(?=\n)/g, '').trimEnd();
+export function headOf(row: string, h: string, headSize: number, at?: string): Code {
+  const from = at ? `${at} + ` : '';
+  return sql`${row}[${from}${h} * ${headSize} + 1 : ${from}(${h} + 1) * ${headSize}]`;
 }
 
-/** layer_norm.sql over `input`, with the gain and bias tables of the block computed (or the only ones). */
-function layerNorm(model: ModelShape, input: string, gain: string, bias: string, block?: string): string {
-  const of_block = block ? ` WHERE block = ${block}` : '';
-  return fragment('layer_norm', { input, gain, bias, of_block, epsilon: model.layer_norm_epsilon, n_embd: model.n_embd });
+/** Head `head.h`'s query, key or value, cut out of qkv (q, k and v side by side, C values each). */
+export function qkvHead(model: ModelShape, which: 'q' | 'k' | 'v'): Code {
+  const at = { q: undefined, k: `${model.n_embd}`, v: `2 * ${model.n_embd}` }[which];
+  return headOf('qkv.x', 'head.h', model.n_embd / model.n_head, at);
 }
 
-/** linear.sql, or linear_parts.sql when rows of `nIn` values are stored in parts (rowParts). */
-function linear(kernel: Kernel, input: string, nIn: number, weight: string, bias: string): string {
-  const parts = rowParts(kernel, nIn);
-  const common = { kernel: kernel.name, input, weight, bias, block: BLOCK };
-  if (parts.count === 1) return fragment('linear', { ...common, dot: nest(kernel.dot('w', 'activation.x'), 9), prepare: nest(kernel.prepare('x'), 2) });
-  return fragment('linear_parts', {
-    ...common,
-    dot: nest(kernel.dot('w', 'activation.x'), 11),
-    parts: parts.count,
-    part_size: parts.size,
-    prepare: nest(kernel.prepare('x'), 2),
+/** layer_norm.sql over the rows of `input`, with gain and bias of `layer` (ln_1, ln_2: of the block computed). */
+function layerNorm(model: ModelShape, input: string, layer: 'ln_1' | 'ln_2' | 'ln_f'): Sql {
+  const ofBlock = layer === 'ln_f' ? '' : sql` WHERE block = ${BLOCK}`;
+  return template('layer_norm', {
+    input: sql`${input}`,
+    g: sql`(SELECT values FROM ${layer}_g${ofBlock})`,
+    b: sql`(SELECT values FROM ${layer}_b${ofBlock})`,
+    epsilon: model.layer_norm_epsilon,
   });
 }
 
-function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs): string {
+/** x @ w + b of `layer` (c_attn, c_proj, mlp_c_fc, mlp_c_proj): linear.sql, or linear_parts.sql for rows stored in parts. */
+function linear(kernel: Kernel, input: string, nIn: number, layer: string): Sql {
+  const parts = rowParts(kernel, nIn);
+  const common = { input: sql`${input}`, weight: sql`${layer}_w`, bias: sql`${layer}_b`, block: BLOCK, dot: kernel.dot('w', 'activation.x'), prepare: kernel.prepare('x') };
+  if (parts.count === 1) return template('linear', common);
+  return template('linear_parts', { ...common, parts: parts.count, part_size: parts.size });
+}
+
+/** Causal self-attention, all heads at once (stage attn): q, kv, preatt, att, atty. */
+function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs): Ctes {
   const HS = model.n_embd / model.n_head;
   const heads = kernel.heads(HS);
   const cache = cachedHeads(kernel, HS);
-  const head = (offset: string) => `qkv.x[${offset}head.h * ${HS} + 1 : ${offset}(head.h + 1) * ${HS}]`;
-  const cached = inputs.session ? fragment('kv_read', { session: inputs.session, block: BLOCK }) : '';
+  const cached = inputs.session !== undefined ? template('kv_read', { session: inputs.session, block: BLOCK }) : EMPTY;
   const headValues = heads.weightedSum
-    ? fragment('atty_sum', { kernel: heads.name, weighted_sum: heads.weightedSum('att.att', 'att.v', HS, 'att.place') })
-    : fragment('atty', { kernel: heads.name, head_size: HS, column_dot: nest(heads.columnDot!('heads.att', 'heads.v', 'i'), 7) });
-  return fragment('attention', {
-    kernel: heads.name,
-    cached: nest(cached, 2),
-    start: inputs.start,
-    n_head: model.n_head,
-    head_size: HS,
-    prepare_q: heads.prepare(head('')),
-    prepare_k: cache.k.prepare(head(`${model.n_embd} + `)),
-    prepare_v: cache.v.prepare(head(`2 * ${model.n_embd} + `)),
-    dot: heads.dot('kv.k', 'q.q'),
-    head_values: nest(headValues, 4),
-  });
-}
-
-/** One transformer block, the LATERAL subquery of forward.sql (block.sql). */
-export function blockSql(model: ModelShape, inputs: ForwardInputs): string {
-  const kernel = kernelNamed(model.kernel);
-  return fragment('block', {
-    block: BLOCK,
-    n_embd: model.n_embd,
-    ln_1: nest(layerNorm(model, 'residual', 'ln_1_g', 'ln_1_b', BLOCK), 2),
-    attn_qkv: nest(linear(kernel, 'ln1', model.n_embd, 'c_attn_w', 'c_attn_b'), 2),
-    attention: attention(model, kernel, inputs),
-    attn_proj: nest(linear(kernel, 'atty', model.n_embd, 'c_proj_w', 'c_proj_b'), 2),
-    ln_2: nest(layerNorm(model, 'residual2', 'ln_2_g', 'ln_2_b', BLOCK), 2),
-    mlp_fc: nest(linear(kernel, 'ln2', model.n_embd, 'mlp_c_fc_w', 'mlp_c_fc_b'), 2),
-    mlp_proj: nest(linear(kernel, 'fch_gelu', 4 * model.n_embd, 'mlp_c_proj_w', 'mlp_c_proj_b'), 2),
-  });
+    ? template('atty_sum', { weighted_sum: heads.weightedSum('att.att', 'att.v', HS, 'att.place') })
+    : template('atty_columns', { head_size: HS, column_dot: heads.columnDot!('heads.att', 'heads.v', 'i') });
+  return ctes(
+    { name: 'q', materialized: true, note: '[T, 3*C] -> [T, NH, HS]: each head\'s query, converted once',
+      body: template('attn_q', { q: heads.prepare(qkvHead(model, 'q')), n_head: model.n_head }) },
+    { name: 'kv', note: '[Tk, NH, 2*HS]: each head\'s key and value of every place attended to',
+      body: template('attn_kv', {
+        cached, start: inputs.start, n_head: model.n_head,
+        k: cache.k.prepare(qkvHead(model, 'k')), v: cache.v.prepare(qkvHead(model, 'v')),
+      }) },
+    { name: 'preatt', note: '[T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees',
+      body: template('attn_scores', { dot: heads.dot('kv.k', 'q.q'), head_size: HS, start: inputs.start }) },
+    { name: 'att', note: '[T, NH, <=Tk]: softmax over each query\'s places', body: template('attn_softmax') },
+    { name: 'atty', note: '[T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]: heads side by side', body: template('atty', { head_values: headValues }) },
+  );
 }
 
 /**
- * The CTEs `encoded, forward, final, lnf` (transformer.sql): every block over the ids fed, and
- * the final hidden state of the last position or of all of them. Needs WITH RECURSIVE.
- *
- * @example
- * const ctes = transformerSql(model, { ids: '$1::int[]', start: '0' }, 'last');
- * const sql = `WITH RECURSIVE\n${ctes}\nSELECT x FROM lnf`;
+ * One transformer block, the CTEs of block.sql: picoGPT's
+ * x = x + mha(layer_norm(x)); x = x + ffn(layer_norm(x)), with llm.c's activation names.
  */
-export function transformerSql(model: ModelShape, inputs: ForwardInputs, positions: Positions): string {
+export function blockParts(model: ModelShape, inputs: ForwardInputs): Ctes {
   const kernel = kernelNamed(model.kernel);
-  const forward = fragment('forward', { n_layer: model.n_layer, block: nest(blockSql(model, inputs), 4) });
-  const lastPosition = `cardinality(forward.x) / ${model.n_embd} - 1`;
-  return fragment('transformer', {
-    which: positions === 'last' ? 'the last position only' : 'every position',
-    ids: inputs.ids,
-    start: inputs.start,
-    embed: nest(fragment('embed', { ids: inputs.ids, start: inputs.start, wte_values: kernel.storedArray('wte') }), 2),
-    forward,
-    first_t: positions === 'last' ? lastPosition : '0',
-    n_embd: model.n_embd,
-    n_layer: model.n_layer,
-    ln_f: nest(layerNorm(model, 'final', 'ln_f_g', 'ln_f_b'), 2),
-  });
+  const C = model.n_embd;
+  return ctes(
+    { name: 'residual', note: '[T*C] -> [T, C]: the block\'s input, one row per position', body: template('block_input', { n_embd: C }) },
+    { name: 'ln1', note: '[T, C] -> [T, C]: ln_1', body: layerNorm(model, 'residual', 'ln_1') },
+    { name: 'qkv', note: '[T, C] -> [T, 3*C]: c_attn, q, k and v side by side', body: linear(kernel, 'ln1', C, 'c_attn') },
+    attention(model, kernel, inputs),
+    { name: 'attproj', note: '[T, C] -> [T, C]: c_proj', body: linear(kernel, 'atty', C, 'c_proj') },
+    { name: 'residual2', note: '[T, C] + [T, C] -> [T, C]', body: template('residual', { x: sql`residual`, fx: sql`attproj` }) },
+    { name: 'ln2', note: '[T, C] -> [T, C]: ln_2', body: layerNorm(model, 'residual2', 'ln_2') },
+    { name: 'fch', note: '[T, C] -> [T, 4*C]: mlp c_fc', body: linear(kernel, 'ln2', C, 'mlp_c_fc') },
+    { name: 'fch_gelu', note: '[T, 4*C] -> [T, 4*C]: gelu', body: template('gelu') },
+    { name: 'fcproj', note: '[T, 4*C] -> [T, C]: mlp c_proj', body: linear(kernel, 'fch_gelu', 4 * C, 'mlp_c_proj') },
+    { name: 'residual3', note: '[T, C] + [T, C] -> [T*C]: the block\'s output', body: template('block_output') },
+  );
 }
 
-/** The CTE body of `logits` (logits.sql), over the rows of `lnf`. */
-export function logitsSql(model: ModelShape): string {
+/** The parts of a forward pass, each by name: what the engine's statements and the trace are made of. */
+export interface Transformer {
+  /** encoded: the embeddings, [T] -> [T*C] (embed.sql). */
+  encoded: Sql;
+  /** The CTEs of one block, computed inside forward's recursive CTE. */
+  block: Ctes;
+  /** final: the last block's output as rows, [T*C] -> [T', C]. */
+  final: Sql;
+  /** lnf: ln_f over final, [T', C] -> [T', C]. */
+  lnf: Sql;
+  /** encoded, forward, final, lnf as one WITH list (it needs WITH RECURSIVE). */
+  ctes: Ctes;
+}
+
+/**
+ * The forward pass over the ids fed: the final hidden state of the last position or of all.
+ *
+ * @example
+ * const { ctes } = transformer(model, FORWARD_INPUTS, 'last');
+ * renderBound(template('hidden', { transformer: ctes }));
+ */
+export function transformer(model: ModelShape, inputs: ForwardInputs, positions: Positions): Transformer {
   const kernel = kernelNamed(model.kernel);
-  return fragment('logits', { kernel: kernel.name, prepare: nest(kernel.prepare('x'), 2), dot: nest(kernel.dot('lm_head', 'activation.x'), 9) });
+  const encoded = template('embed', { ids: inputs.ids, start: inputs.start, wte_values: kernel.storedArray('wte') });
+  const block = blockParts(model, inputs);
+  const forward = template('forward', { block: template('block', { ctes: block, n_embd: model.n_embd }), n_layer: model.n_layer });
+  const lastPosition = sql`cardinality(forward.x) / ${model.n_embd} - 1`;
+  const final = template('final', { first_t: positions === 'last' ? lastPosition : 0, n_embd: model.n_embd, n_layer: model.n_layer });
+  const lnf = layerNorm(model, 'final', 'ln_f');
+  return {
+    encoded, block, final, lnf,
+    ctes: ctes(
+      { name: 'encoded', note: '[T] -> [T*C]', body: encoded },
+      { name: 'forward', columns: ['block', 'x', 'k', 'v'], note: '[T*C] -> [T*C] for each block', body: forward },
+      { name: 'final', note: positions === 'last' ? '[T*C] -> [1, C]: the last position' : '[T*C] -> [T, C]', body: final },
+      { name: 'lnf', note: '[T\', C] -> [T\', C]: ln_f', body: lnf },
+    ),
+  };
+}
+
+/** logits.sql over the rows of lnf: one dot product per token of lm_head. */
+export function logits(model: ModelShape): Sql {
+  const kernel = kernelNamed(model.kernel);
+  return template('logits', { prepare: kernel.prepare('x'), dot: kernel.dot('lm_head', 'activation.x') });
 }

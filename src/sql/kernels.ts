@@ -1,5 +1,9 @@
 import { cubeArrayField, float4ArrayField, float8Field, vectorField, type Field } from '../db/copy-binary.ts';
 import { GptSqlError } from '../errors.ts';
+import { sql, type Code, type Fill } from './sql.ts';
+
+/** What the kernels' SQL takes: a part of a statement, or code (a table alias, a column). */
+type Operand = Fill | string;
 
 /** A column of a stored weight row, after its key columns. */
 export interface StoredColumn {
@@ -31,11 +35,11 @@ export interface Kernel {
    * SQL turning an activation (a float8[] expression) into what `dot` takes. The templates compute
    * it once per position and matrix, never once per stored row.
    */
-  prepare(activation: string): string;
+  prepare(activation: Operand): Code;
   /** SQL for the dot product of a weight row (`row` is its table alias) and a prepared activation, as float8. */
-  dot(row: string, prepared: string): string;
+  dot(row: string, prepared: Operand): Code;
   /** SQL reading a weight row's stored values as float4[] (the embedding lookup reads wte rows this way). */
-  storedArray(row: string): string;
+  storedArray(row: string): Code;
   /** The arithmetic of attention's heads (q·k, att @ v) for heads of `headSize` values. */
   heads(headSize: number): HeadArithmetic;
 }
@@ -50,22 +54,22 @@ export interface HeadArithmetic {
   /** The SQL type `prepare` returns (the keys/values cache stores heads in it). */
   type: string;
   /** SQL turning a head's query or key (float8[]) into what `dot` takes. */
-  prepare(head: string): string;
+  prepare(head: Operand): Code;
   /** SQL turning a head's value into what `weightedSum` takes, when that differs from `prepare`. */
-  prepareValue?(head: string): string;
+  prepareValue?(head: Operand): Code;
   /** SQL for q·k of two prepared vectors, as float8. */
-  dot(a: string, b: string): string;
+  dot(a: Operand, b: Operand): Code;
   /**
    * att @ v as an aggregate over rows of `weight` and the prepared value `prepared` of n values,
    * summed in `order`, as float8[]. The values are prepared with `prepare`.
    */
-  weightedSum?(weight: string, prepared: string, n: number, order: string): string;
+  weightedSum?(weight: Operand, prepared: Operand, n: number, order: Operand): Code;
   /**
    * att @ v one output value at a time: SQL for Σ_p weights[p] · values[p][column], with `weights`
    * the float8[] of attention weights in place order and `values` the float8[][] of the values.
    * The values are left as float8[].
    */
-  columnDot?(weights: string, values: string, column: string): string;
+  columnDot?(weights: Operand, values: Operand, column: Operand): Code;
 }
 
 /** In order of preference for `--kernel auto`: the fastest first (see the README's benchmark). */
@@ -83,25 +87,25 @@ export type KernelName = (typeof KERNEL_NAMES)[number];
 const VECTOR_HEADS: HeadArithmetic = {
   name: 'vector',
   type: 'vector',
-  prepare: (head) => `${head}::vector`,
-  prepareValue: (head) => `(SELECT array_agg(CASE WHEN abs(x) < 1e-20 THEN 0 ELSE x END) FROM unnest(${head}) AS x)::vector`,
-  dot: (a, b) => `inner_product(${a}, ${b})`,
+  prepare: (head) => sql`${head}::vector`,
+  prepareValue: (head) => sql`(SELECT array_agg(CASE WHEN abs(x) < 1e-20 THEN 0 ELSE x END) FROM unnest(${head}) AS x)::vector`,
+  dot: (a, b) => sql`inner_product(${a}, ${b})`,
   weightedSum: (weight, prepared, n, order) =>
-    `sum(${prepared} * array_fill(CASE WHEN ${weight} < 1e-20 THEN 0 ELSE ${weight} END, ARRAY[${n}])::vector ORDER BY ${order})::real[]::float8[]`,
+    sql`sum(${prepared} * array_fill(CASE WHEN ${weight} < 1e-20 THEN 0 ELSE ${weight} END, ARRAY[${n}])::vector ORDER BY ${order})::real[]::float8[]`,
 };
 
 /** Two unnest() calls in the select list zip the arrays about twice as fast as unnest(a, b). */
-function arrayDot(a: string, b: string): string {
-  return `(SELECT sum(x * y) FROM (SELECT unnest(${a}) AS x, unnest(${b}) AS y) AS pair)`;
+function arrayDot(a: Operand, b: Operand): Code {
+  return sql`(SELECT sum(x * y) FROM (SELECT unnest(${a}) AS x, unnest(${b}) AS y) AS pair)`;
 }
 
 const ARRAY_HEADS: HeadArithmetic = {
   name: 'array',
   type: 'float8[]',
-  prepare: (head) => head,
+  prepare: (head) => sql`${head}`,
   dot: arrayDot,
   // unnest() of a column slice [:][i:i] walks the places in order: the sum runs in place order.
-  columnDot: (weights, values, column) => arrayDot(weights, `${values}[:][${column}:${column}]`),
+  columnDot: (weights, values, column) => arrayDot(weights, sql`${values}[:][${column}:${column}]`),
 };
 
 const KERNELS: Record<KernelName, Kernel> = {
@@ -112,9 +116,9 @@ const KERNELS: Record<KernelName, Kernel> = {
     bytesPerValue: 4,
     fields: (values) => [vectorField(values)],
     // pgvector multiplies in float4 and sums in float4: see the tolerances in test/engine.
-    prepare: (activation) => `${activation}::vector`,
-    dot: (row, prepared) => `inner_product(${row}.values, ${prepared})`,
-    storedArray: (row) => `${row}.values::real[]`,
+    prepare: (activation) => sql`${activation}::vector`,
+    dot: (row, prepared) => sql`inner_product(${row}.values, ${prepared})`,
+    storedArray: (row) => sql`${row}.values::real[]`,
     heads: () => VECTOR_HEADS,
   },
   // contrib's cube, which stock PostgreSQL ships. A stored row is its squared norm |w|² (float8)
@@ -131,7 +135,7 @@ const KERNELS: Record<KernelName, Kernel> = {
     prepare: (activation) => cubeChunks(activation),
     dot: (row, prepared) => cubeDot(prepared, row),
     storedArray: (row) =>
-      `(SELECT array_agg(cube_ll_coord(c.w, d)::float4 ORDER BY c.i, d)
+      sql`(SELECT array_agg(cube_ll_coord(c.w, d)::float4 ORDER BY c.i, d)
         FROM unnest(${row}.values) WITH ORDINALITY AS c(w, i), generate_series(1, cube_dim(c.w)) AS d)`,
     heads: (headSize) => (headSize <= CUBE_CHUNK ? CUBE_HEADS : ARRAY_HEADS),
   },
@@ -141,9 +145,9 @@ const KERNELS: Record<KernelName, Kernel> = {
     bytesPerValue: 4,
     fields: (values) => [float4ArrayField(values)],
     // float4 * float8 is float8: the sum runs in float8, in index order, as the reference's does.
-    prepare: (activation) => activation,
-    dot: (row, prepared) => arrayDot(`${row}.values`, prepared),
-    storedArray: (row) => `${row}.values`,
+    prepare: (activation) => sql`${activation}`,
+    dot: (row, prepared) => arrayDot(sql`${row}.values`, prepared),
+    storedArray: (row) => sql`${row}.values`,
     heads: () => ARRAY_HEADS,
   },
 };
@@ -163,8 +167,8 @@ function squaredNorm(values: Float32Array): number {
  * then one more element, the 1-D point |x|², summed from the chunks' own |x_c|² (cube_distance to
  * the origin, squared: computed in C, where v * v in SQL would fail on a value below 1e-162).
  */
-function cubeChunks(x: string): string {
-  return `(SELECT array_agg(chunk.c ORDER BY s) || cube(sum(${cubeNorm('chunk.c')}))
+function cubeChunks(x: Operand): Code {
+  return sql`(SELECT array_agg(chunk.c ORDER BY s) || cube(sum(${cubeNorm('chunk.c')}))
     FROM generate_series(1, cardinality(${x}), ${CUBE_CHUNK}) AS s
     CROSS JOIN LATERAL (SELECT cube(${x}[s : s + ${CUBE_CHUNK - 1}]) AS c) AS chunk)`;
 }
@@ -174,24 +178,24 @@ function cubeChunks(x: string): string {
  * unnest() zips the chunks; the activation's last element, |a|², meets no chunk of the row (NULL)
  * and adds nothing to the sum.
  */
-function cubeDot(a: string, row: string): string {
-  return `(SELECT (cube_ll_coord(${a}[cardinality(${a})], 1) + ${row}.norm - sum(cube_distance(pair.a, pair.w) ^ 2)) / 2
+function cubeDot(a: Operand, row: string): Code {
+  return sql`(SELECT (cube_ll_coord(${a}[cardinality(${a})], 1) + ${row}.norm - sum(cube_distance(pair.a, pair.w) ^ 2)) / 2
     FROM (SELECT unnest(${a}) AS a, unnest(${row}.values) AS w) AS pair)`;
 }
 
 /** |c|² of a cube point: its distance to the origin (a missing coordinate counts as 0), squared. */
-const cubeNorm = (c: string) => `cube_distance(${c}, '(0)'::cube) ^ 2`;
+const cubeNorm = (c: Operand) => sql`cube_distance(${c}, '(0)'::cube) ^ 2`;
 
 /** A head's vectors as single cubes: a·b = (|a|² + |b|² − |a − b|²) / 2, three calls in C. */
 const CUBE_HEADS: HeadArithmetic = {
   name: 'cube',
   type: 'cube',
-  prepare: (head) => `cube(${head})`,
-  dot: (a, b) => `(${cubeNorm(a)} + ${cubeNorm(b)} - cube_distance(${a}, ${b}) ^ 2) / 2`,
+  prepare: (head) => sql`cube(${head})`,
+  dot: (a, b) => sql`(${cubeNorm(a)} + ${cubeNorm(b)} - cube_distance(${a}, ${b}) ^ 2) / 2`,
   // Σ_p w_p · v_p[i] over chunks of CUBE_CHUNK places: the weights' and the values' column's
   // chunks as cubes (cube() takes the slice [s:s+99][i:i] as its 100 values).
   columnDot: (weights, values, column) =>
-    `(SELECT sum(${cubeNorm('chunk.w')} + ${cubeNorm('chunk.v')} - cube_distance(chunk.w, chunk.v) ^ 2) / 2
+    sql`(SELECT sum(${cubeNorm('chunk.w')} + ${cubeNorm('chunk.v')} - cube_distance(chunk.w, chunk.v) ^ 2) / 2
     FROM generate_series(1, cardinality(${weights}), ${CUBE_CHUNK}) AS s
     CROSS JOIN LATERAL (
       SELECT cube(${weights}[s : s + ${CUBE_CHUNK - 1}]) AS w, cube(${values}[s : s + ${CUBE_CHUNK - 1}][${column} : ${column}]) AS v
@@ -201,7 +205,7 @@ const CUBE_HEADS: HeadArithmetic = {
 /** How the keys/values cache stores a head's key or value: its SQL type, and the SQL that makes one from a float8[]. */
 export interface CachedHead {
   type: string;
-  prepare(head: string): string;
+  prepare(head: Operand): Code;
 }
 
 /**
@@ -218,7 +222,7 @@ export interface CachedHead {
 export function cachedHeads(kernel: Kernel, headSize: number): { k: CachedHead; v: CachedHead } {
   const heads = kernel.heads(headSize);
   const k = { type: heads.type, prepare: heads.prepare };
-  if (!heads.weightedSum) return { k, v: { type: 'float8[]', prepare: (head: string) => head } };
+  if (!heads.weightedSum) return { k, v: { type: 'float8[]', prepare: (head: Operand) => sql`${head}` } };
   return { k, v: { type: heads.type, prepare: heads.prepareValue ?? heads.prepare } };
 }
 

@@ -1,114 +1,109 @@
-import { fragment, logitsSql, nest, transformerSql, type ForwardInputs, type ModelShape } from './forward.ts';
+/**
+ * The statements the engine runs, as values (src/sql/sql.ts): step (prefill, step, recompute),
+ * next and hidden, each a template of sql/ around the forward pass of forward.ts. Their inputs are
+ * the statement's own (bound as parameters, or inlined for psql) unless a statement around them
+ * gives SQL instead (complete.sql feeds a step its row's ids).
+ */
 import { cachedHeads, kernel } from './kernels.ts';
+import { FORWARD_INPUTS, headOf, logits, transformer, type ForwardInputs, type ModelShape } from './forward.ts';
+import { ctes, EMPTY, input, template, type Fill, type Sql } from './sql.ts';
 
-/** SQL expressions for the sampling options of sample.sql (bind parameters or literals). */
+/** How the next token is chosen, the rules of src/reference/sample.ts: the one shape of the sampling options. */
+export interface Sampling {
+  /** 0 is greedy (the most probable token); 1 samples from the model's distribution. */
+  temperature: number;
+  /** Keep only the k most probable tokens; 0 keeps all. */
+  topK: number;
+  /** Keep the smallest set of most probable tokens whose probability reaches p; 1 keeps all. */
+  topP: number;
+  /** The same seed (and options) gives the same tokens. */
+  seed: number;
+}
+
+/**
+ * The values of sample.sql's inputs for `sampling`, on a model of `vocabSize` tokens: any top_k of
+ * V or more keeps every token, and fits an int.
+ */
+export function samplingValues(sampling: Sampling, vocabSize: number): { temperature: number; top_k: number; top_p: number; seed: number } {
+  return { temperature: sampling.temperature, top_k: Math.min(sampling.topK, vocabSize), top_p: sampling.topP, seed: sampling.seed };
+}
+
+/** Where sample.sql's options come from. */
 export interface SamplingInputs {
-  temperature: string;
-  top_k: string;
-  top_p: string;
-  seed: string;
+  temperature: Fill;
+  top_k: Fill;
+  top_p: Fill;
+  seed: Fill;
   /** The 0-based index of the token being chosen, for the seeded uniform. */
-  step: string;
+  step: Fill;
 }
 
-/** The SQL type of every input a statement can take. */
-export const INPUT_TYPES = {
-  ids: 'int[]',
-  start: 'int',
-  session: 'bigint',
-  temperature: 'float8',
-  top_k: 'int',
-  top_p: 'float8',
-  seed: 'bigint',
-  step: 'int',
-  top: 'int',
-  logits: 'float8[]',
-} as const;
-export type InputName = keyof typeof INPUT_TYPES;
+export const SAMPLING_INPUTS: SamplingInputs = {
+  temperature: input('temperature'), top_k: input('top_k'), top_p: input('top_p'), seed: input('seed'), step: input('step'),
+};
 
-/** A statement with bind parameters: `parameters[i]` is the input bound to `$i+1`. */
-export interface Statement<N extends InputName = InputName> {
-  text: string;
-  parameters: N[];
+/** The inputs of the incremental engine's step: the forward pass's, its session, and sampling's. */
+export const STEP_INPUTS: ForwardInputs & SamplingInputs = { ...FORWARD_INPUTS, session: input('session'), ...SAMPLING_INPUTS };
+/** The inputs of the article's engine: no cache. */
+export const RECOMPUTE_INPUTS: ForwardInputs & SamplingInputs = { ...FORWARD_INPUTS, ...SAMPLING_INPUTS };
+
+/** tokenize.sql over `text`: rows (position, token), GPT-2's BPE in SQL (pretokenize.sql cuts the pieces). */
+export function tokenize(text: Fill = input('text')): Sql {
+  return template('tokenize', { pieces: template('pretokenize', { text }) });
 }
 
-/**
- * Bind parameters for `names`, in order: `$1::int[]`, `$2::int`, …
- *
- * @example
- * bindParameters(['ids', 'start']); // { ids: '$1::int[]', start: '$2::int' }
- */
-export function bindParameters<N extends InputName>(names: readonly N[]): Record<N, string> {
-  return Object.fromEntries(names.map((name, i) => [name, `$${i + 1}::${INPUT_TYPES[name]}`])) as Record<N, string>;
+/** detokenize.sql over the int[] `ids`: one row, text. */
+export function detokenize(ids: Fill = input('ids')): Sql {
+  return template('detokenize', { ids });
 }
 
-/** The parameter values of `statement`, in `$n` order. */
-export function bind<N extends InputName>(statement: Statement<N>, values: Record<N, unknown>): unknown[] {
-  return statement.parameters.map((name) => values[name]);
+/** probs.sql: softmax(logits / temperature), over the CTE logits. */
+export function probs(temperature: Fill): Sql {
+  return template('probs', { temperature });
+}
+
+/** sample.sql: the token chosen from logits and probs. */
+export function sample(inputs: SamplingInputs): Sql {
+  const { temperature, top_k, top_p, seed, step } = inputs;
+  return template('sample', { temperature, top_k, top_p, seed, step });
 }
 
 /**
- * step.sql: the forward pass over the ids fed, the keys/values saved to the session's cache
- * (when `inputs.session` is given), and the next token chosen. One statement.
+ * step.sql: the forward pass over the ids fed, the keys/values saved to the session's cache (when
+ * `inputs.session` is given), and the next token chosen. One statement.
  *
  * @example
- * stepSql(model, { ...bindParameters(['ids', 'start', 'session', 'temperature', 'top_k', 'top_p', 'seed', 'step']) });
+ * renderBound(step(model, STEP_INPUTS)); // parameters: ids, start, session, temperature, …
  */
-export function stepSql(model: ModelShape, inputs: ForwardInputs & SamplingInputs): string {
-  const save = inputs.session ? kvSaveSql(model, inputs.session, inputs.start) : '';
-  return statement('step', {
-    transformer: transformerSql(model, inputs, 'last'),
-    save,
-    logits: nest(logitsSql(model), 2),
-    probs: fragment('probs', { temperature: inputs.temperature }),
-    sample: sampleStage(inputs),
+export function step(model: ModelShape, inputs: ForwardInputs & SamplingInputs): Sql {
+  return template('step', {
+    transformer: transformer(model, inputs, 'last').ctes,
+    save: inputs.session !== undefined ? kvSave(model, inputs.session, inputs.start) : EMPTY,
+    logits: logits(model),
+    probs: probs(inputs.temperature),
+    sample: sample(inputs),
   });
 }
 
-/** kv_save.sql: block b's k and v of place `start` + t, head h, sliced from forward's rows and stored as the cache's columns. */
-function kvSaveSql(model: ModelShape, session: string, start: string): string {
+/** kv_save.sql as the CTE saved: block b's k and v of place `start` + t, head h, cut out of forward's rows. */
+function kvSave(model: ModelShape, session: Fill, start: Fill): Sql {
   const HS = model.n_embd / model.n_head;
   const { k, v } = cachedHeads(kernel(model.kernel), HS);
-  const head = (column: string) => `forward.${column}[t * ${model.n_embd} + h * ${HS} + 1 : t * ${model.n_embd} + (h + 1) * ${HS}]`;
-  return fragment('kv_save', { session, start, n_embd: model.n_embd, n_head: model.n_head, prepare_k: k.prepare(head('k')), prepare_v: v.prepare(head('v')) });
-}
-
-/** sample_given.sql: the sample stage over logits given as a float8[] (index = token id). */
-export function sampleGivenSql(inputs: SamplingInputs & { logits: string }): string {
-  return statement('sample_given', {
-    logits: inputs.logits,
-    probs: fragment('probs', { temperature: inputs.temperature }),
-    sample: sampleStage(inputs),
+  const head = (column: 'k' | 'v') => headOf(`forward.${column}`, 'h', HS, `t * ${model.n_embd}`);
+  return ctes({
+    name: 'saved',
+    note: '[n_layer, T*C] -> rows of kv_cache',
+    body: template('kv_save', { session, start, n_embd: model.n_embd, n_head: model.n_head, k: k.prepare(head('k')), v: v.prepare(head('v')) }),
   });
 }
 
 /** next.sql: the `top` most probable next tokens with logits and probabilities at `temperature`. */
-export function nextSql(model: ModelShape, inputs: ForwardInputs & { temperature: string; top: string }): string {
-  return statement('next', {
-    transformer: transformerSql(model, inputs, 'last'),
-    logits: nest(logitsSql(model), 2),
-    probs: fragment('probs', { temperature: inputs.temperature }),
+export function next(model: ModelShape, inputs: ForwardInputs & { temperature: Fill; top: Fill } = { ...FORWARD_INPUTS, temperature: input('temperature'), top: input('top') }): Sql {
+  return template('next', {
+    transformer: transformer(model, inputs, 'last').ctes,
+    logits: logits(model),
+    probs: probs(inputs.temperature),
     temperature: inputs.temperature,
     top: inputs.top,
   });
-}
-
-/** hidden.sql: the final hidden state (lnf) of every position. */
-export function hiddenSql(model: ModelShape, inputs: ForwardInputs): string {
-  return statement('hidden', { transformer: transformerSql(model, inputs, 'all') });
-}
-
-function sampleStage(inputs: SamplingInputs): string {
-  const { temperature, top_k, top_p, seed, step } = inputs;
-  return fragment('sample', { temperature, top_k, top_p, seed, step });
-}
-
-/** A whole statement: a fragment with its final newline. */
-function statement(name: string, fragments: Record<string, string | number>): string {
-  return `${fragment(name, fragments)}\n`;
-}
-
-/** A statement whose inputs are all bind parameters, in the order of `names`. */
-export function withParameters<N extends InputName>(names: readonly N[], build: (inputs: Record<N, string>) => string): Statement<N> {
-  return { text: build(bindParameters(names)), parameters: [...names] };
 }

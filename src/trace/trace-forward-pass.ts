@@ -1,23 +1,22 @@
 /**
  * gpt2sql trace: one forward pass with every intermediate kept as a table of a trace schema.
  *
- * It runs the forward pass's own SQL, not a second implementation: the CTEs of transformer.sql
- * and block.sql, rendered by src/sql/forward.ts exactly as the engine's statements contain them,
- * are run one at a time, each into a temporary table of its name (trace_stage.sql), which the next
- * CTE reads as it would have read the CTE. A temporary table `forward` stands for forward.sql's
- * recursive CTE: one row per block with its output. The trace_*.sql templates copy each
- * intermediate into the trace's tables (trace_tables.sql, described in docs/trace.md).
+ * It runs the forward pass's own SQL, not a second implementation: the parts of the engine's
+ * statements (src/sql/forward.ts: encoded, the CTEs of a block, final, lnf) are run one at a
+ * time, each into a temporary table of its name (trace_stage.sql), which the next part reads as it
+ * would have read the CTE. A temporary table `forward` stands for forward.sql's recursive CTE: one
+ * row per block with its output. The trace_*.sql templates copy each intermediate into the
+ * trace's tables (trace_tables.sql, described in docs/trace.md).
  */
-import { stopIfAborted } from '../aborted.ts';
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
 import { GptSqlError } from '../errors.ts';
-import { useModel } from '../engine/model.ts';
+import { schemaNamePart } from '../load/model-names.ts';
 import { checkPrompt } from '../engine/options.ts';
-import { blockSql, logitsSql, nest, transformerSql, type ForwardInputs } from '../sql/forward.ts';
-import { quoteIdent, render } from '../sql/render.ts';
-import { detokenizeStatement } from '../sql/script.ts';
-import { splitCtes, type Cte } from '../sql/sql-text.ts';
+import { logits, qkvHead, transformer } from '../sql/forward.ts';
+import { quoteIdent } from '../sql/quote.ts';
+import { input, renderBound, renderInlined, sql, template, type Sql } from '../sql/sql.ts';
+import { detokenize, probs } from '../sql/statements.ts';
 
 /** The tables of a trace, in the order of the forward pass (trace_tables.sql). */
 export const TRACE_TABLES = [
@@ -27,15 +26,9 @@ export const TRACE_TABLES = [
 
 const SCHEMA_COMMENT = 'gpt2sql trace:';
 
-/**
- * The schema of the trace named `name`: `trace_` and the name in lower case, anything but letters,
- * digits and underscores turned into underscores (`Hello-1` -> `trace_hello_1`).
- */
+/** The schema of the trace named `name`: `trace_` and the name as a schema name (`Hello-1` -> `trace_hello_1`). */
 export function traceSchema(name: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$/.test(name)) { // as model names: the default is one
-    throw new GptSqlError(`"${name}" is not a usable trace name; use up to 48 letters, digits, '_', '-' or '.', starting with a letter or digit (--as NAME)`);
-  }
-  return `trace_${name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
+  return `trace_${schemaNamePart('trace', name)}`;
 }
 
 export interface TraceOptions {
@@ -61,52 +54,54 @@ export async function traceForwardPass(db: Database, model: ModelRow, ids: reado
   checkPrompt(model, ids);
   const schema = traceSchema(options.name);
   const staging = `${schema}__${process.pid}`;
-  const trace = quoteIdent(staging);
-  await useModel(db, model);
+  const stagingSchema = quoteIdent(staging);
+  const trace = sql`${stagingSchema}`;
   await db.transaction(async () => {
-    await stopIfAborted(options.signal);
-    await db.exec('SET LOCAL jit = off; SET LOCAL client_min_messages = warning');
+    options.signal?.throwIfAborted();
+    // The model's tables unqualified, as the engine's statements name them (runStatement does the same).
+    await db.exec(`SET LOCAL search_path TO ${quoteIdent(model.schema_name)}, public; SET LOCAL client_min_messages = warning`);
     await refuseOtherSchema(db, schema);
-    await db.exec(`DROP SCHEMA IF EXISTS ${trace} CASCADE`);
-    await db.exec(render('trace_tables', { trace }));
-    const detokenize = nest(detokenizeStatement('ARRAY[input.token]'), 9);
-    await db.query(render('trace_tokens', { trace, detokenize }), [ids, model.name, options.prompt]);
+    await db.exec(`DROP SCHEMA IF EXISTS ${stagingSchema} CASCADE`);
+    await db.exec(statement(template('trace_tables', { trace })));
+    const tokens = renderBound(template('trace_tokens', {
+      trace, ids: input('ids'), model: input('model'), prompt: input('prompt'),
+      detokenize: detokenize(sql`ARRAY[input.token]`),
+    }));
+    await db.query(tokens.text, tokens.parameters.map((name) => ({ ids, model: model.name, prompt: options.prompt })[name as 'ids' | 'model' | 'prompt']));
     await runForwardPass(db, model, trace, options.signal);
-    await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE; ALTER SCHEMA ${trace} RENAME TO ${quoteIdent(schema)}`);
-    await stopIfAborted(options.signal);
+    await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE; ALTER SCHEMA ${stagingSchema} RENAME TO ${quoteIdent(schema)}`);
+    options.signal?.throwIfAborted();
   });
   return schema;
 }
 
-/** The forward pass, CTE by CTE, its intermediates copied into the trace's tables. */
-async function runForwardPass(db: Database, model: ModelRow, trace: string, signal: AbortSignal | undefined): Promise<void> {
-  const inputs: ForwardInputs = { ids: `ARRAY(SELECT token FROM ${trace}.tokens ORDER BY t)`, start: '0' };
-  const top = ctesByName(transformerSql(model, inputs, 'all'));
-  await db.exec(render('trace_begin', { trace, encoded: nest(top.get('encoded')!, 2), n_embd: model.n_embd }));
-  const block = splitCtes(blockSql(model, inputs)).ctes;
+/** The forward pass, part by part, its intermediates copied into the trace's tables. */
+async function runForwardPass(db: Database, model: ModelRow, trace: Sql, signal: AbortSignal | undefined): Promise<void> {
+  const parts = transformer(model, { ids: sql`ARRAY(SELECT token FROM ${trace}.tokens ORDER BY t)`, start: 0 }, 'all');
+  await db.exec(statement(template('trace_begin', { trace, encoded: parts.encoded, n_embd: model.n_embd })));
+  const heads = { q: qkvHead(model, 'q'), k: qkvHead(model, 'k'), v: qkvHead(model, 'v') };
   for (let b = 0; b < model.n_layer; b++) {
-    for (const stage of block) {
-      await stopIfAborted(signal);
-      await runStage(db, stage, b - 1);
+    for (const cte of parts.block.list) {
+      signal?.throwIfAborted();
+      await runStage(db, cte.name, cte.body, b - 1);
     }
-    await stopIfAborted(signal);
-    await db.exec(render('trace_block', {
-      trace, block: b, n_embd: model.n_embd, n_head: model.n_head, head_size: model.n_embd / model.n_head,
-    }));
+    signal?.throwIfAborted();
+    await db.exec(statement(template('trace_block', { trace, block: b, n_embd: model.n_embd, n_head: model.n_head, ...heads })));
   }
-  for (const name of ['final', 'lnf']) await runStage(db, { name, body: top.get(name)! }, model.n_layer - 1);
-  await stopIfAborted(signal);
-  const probs = render('probs', { temperature: '1::float8' }).trimEnd();
-  await db.exec(render('trace_end', { trace, logits: nest(logitsSql(model).trim(), 2), probs: nest(probs, 2) }));
+  await runStage(db, 'final', parts.final, model.n_layer - 1);
+  await runStage(db, 'lnf', parts.lnf, model.n_layer - 1);
+  signal?.throwIfAborted();
+  await db.exec(statement(template('trace_end', { trace, logits: logits(model), probs: probs(1) })));
 }
 
-/** One CTE into a temporary table of its name; `previous` is the block whose output it reads. */
-async function runStage(db: Database, stage: Cte, previous: number): Promise<void> {
-  await db.exec(render('trace_stage', { name: quoteIdent(stage.name), body: nest(stage.body.trim(), 2), previous }));
+/** One part into a temporary table of its name; `previous` is the block whose output it reads. */
+async function runStage(db: Database, name: string, body: Sql, previous: number): Promise<void> {
+  await db.exec(statement(template('trace_stage', { name: sql`${quoteIdent(name)}`, body, previous })));
 }
 
-function ctesByName(sql: string): Map<string, string> {
-  return new Map(splitCtes(sql).ctes.map((cte) => [cte.name, cte.body.trim()]));
+/** A trace statement: no user value in it (the ids are read from the trace's tokens table). */
+function statement(part: Sql): string {
+  return renderInlined(part, {});
 }
 
 /** A schema of the trace's name that is not a trace (a model, the user's own) is never replaced. */

@@ -74,9 +74,9 @@ describe('parseConfig', () => {
 describe('readConfig', () => {
   it('reads config.json from a directory and explains a missing or broken one', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gpt2sql-config-'));
-    await expect(readConfig(dir)).rejects.toThrow(/No config.json in .*needs config.json/);
+    await expect(readConfig(dir)).rejects.toThrow(/^no config.json in .*needs config.json next to model.safetensors; pass the directory/);
     await writeFile(join(dir, 'config.json'), '{"model_type": "gpt2",');
-    await expect(readConfig(dir)).rejects.toThrow(/config.json is not valid JSON/);
+    await expect(readConfig(dir)).rejects.toThrow(/config.json is not valid JSON; download it again$/);
     await writeFile(join(dir, 'config.json'), JSON.stringify(GPT2_CONFIG));
     expect((await readConfig(dir)).n_layer).toBe(12);
   });

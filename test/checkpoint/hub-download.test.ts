@@ -107,12 +107,12 @@ describe('resolveSource', () => {
 
   it('explains an unknown model and an unreachable hub', async () => {
     await expect(resolveSource('openai-community/no-such-model')).rejects.toThrow(
-      /no-such-model is not a local directory, and the hub at http:\/\/127.0.0.1:\d+ has no model openai-community\/no-such-model\. Check the name/,
+      /no-such-model is not a local directory, and the hub at http:\/\/127.0.0.1:\d+ has no model openai-community\/no-such-model; check the name/,
     );
     const closed = await startFakeHub({ repos: {} });
     await closed.close();
     await expect(resolveSource('gpt2', { hubUrl: closed.url })).rejects.toThrow(
-      /Cannot reach the Hugging Face hub at http:\/\/127.0.0.1:\d+ \(ECONNREFUSED\)\. Check your connection or HF_ENDPOINT/,
+      /^cannot reach the Hugging Face hub at http:\/\/127.0.0.1:\d+ \(ECONNREFUSED\); check your connection or HF_ENDPOINT/,
     );
   });
 

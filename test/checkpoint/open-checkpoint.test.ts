@@ -100,7 +100,7 @@ describe('openCheckpoint', () => {
     tensors['ln_f.bias'] = { dtype: 'F64', shape: [4], data: Buffer.alloc(32) };
     const dir = await writeCheckpointDir(await tempDir(), { 'model.safetensors': safetensorsBytes(tensors) });
     const error = await openCheckpoint(dir).catch((caught: Error) => caught);
-    expect((error as Error).message).toMatch(/do not match its config.json/);
+    expect((error as Error).message).toMatch(/^the weights in .* do not match its config.json: /);
     expect((error as Error).message).toMatch(/h.1.mlp.c_fc.bias is missing/);
     expect((error as Error).message).toMatch(/h.0.attn.c_attn.weight has shape \[4,8\], config.json implies \[4,12\]/);
     expect((error as Error).message).toMatch(/ln_f.bias has dtype F64/);
@@ -110,15 +110,15 @@ describe('openCheckpoint', () => {
     const tensors = tinyTensors();
     const file = safetensorsBytes({ ...tensors, 'transformer.wte.weight': tensors['wte.weight'] });
     const dir = await writeCheckpointDir(await tempDir(), { 'model.safetensors': file });
-    await expect(openCheckpoint(dir)).rejects.toThrow(/wte.weight appears twice.*transformer.wte.weight/);
+    await expect(openCheckpoint(dir)).rejects.toThrow(/^tensor wte.weight appears twice.*transformer.wte.weight\); keep one of them$/);
   });
 
   it('explains a directory without safetensors weights, and a tokenizer larger than vocab_size', async () => {
     const dir = await writeCheckpointDir(await tempDir(), { 'pytorch_model.bin': Buffer.from('pickle') });
-    await expect(openCheckpoint(dir)).rejects.toThrow(/No model.safetensors.*pytorch_model.bin: convert it/);
+    await expect(openCheckpoint(dir)).rejects.toThrow(/^no model.safetensors.*; it has pytorch_model.bin: convert it/);
     await rm(join(dir, 'pytorch_model.bin'));
     await writeFile(join(dir, 'vocab.json'), JSON.stringify({ a: 0, b: 6 }));
-    await expect(openCheckpoint(dir)).rejects.toThrow(/token id 6 but config.json says vocab_size is 6/);
+    await expect(openCheckpoint(dir)).rejects.toThrow(/^the tokenizer in .* has token id 6 but config.json says vocab_size is 6; use the tokenizer files/);
   });
 
   it('opens generated checkpoints in every dtype, values as an independent reader decodes them', async () => {

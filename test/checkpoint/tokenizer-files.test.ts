@@ -45,7 +45,7 @@ describe('readTokenizerFiles', () => {
   });
 
   it('explains missing and malformed files', async () => {
-    await expect(readTokenizerFiles(await tempDir())).rejects.toThrow(/No tokenizer files.*vocab.json \+ merges.txt.*encoder.json \+ vocab.bpe/);
+    await expect(readTokenizerFiles(await tempDir())).rejects.toThrow(/^no tokenizer files.*vocab.json \+ merges.txt.*encoder.json \+ vocab.bpe \(OpenAI\); copy them/);
     await expect(readTokenizerFiles(await dirWith({ 'vocab.json': '{}' }))).rejects.toThrow(/has vocab.json but no merges.txt/);
     await expect(readTokenizerFiles(await dirWith({ 'vocab.json': '{"a": ', 'merges.txt': '' }))).rejects.toThrow(/vocab.json is not valid JSON/);
     await expect(readTokenizerFiles(await dirWith({ 'vocab.json': '["a"]', 'merges.txt': '' }))).rejects.toThrow(/must be a JSON object/);

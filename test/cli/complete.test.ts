@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeCommand, type CompleteResult } from '../../src/cli/commands/complete.ts';
-import { memoryIo, type Io } from '../../src/cli/io.ts';
+import type { Io } from '../../src/cli/io.ts';
 import { generate as referenceGenerate } from '../../src/reference/generate.ts';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { freshPgliteDir, testDatabases } from '../helpers/databases.ts';
 import { startFakeHub } from '../helpers/fake-hub.ts';
 import { runCli, startCli, type CliResult } from '../helpers/cli-process.ts';
-import { quoteIdent } from '../../src/sql/render.ts';
+import { memoryIo } from '../helpers/memory-io.ts';
+import { quoteIdent } from '../../src/sql/quote.ts';
 import { CONFIGS, dropModel, loadTestModel, type LoadedModel } from '../engine/forward-models.ts';
 
 const tiktoken = getEncoding('gpt2');
@@ -117,7 +118,8 @@ describe.each(testDatabases())('gpt2sql complete on $driver', (target) => {
   it('refuses bad options with one line, before running the model', async () => {
     const cases: Array<[string, Record<string, string>, RegExp]> = [
       ['', {}, /the prompt is empty/],
-      ['Hi', { temperature: 'hot' }, /--temperature must be 0 .* or a number from 0.000001 to 1000000, got "hot"/],
+      ['Hi', { temperature: 'hot' }, /--temperature must be a number, got "hot"/],
+      ['Hi', { temperature: '-1' }, /--temperature must be 0 .* or a number from 0.000001 to 1000000, got "-1"/],
       ['Hi', { topP: '1.5' }, /--top-p must be a number in \(0, 1\]/],
       ['Hi', { topK: '-1' }, /--top-k must be an integer >= 0/],
       ['Hi', { maxTokens: '2.5' }, /--max-tokens must be an integer >= 0/],
@@ -153,7 +155,7 @@ describe('gpt2sql complete on a first run', () => {
     const started = Date.now();
     const run = await runCli(['complete', 'Hello', '--db', freshPgliteDir()], { env });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/Cannot reach the Hugging Face hub.*gpt2sql load DIR --as gpt2/);
+    expect(run.stderr).toMatch(/^gpt2sql: cannot reach the Hugging Face hub .*local checkpoint directory; to use a checkpoint on disk instead: gpt2sql load DIR --as gpt2 /m);
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 });

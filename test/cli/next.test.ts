@@ -1,10 +1,10 @@
 import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextCommand } from '../../src/cli/commands/next.ts';
-import { memoryIo } from '../../src/cli/io.ts';
 import type { Candidate } from '../../src/engine/next.ts';
 import { gpt2, softmax } from '../../src/reference/gpt2.ts';
 import { testDatabases } from '../helpers/databases.ts';
+import { memoryIo } from '../helpers/memory-io.ts';
 import { expectClose } from '../helpers/numeric.ts';
 import { runCli } from '../helpers/cli-process.ts';
 import { CONFIGS, dropModel, loadTestModel, type LoadedModel } from '../engine/forward-models.ts';

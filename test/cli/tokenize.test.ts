@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
 import { detokenizeCommand, parseIds } from '../../src/cli/commands/detokenize.ts';
 import { tokenizeCommand } from '../../src/cli/commands/tokenize.ts';
-import { memoryIo } from '../../src/cli/io.ts';
 import { loadModel } from '../../src/load/load-model.ts';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
 import { runCli } from '../helpers/cli-process.ts';
+import { memoryIo } from '../helpers/memory-io.ts';
 
 const tiktoken = getEncoding('gpt2');
 const reference = (text: string) => tiktoken.encode(text, [], []);

@@ -1,12 +1,12 @@
 import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { traceCommand } from '../../src/cli/commands/trace.ts';
-import { memoryIo } from '../../src/cli/io.ts';
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import { gpt2Trace } from '../../src/reference/trace.ts';
 import type { Gpt2Weights } from '../../src/reference/weights.ts';
 import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
 import { dropModel, loadGeneratedModel } from '../helpers/loaded-model.ts';
+import { memoryIo } from '../helpers/memory-io.ts';
 import { expectClose, TRACE_TOLERANCE as TOLERANCE } from '../helpers/numeric.ts';
 import { connectPsql, psql } from '../helpers/psql.ts';
 import { runCli } from '../helpers/cli-process.ts';
@@ -36,6 +36,8 @@ describe.each(testDatabases())('gpt2sql trace, read by psql, on $driver', (targe
     const run = await runCli(['trace', PROMPT, '--as', name, '--model', model.name, '--db', target.db]);
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain(`into schema trace_${name}`);
+    const reach = target.driver === 'postgres' ? `psql ${target.db}` : 'gpt2sql serve   # then, in another terminal: psql -h 127.0.0.1 -p 5433 -U postgres postgres';
+    expect(run.stdout).toContain(`look inside with:  ${reach}\n`); // the database's own psqlHint
     const example = run.stdout.slice(run.stdout.indexOf('  SET search_path'));
     const [attRows, exampleRows] = await connectPsql(target).then(async (served) => {
       try {

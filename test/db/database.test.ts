@@ -33,6 +33,12 @@ describe.each(testDatabases())('database layer on $driver', (target) => {
     expect(back.map((r) => Float32Array.from(r.v))).toEqual(rows);
   });
 
+  it('opens with JIT off, and says how psql reaches it without naming a password', async () => {
+    expect(await db.query('SHOW jit')).toEqual([{ jit: 'off' }]);
+    if (target.driver === 'postgres') expect(db.psqlHint).toBe(`psql ${db.location}`);
+    else expect(db.psqlHint).toMatch(/^gpt2sql serve .*psql -h 127\.0\.0\.1 -p 5433 /);
+  });
+
   it('rolls a failed transaction back', async () => {
     await db.exec(`CREATE TABLE ${schema}.tx (id int)`);
     await expect(

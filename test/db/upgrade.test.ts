@@ -10,7 +10,7 @@ import { generate } from '../../src/engine/generate.ts';
 import { findModel } from '../../src/engine/model.ts';
 import { generate as referenceGenerate } from '../../src/reference/generate.ts';
 import { cachedHeads, kernel } from '../../src/sql/kernels.ts';
-import { quoteIdent } from '../../src/sql/render.ts';
+import { quoteIdent } from '../../src/sql/quote.ts';
 import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
 import { loadGeneratedModel, type LoadedModel } from '../helpers/loaded-model.ts';
 

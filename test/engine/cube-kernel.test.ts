@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { generate } from '../../src/engine/generate.ts';
-import { hiddenStates } from '../../src/engine/hidden.ts';
+import { hiddenStates } from '../helpers/hidden-states.ts';
 import { newKvCache, transformer } from '../../src/reference/gpt2.ts';
 import { generate as referenceGenerate } from '../../src/reference/generate.ts';
 import { testDatabases } from '../helpers/databases.ts';

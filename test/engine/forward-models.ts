@@ -6,7 +6,11 @@ import { loadGeneratedModel, type LoadedModel } from '../helpers/loaded-model.ts
 export { dropModel } from '../helpers/loaded-model.ts';
 export type { LoadedModel } from '../helpers/loaded-model.ts';
 
-/** The configs issue 4 names; the tiny preset's n_ctx 128 leaves room for 64-token prompts and 20 new tokens. */
+/**
+ * Shapes that exercise the forward pass differently: one head and one block, several of each, F16
+ * weights, `transformer.`-prefixed keys. The tiny preset's n_ctx 128 leaves room for 64-token
+ * prompts and 20 new tokens.
+ */
 export const CONFIGS = {
   '1 block, 1 head, 16 wide': { n_layer: 1, n_head: 1, n_embd: 16, seed: 11 },
   '2 blocks, 2 heads, 32 wide': { preset: 'tiny', seed: 1 },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
-import { hiddenStates } from '../../src/engine/hidden.ts';
+import { hiddenStates } from '../helpers/hidden-states.ts';
 import { nextTokens } from '../../src/engine/next.ts';
 import { logits, newKvCache, softmax, transformer } from '../../src/reference/gpt2.ts';
 import { testDatabases } from '../helpers/databases.ts';

@@ -4,12 +4,12 @@
 import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeCommand } from '../../src/cli/commands/complete.ts';
-import { memoryIo } from '../../src/cli/io.ts';
 import { generate as referenceGenerate } from '../../src/reference/generate.ts';
 import type { Gpt2Weights } from '../../src/reference/weights.ts';
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { dropModel, loadGeneratedModel } from '../helpers/loaded-model.ts';
+import { memoryIo } from '../helpers/memory-io.ts';
 
 const N_CTX = 1024;
 const tiktoken = getEncoding('gpt2');

@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
 import { endOfTextId, generate, type GeneratedToken } from '../../src/engine/generate.ts';
-import { useModel } from '../../src/engine/model.ts';
 import { openSession } from '../../src/engine/session.ts';
 import { GptSqlError } from '../../src/errors.ts';
 import { cachedHeads, kernel } from '../../src/sql/kernels.ts';
-import { quoteIdent } from '../../src/sql/render.ts';
+import { quoteIdent } from '../../src/sql/quote.ts';
+import { renderInlined, type Sql } from '../../src/sql/sql.ts';
 import { generate as referenceGenerate } from '../../src/reference/generate.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { CONFIGS, dropModel, loadTestModel, someIds, type LoadedModel } from './forward-models.ts';
@@ -38,6 +38,7 @@ describe.each(testDatabases())('generation on $driver', (target) => {
   beforeAll(async () => {
     db = await target.open();
     m = await loadTestModel(db, CONFIGS['2 blocks, 2 heads, 32 wide']);
+    await db.exec(`SET search_path TO ${quoteIdent(m.model.schema_name)}, public`); // this test's own queries of vocab
   });
   afterAll(async () => {
     await dropModel(db, m.model);
@@ -76,8 +77,7 @@ describe.each(testDatabases())('generation on $driver', (target) => {
   });
 
   it('stops at <|endoftext|>, found by its symbol in the vocabulary, without returning it', async () => {
-    await useModel(db, m.model);
-    expect(await endOfTextId(db)).toBe(50256);
+    expect(await endOfTextId(db, m.model)).toBe(50256);
     const sampled = referenceGenerate(m.weights, PROMPT, { maxTokens: 10, ...SAMPLING });
     const at = sampled.findIndex((id, i) => i >= 2 && !sampled.slice(0, i).includes(id));
     const eot = sampled[at];
@@ -120,7 +120,8 @@ describe.each(testDatabases())('generation on $driver', (target) => {
       [`${m.model.name}_gone`]);
     const { k, v } = cachedHeads(kernel(m.model.kernel), m.model.n_embd / m.model.n_head);
     const head = `array_fill(0.5::float8, ARRAY[${m.model.n_embd / m.model.n_head}])`;
-    await db.query(`INSERT INTO ${quoteIdent(m.model.schema_name)}.kv_cache VALUES ($1, 0, 0, 0, ${k.prepare(head)}, ${v.prepare(head)})`, [stale]);
+    const cached = (part: Sql) => renderInlined(part, {});
+    await db.query(`INSERT INTO ${quoteIdent(m.model.schema_name)}.kv_cache VALUES ($1, 0, 0, 0, ${cached(k.prepare(head))}, ${cached(v.prepare(head))})`, [stale]);
     expect(await sessionRows(db, m.model, Number(stale))).toBe(2);
     const next = await openSession(db, m.model.name);
     expect(await sessionRows(db, m.model, Number(stale))).toBe(0);
@@ -135,11 +136,11 @@ describe.each(testDatabases())('generation on $driver', (target) => {
       [[], { maxTokens: 3 }, /prompt is empty/],
       [someIds(m.model.n_ctx + 1), { maxTokens: 3 }, /reads at most n_ctx = 128/],
       [[m.model.vocab_size], { maxTokens: 3 }, /not in model .* vocabulary/],
-      [PROMPT, { maxTokens: -1 }, /--max-tokens must be an integer >= 0/],
-      [PROMPT, { maxTokens: 3, temperature: -0.5 }, /--temperature must be 0 \(always takes the most probable token\) or a number from 0.000001 to 1000000/],
-      [PROMPT, { maxTokens: 3, topK: 1.5 }, /--top-k must be an integer >= 0/],
-      [PROMPT, { maxTokens: 3, topP: 0 }, /--top-p must be a number in \(0, 1\]/],
-      [PROMPT, { maxTokens: 3, seed: 'abc' }, /--seed must be an integer/],
+      [PROMPT, { maxTokens: -1 }, /^max_tokens must be an integer >= 0, got -1$/],
+      [PROMPT, { maxTokens: 3, temperature: -0.5 }, /^temperature must be 0 \(always takes the most probable token\) or a number from 0.000001 to 1000000, got -0.5$/],
+      [PROMPT, { maxTokens: 3, topK: 1.5 }, /^top_k must be an integer >= 0 \(0 keeps every token\), got 1.5$/],
+      [PROMPT, { maxTokens: 3, topP: 0 }, /^top_p must be a number in \(0, 1\] \(1 keeps every token\), got 0$/],
+      [PROMPT, { maxTokens: 3, seed: '7' }, /^seed must be an integer, got "7"$/], // numbers only: a string is refused, not parsed
     ];
     for (const [prompt, options, message] of bad) {
       const attempt = generate(db, m.model, prompt, options as never);

@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { runStatement } from '../../src/engine/run-statement.ts';
 import { argmax, candidates, sample, type SamplingOptions } from '../../src/reference/sample.ts';
-import { sampleGivenSql, withParameters } from '../../src/sql/statements.ts';
+import { renderBound } from '../../src/sql/sql.ts';
+import { sampleGivenStatement } from '../helpers/sample-given.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { expectClose } from '../helpers/numeric.ts';
-import { prng } from '../reference/tiny-weights.ts';
+import { prng } from '../helpers/prng.ts';
 
 /**
  * sql/probs.sql and sql/sample.sql against src/reference/sample.ts, on logits given directly (no
@@ -14,8 +15,7 @@ import { prng } from '../reference/tiny-weights.ts';
  */
 const PROB_TOLERANCE = 1e-15;
 
-const INPUTS = ['logits', 'temperature', 'top_k', 'top_p', 'seed', 'step'] as const;
-const statement = withParameters(INPUTS, (inputs) => sampleGivenSql(inputs));
+const statement = renderBound(sampleGivenStatement());
 
 interface Sampled {
   token: number;
@@ -25,7 +25,7 @@ interface Sampled {
 
 async function sqlSample(db: Database, logits: ArrayLike<number>, options: SamplingOptions & { step: number }): Promise<Sampled> {
   const { temperature = 0, topK = 0, topP = 1, seed = 0, step } = options;
-  const [row] = await runStatement<Sampled, (typeof INPUTS)[number]>(db, statement, {
+  const [row] = await runStatement<Sampled>(db, 'public', statement, {
     logits: Array.from(logits), temperature, top_k: topK, top_p: topP, seed, step,
   });
   return row;

@@ -5,7 +5,8 @@ import { decode, decodeEach, encode } from '../../src/engine/tokenizer.ts';
 import { GptSqlError } from '../../src/errors.ts';
 import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
 import { loadGpt2Tokenizer, tiktokenBytes } from '../helpers/tokenizer-schema.ts';
-import { mulberry32, tokenizerCorpus } from '../helpers/tokenizer-corpus.ts';
+import { prng } from '../helpers/prng.ts';
+import { tokenizerCorpus } from '../helpers/tokenizer-corpus.ts';
 
 /** The independent reference: OpenAI's tiktoken "gpt2" encoding, ported to JavaScript. */
 const tiktoken = getEncoding('gpt2');
@@ -26,6 +27,7 @@ function mismatches<T>(inputs: readonly T[], actual: readonly unknown[], expecte
 describe.each(testDatabases())('tokenizer on $driver', (target) => {
   let db: Database;
   const schema = uniqueModelName('tokenizer');
+  const model = { schema_name: schema };
 
   beforeAll(async () => {
     db = await target.open();
@@ -55,49 +57,49 @@ describe.each(testDatabases())('tokenizer on $driver', (target) => {
   it(`encodes a corpus of ${corpus.length} strings exactly as tiktoken's gpt2`, async () => {
     expect(corpus.length).toBeGreaterThanOrEqual(300);
     const ids: number[][] = [];
-    for (const text of corpus) ids.push(await encode(db, text));
+    for (const text of corpus) ids.push(await encode(db, model, text));
     expect(mismatches(corpus, ids, corpus.map(reference))).toEqual([]);
   });
 
   it('decodes every corpus string back to itself', async () => {
     const texts: string[] = [];
-    for (const text of corpus) texts.push(await decode(db, reference(text)));
+    for (const text of corpus) texts.push(await decode(db, model, reference(text)));
     expect(mismatches(corpus, texts, corpus)).toEqual([]);
   });
 
   it('replaces ill-formed UTF-8 with U+FFFD as TextDecoder does', async () => {
     const sequences = illFormedSequences(200);
     const texts: string[] = [];
-    for (const ids of sequences) texts.push(await decode(db, ids));
+    for (const ids of sequences) texts.push(await decode(db, model, ids));
     const expected = sequences.map((ids) => tiktoken.decode(ids));
     expect(expected.join('').split('\ufffd').length).toBeGreaterThan(500); // the sequences really are ill-formed
     expect(mismatches(sequences, texts, expected)).toEqual([]);
   });
 
   it('decodes a NUL byte as U+FFFD, since PostgreSQL text cannot hold U+0000', async () => {
-    expect(await decode(db, [...reference('a'), NUL_TOKEN, ...reference('b')])).toBe('a\ufffdb');
+    expect(await decode(db, model, [...reference('a'), NUL_TOKEN, ...reference('b')])).toBe('a\ufffdb');
   });
 
   it('gives each token its bytes, split characters included', async () => {
     const ids = reference('hi 😀');
-    const pieces = await decodeEach(db, ids);
+    const pieces = await decodeEach(db, model, ids);
     expect(pieces.map((p) => p.token)).toEqual(ids);
     expect(pieces.map((p) => p.bytes)).toEqual(ids.map((id) => tokenBytes[id]));
   });
 
   it('refuses text PostgreSQL cannot hold, and ids outside the vocabulary', async () => {
-    await expect(encode(db, 'a\0b')).rejects.toThrow(GptSqlError);
-    await expect(encode(db, 'a\0b')).rejects.toThrow(/U\+0000/);
-    await expect(encode(db, 'lone \ud800 surrogate')).rejects.toThrow(/surrogate/);
-    await expect(decode(db, [15496, 50257, 99999])).rejects.toThrow(/not a token id of this model: 50257, 99999; ids run from 0 to 50256/);
-    await expect(decode(db, [1.5])).rejects.toThrow(GptSqlError);
-    await expect(decodeEach(db, [-1])).rejects.toThrow(GptSqlError);
+    await expect(encode(db, model, 'a\0b')).rejects.toThrow(GptSqlError);
+    await expect(encode(db, model, 'a\0b')).rejects.toThrow(/U\+0000/);
+    await expect(encode(db, model, 'lone \ud800 surrogate')).rejects.toThrow(/surrogate/);
+    await expect(decode(db, model, [15496, 50257, 99999])).rejects.toThrow(/not a token id of this model: 50257, 99999; ids run from 0 to 50256/);
+    await expect(decode(db, model, [1.5])).rejects.toThrow(GptSqlError);
+    await expect(decodeEach(db, model, [-1])).rejects.toThrow(GptSqlError);
   });
 
   it('encodes the empty string to no tokens and decodes no tokens to the empty string', async () => {
-    expect(await encode(db, '')).toEqual([]);
-    expect(await decode(db, [])).toBe('');
-    expect(await decodeEach(db, [])).toEqual([]);
+    expect(await encode(db, model, '')).toEqual([]);
+    expect(await decode(db, model, [])).toBe('');
+    expect(await decodeEach(db, model, [])).toEqual([]);
   });
 });
 
@@ -107,7 +109,7 @@ describe.each(testDatabases())('tokenizer on $driver', (target) => {
  * start a character (C0, C1, F5..FF), ASCII, and whole tokens.
  */
 function illFormedSequences(count: number): number[][] {
-  const random = mulberry32(0xbad8);
+  const random = prng(0xbad8);
   const byteToken = new Map<number, number>();
   tokenBytes.forEach((bytes, id) => bytes.length === 1 && byteToken.set(bytes[0], id));
   const interesting = [0xe0, 0xed, 0xf0, 0xf4, 0xc2, 0xdf, 0xe1, 0xef, 0xf1, 0xc0, 0xc1, 0xf5, 0xff, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0x41];

@@ -1,4 +1,4 @@
-// Issue 7, points 3 and 4: a database gpt2sql cannot use gives one line naming it and saying what
+// Unusable databases: a database gpt2sql cannot use gives one line naming it and saying what
 // to do, and a model loaded before stays as it was.
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

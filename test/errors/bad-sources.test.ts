@@ -1,5 +1,5 @@
-// Issue 7, points 1 and 4: `gpt2sql load` of a bad source fails with one line that says what is
-// wrong and what to do, and the model loaded before under the same name stays as it was.
+// `gpt2sql load` of a bad source fails with one line that says what is wrong and what to do, and
+// the model loaded before under the same name stays as it was.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,21 +16,21 @@ const SIZE = { n_layer: 1, n_head: 1, n_embd: 4, n_ctx: 8 };
 
 /** The one line each defect must produce (after `gpt2sql: `); `DIR` stands for the broken directory. */
 const EXPECTED: Record<Defect, string> = {
-  'config-missing': 'No config.json in DIR: a GPT-2 checkpoint directory needs config.json next to model.safetensors. Pass the directory',
-  'config-unparsable': 'DIR/config.json is not valid JSON. Download it again.',
-  'config-not-gpt2': 'DIR/config.json has model_type "llama"; gpt2sql runs GPT-2 models only (model_type "gpt2"), such as gpt2',
+  'config-missing': 'no config.json in DIR: a GPT-2 checkpoint directory needs config.json next to model.safetensors; pass the directory',
+  'config-unparsable': 'DIR/config.json is not valid JSON; download it again',
+  'config-not-gpt2': 'DIR/config.json has model_type "llama"; gpt2sql runs GPT-2 models only (model_type "gpt2"): load one such as gpt2',
   'weights-truncated': 'DIR/model.safetensors is truncated: it should hold at least',
-  'weights-corrupted-header': 'DIR/model.safetensors is not a valid safetensors file: its header is not JSON. Download or convert it again.',
-  'weights-tensor-missing': 'The weights in DIR do not match its config.json: h.0.mlp.c_proj.bias is missing. Use the config.json that came',
-  'weights-shape-disagrees': 'The weights in DIR do not match its config.json: wpe.weight has shape [8,4], config.json implies [16,4]. Use',
-  'weights-dtype-i8': 'The weights in DIR cannot be read: wte.weight has dtype I8 (only F32, F16 and BF16 are read). Convert the checkpoint',
-  'weights-dtype-f64': 'The weights in DIR cannot be read: ln_f.bias has dtype F64 (only F32, F16 and BF16 are read). Convert the checkpoint',
-  'weights-unreadable': 'Cannot read DIR/model.safetensors: permission denied; make it readable',
-  'tokenizer-missing': 'No tokenizer files in DIR: expected vocab.json + merges.txt (Hugging Face) or encoder.json + vocab.bpe (OpenAI). Copy them',
-  'tokenizer-merges-missing': "DIR has vocab.json but no merges.txt: GPT-2's tokenizer needs both. Download merges.txt again.",
-  'tokenizer-vocab-malformed': 'DIR/vocab.json is not valid JSON. Download it again.',
-  'tokenizer-merges-malformed': 'DIR/merges.txt line 3: "Ġt he re" is not two tokens separated by one space. Download it again.',
-  'directory-unreadable': 'Cannot read DIR: permission denied; make it readable',
+  'weights-corrupted-header': 'DIR/model.safetensors is not a valid safetensors file: its header is not JSON; download or convert it again',
+  'weights-tensor-missing': 'the weights in DIR do not match its config.json: h.0.mlp.c_proj.bias is missing; use the config.json that came',
+  'weights-shape-disagrees': 'the weights in DIR do not match its config.json: wpe.weight has shape [8,4], config.json implies [16,4]; use',
+  'weights-dtype-i8': 'the weights in DIR cannot be read: wte.weight has dtype I8 (only F32, F16 and BF16 are read); convert the checkpoint',
+  'weights-dtype-f64': 'the weights in DIR cannot be read: ln_f.bias has dtype F64 (only F32, F16 and BF16 are read); convert the checkpoint',
+  'weights-unreadable': 'cannot read DIR/model.safetensors: permission denied; make it readable',
+  'tokenizer-missing': 'no tokenizer files in DIR: expected vocab.json + merges.txt (Hugging Face) or encoder.json + vocab.bpe (OpenAI); copy them',
+  'tokenizer-merges-missing': "DIR has vocab.json but no merges.txt, and GPT-2's tokenizer needs both; download merges.txt again",
+  'tokenizer-vocab-malformed': 'DIR/vocab.json is not valid JSON; download it again',
+  'tokenizer-merges-malformed': 'DIR/merges.txt line 3: "Ġt he re" is not two tokens separated by one space; download it again',
+  'directory-unreadable': 'cannot read DIR: permission denied; make it readable',
 };
 
 /** Defects that only permissions make: the CLI runs so that permissions apply to it, even for root. */
@@ -81,7 +81,7 @@ describe.each(testDatabases())('load from a bad source on $driver', (target) => 
     const missing = join(parent, 'no-such-checkpoint');
     expectOneLineError(
       await runCli(['load', missing, '--as', name, '--db', target.db]),
-      new RegExp(`^gpt2sql: ${escape(missing)} is neither a directory nor a hub model id \\(like gpt2 or openai-community/gpt2-medium\\); check the path\\.$`),
+      new RegExp(`^gpt2sql: ${escape(missing)} is neither a directory nor a hub model id \\(like gpt2 or openai-community/gpt2-medium\\); check the path$`),
     );
   });
 
@@ -89,7 +89,7 @@ describe.each(testDatabases())('load from a bad source on $driver', (target) => 
     const env = { HF_ENDPOINT: hub.url, HF_HUB_CACHE: hubCache };
     expectOneLineError(
       await runCli(['load', 'test-org/no-such-model', '--as', name, '--db', target.db], { env }),
-      new RegExp(`^gpt2sql: test-org/no-such-model is not a local directory, and the hub at ${escape(hub.url)} has no model test-org/no-such-model\\. Check the name`),
+      new RegExp(`^gpt2sql: test-org/no-such-model is not a local directory, and the hub at ${escape(hub.url)} has no model test-org/no-such-model; check the name`),
     );
   });
 
@@ -98,7 +98,7 @@ describe.each(testDatabases())('load from a bad source on $driver', (target) => 
     const env = { HF_ENDPOINT: url, HF_HUB_CACHE: hubCache };
     expectOneLineError(
       await runCli(['load', 'test-org/good', '--as', name, '--db', target.db], { env }),
-      new RegExp(`^gpt2sql: Cannot reach the Hugging Face hub at ${escape(url)} \\(ECONNREFUSED\\)\\. Check your connection or HF_ENDPOINT`),
+      new RegExp(`^gpt2sql: cannot reach the Hugging Face hub at ${escape(url)} \\(ECONNREFUSED\\); check your connection or HF_ENDPOINT`),
     );
   });
 

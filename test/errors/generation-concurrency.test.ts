@@ -1,17 +1,17 @@
-// Issue 7, point 6: generation is safe to run concurrently. On a server, 8 `complete` processes at
+// Concurrency: generation is safe to run concurrently. On a server, 8 `complete` processes at
 // once give exactly the tokens of the same runs one at a time, and loading (or replacing) another
 // model while one generates does not disturb it. The embedded database admits one process: a
 // second one gets the one-line "in use" error and the first finishes undisturbed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeCommand, type CompleteResult } from '../../src/cli/commands/complete.ts';
-import { memoryIo } from '../../src/cli/io.ts';
 import type { Database } from '../../src/db/database.ts';
 import { listModels } from '../../src/engine/model.ts';
-import { quoteIdent } from '../../src/sql/render.ts';
+import { quoteIdent } from '../../src/sql/quote.ts';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { testDatabases, uniqueModelName, type TestDatabase } from '../helpers/databases.ts';
 import type { LoadedModel } from '../helpers/loaded-model.ts';
 import { runCli, startCli, type RunningCli } from '../helpers/cli-process.ts';
+import { memoryIo } from '../helpers/memory-io.ts';
 import { cleanUp, loadOn, referenceTokens, sessionRows, tiktoken } from './generation-state.ts';
 import { expectOneLineError } from './model-state.ts';
 

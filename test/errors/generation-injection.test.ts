@@ -1,4 +1,4 @@
-// Issue 7, point 7, for the commands: prompts full of quotes, backslashes, dollar quotes, SQL and
+// Hostile prompts, for the commands: prompts full of quotes, backslashes, dollar quotes, SQL and
 // psql meta-commands reach the database only as bind parameters, so `tokenize` and `complete`
 // treat them as text: the ids are js-tiktoken's, and the model's tables are untouched. (The
 // scripts `gpt2sql sql` prints are tested through psql in test/cli/sql.test.ts.)

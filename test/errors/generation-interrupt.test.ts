@@ -1,16 +1,16 @@
-// Issue 7, point 5 and issue 13 (generation): Ctrl-C, SIGTERM or SIGHUP during `complete` stops
+// Interrupted generation: Ctrl-C, SIGTERM or SIGHUP during `complete` stops
 // after the step running when it arrives, prints what was generated, exits 128 + the signal's
 // number, and leaves no session or cache rows behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeCommand, type CompleteResult } from '../../src/cli/commands/complete.ts';
-import { memoryIo } from '../../src/cli/io.ts';
 import { StopSignalReceived } from '../../src/cli/signals.ts';
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
-import { quoteIdent } from '../../src/sql/render.ts';
+import { quoteIdent } from '../../src/sql/quote.ts';
 import { startCli } from '../helpers/cli-process.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import type { LoadedModel } from '../helpers/loaded-model.ts';
+import { memoryIo } from '../helpers/memory-io.ts';
 import { cleanUp, encode, greedyTokens, loadOn, referenceTokens, sessionRows, tiktoken } from './generation-state.ts';
 
 const SIZE = { n_layer: 1, n_head: 1, n_embd: 8, n_ctx: 64, seed: 72 };

@@ -1,16 +1,16 @@
-// Issue 7, points 2 and 4, for generation: a bad prompt or option given to `complete`, `next`,
-// `sql complete` (or a bad prompt given to `trace`, issue 13) exits 1 with one line saying what is wrong and what to do, prints nothing else,
-// and the model loaded before gives the same tokens after.
+// Bad prompts and options for generation: a bad prompt or option given to `complete`, `next`,
+// `sql complete` (or a bad prompt given to `trace`) exits 1 with one line saying what is wrong
+// and what to do, prints nothing else, and the model loaded before gives the same tokens after.
 //
 // Options and prompts that need no model are refused before any database is opened (shown by a
 // --db where nothing listens), so the driver cannot matter for them: they run once, through the
 // program in this process (main()'s parsing and error report), and a few through the executable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.ts';
-import { memoryIo } from '../../src/cli/io.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import type { LoadedModel } from '../helpers/loaded-model.ts';
 import { runCli } from '../helpers/cli-process.ts';
+import { memoryIo } from '../helpers/memory-io.ts';
 import { closedPort } from './closed-port.ts';
 import { runProgram } from './run-program.ts';
 import { cleanUp, encode, greedyTokens, loadOn, referenceTokens, tiktoken } from './generation-state.ts';
@@ -35,26 +35,31 @@ const topK = (value: string): Case =>
 const ZERO = { complete: 'always takes the most probable token', next: 'gives the most probable token probability 1' };
 const temperature = (command: 'complete' | 'next', value: string): Case =>
   [[command, 'Hi', '--temperature', value], '', `gpt2sql: --temperature must be 0 (${ZERO[command]}) or a number from 0.000001 to 1000000, got "${value}"`];
+/** A flag's text that is no number: refused as it is parsed, before any rule of the option. */
+const notANumber = (args: string[], flag: string, value: string): Case => [[...args, flag, value], '', `gpt2sql: ${flag} must be a number, got "${value}"`];
 
 /** Refused before any database is opened. */
 const BEFORE_THE_DATABASE: Case[] = [
-  alsoExecutable([['complete', ''], '', 'gpt2sql: the prompt is empty; give some text to continue, as an argument or on standard input']),
+  alsoExecutable([['complete', ''], '', 'gpt2sql: the prompt is empty; give some text, as an argument or on standard input']),
   [['next'], '', 'gpt2sql: the prompt is empty; give some text, as an argument or on standard input'],
   temperature('complete', '-0.5'),
-  alsoExecutable(temperature('complete', 'abc')),
+  alsoExecutable(notANumber(['complete', 'Hi'], '--temperature', 'abc')),
   temperature('complete', '1e-7'),
   temperature('complete', '2e6'),
   temperature('next', '-1'),
-  temperature('next', 'abc'),
+  notANumber(['next', 'Hi'], '--temperature', 'abc'),
   temperature('next', '5e-324'),
   topP('0'), topP('1.5'), topP('-1'),
   topK('-1'), topK('2.5'),
-  [['complete', 'Hi', '-n', 'ten'], '', 'gpt2sql: --max-tokens must be an integer >= 0, got "ten"'],
+  [['complete', 'Hi', '-n', 'ten'], '', 'gpt2sql: --max-tokens must be a number, got "ten"'],
+  [['complete', 'Hi', '--engine', 'fast'], '', 'gpt2sql: --engine must be incremental or recompute, got "fast"'],
+  [['next', 'Hi', '--top', '0'], '', 'gpt2sql: --top must be an integer >= 1, got "0"'],
+  [['sql', 'next', 'Hi', '--top', ' '], '', 'gpt2sql: --top must be a number, got " "'],
   [['sql', 'complete', 'Hi', '--top-p', '1.5'], '', 'gpt2sql: --top-p must be a number in (0, 1] (1 keeps every token), got "1.5"'],
   alsoExecutable([['complete'], NUL, NUL_MESSAGE]),
   alsoExecutable([['next'], NUL, NUL_MESSAGE]),
   [['sql', 'complete'], NUL, NUL_MESSAGE],
-  alsoExecutable([['trace', ''], '', 'gpt2sql: the prompt is empty; give some text to trace, as an argument or on standard input']),
+  alsoExecutable([['trace', ''], '', 'gpt2sql: the prompt is empty; give some text, as an argument or on standard input']),
   alsoExecutable([['trace'], NUL, NUL_MESSAGE]),
   [['trace', SURROGATE], '', SURROGATE_MESSAGE],
   [['trace', 'a lone low \uDC00'], '', SURROGATE_MESSAGE],

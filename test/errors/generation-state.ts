@@ -1,17 +1,17 @@
-// Around issue 7's generation tests: a generated model loaded on a test database (with the
+// Around the generation error tests: a generated model loaded on a test database (with the
 // reference's weights), the tokens the reference gives for a prompt, and the session rows a
 // generation may leave behind.
 import { rmSync } from 'node:fs';
 import { getEncoding } from 'js-tiktoken';
 import type { MakeCheckpointOptions } from '../../src/checkpoint/make-checkpoint.ts';
 import { completeCommand } from '../../src/cli/commands/complete.ts';
-import { memoryIo } from '../../src/cli/io.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
-import { quoteIdent } from '../../src/sql/render.ts';
+import { quoteIdent } from '../../src/sql/quote.ts';
 import { generate as referenceGenerate, type GenerateOptions } from '../../src/reference/generate.ts';
 import type { Gpt2Weights } from '../../src/reference/weights.ts';
 import type { TestDatabase } from '../helpers/databases.ts';
 import { dropModel, loadGeneratedModel, type LoadedModel } from '../helpers/loaded-model.ts';
+import { memoryIo } from '../helpers/memory-io.ts';
 
 export const tiktoken = getEncoding('gpt2');
 /** GPT-2's ids for `text`, by js-tiktoken; special tokens are plain text, as in gpt2sql. */

@@ -1,4 +1,4 @@
-// Issue 13: SIGTERM and SIGHUP stop `next` and `trace` as Ctrl-C does. The statement running ends,
+// Signals during next and trace: SIGTERM and SIGHUP stop `next` and `trace` as Ctrl-C does. The statement running ends,
 // then the command stops: exit code 128 + the signal's number, one line saying what was kept,
 // nothing half written (a trace runs in one transaction: the earlier trace stays whole), and the
 // database works for the next command. On a server a lock holds the command inside its statement
@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextCommand } from '../../src/cli/commands/next.ts';
 import { traceCommand } from '../../src/cli/commands/trace.ts';
-import { memoryIo } from '../../src/cli/io.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
-import { quoteIdent } from '../../src/sql/render.ts';
+import { quoteIdent } from '../../src/sql/quote.ts';
 import { traceSchema } from '../../src/trace/trace-forward-pass.ts';
 import { startCli, type RunningCli } from '../helpers/cli-process.ts';
 import { testDatabases, uniqueModelName, type TestDatabase } from '../helpers/databases.ts';
 import type { LoadedModel } from '../helpers/loaded-model.ts';
+import { memoryIo } from '../helpers/memory-io.ts';
 import { cleanUp, loadOn } from './generation-state.ts';
 
 /** Four blocks: a trace runs some hundred statements, so a signal finds it inside its transaction. */

@@ -1,4 +1,4 @@
-// Issue 7, point 5 and issue 13 (loads): SIGINT, SIGTERM or SIGHUP while `gpt2sql load` copies
+// Interrupted loads: SIGINT, SIGTERM or SIGHUP while `gpt2sql load` copies
 // weights rolls the load back and leaves the model loaded before as it was. Killed outright, the
 // process dies mid-transaction: a server rolls the transaction back when the connection drops;
 // PGlite's next open must recover from its WAL.

@@ -52,7 +52,7 @@ export function expectLoaded(state: ModelState): void {
 }
 
 /**
- * A failure as issue 7 wants it: exit code 1, nothing on stdout, and on stderr exactly one line,
+ * A failure as a user should see it: exit code 1, nothing on stdout, and on stderr exactly one line,
  * `gpt2sql: …` matching `message`, with no stack trace. Returns that line.
  */
 export function expectOneLineError(result: CliResult, message: RegExp): string {

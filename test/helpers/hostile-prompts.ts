@@ -1,7 +1,7 @@
 /**
- * Prompts that must stay text (issue 7, point 7): quotes, backslashes, dollar quotes, SQL, template
- * placeholders, psql meta-commands (`\!` runs a shell command, `\q` quits), comments, CR and tabs,
- * and characters beyond ASCII.
+ * Prompts that must reach the model as text, never as SQL or psql input: quotes, backslashes,
+ * dollar quotes, SQL, template placeholders, psql meta-commands (`\!` runs a shell command, `\q`
+ * quits), comments, CR and tabs, and characters beyond ASCII.
  */
 export const HOSTILE_PROMPTS = [
   "it's 'quoted' and \"double\"",

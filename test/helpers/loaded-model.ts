@@ -5,7 +5,6 @@ import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
 import { loadModel } from '../../src/load/load-model.ts';
 import { loadReferenceWeights, type Gpt2Weights } from '../../src/reference/weights.ts';
-import { quoteIdent } from '../../src/sql/render.ts';
 import { tinyCheckpoint } from './checkpoints.ts';
 import { uniqueModelName } from './databases.ts';
 
@@ -32,7 +31,4 @@ export async function loadGeneratedModel(db: Database, prefix: string, options: 
 }
 
 /** Removes a model loaded by a test (the server is shared between test runs). */
-export async function dropModel(db: Database, model: ModelRow): Promise<void> {
-  await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(model.schema_name)} CASCADE`);
-  await db.query('DELETE FROM gpt2sql.models WHERE name = $1', [model.name]);
-}
+export { dropModel } from '../../src/load/drop-model.ts';

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { prng } from './prng.ts';
 
 /**
  * Strings the tokenizer must get exactly right: hand-picked hard cases, the two benchmark texts,
@@ -72,9 +73,9 @@ const BLOCKS: Array<[number, number]> = [
 /** Characters that decide where pieces start, mixed in often. */
 const BOUNDARY_CHARACTERS = [..." '  \t\n\r\u00a0\u3000's're0123456789.,!?-'"];
 
-/** `count` random strings of 1 to about `maxLength` code points, from a seeded generator (mulberry32). */
+/** `count` random strings of 1 to about `maxLength` code points, from the tests' seeded generator. */
 export function randomStrings(count: number, seed: number, maxLength: number): string[] {
-  const random = mulberry32(seed);
+  const random = prng(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
   const strings: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -93,16 +94,4 @@ export function randomStrings(count: number, seed: number, maxLength: number): s
     strings.push(text);
   }
   return strings;
-}
-
-/** A small seeded generator of numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -10,6 +10,7 @@ import { listModels } from '../../src/engine/model.ts';
 import { loadModel } from '../../src/load/load-model.ts';
 import { weightTables } from '../../src/load/weight-tables.ts';
 import { INLINE_BYTES, kernel, rowParts } from '../../src/sql/kernels.ts';
+import { renderBound } from '../../src/sql/sql.ts';
 import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
 import { readSafetensorsBytes } from '../helpers/safetensors-bytes.ts';
 
@@ -42,7 +43,7 @@ async function storedRows(db: Database, schema: string, table: string): Promise<
   );
   const [model] = await db.query<{ kernel: string }>('SELECT kernel FROM gpt2sql.models WHERE schema_name = $1', [schema]);
   const kernelStorage = [...weightTables(true), ...weightTables(false)].find((t) => t.table === table)!.kernelStorage;
-  const values = kernelStorage ? kernel(model.kernel).storedArray('t') : 't.values::float4[]';
+  const values = kernelStorage ? renderBound(kernel(model.kernel).storedArray('t')).text : 't.values::float4[]';
   const keyList = keys.map((k) => k.column_name);
   const parts = await db.query(`SELECT FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = 'part'`, [schema, table]);
   const order = [...keyList, ...(parts.length ? ['part'] : [])];

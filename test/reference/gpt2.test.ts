@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { embed, gelu, gpt2, layerNorm, linear, prefill, softmax, step } from '../../src/reference/gpt2.ts';
 import type { Gpt2Weights } from '../../src/reference/weights.ts';
 import { expectClose } from './expect-close.ts';
-import { prng, tinyConfig, tinyWeights } from './tiny-weights.ts';
+import { prng } from '../helpers/prng.ts';
+import { tinyConfig, tinyWeights } from './tiny-weights.ts';
 
 // Float64 rounding of a few dozen operations stays near 1e-15; 1e-12 leaves room without hiding a bug.
 const FLOAT64_TOLERANCE = 1e-12;

@@ -1,21 +1,10 @@
 /** Small random GPT-2 weights for tests, built directly (no checkpoint), reproducible from a seed. */
 import type { Gpt2Config } from '../../src/checkpoint/types.ts';
 import type { Gpt2BlockWeights, Gpt2Weights } from '../../src/reference/weights.ts';
+import { prng } from '../helpers/prng.ts';
 
 export function tinyConfig(overrides: Partial<Gpt2Config> = {}): Gpt2Config {
   return { model_type: 'gpt2', n_layer: 2, n_head: 2, n_embd: 8, n_ctx: 16, vocab_size: 11, layer_norm_epsilon: 1e-5, ...overrides };
-}
-
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Random weights: matrices uniform in [-scale, scale], layer-norm gains around 1. */

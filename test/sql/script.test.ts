@@ -3,14 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
 import { generate } from '../../src/engine/generate.ts';
-import { useModel } from '../../src/engine/model.ts';
-import { hiddenStates } from '../../src/engine/hidden.ts';
+import { hiddenStates } from '../helpers/hidden-states.ts';
 import { nextTokens } from '../../src/engine/next.ts';
 import { decode } from '../../src/engine/tokenizer.ts';
 import { generate as referenceGenerate } from '../../src/reference/generate.ts';
 import type { Gpt2Weights } from '../../src/reference/weights.ts';
-import { completeStatement, inlineStatement, literal, nextStatement, tokenizeStatement, typedLiteral } from '../../src/sql/script.ts';
-import { hiddenSql, withParameters } from '../../src/sql/statements.ts';
+import { quoteIdent } from '../../src/sql/quote.ts';
+import { completeStatement, completeValues, nextPromptStatement } from '../../src/sql/script.ts';
+import { renderInlined, typedLiteral } from '../../src/sql/sql.ts';
+import { tokenize } from '../../src/sql/statements.ts';
+import { hiddenStatement } from '../helpers/hidden-states.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { HOSTILE_PROMPTS } from '../helpers/hostile-prompts.ts';
 import { dropModel, loadGeneratedModel } from '../helpers/loaded-model.ts';
@@ -24,16 +26,13 @@ describe.each(testDatabases())('scripts on $driver', (target) => {
   let model: ModelRow;
   let weights: Gpt2Weights;
 
-  /** Runs one statement of a script, with the model's search_path and JIT off as the script sets them. */
-  const run = <R>(statement: string) => db.transaction(async () => {
-    await db.exec('SET LOCAL jit = off');
-    return db.query<R>(statement);
-  });
+  /** Runs the statement of a script: its tables are the model's (the script sets the search_path; this test's connection did). */
+  const run = <R>(statement: string) => db.query<R>(statement);
 
   beforeAll(async () => {
     db = await target.open();
     ({ model, weights } = await loadGeneratedModel(db, 'script', { n_layer: 2, n_head: 2, n_embd: 16, n_ctx: 24, seed: 31 }));
-    await useModel(db, model);
+    await db.exec(`SET search_path TO ${quoteIdent(model.schema_name)}, public`);
   });
   afterAll(async () => {
     await dropModel(db, model);
@@ -44,31 +43,30 @@ describe.each(testDatabases())('scripts on $driver', (target) => {
     for (const conforming of ['on', 'off']) {
       await db.exec(`SET standard_conforming_strings = ${conforming}`);
       for (const text of [...HOSTILE_PROMPTS, '', 'ünïcödé 😀']) {
-        const [row] = await db.query<{ value: string }>(`SELECT ${literal(text)}::text AS value`);
+        const [row] = await db.query<{ value: string }>(`SELECT ${typedLiteral('text', text)} AS value`);
         expect(row.value).toBe(text);
       }
     }
-    const [row] = await db.query(`SELECT ${typedLiteral('ids', [15496, 11])} AS ids, ${typedLiteral('seed', -5)}::text AS seed, ${literal(0.25)}::float8 AS p`);
+    const [row] = await db.query(`SELECT ${typedLiteral('ids', [15496, 11])} AS ids, ${typedLiteral('seed', -5)}::text AS seed, ${typedLiteral('top_p', 0.25)} AS p`);
     expect(row).toEqual({ ids: [15496, 11], seed: '-5', p: 0.25 });
   });
 
-  it("inlines a statement's bind parameters: the same rows as the statement with its values bound", async () => {
+  it('inlines a statement\'s inputs: the same rows as the statement with its values bound', async () => {
     const ids = encode('Hello, world');
-    const statement = withParameters(['ids', 'start'] as const, (inputs) => hiddenSql(model, inputs));
-    const rows = await run<{ t: number; x: number[] }>(inlineStatement(statement, { ids, start: 0 }));
+    const rows = await run<{ t: number; x: number[] }>(renderInlined(hiddenStatement(model), { ids, start: 0 }));
     expect(rows.map((row) => row.x)).toEqual(await hiddenStates(db, model, ids));
   });
 
   it('tokenize: the prompt inlined gives the tokens of tiktoken', async () => {
     for (const prompt of HOSTILE_PROMPTS) {
-      const rows = await run<{ position: number; token: number }>(tokenizeStatement(prompt, 4));
+      const rows = await run<{ position: number; token: number }>(renderInlined(tokenize(), { text: prompt }));
       expect(rows.map((row) => row.token), prompt).toEqual(encode(prompt));
     }
   });
 
   it("next: the engine's candidates, with the same logits and probabilities", async () => {
     for (const [prompt, options] of [[HOSTILE_PROMPTS[3], { top: 5, temperature: 1 }], ['Hello', { top: 3, temperature: 0 }]] as const) {
-      const rows = await run<{ id: number; token: string; logit: number; probability: number }>(nextStatement(model, prompt, options));
+      const rows = await run<{ id: number; token: string; logit: number; probability: number }>(renderInlined(nextPromptStatement(model), { text: prompt, ...options }));
       expect(rows).toEqual(await nextTokens(db, model, encode(prompt), options));
     }
   });
@@ -80,13 +78,13 @@ describe.each(testDatabases())('scripts on $driver', (target) => {
     ['up to n_ctx', 'a b c d e f g h i j k l m n o p q r s t u', { maxTokens: 9, temperature: 0, topK: 0, topP: 1, seed: 0 }, 'n_ctx'],
   ])('complete (%s): one statement gives the tokens of the engine and of the reference', async (_, prompt, options, stop) => {
     const ids = encode(prompt);
-    const [row] = await run<{ prompt_tokens: number[]; tokens: number[]; text: string; stop: string }>(completeStatement(model, prompt, options));
+    const [row] = await run<{ prompt_tokens: number[]; tokens: number[]; text: string; stop: string }>(renderInlined(completeStatement(model), completeValues(prompt, model, options)));
     const engine = await generate(db, model, ids, options);
     expect(row.prompt_tokens).toEqual(ids);
     expect(row.tokens).toEqual(engine.tokens);
     expect(row.tokens).toEqual(referenceGenerate(weights, ids, options));
     expect([row.stop, engine.stop]).toEqual([stop, stop]);
-    expect(row.text).toBe(await decode(db, engine.tokens));
+    expect(row.text).toBe(await decode(db, model, engine.tokens));
   });
 
   it('complete: stops at <|endoftext|> without returning it, as the engine does', async () => {
@@ -103,7 +101,7 @@ describe.each(testDatabases())('scripts on $driver', (target) => {
     };
     await swapSymbols(50256, second); // the second greedy token becomes this model's <|endoftext|>
     try {
-      const [row] = await run<{ tokens: number[]; stop: string }>(completeStatement(model, prompt, options));
+      const [row] = await run<{ tokens: number[]; stop: string }>(renderInlined(completeStatement(model), completeValues(prompt, model, options)));
       const engine = await generate(db, model, encode(prompt), options);
       expect(engine).toEqual({ tokens: greedy.slice(0, greedy.indexOf(second)), stop: 'eot' });
       expect(row).toEqual({ ...row, tokens: engine.tokens, stop: 'eot' });

@@ -2,7 +2,7 @@
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { BlockTrace, Gpt2Trace } from '../../src/reference/trace.ts';
-import { quoteIdent } from '../../src/sql/render.ts';
+import { quoteIdent } from '../../src/sql/quote.ts';
 
 type Matrix = number[][];
 

@@ -4,7 +4,7 @@ import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
 import { gpt2Trace, type Gpt2Trace } from '../../src/reference/trace.ts';
 import type { Gpt2Weights } from '../../src/reference/weights.ts';
-import { quoteIdent } from '../../src/sql/render.ts';
+import { quoteIdent } from '../../src/sql/quote.ts';
 import { TRACE_TABLES, traceForwardPass, traceSchema } from '../../src/trace/trace-forward-pass.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { dropModel, loadGeneratedModel } from '../helpers/loaded-model.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findModel, useModel } from '../../engine/model.ts';
+import { findModel } from '../../engine/model.ts';
 import { decode } from '../../engine/tokenizer.ts';
 import { GptSqlError } from '../../errors.ts';
 import { withDatabase } from '../context.ts';
@@ -18,8 +18,7 @@ export interface DetokenizeCommandOptions extends GlobalOptions {
 export async function detokenizeCommand(args: readonly string[], options: DetokenizeCommandOptions, io: Io): Promise<string> {
   const ids = parseIds(args.length > 0 ? args.join(' ') : await io.readStdin());
   const text = await withDatabase(options, async (db) => {
-    await useModel(db, await findModel(db, options.model));
-    return decode(db, ids);
+    return decode(db, await findModel(db, options.model), ids);
   });
   io.out(options.json ? `${JSON.stringify(text)}\n` : text);
   return text;

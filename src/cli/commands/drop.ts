@@ -1,18 +1,12 @@
 import type { Command } from 'commander';
 import { findModel } from '../../engine/model.ts';
-import { quoteIdent } from '../../sql/render.ts';
+import { dropModel } from '../../load/drop-model.ts';
 import { withDatabase } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 
 /** `gpt2sql drop NAME`: removes a model's schema and catalog row in one transaction. */
 export async function dropCommand(name: string, options: GlobalOptions, io: Io): Promise<void> {
-  await withDatabase(options, async (db) => {
-    const model = await findModel(db, name);
-    await db.transaction(async () => {
-      await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(model.schema_name)} CASCADE`);
-      await db.kysely.deleteFrom('gpt2sql.models').where('name', '=', name).execute();
-    });
-  });
+  await withDatabase(options, async (db) => dropModel(db, await findModel(db, name)));
   io.err(`dropped model ${name}\n`);
 }
 

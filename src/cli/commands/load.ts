@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { whenAborted } from '../../aborted.ts';
 import { resolveSource } from '../../checkpoint/hub-download.ts';
 import { openCheckpoint } from '../../checkpoint/open-checkpoint.ts';
 import type { ModelRow } from '../../db/catalog-tables.ts';
@@ -8,7 +7,7 @@ import { defaultModelName } from '../../load/model-names.ts';
 import { withDatabase } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { progressBar, type Progress } from '../progress.ts';
-import { interruptedError, withStopSignals } from '../signals.ts';
+import { interruptedError, whenAborted, withStopSignals } from '../signals.ts';
 
 export interface LoadCommandOptions extends GlobalOptions {
   as?: string;

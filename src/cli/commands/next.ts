@@ -1,30 +1,28 @@
 import type { Command } from 'commander';
-import { aborted } from '../../aborted.ts';
-import { nextOptions, nextTokens, type Candidate } from '../../engine/next.ts';
+import { nextTokens, type Candidate } from '../../engine/next.ts';
 import { encode } from '../../engine/tokenizer.ts';
 import type { GlobalOptions, Io } from '../io.ts';
+import { withModel } from '../model-access.ts';
+import { addNextFlags, nextFlags, type OptionFlags } from '../option-flags.ts';
+import { readPrompt } from '../prompt-input.ts';
 import { interruptedError, withStopSignals } from '../signals.ts';
 import { formatTable } from '../table.ts';
-import { checkPromptText, withModel, withoutFinalNewline } from './complete.ts';
 
-export interface NextCommandOptions extends GlobalOptions {
-  top?: string;
-  temperature?: string;
+export interface NextCommandOptions extends GlobalOptions, Pick<OptionFlags, 'top' | 'temperature'> {
   json?: boolean;
 }
 
 /**
  * `gpt2sql next [PROMPT]`: the article's llm() function. The most probable next tokens with
- * their raw logits and probabilities, as a table or (--json) an array sorted by probability.
+ * their raw logits and probabilities, as a table or (--json) an array, ranked by logit.
  */
 export async function nextCommand(prompt: string | undefined, options: NextCommandOptions, io: Io): Promise<Candidate[]> {
-  const text = prompt ?? withoutFinalNewline(await io.readStdin());
-  checkPromptText(text, 'give some text, as an argument or on standard input');
-  const { top, temperature } = nextOptions(options); // checked before the database is opened
+  const text = await readPrompt(prompt, io);
+  const next = nextFlags(options);
   return withModel(options, io, async (db, model) => {
-    const candidates = await nextTokens(db, model, await encode(db, text), { top, temperature });
+    const candidates = await nextTokens(db, model, await encode(db, model, text), next);
     // The statement is read-only and ran to its end: after a signal, stop without printing.
-    if (await aborted(options.signal)) throw interruptedError(options.signal!, ': the candidates were not printed; the database is unchanged');
+    if (options.signal?.aborted) throw interruptedError(options.signal!, ': the candidates were not printed; the database is unchanged');
     io.out(options.json ? `${JSON.stringify(candidates, null, 2)}\n` : formatCandidates(candidates));
     return candidates;
   });
@@ -37,13 +35,12 @@ function formatCandidates(candidates: readonly Candidate[]): string {
 }
 
 export function registerNext(program: Command, io: Io): void {
-  program
+  const next = program
     .command('next')
     .description('the most probable next tokens after a text, with logits and probabilities (the article\'s llm())')
-    .argument('[prompt]', 'the text (default: standard input, without its final newline)')
-    .option('--top <n>', 'how many candidates to show', '10')
-    .option('--temperature <t>', 'probabilities are softmax(logits / t); 0 gives the most probable token probability 1', '1')
-    .option('--json', 'print [{id, token, logit, probability}, …] sorted by probability')
+    .argument('[prompt]', 'the text (default: standard input, without its final newline)');
+  addNextFlags(next)
+    .option('--json', 'print [{id, token, logit, probability}, …] ranked by logit (the order of probability)')
     .addHelpText('after', `
 A prompt longer than the model's context (n_ctx tokens) is refused. Ctrl-C (or SIGTERM, SIGHUP)
 stops after the statement running, without printing.

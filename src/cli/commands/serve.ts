@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { whenAborted } from '../../aborted.ts';
+import { SERVE_PORT } from '../../db/database.ts';
 import { openDatabase } from '../../db/open-database.ts';
 import { GptSqlError } from '../../errors.ts';
 import type { GlobalOptions, Io } from '../io.ts';
-import { interruptedError, withStopSignals } from '../signals.ts';
+import { interruptedError, whenAborted, withStopSignals } from '../signals.ts';
 
 export interface ServeCommandOptions extends GlobalOptions {
   port?: string;
@@ -16,7 +16,7 @@ export interface ServeCommandOptions extends GlobalOptions {
  * rejects with interruptedError.
  */
 export async function serveCommand(options: ServeCommandOptions & { signal: AbortSignal }, io: Io): Promise<never> {
-  const port = Number(options.port ?? 5433);
+  const port = Number(options.port ?? SERVE_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GptSqlError(`--port must be a port number (0-65535), not "${options.port}"`);
   const db = await openDatabase({ db: options.db });
   try {
@@ -25,7 +25,7 @@ export async function serveCommand(options: ServeCommandOptions & { signal: Abor
       throw error;
     });
     io.out(`serving ${db.location} on ${server.host}:${server.port}\n`);
-    io.out(`connect with:  psql -h ${server.host} -p ${server.port} -U postgres postgres\n`);
+    io.out(`connect with:  ${server.psql}\n`);
     io.out('then e.g.:     SET search_path TO gpt2, public;  SELECT * FROM gpt2sql.models;\n');
     io.out('press Ctrl-C to stop\n');
     await whenAborted(options.signal);
@@ -40,7 +40,7 @@ export function registerServe(program: Command, io: Io): void {
   program
     .command('serve')
     .description('expose the embedded database to psql over the PostgreSQL wire protocol (127.0.0.1)')
-    .option('--port <n>', 'TCP port on 127.0.0.1 (0 picks a free one)', '5433')
+    .option('--port <n>', 'TCP port on 127.0.0.1 (0 picks a free one)', String(SERVE_PORT))
     .addHelpText('after', `
 Example:
   $ gpt2sql serve --port 5433

@@ -1,24 +1,18 @@
 import type { Command } from 'commander';
 import type { ModelRow } from '../../db/catalog-tables.ts';
 import type { Database } from '../../db/database.ts';
-import { findModel, useModel } from '../../engine/model.ts';
-import { nextOptions } from '../../engine/next.ts';
-import { checkPrompt, integerOption, samplingOptions } from '../../engine/options.ts';
+import { findModel } from '../../engine/model.ts';
+import { checkPrompt } from '../../engine/options.ts';
 import { encode, unsendableText } from '../../engine/tokenizer.ts';
 import { GptSqlError } from '../../errors.ts';
-import { completeStatement, nextStatement, psqlScript, tokenizeStatement } from '../../sql/script.ts';
+import { completeStatement, completeValues, nextPromptStatement, psqlScript } from '../../sql/script.ts';
+import { tokenize } from '../../sql/statements.ts';
 import { withDatabase } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
-import { DEFAULT_MAX_TOKENS, withoutFinalNewline } from './complete.ts';
+import { addCompletionFlags, addNextFlags, completionFlags, nextFlags, type OptionFlags } from '../option-flags.ts';
+import { readPrompt } from '../prompt-input.ts';
 
-export interface SqlCommandOptions extends GlobalOptions {
-  maxTokens?: string;
-  temperature?: string;
-  topK?: string;
-  topP?: string;
-  seed?: string;
-  top?: string;
-}
+export type SqlCommandOptions = GlobalOptions & Pick<OptionFlags, 'maxTokens' | 'temperature' | 'topK' | 'topP' | 'seed' | 'top'>;
 
 export type ScriptName = 'tokenize' | 'next' | 'complete';
 
@@ -31,57 +25,60 @@ const PIPE_HINT = 'Run it with: psql -X -v ON_ERROR_STOP=1 -f FILE (or pipe it i
  * the script.
  */
 export async function sqlCommand(name: ScriptName, prompt: string | undefined, options: SqlCommandOptions, io: Io): Promise<string> {
-  const text = prompt ?? (name === 'tokenize' ? await io.readStdin() : withoutFinalNewline(await io.readStdin()));
-  const problem = unsendableText(text);
-  if (problem) throw new GptSqlError(problem);
+  const text = name === 'tokenize' ? sendable(prompt ?? (await io.readStdin())) : await readPrompt(prompt, io);
   const build = name === 'tokenize' ? tokenizeScript : name === 'next' ? nextScript(options) : completeScript(options);
   const script = await withDatabase(options, async (db) => {
     const model = await findModel(db, options.model);
-    await useModel(db, model);
     return build(db, model, text);
   });
   io.out(script);
   return script;
 }
 
+/** sql tokenize's text: any text PostgreSQL can hold, exactly as given (empty too). */
+function sendable(text: string): string {
+  const problem = unsendableText(text);
+  if (problem) throw new GptSqlError(problem);
+  return text;
+}
+
 type BuildScript = (db: Database, model: ModelRow, text: string) => Promise<string>;
 
 async function tokenizeScript(_db: Database, model: ModelRow, text: string): Promise<string> {
   const header = ['gpt2sql sql tokenize: the token ids `gpt2sql tokenize` gives, as rows (position, token).'];
-  return psqlScript(model, [...header, PIPE_HINT], tokenizeStatement(text));
+  return psqlScript(model, [...header, PIPE_HINT], tokenize(), { text });
 }
 
 function nextScript(options: SqlCommandOptions): BuildScript {
-  const { top, temperature } = nextOptions(options); // the checks and defaults of `gpt2sql next`
+  const { top, temperature } = nextFlags(options); // the checks and defaults of `gpt2sql next`
   return async (db, model, text) => {
     await checkedPromptIds(db, model, text);
     const header = [
       `gpt2sql sql next: the candidates \`gpt2sql next --top ${top} --temperature ${temperature}\` gives,`,
-      'as rows (id, token, logit, probability), most probable first.',
+      'as rows (id, token, logit, probability), ranked by logit (the order of probability).',
     ];
-    return psqlScript(model, [...header, PIPE_HINT], nextStatement(model, text, { top, temperature }));
+    return psqlScript(model, [...header, PIPE_HINT], nextPromptStatement(model), { text, top: Math.min(top, model.vocab_size), temperature });
   };
 }
 
 function completeScript(options: SqlCommandOptions): BuildScript {
-  const sampling = samplingOptions(options);
-  const maxTokens = integerOption('--max-tokens', options.maxTokens ?? DEFAULT_MAX_TOKENS, 0, 'an integer >= 0');
+  const completion = completionFlags(options);
   return async (db, model, text) => {
     await checkedPromptIds(db, model, text);
-    const flags = `--max-tokens ${maxTokens} --temperature ${sampling.temperature} --top-k ${sampling.topK} --top-p ${sampling.topP} --seed ${sampling.seed}`;
+    const { maxTokens, temperature, topK, topP, seed } = completion;
+    const flags = `--max-tokens ${maxTokens} --temperature ${temperature} --top-k ${topK} --top-p ${topP} --seed ${seed}`;
     const header = [
       `gpt2sql sql complete: the tokens \`gpt2sql complete ${flags}\` generates,`,
       'as one row (prompt_tokens, tokens, text, stop): the new token ids, their text, and why it stopped',
       '(eot: <|endoftext|> was chosen; max_tokens; n_ctx: the context is full). One statement.',
     ];
-    return psqlScript(model, [...header, PIPE_HINT], completeStatement(model, text, { ...sampling, maxTokens }));
+    return psqlScript(model, [...header, PIPE_HINT], completeStatement(model), completeValues(text, model, completion));
   };
 }
 
 /** The prompt must tokenize to something the model can read, as the commands require. */
 async function checkedPromptIds(db: Database, model: ModelRow, text: string): Promise<number[]> {
-  if (text === '') throw new GptSqlError('the prompt is empty; give some text, as an argument or on standard input');
-  const ids = await encode(db, text);
+  const ids = await encode(db, model, text);
   checkPrompt(model, ids);
   return ids;
 }
@@ -107,19 +104,12 @@ embedded database write the script to a file first, then run it through \`gpt2sq
     .description('sql/tokenize.sql with the text inlined: rows (position, token)')
     .argument('[text]', 'the text (default: all of standard input, exactly as given)')
     .action(action('tokenize'));
-  sql.command('next')
+  const next = sql.command('next')
     .description('the prompt tokenized and next.sql: the most probable next tokens')
-    .argument('[prompt]', 'the text (default: standard input, without its final newline)')
-    .option('--top <n>', 'how many candidates to show', '10')
-    .option('--temperature <t>', 'probabilities are softmax(logits / t)', '1')
-    .action(action('next'));
-  sql.command('complete')
+    .argument('[prompt]', 'the text (default: standard input, without its final newline)');
+  addNextFlags(next).action(action('next'));
+  const complete = sql.command('complete')
     .description('the whole generation as one statement: tokenize, a recursive CTE of full forward passes and sampling, detokenize')
-    .argument('[prompt]', 'the text to continue (default: standard input, without its final newline)')
-    .option('-n, --max-tokens <n>', 'the most new tokens to generate', String(DEFAULT_MAX_TOKENS))
-    .option('--temperature <t>', '0 always takes the most probable token', '0')
-    .option('--top-k <k>', 'sample only from the k most probable tokens (0: all)', '0')
-    .option('--top-p <p>', 'sample only from the most probable tokens that together reach p (1: all)', '1')
-    .option('--seed <n>', 'the same seed and options give the same text', '0')
-    .action(action('complete'));
+    .argument('[prompt]', 'the text to continue (default: standard input, without its final newline)');
+  addCompletionFlags(complete).action(action('complete'));
 }

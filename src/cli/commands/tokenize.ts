@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Database } from '../../db/database.ts';
-import { findModel, useModel } from '../../engine/model.ts';
-import { decodeEach, encode, type TokenPiece } from '../../engine/tokenizer.ts';
+import { findModel } from '../../engine/model.ts';
+import { decodeEach, encode, type TokenizerModel, type TokenPiece } from '../../engine/tokenizer.ts';
 import { GptSqlError } from '../../errors.ts';
 import { withDatabase } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
@@ -23,21 +23,21 @@ export async function tokenizeCommand(text: string | undefined, options: Tokeniz
   if (options.jsonl && text !== undefined) throw new GptSqlError('--jsonl reads its strings from standard input; leave out TEXT');
   const input = text ?? (await io.readStdin());
   return withDatabase(options, async (db) => {
-    await useModel(db, await findModel(db, options.model));
-    if (options.jsonl) return tokenizeLines(db, input, io);
-    const ids = await encode(db, input);
-    io.out(options.json ? `${JSON.stringify(ids)}\n` : formatTokens(await decodeEach(db, ids)));
+    const model = await findModel(db, options.model);
+    if (options.jsonl) return tokenizeLines(db, model, input, io);
+    const ids = await encode(db, model, input);
+    io.out(options.json ? `${JSON.stringify(ids)}\n` : formatTokens(await decodeEach(db, model, ids)));
     return ids;
   });
 }
 
 /** --jsonl: each line a JSON string, each answered by a line with its id array, in order. */
-async function tokenizeLines(db: Database, input: string, io: Io): Promise<number[][]> {
+async function tokenizeLines(db: Database, model: TokenizerModel, input: string, io: Io): Promise<number[][]> {
   const lines = input.split('\n');
   if (lines[lines.length - 1] === '') lines.pop(); // the newline that ends the last line
   const results: number[][] = [];
   for (const [index, line] of lines.entries()) {
-    const ids = await encode(db, parseJsonString(line, index + 1));
+    const ids = await encode(db, model, parseJsonString(line, index + 1));
     io.out(`${JSON.stringify(ids)}\n`);
     results.push(ids);
   }

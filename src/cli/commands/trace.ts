@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import type { ModelRow } from '../../db/catalog-tables.ts';
-import { resolveTarget } from '../../db/target.ts';
-import { findModel, useModel } from '../../engine/model.ts';
+import { findModel } from '../../engine/model.ts';
 import { encode } from '../../engine/tokenizer.ts';
 import { TRACE_TABLES, traceForwardPass, traceSchema } from '../../trace/trace-forward-pass.ts';
 import { withDatabase } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
+import { readPrompt } from '../prompt-input.ts';
 import { interruptedError, withStopSignals } from '../signals.ts';
-import { checkPromptText, withoutFinalNewline } from './complete.ts';
 
 export interface TraceCommandOptions extends GlobalOptions {
   /** The trace's name: its schema is trace_NAME. Default: the model's name. */
@@ -20,33 +19,28 @@ export interface TraceCommandOptions extends GlobalOptions {
  * Returns the schema's name.
  */
 export async function traceCommand(prompt: string | undefined, options: TraceCommandOptions, io: Io): Promise<string> {
-  const text = prompt ?? withoutFinalNewline(await io.readStdin());
-  checkPromptText(text, 'give some text to trace, as an argument or on standard input');
+  const text = await readPrompt(prompt, io);
   if (options.as !== undefined) traceSchema(options.as); // refuses an unusable name before opening the database
   return withDatabase(options, async (db) => {
     const model = await findModel(db, options.model);
-    await useModel(db, model);
-    const ids = await encode(db, text);
+    const ids = await encode(db, model, text);
     const name = options.as ?? model.name;
     const schema = await traceForwardPass(db, model, ids, { name, prompt: text, signal: options.signal }).catch((error: unknown) => {
       if (!options.signal?.aborted) throw error;
       throw interruptedError(options.signal, `: the trace was rolled back and ${traceSchema(name)} is as it was; run the same command again to make it`);
     });
-    io.out(traceSummary(model, ids.length, schema, resolveTarget(options.db).driver === 'postgres' ? db.location : undefined));
+    io.out(traceSummary(model, ids.length, schema, db.psqlHint));
     return schema;
   });
 }
 
-/** What was made, and a first query to run: where one head looks. `serverUrl` without its password. */
-function traceSummary(model: ModelRow, tokens: number, schema: string, serverUrl: string | undefined): string {
+/** What was made, and a first query to run: where one head looks. `psqlHint`: how psql reaches the database. */
+function traceSummary(model: ModelRow, tokens: number, schema: string, psqlHint: string): string {
   const block = Math.min(5, model.n_layer - 1), head = Math.min(3, model.n_head - 1);
-  const connect = serverUrl
-    ? `psql ${serverUrl}`
-    : 'gpt2sql serve   # then, in another terminal: psql -h 127.0.0.1 -p 5433 -U postgres postgres';
   return `traced ${tokens} tokens through model ${model.name} into schema ${schema}
 tables: ${TRACE_TABLES.join(', ')} (see docs/trace.md)
 
-look inside with:  ${connect}
+look inside with:  ${psqlHint}
   SET search_path TO ${schema};
   -- the earlier token each token attends to most, in block ${block}, head ${head}:
   SELECT DISTINCT ON (att.t) att.t, query.text AS token, att.s, key.text AS attends_to, round(att.weight::numeric, 3) AS weight

@@ -1,14 +1,10 @@
 -- hidden: the final hidden state (after ln_f) of every position, for tests and checks.
 -- [T] -> [T, C]
 WITH RECURSIVE
--- transformer: the embeddings, every block and ln_f for the new positions (the reference's
--- transformer()); lnf keeps every position.
--- Inputs: ids, the token ids fed; start, the number of positions already cached.
--- [T] -> [T', C]
 encoded AS (                    -- [T] -> [T*C]
   -- embed: each new token's embedding plus its position's embedding, wte[token] + wpe[place].
   -- Inputs: ids, the T token ids fed (int[]); start, the place of the first of them, that is the
-  -- number of positions already cached (0 for a full pass).
+  -- number of positions already cached (0 for a full pass); the tables wte and wpe.
   -- [T] -> [T*C]: one float8[] holding the T rows of C values one after another
   SELECT array_agg(e.token_value::float8 + e.place_value ORDER BY input.t, e.i) AS x
   FROM unnest($1::int[]) WITH ORDINALITY AS input(token, t)
@@ -17,38 +13,44 @@ encoded AS (                    -- [T] -> [T*C]
   CROSS JOIN LATERAL unnest((SELECT array_agg(cube_ll_coord(c.w, d)::float4 ORDER BY c.i, d)
           FROM unnest(wte.values) WITH ORDINALITY AS c(w, i), generate_series(1, cube_dim(c.w)) AS d), wpe.values) WITH ORDINALITY AS e(token_value, place_value, i)
 ),
--- forward: every transformer block, in the article's shape: a recursive CTE with one row per
--- block that carries the whole hidden state of the T new positions as one float8[] of T*C values.
--- Row -1 is the embedding; row b is the output of block b, computed from row b - 1 in a LATERAL
--- subquery (PostgreSQL forbids aggregates at the top level of a recursive term, not inside a
--- subquery). Each row also carries its block's keys and values of the new positions.
--- Inputs: encoded (x float8[T*C]); n_layer = 3.
--- [T*C] -> [T*C] for each block
-forward (block, x, k, v) AS (
+forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
+  -- forward: every transformer block, in the article's shape: the body of a recursive CTE with one
+  -- row per block that carries the whole hidden state of the T new positions as one float8[] of T*C
+  -- values. Row -1 is the embedding; row b is the output of block b, computed from row b - 1 in a
+  -- LATERAL subquery (PostgreSQL forbids aggregates at the top level of a recursive term, not
+  -- inside a subquery). Each row also carries its block's keys and values of the new positions.
+  -- Inputs: encoded (x float8[T*C]); n_layer, from the catalog.
+  -- [T*C] -> [T*C] for each block
   SELECT -1, encoded.x, NULL::float8[], NULL::float8[]
   FROM encoded
   UNION ALL
   SELECT forward.block + 1, transformer_block.x, transformer_block.k, transformer_block.v
   FROM forward
   CROSS JOIN LATERAL (
-    -- block: one transformer block (stages ln_1, attn, ln_2, mlp), block number forward.block + 1.
-    -- picoGPT's x = x + mha(layer_norm(x)); x = x + ffn(layer_norm(x)), with llm.c's activation names.
-    -- Elementwise steps map arrays with array_agg() over unnest(), which reads them in order: an
-    -- aggregate takes its rows in the order its FROM gives them, here the arrays' (or a sorted subquery's).
+    -- block: one transformer block (stages ln_1, attn, ln_2, mlp), picoGPT's
+    -- x = x + mha(layer_norm(x)); x = x + ffn(layer_norm(x)), as a chain of CTEs with llm.c's
+    -- activation names (src/sql/forward.ts lists them). Elementwise steps map arrays with array_agg()
+    -- over unnest(), which reads them in order: an aggregate takes its rows in the order its FROM
+    -- gives them, here the arrays' (or a sorted subquery's).
     -- Inputs: forward.x, the block's input (float8[T*C]); the block's weights.
     -- [T*C] -> [T*C], plus the new positions' keys and values ([T*C] each) for the cache
-    WITH residual AS (              -- [T*C] -> [T, C]: the block's input, one row per position
+    WITH
+    residual AS (                   -- [T*C] -> [T, C]: the block's input, one row per position
+      -- block_input (the residual): the block's input, forward's row of the block before, one row per
+      -- position.
+      -- Inputs: forward.x (float8[T*C]).
+      -- [T*C] -> [T, C]
       SELECT t, forward.x[t * 256 + 1 : (t + 1) * 256] AS x
       FROM generate_series(0, cardinality(forward.x) / 256 - 1) AS t
     ),
-    ln1 AS (                        -- [T, C] -> [T, C]
+    ln1 AS (                        -- [T, C] -> [T, C]: ln_1
       -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
-      -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
-      -- times the gain g, plus the bias b. Mean and variance come from avg() and var_pop() in one pass
-      -- (PostgreSQL's Youngs-Cramer sums, in C): the reference's two passes up to rounding, and
-      -- no underflow error where (x - mean)² would be too small for a float8. A row whose values are
-      -- all equal has variance 0 and becomes b.
-      -- Inputs: residual (t, x float8[C]); the gain g = ln_1_g and the bias b = ln_1_b, float4[C].
+      -- standard deviation (the variance over C values plus epsilon, from the catalog), times the gain
+      -- g, plus the bias b. Mean and variance come from avg() and var_pop() in one pass (PostgreSQL's
+      -- Youngs-Cramer sums, in C): the reference's two passes up to rounding, and no underflow error
+      -- where (x - mean)² would be too small for a float8. A row whose values are all equal has
+      -- variance 0 and becomes b.
+      -- Inputs: the rows (t, x float8[C]) of the CTE before; g and b (float4[C]) of ln_1, ln_2 or ln_f.
       -- [T, C] -> [T, C]
       SELECT input.t,
              (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
@@ -56,11 +58,12 @@ forward (block, x, k, v) AS (
       FROM residual AS input
       CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
     ),
-    qkv AS (                        -- [T, C] -> [T, 3*C]: q, k and v side by side
+    qkv AS (                        -- [T, C] -> [T, 3*C]: c_attn, q, k and v side by side
       -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
       -- output value is one dot product of a stored row with the position's activation, computed by
-      -- the cube kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
-      -- Inputs: ln1 (t, x float8[n_in]); w = c_attn_w (block, col, part 0, values); b = c_attn_b (block, values).
+      -- the model's kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
+      -- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part 0, values) and
+      -- b (block, values) of the layer.
       -- [T, n_in] -> [T, n_out]
       WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
         SELECT t, (SELECT array_agg(chunk.c ORDER BY s) || cube(sum(cube_distance(chunk.c, '(0)'::cube) ^ 2))
@@ -90,45 +93,67 @@ forward (block, x, k, v) AS (
       WHERE w.block = forward.block + 1
       GROUP BY product.t
     ),
-    -- attention (stage attn): causal self-attention, all heads at once. The query of each new
-    -- position is scored against the keys of every position up to and including its own, cached or
-    -- new: preatt = q·k / sqrt(HS), where the causal mask keeps only places <= the query's place;
-    -- att = softmax of each row of preatt; atty = att @ v, the heads side by side. Queries, keys and
-    -- values are one row per position and head, in the type of the cube arithmetic. Each
-    -- score carries its place's value along, so att @ v reads them in place order without a join.
-    -- Inputs: qkv (t, x float8[3*C]): q, k, v of the new positions; the cache of earlier ones.
-    -- [T, 3*C] -> [T, C]
-    q AS MATERIALIZED (             -- [T, NH, HS]: each head's query, converted once
+    q AS MATERIALIZED (             -- [T, 3*C] -> [T, NH, HS]: each head's query, converted once
+      -- attn_q (stage attn, 1 of 5): causal self-attention starts by cutting each new position's
+      -- query out of qkv, one row per position and head, converted once to the type the kernel's
+      -- q·k takes. (Then attn_kv, attn_scores, attn_softmax and atty: all heads at once.)
+      -- Inputs: qkv (t, x float8[3*C]): q, k and v of the new positions side by side.
+      -- [T, 3*C] -> [T, NH, HS]
       SELECT qkv.t, head.h, cube(qkv.x[head.h * 64 + 1 : (head.h + 1) * 64]) AS q
       FROM qkv
       CROSS JOIN generate_series(0, 4 - 1) AS head(h)
     ),
     kv AS (                         -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
+      -- attn_kv (stage attn, 2 of 5): each head's key and value of every place a new position may
+      -- attend to: the places cached by earlier statements of this generation (kv_read.sql), then the
+      -- new positions' own, cut out of qkv, in the types the kernel's arithmetic takes.
+      -- Inputs: qkv (t, x float8[3*C]); start, the number of places already cached.
+      -- [T, 3*C] -> [Tk, NH, 2*HS]
       SELECT $2::int + qkv.t AS place, head.h,
              cube(qkv.x[256 + head.h * 64 + 1 : 256 + (head.h + 1) * 64]) AS k,
              qkv.x[2 * 256 + head.h * 64 + 1 : 2 * 256 + (head.h + 1) * 64] AS v
       FROM qkv
       CROSS JOIN generate_series(0, 4 - 1) AS head(h)
     ),
-    preatt AS (                     -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees, and their values
+    preatt AS (                     -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees
+      -- attn_scores (stage attn, 3 of 5): preatt = q·k / sqrt(HS), each new position's query against
+      -- the key of every place up to and including its own (the causal mask: place <= the query's),
+      -- computed by the kernel's q·k. Each score carries its place's value along, so att @ v reads
+      -- them in place order without a join.
+      -- Inputs: q (t, h, q) and kv (place, h, k, v); start, the number of places already cached.
+      -- [T, NH, HS] x [Tk, NH, HS] -> [T, NH, <=Tk]
       SELECT q.t, q.h, kv.place, kv.v, (cube_distance(kv.k, '(0)'::cube) ^ 2 + cube_distance(q.q, '(0)'::cube) ^ 2 - cube_distance(kv.k, q.q) ^ 2) / 2 / sqrt(64) AS preatt
       FROM q
       JOIN kv ON kv.h = q.h AND kv.place <= $2::int + q.t
     ),
-    att AS (                        -- [T, NH, <=Tk]: softmax over each query's places, and their values
+    att AS (                        -- [T, NH, <=Tk]: softmax over each query's places
+      -- attn_softmax (stage attn, 4 of 5): att = softmax of each query's scores over its places:
+      -- exp(preatt - max), divided by the sum. exp() of less than -300 is taken as 0 (e^-300 is
+      -- 5e-131): such a weight changes att @ v by less than float8 can show next to the largest, and
+      -- every product of the weights that remain with a value stays far from float8's smallest, below
+      -- which PostgreSQL raises an error where IEEE arithmetic gives 0 (sql/README.md, Numerics).
+      -- Inputs: preatt (t, h, place, v, preatt).
+      -- [T, NH, <=Tk] -> [T, NH, <=Tk]
       SELECT t, h, place, v, e / sum(e) OVER query_row AS att
-      FROM (  -- exp(preatt - max), 0 below e^-300: see "Numerics" in sql/README.md
+      FROM (
         SELECT t, h, place, v, CASE WHEN z > -300 THEN exp(z) ELSE 0 END AS e
         FROM (SELECT t, h, place, v, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
       ) AS exps
       WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
     ),
     atty AS (                       -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]: heads side by side
+      -- atty (stage attn, 5 of 5): att @ v, each head's attention output, the heads side by side:
+      -- the values summed with the attention weights, by the kernel's aggregate (atty_sum.sql) or one
+      -- output value at a time (atty_columns.sql).
+      -- Inputs: att (t, h, place, v, att).
+      -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]
       SELECT t, array_agg(y ORDER BY h, i) AS x
       FROM (
-        -- atty: each head's attention output one value at a time, for kernels without an aggregate of
-        -- their own: the attention weights of a position's places (in place order) and the matrix of
-        -- their values ([Tk, HS]), then y[i] = Σ_p att[p] · v[p][i], by the cube arithmetic.
+        -- atty_columns (stage attn): each head's attention output one value at a time, for kernels
+        -- without an aggregate of their own: the attention weights of a position's places (in place
+        -- order) and the matrix of their values ([Tk, HS]), then y[i] = Σ_p att[p] · v[p][i], by the
+        -- kernel's arithmetic.
+        -- Inputs: att (t, h, place, v float8[HS], att).
         -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, NH, HS] (rows t, h, i, y)
         SELECT heads.t, heads.h, i,
                (SELECT sum(cube_distance(chunk.w, '(0)'::cube) ^ 2 + cube_distance(chunk.v, '(0)'::cube) ^ 2 - cube_distance(chunk.w, chunk.v) ^ 2) / 2
@@ -145,12 +170,7 @@ forward (block, x, k, v) AS (
       ) AS head_values
       GROUP BY t
     ),
-    attproj AS (                    -- [T, C] -> [T, C]
-      -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
-      -- output value is one dot product of a stored row with the position's activation, computed by
-      -- the cube kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
-      -- Inputs: atty (t, x float8[n_in]); w = c_proj_w (block, col, part 0, values); b = c_proj_b (block, values).
-      -- [T, n_in] -> [T, n_out]
+    attproj AS (                    -- [T, C] -> [T, C]: c_proj
       WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
         SELECT t, (SELECT array_agg(chunk.c ORDER BY s) || cube(sum(cube_distance(chunk.c, '(0)'::cube) ^ 2))
             FROM generate_series(1, cardinality(x), 100) AS s
@@ -180,31 +200,22 @@ forward (block, x, k, v) AS (
       GROUP BY product.t
     ),
     residual2 AS (                  -- [T, C] + [T, C] -> [T, C]
+      -- residual: the residual connection, x + f(x) position by position (residual2 adds attn's
+      -- output to the block's input).
+      -- Inputs: the rows (t, x float8[C]) of the residual stream x and of f(x), two CTEs before.
+      -- [T, C] + [T, C] -> [T, C]
       SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM unnest(residual.x, attproj.x) AS e(a, b)) AS x
       FROM residual
       JOIN attproj USING (t)
     ),
-    ln2 AS (                        -- [T, C] -> [T, C]
-      -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
-      -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
-      -- times the gain g, plus the bias b. Mean and variance come from avg() and var_pop() in one pass
-      -- (PostgreSQL's Youngs-Cramer sums, in C): the reference's two passes up to rounding, and
-      -- no underflow error where (x - mean)² would be too small for a float8. A row whose values are
-      -- all equal has variance 0 and becomes b.
-      -- Inputs: residual2 (t, x float8[C]); the gain g = ln_2_g and the bias b = ln_2_b, float4[C].
-      -- [T, C] -> [T, C]
+    ln2 AS (                        -- [T, C] -> [T, C]: ln_2
       SELECT input.t,
              (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
               FROM unnest(input.x, (SELECT values FROM ln_2_g WHERE block = forward.block + 1), (SELECT values FROM ln_2_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
       FROM residual2 AS input
       CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
     ),
-    fch AS (                        -- [T, C] -> [T, 4*C]
-      -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
-      -- output value is one dot product of a stored row with the position's activation, computed by
-      -- the cube kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
-      -- Inputs: ln2 (t, x float8[n_in]); w = mlp_c_fc_w (block, col, part 0, values); b = mlp_c_fc_b (block, values).
-      -- [T, n_in] -> [T, n_out]
+    fch AS (                        -- [T, C] -> [T, 4*C]: mlp c_fc
       WITH activation AS MATERIALIZED (  -- the activation in the kernel's type, converted once per position
         SELECT t, (SELECT array_agg(chunk.c ORDER BY s) || cube(sum(cube_distance(chunk.c, '(0)'::cube) ^ 2))
             FROM generate_series(1, cardinality(x), 100) AS s
@@ -233,17 +244,22 @@ forward (block, x, k, v) AS (
       WHERE w.block = forward.block + 1
       GROUP BY product.t
     ),
-    fch_gelu AS (                   -- [T, 4*C] -> [T, 4*C]: GPT-2's gelu, the tanh approximation, with
-      -- v + 0.044715·v³ written v·(1 + 0.044715·v²): the cube of a tiny v would underflow (an error here)
+    fch_gelu AS (                   -- [T, 4*C] -> [T, 4*C]: gelu
+      -- gelu (stage mlp): GPT-2's gelu, the tanh approximation, 0.5·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))),
+      -- with v + 0.044715·v³ written v·(1 + 0.044715·v²): the cube of a tiny v would underflow, which
+      -- PostgreSQL reports as an error.
+      -- Inputs: fch (t, x float8[4*C]).
+      -- [T, 4*C] -> [T, 4*C]
       SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * v * (1 + 0.044715 * v * v)))) FROM unnest(fch.x) AS v) AS x
       FROM fch
     ),
-    fcproj AS (                     -- [T, 4*C] -> [T, C]
+    fcproj AS (                     -- [T, 4*C] -> [T, C]: mlp c_proj
       -- linear_parts: x @ w + b for every position, as linear.sql, for stored rows too long to fit in
-      -- a page: each row is stored in 2 parts of 512 values (w.part), and its dot
-      -- product with the position's activation is the sum of its parts' dot products, each computed
-      -- by the cube kernel against the same part of the activation.
-      -- Inputs: fch_gelu (t, x float8[n_in]); w = mlp_c_proj_w (block, col, part, values); b = mlp_c_proj_b (block, values).
+      -- a page: each row is stored in parts of equal size (w.part), and its dot product with the
+      -- position's activation is the sum of its parts' dot products, each computed by the model's
+      -- kernel against the same part of the activation.
+      -- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part, values) and
+      -- b (block, values) of the layer.
       -- [T, n_in] -> [T, n_out]
       WITH activation AS MATERIALIZED (  -- each part of the activation in the kernel's type, converted once per position
         SELECT t, part, (SELECT array_agg(chunk.c ORDER BY s) || cube(sum(cube_distance(chunk.c, '(0)'::cube) ^ 2))
@@ -278,7 +294,11 @@ forward (block, x, k, v) AS (
       FROM product
       GROUP BY product.t
     ),
-    residual3 AS (                  -- [T, C] + [T, C] -> [T*C]: the block's output, flattened again
+    residual3 AS (                  -- [T, C] + [T, C] -> [T*C]: the block's output
+      -- block_output (residual3): the block's output, residual2 + the MLP's output, position by
+      -- position, flattened again into the one float8[] that forward.sql carries to the next block.
+      -- Inputs: residual2 and fcproj (t, x float8[C]).
+      -- [T, C] + [T, C] -> [T*C]
       SELECT array_agg(e.a + e.b) AS x
       FROM (SELECT residual2.x AS a, fcproj.x AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS position
       CROSS JOIN LATERAL unnest(position.a, position.b) AS e(a, b)
@@ -292,21 +312,17 @@ forward (block, x, k, v) AS (
   ) AS transformer_block
   WHERE forward.block + 1 < 3
 ),
-final AS (                      -- [T*C] -> [T', C]: the last block's output
+final AS (                      -- [T*C] -> [T, C]
+  -- final: the last block's output (forward's row of block n_layer - 1), one row per position:
+  -- every position, or only the last, whose logits choose the next token.
+  -- Inputs: forward (block, x float8[T*C]).
+  -- [T*C] -> [T', C]
   SELECT t, forward.x[t * 256 + 1 : (t + 1) * 256] AS x
   FROM forward
   CROSS JOIN generate_series(0, cardinality(forward.x) / 256 - 1) AS t
   WHERE forward.block = 3 - 1
 ),
-lnf AS (                        -- [T', C] -> [T', C]
-  -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
-  -- standard deviation (the variance over C values plus epsilon = 0.00001, from the catalog),
-  -- times the gain g, plus the bias b. Mean and variance come from avg() and var_pop() in one pass
-  -- (PostgreSQL's Youngs-Cramer sums, in C): the reference's two passes up to rounding, and
-  -- no underflow error where (x - mean)² would be too small for a float8. A row whose values are
-  -- all equal has variance 0 and becomes b.
-  -- Inputs: final (t, x float8[C]); the gain g = ln_f_g and the bias b = ln_f_b, float4[C].
-  -- [T, C] -> [T, C]
+lnf AS (                        -- [T', C] -> [T', C]: ln_f
   SELECT input.t,
          (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
           FROM unnest(input.x, (SELECT values FROM ln_f_g), (SELECT values FROM ln_f_b)) AS e(x, g, b)) AS x
@@ -316,4 +332,3 @@ lnf AS (                        -- [T', C] -> [T', C]
 SELECT t, x
 FROM lnf
 ORDER BY t
-

@@ -34,7 +34,7 @@ probs AS (                      -- [V]: e / sum(e)
 -- logit descending, ties to the lower id: the order of probability, also among tokens whose
 -- probabilities are equal (0 far below the top at a low temperature); every running sum is a
 -- float8 sum in that order.
--- Inputs: logits (token, logit), probs (token, prob); temperature, top_k, top_p, seed, and step,
+-- Inputs: logits (token, logit), probs (token, logit, prob); temperature, top_k, top_p, seed, step,
 -- the index of the token being chosen (0 for the first new one).
 -- [V] -> [1]
 ranked AS (                     -- [V]: rank 1 is the most probable
@@ -83,4 +83,3 @@ chosen AS (                     -- [V] -> [1]
 SELECT (SELECT token FROM chosen) AS token,
        (SELECT array_agg(token ORDER BY rank) FROM kept) AS kept_tokens,
        (SELECT array_agg(prob ORDER BY rank) FROM kept) AS kept_probs
-

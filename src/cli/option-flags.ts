@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import {
+  completionOptions, DEFAULT_MAX_TOKENS, DEFAULT_NEXT, DEFAULT_SAMPLING, engineOption, nextOptions, OPTION_FIELDS, OptionError,
+  type Completion, type EngineName, type NextOptions, type OptionName,
+} from '../engine/options.ts';
+import { GptSqlError } from '../errors.ts';
+
+type FieldOf<N extends OptionName> = (typeof OPTION_FIELDS)[N];
+
+/** Option flags as commander keeps them: the text given (or the default), under the engine's field name (--top-p: topP). */
+export type OptionFlags = { [N in OptionName as FieldOf<N>]?: string };
+
+/** An engine option's flag: its name with dashes (top_p: --top-p). */
+const flagOf = (option: OptionName) => `--${option.replaceAll('_', '-')}`;
+
+type NumberFlags<N extends OptionName> = { [K in N as FieldOf<K>]?: number };
+
+/** The numbers the flags of `options` say, once, under the engine's field names; absent flags stay undefined. */
+function numberFlags<N extends OptionName>(flags: OptionFlags, options: readonly N[]): NumberFlags<N> {
+  return Object.fromEntries(options.map((option) => {
+    const text = flags[OPTION_FIELDS[option]];
+    const number = text === undefined ? undefined : text.trim() === '' ? NaN : Number(text);
+    if (number !== undefined && !Number.isFinite(number)) throw new GptSqlError(`${flagOf(option)} must be a number, got ${JSON.stringify(text)}`);
+    return [OPTION_FIELDS[option], number];
+  })) as NumberFlags<N>;
+}
+
+/**
+ * Runs the engine's `check` of options given as flags. The one place an OptionError becomes a
+ * message about a flag: its flag and the text given, `--top-p must be … (1 keeps every token), got "1.5"`.
+ */
+function checkFlags<T>(flags: OptionFlags, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof OptionError)) throw error;
+    const given = flags[OPTION_FIELDS[error.option]] ?? String(error.value);
+    throw new GptSqlError(`${flagOf(error.option)} must be ${error.rule}, got ${JSON.stringify(given)}`, { cause: error });
+  }
+}
+
+/**
+ * complete's and `sql complete`'s flags (--temperature, --top-k, --top-p, --seed, --max-tokens), checked by the engine.
+ *
+ * @example
+ * completionFlags({ topP: '1.5' }); // throws: --top-p must be a number in (0, 1] (1 keeps every token), got "1.5"
+ * completionFlags({ topP: 'abc' }); // throws: --top-p must be a number, got "abc"
+ */
+export function completionFlags(flags: OptionFlags): Completion {
+  return checkFlags(flags, () => completionOptions(numberFlags(flags, ['temperature', 'top_k', 'top_p', 'seed', 'max_tokens'])));
+}
+
+/** Adds complete's and `sql complete`'s flags to `command`, with the engine's defaults. */
+export function addCompletionFlags(command: Command): Command {
+  return command
+    .option('-n, --max-tokens <n>', 'the most new tokens to generate', String(DEFAULT_MAX_TOKENS))
+    .option('--temperature <t>', '0 always takes the most probable token; 1 samples the model\'s distribution', String(DEFAULT_SAMPLING.temperature))
+    .option('--top-k <k>', 'sample only from the k most probable tokens (0: all)', String(DEFAULT_SAMPLING.topK))
+    .option('--top-p <p>', 'sample only from the most probable tokens that together reach p (1: all)', String(DEFAULT_SAMPLING.topP))
+    .option('--seed <n>', 'the same seed and options give the same text', String(DEFAULT_SAMPLING.seed));
+}
+
+/** next's and `sql next`'s flags (--top, --temperature), checked by the engine. */
+export function nextFlags(flags: OptionFlags): NextOptions {
+  return checkFlags(flags, () => nextOptions(numberFlags(flags, ['top', 'temperature'])));
+}
+
+/** Adds next's and `sql next`'s flags to `command`, with the engine's defaults. */
+export function addNextFlags(command: Command): Command {
+  return command
+    .option('--top <n>', 'how many candidates to show', String(DEFAULT_NEXT.top))
+    .option('--temperature <t>', 'probabilities are softmax(logits / t); 0 gives the most probable token probability 1', String(DEFAULT_NEXT.temperature));
+}
+
+/** complete's --engine, checked by the engine. */
+export function engineFlag(flags: OptionFlags): EngineName {
+  return checkFlags(flags, () => engineOption(flags.engine));
+}
