@@ -3,6 +3,7 @@ import * as catalog from './0001-catalog.ts';
 import * as generationSessions from './0002-generation-sessions.ts';
 import * as kvCachePerHead from './0003-kv-cache-per-head.ts';
 import * as kvCachePerModel from './0004-kv-cache-per-model.ts';
+import * as parallelSafeDot from './0005-parallel-safe-dot.ts';
 
 /** Every migration, in order. Add new ones here (static imports work with any loader). */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002-generation-sessions': generationSessions,
   '0003-kv-cache-per-head': kvCachePerHead,
   '0004-kv-cache-per-model': kvCachePerModel,
+  '0005-parallel-safe-dot': parallelSafeDot,
 };

@@ -1,27 +1,36 @@
-// Benchmark: full-size GPT-2 124M (random weights from the generator) on every driver × kernel ×
-// engine available, printed as a markdown table for the README.
+// Benchmark: a full-size GPT-2 (random weights from the generator, 124M by default) on every
+// driver × kernel × engine available, and on a server with and without parallel workers, printed
+// as a markdown table for the README.
 //
-//   npx tsx scripts/bench.ts [--checkpoint DIR] [--server URL] [--only pglite|postgres] [--kernels vector,array]
-//                            [--tokens N] [--recompute full|estimate]
+//   npx tsx scripts/bench.ts [--size gpt2|gpt2-medium|gpt2-large|gpt2-xl] [--checkpoint DIR] [--server URL]
+//                            [--only pglite|postgres] [--kernels vector,array] [--workers 0,default]
+//                            [--tokens N] [--contexts 16,512] [--recompute full|estimate|none]
 //
-// Defaults: the checkpoint is generated into $TMPDIR/gpt2sql-bench/gpt2 if missing; the server is
-// BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres (skipped if unreachable).
+// Defaults: the checkpoint is generated into $TMPDIR/gpt2sql-bench/SIZE if missing; the server is
+// BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres (skipped if unreachable);
+// --workers 0,default measures the server without parallel workers and with its default
+// (max_parallel_workers_per_gather); PGlite has none.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { makeCheckpoint } from '../src/checkpoint/make-checkpoint.ts';
+import { makeCheckpoint, PRESETS } from '../src/checkpoint/make-checkpoint.ts';
 import { openCheckpoint } from '../src/checkpoint/open-checkpoint.ts';
 import type { Checkpoint } from '../src/checkpoint/types.ts';
 import type { ModelRow } from '../src/db/catalog-tables.ts';
 import type { Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open-database.ts';
+import { workersOption } from '../src/engine/workers.ts';
 import { KERNEL_NAMES } from '../src/sql/kernels.ts';
 import { modelBytes, timeGeneration, timeKernelFloor, timeLoad, timePrefill, timeStepAtContext } from './bench/measure.ts';
 
 const { values: args } = parseArgs({
   options: {
+    size: { type: 'string', default: 'gpt2' },
     checkpoint: { type: 'string' },
+    workers: { type: 'string', default: '0,default' },
+    contexts: { type: 'string', default: '16,512' },
     server: { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
     only: { type: 'string' },
     kernels: { type: 'string' },
@@ -30,7 +39,9 @@ const { values: args } = parseArgs({
   },
 });
 
-if (!['full', 'estimate'].includes(args.recompute!)) throw new Error(`--recompute must be full or estimate, not "${args.recompute}"`);
+if (!['full', 'estimate', 'none'].includes(args.recompute!)) throw new Error(`--recompute must be full, estimate or none, not "${args.recompute}"`);
+if (!(args.size! in PRESETS)) throw new Error(`--size must be one of ${Object.keys(PRESETS).join(', ')}, not "${args.size}"`);
+const contexts = args.contexts ? args.contexts.split(',').map(Number) : [];
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
 const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
@@ -39,10 +50,10 @@ setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200)
 
 async function checkpointDir(): Promise<string> {
   if (args.checkpoint) return args.checkpoint;
-  const dir = join(tmpdir(), 'gpt2sql-bench', 'gpt2');
+  const dir = join(tmpdir(), 'gpt2sql-bench', args.size!);
   if (!existsSync(join(dir, 'model.safetensors'))) {
-    log(`generating a full-size GPT-2 124M checkpoint in ${dir}`);
-    await makeCheckpoint(dir, { preset: 'gpt2', seed: 1 });
+    log(`generating a full-size ${args.size} checkpoint in ${dir}`);
+    await makeCheckpoint(dir, { preset: args.size as keyof typeof PRESETS, seed: 1 });
   }
   return dir;
 }
@@ -51,7 +62,30 @@ interface Row {
   driver: string;
   kernel: string;
   engine: string;
+  workers: string;
   cells: string[];
+}
+
+/** The workers to measure on this database: --workers, `default` being the server's own; PGlite has none. */
+async function workersToMeasure(db: Database): Promise<Array<{ count: number; label: string }>> {
+  if (!(await db.parallelLimits())) return [{ count: 0, label: '–' }];
+  const byDefault = (await workersOption(db)).count;
+  const list = args.workers!.split(',').map((w) => (w === 'default' ? { count: byDefault, label: `${byDefault} (default)` } : { count: Number(w), label: w }));
+  return list.filter((w, i) => list.findIndex((other) => other.count === w.count) === i);
+}
+
+/**
+ * The CLI's peak resident memory (max RSS, by /usr/bin/time) for `complete` of 4 new tokens on
+ * the model: what a user's process takes, PGlite included when the database is embedded.
+ */
+function cliPeakRss(target: string, model: string, workers: number | undefined): string {
+  const command = ['-f', '%M', process.execPath, 'src/cli/bin.mjs', 'complete', 'Happy New Year! I wish you', '-n', '4', '--db', target, '--model', model];
+  if (workers !== undefined) command.push('--workers', String(workers));
+  const run = spawnSync('/usr/bin/time', command, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const lines = (run.stderr ?? '').trim().split('\n');
+  if (run.status === 0) return `${fmt(Number(lines.at(-1)) / 1024, 0)} MB`;
+  log(`the CLI's memory could not be measured: ${lines.slice(-3).join(' ')}`);
+  return 'n/a';
 }
 
 /**
@@ -59,33 +93,44 @@ interface Row {
  * `reopen` closes and opens the database again after the load, as the CLI does between commands
  * (PGlite sizes its buffer cache to the database's size when it opens).
  */
-async function benchKernel(opened: Database, reopen: () => Promise<Database>, driver: string, checkpoint: Checkpoint, kernelName: string): Promise<Row[]> {
+async function benchKernel(opened: Database, reopen: () => Promise<Database>, driver: string, target: string, checkpoint: Checkpoint, kernelName: string): Promise<Row[]> {
   const tokens = Number(args.tokens);
   const name = `bench_${kernelName}`;
   log(`${driver}/${kernelName}: loading`);
   const { model, seconds: load } = await timeLoad(opened, checkpoint, name, kernelName);
-  const db = await reopen();
+  let db = await reopen();
   const size = (await modelBytes(db, model)) / 1024 ** 2;
   log(`${driver}/${kernelName}: kernel floor`);
   const floor = await timeKernelFloor(db, model);
-  log(`${driver}/${kernelName}: prefill ${tokens} + ${tokens} tokens`);
-  peakRss = process.memoryUsage().rss;
-  const prefill = await timePrefill(db, model, tokens, 'incremental');
-  const generation = await timeGeneration(db, model, tokens, tokens, 'incremental');
-  const rss = `${fmt(peakRss / 1024 ** 2, 0)} MB`;
-  log(`${driver}/${kernelName}: steps at context 16 and 512`);
-  const at16 = await timeStepAtContext(db, model, 16);
-  const at512 = await timeStepAtContext(db, model, 512);
-  log(`${driver}/${kernelName}: recompute (${args.recompute})`);
-  const recompute = await benchRecompute(db, model, tokens);
-  const incrementalTotal = generation.total;
-  const sizeCell = `${fmt(size, 0)} MB`;
+  const rows: Row[] = [];
+  for (const workers of await workersToMeasure(db)) {
+    const label = `${driver}/${kernelName}/${workers.count} workers`;
+    log(`${label}: prefill ${tokens} + ${tokens} tokens`);
+    peakRss = process.memoryUsage().rss;
+    const prefill = await timePrefill(db, model, tokens, 'incremental', workers.count);
+    const generation = await timeGeneration(db, model, tokens, tokens, 'incremental', workers.count);
+    const rss = `${fmt(peakRss / 1024 ** 2, 0)} MB`;
+    log(`${label}: steps at context ${contexts.join(' and ') || '(none)'}`);
+    const atContext = [];
+    for (const context of [16, 512]) atContext.push(contexts.includes(context) ? fmt(await timeStepAtContext(db, model, context, 3, workers.count)) : 'n/a');
+    log(`${label}: the CLI's memory`);
+    await db.close();
+    const cliRss = cliPeakRss(target, name, driver === 'pglite' ? undefined : workers.count);
+    db = await reopen();
+    const first = rows.length === 0;
+    rows.push({
+      driver, kernel: kernelName, engine: 'incremental', workers: workers.label,
+      cells: [first ? fmt(load, 1) : '', first ? `${fmt(size, 0)} MB` : '', fmt(prefill), fmt(generation.perToken), ...atContext, first ? fmt(floor) : '', fmt(generation.total, 1), rss, cliRss],
+    });
+  }
+  if (args.recompute !== 'none') {
+    log(`${driver}/${kernelName}: recompute (${args.recompute})`);
+    const recompute = await benchRecompute(db, model, tokens);
+    rows.push({ driver, kernel: kernelName, engine: 'recompute', workers: rows[0].workers, cells: ['', '', fmt(recompute.prefill), recompute.perToken, '', '', '', recompute.total, '', ''] });
+  }
   await db.exec(`DROP SCHEMA ${model.schema_name} CASCADE`);
   await db.query('DELETE FROM gpt2sql.models WHERE name = $1', [name]);
-  return [
-    { driver, kernel: kernelName, engine: 'incremental', cells: [fmt(load, 1), sizeCell, fmt(prefill), fmt(generation.perToken), fmt(at16), fmt(at512), fmt(floor), fmt(incrementalTotal, 1), rss] },
-    { driver, kernel: kernelName, engine: 'recompute', cells: [fmt(load, 1), sizeCell, fmt(recompute.prefill), recompute.perToken, 'n/a', 'n/a', fmt(floor), recompute.total, ''] },
-  ];
+  return rows;
 }
 
 /**
@@ -114,7 +159,7 @@ async function benchDriver(driver: 'pglite' | 'postgres', checkpoint: Checkpoint
     return [];
   }
   const reopen = async () => {
-    await db.close();
+    await db.close().catch(() => {}); // closed already when the CLI was measured
     db = await openDatabase({ db: target });
     return db;
   };
@@ -128,7 +173,7 @@ async function benchDriver(driver: 'pglite' | 'postgres', checkpoint: Checkpoint
         log(`${driver}: no ${needs} extension, skipping the ${kernelName} kernel`);
         continue;
       }
-      rows.push(...(await benchKernel(db, reopen, driver, checkpoint, kernelName)));
+      rows.push(...(await benchKernel(db, reopen, driver, target, checkpoint, kernelName)));
     }
   } finally {
     await db.close();
@@ -138,8 +183,8 @@ async function benchDriver(driver: 'pglite' | 'postgres', checkpoint: Checkpoint
 }
 
 function table(rows: Row[], tokens: number): string {
-  const header = ['driver', 'kernel', 'engine', 'load s', 'model size', `prefill ${tokens} s`, 's/token', 's/token @16', 's/token @512', 'kernel floor s', `${tokens}+${tokens} total s`, 'peak RSS while generating'];
-  const lines = [header, header.map(() => '---'), ...rows.map((r) => [r.driver, r.kernel, r.engine, ...r.cells])];
+  const header = ['driver', 'kernel', 'engine', 'workers', 'load s', 'model size', `prefill ${tokens} s`, 's/token', 's/token @16', 's/token @512', 'kernel floor s', `${tokens}+${tokens} total s`, 'bench peak RSS', 'CLI peak RSS'];
+  const lines = [header, header.map(() => '---'), ...rows.map((r) => [r.driver, r.kernel, r.engine, r.workers, ...r.cells])];
   return lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
@@ -152,8 +197,9 @@ for (const driver of ['pglite', 'postgres'] as const) {
 }
 await checkpoint.close();
 const tokens = Number(args.tokens);
-console.log(`GPT-2 124M (random weights), ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ` +
+console.log(`${args.size} shape (random weights, ${checkpoint.config.n_layer} layers, ${checkpoint.config.n_embd} wide), ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ` +
   `${fmt(totalmem() / 1024 ** 3, 0)} GiB, Node ${process.version}\n`);
 console.log(table(rows, tokens));
-console.log('\nPeak RSS is the benchmark process\'s own resident memory while it generates; PGlite runs inside it, a server does not.');
+console.log('\nBench peak RSS: the benchmark process while it generates (PGlite runs inside it, a server does not). ' +
+  'CLI peak RSS: `gpt2sql complete -n 4` on the model, start to end.');
 process.exit(0);

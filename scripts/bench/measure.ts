@@ -4,14 +4,14 @@ import type { Checkpoint } from '../../src/checkpoint/types.ts';
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
 import { generate } from '../../src/engine/generate.ts';
-import { runStatement } from '../../src/engine/run-statement.ts';
+import { withModelStatements } from '../../src/engine/run-statement.ts';
 import { openSession } from '../../src/engine/session.ts';
 import { loadModel } from '../../src/load/load-model.ts';
 import { weightTables } from '../../src/load/weight-tables.ts';
 import { cachedHeads, kernel, rowParts } from '../../src/sql/kernels.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
 import { renderBound, renderInlined, type Sql } from '../../src/sql/sql.ts';
-import { step, STEP_INPUTS } from '../../src/sql/statements.ts';
+import { kvSave, step, stepChosen, STEP_INPUTS } from '../../src/sql/statements.ts';
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
@@ -42,18 +42,18 @@ export async function modelBytes(db: Database, model: ModelRow): Promise<number>
 }
 
 /** Prefill of a `length`-token prompt plus the choice of the first new token. */
-export async function timePrefill(db: Database, model: ModelRow, length: number, engine: 'incremental' | 'recompute'): Promise<number> {
+export async function timePrefill(db: Database, model: ModelRow, length: number, engine: 'incremental' | 'recompute', workers = 0): Promise<number> {
   const started = performance.now();
-  await generate(db, model, promptIds(length), { maxTokens: 1, temperature: 0, engine });
+  await generate(db, model, promptIds(length), { maxTokens: 1, temperature: 0, engine, workers });
   return seconds(started);
 }
 
 /** Seconds per generated token after the first, over `count` tokens after a `promptLength` prompt. */
-export async function timeGeneration(db: Database, model: ModelRow, promptLength: number, count: number, engine: 'incremental' | 'recompute') {
+export async function timeGeneration(db: Database, model: ModelRow, promptLength: number, count: number, engine: 'incremental' | 'recompute', workers = 0) {
   const stamps: number[] = [];
   const started = performance.now();
   await generate(db, model, promptIds(promptLength), {
-    maxTokens: count, temperature: 0, engine, onToken: () => stamps.push(performance.now()),
+    maxTokens: count, temperature: 0, engine, workers, onToken: () => stamps.push(performance.now()),
   });
   const total = seconds(started);
   const perToken = stamps.length > 1 ? (stamps[stamps.length - 1] - stamps[0]) / 1000 / (stamps.length - 1) : NaN;
@@ -65,7 +65,7 @@ export async function timeGeneration(db: Database, model: ModelRow, promptLength
  * positions of synthetic keys and values (the cost of a step does not depend on their values), then
  * one position is fed. Avoids a prefill of hundreds of positions just to measure one step.
  */
-export async function timeStepAtContext(db: Database, model: ModelRow, context: number, repeats = 3): Promise<number> {
+export async function timeStepAtContext(db: Database, model: ModelRow, context: number, repeats = 3, workers = 0): Promise<number> {
   const session = await openSession(db, model.name);
   const cache = `${quoteIdent(model.schema_name)}.kv_cache`;
   try {
@@ -79,12 +79,20 @@ export async function timeStepAtContext(db: Database, model: ModelRow, context: 
               ${code(v.prepare('array(SELECT cos(block * place + head + i) / 8 FROM generate_series(1, $3) AS i)'))}
        FROM generate_series(0, $4 - 1) AS block, generate_series(0, $2 - 2) AS place, generate_series(0, $5 - 1) AS head`,
       [session.id, context, HS, model.n_layer, model.n_head]);
+    // The engine's step: the statement into step_result, the new keys and values saved, the token read.
     const statement = renderBound(step(model, STEP_INPUTS));
+    const save = renderBound(kvSave(model, 'step_result'));
+    const chosen = renderBound(stepChosen('step_result'));
+    const values = { ids: [464], start: context - 1, session: session.id, temperature: 0, top_k: 0, top_p: 1, seed: 0, step: 0 };
     const times: number[] = [];
     for (let i = 0; i < repeats; i++) {
       await db.query(`DELETE FROM ${cache} WHERE session = $1 AND place = $2`, [session.id, context - 1]);
       const started = performance.now();
-      await runStatement(db, model.schema_name, statement, { ids: [464], start: context - 1, session: session.id, temperature: 0, top_k: 0, top_p: 1, seed: 0, step: 0 });
+      await withModelStatements(db, model.schema_name, { workers }, async (statements) => {
+        await statements.into('step_result', statement, values);
+        await statements.run(save, values);
+        await statements.run(chosen, values);
+      });
       times.push(seconds(started));
     }
     return Math.min(...times);
@@ -106,11 +114,11 @@ export async function timeKernelFloor(db: Database, model: ModelRow, repeats = 3
     const table = `${quoteIdent(model.schema_name)}.${t.table}`;
     // Matrix columns are stored in parts (rowParts): each part against its slice of the activation.
     const { count, size } = t.layout === 'columns' ? rowParts(k, width) : { count: 1, size: width };
-    const samePart = t.layout === 'columns' ? 'WHERE a.part = w.part ' : '';
+    const samePart = t.layout === 'columns' ? 'a.part = w.part' : 'true';
+    // The activation's parts prepared once (MATERIALIZED), each row's dot product with its part.
     return `(WITH a AS MATERIALIZED (
-        SELECT part, ${code(k.prepare(`(${activation})[part * ${size} + 1 : (part + 1) * ${size}]`))} AS x FROM generate_series(0, ${count} - 1) AS part)
-      SELECT sum(p.s) AS s FROM ${table} AS w
-      CROSS JOIN LATERAL (SELECT ${code(k.dot('w', 'a.x'))} AS s FROM a ${samePart}OFFSET 0) AS p)`;
+        SELECT part, ${code(k.prepare(`((${activation})[part * ${size} + 1 : (part + 1) * ${size}])`))} AS x FROM generate_series(0, ${count} - 1) AS part)
+      SELECT sum(${code(k.dot('w', 'a.x', size))}) AS s FROM ${table} AS w JOIN a ON ${samePart})`;
   });
   const sql = `SELECT sum(s) FROM (\n${parts.join('\nUNION ALL\n')}\n) AS every_dot_product`;
   const times: number[] = [];

@@ -14,6 +14,9 @@ type Size = Pick<Gpt2Config, 'n_layer' | 'n_head' | 'n_embd' | 'n_ctx' | 'vocab_
 export const PRESETS = {
   tiny: { n_layer: 2, n_head: 2, n_embd: 32, n_ctx: 128, vocab_size: 50257 },
   gpt2: { n_layer: 12, n_head: 12, n_embd: 768, n_ctx: 1024, vocab_size: 50257 },
+  'gpt2-medium': { n_layer: 24, n_head: 16, n_embd: 1024, n_ctx: 1024, vocab_size: 50257 },
+  'gpt2-large': { n_layer: 36, n_head: 20, n_embd: 1280, n_ctx: 1024, vocab_size: 50257 },
+  'gpt2-xl': { n_layer: 48, n_head: 25, n_embd: 1600, n_ctx: 1024, vocab_size: 50257 },
   /** Built to push the numbers (hotInitializer): large weights, huge residual dimensions, sharp attention. */
   hot: { n_layer: 6, n_head: 8, n_embd: 384, n_ctx: 256, vocab_size: 50257 },
 } satisfies Record<string, Size>;

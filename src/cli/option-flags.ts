@@ -3,7 +3,10 @@ import {
   completionOptions, DEFAULT_MAX_TOKENS, DEFAULT_NEXT, DEFAULT_SAMPLING, engineOption, nextOptions, OPTION_FIELDS, OptionError,
   type Completion, type EngineName, type NextOptions, type OptionName,
 } from '../engine/options.ts';
+import type { Database } from '../db/database.ts';
+import { workersOption } from '../engine/workers.ts';
 import { GptSqlError } from '../errors.ts';
+import type { Io } from './io.ts';
 
 type FieldOf<N extends OptionName> = (typeof OPTION_FIELDS)[N];
 
@@ -33,10 +36,15 @@ function checkFlags<T>(flags: OptionFlags, check: () => T): T {
   try {
     return check();
   } catch (error) {
-    if (!(error instanceof OptionError)) throw error;
-    const given = flags[OPTION_FIELDS[error.option]] ?? String(error.value);
-    throw new GptSqlError(`${flagOf(error.option)} must be ${error.rule}, got ${JSON.stringify(given)}`, { cause: error });
+    throw asFlagError(flags, error);
   }
+}
+
+/** An OptionError as a message about its flag; any other error as it is. */
+function asFlagError(flags: OptionFlags, error: unknown): unknown {
+  if (!(error instanceof OptionError)) return error;
+  const given = flags[OPTION_FIELDS[error.option]] ?? String(error.value);
+  return new GptSqlError(`${flagOf(error.option)} must be ${error.rule}, got ${JSON.stringify(given)}`, { cause: error });
 }
 
 /**
@@ -75,4 +83,25 @@ export function addNextFlags(command: Command): Command {
 /** complete's --engine, checked by the engine. */
 export function engineFlag(flags: OptionFlags): EngineName {
   return checkFlags(flags, () => engineOption(flags.engine));
+}
+
+/** Adds --workers to a command that computes (complete, next, trace). */
+export function addWorkersFlag(command: Command): Command {
+  return command.option('--workers <n>', "parallel workers PostgreSQL may start for each scan of weights (0: none; default: the server's max_parallel_workers_per_gather)");
+}
+
+/**
+ * --workers, checked against the database's limits (workersOption). On the embedded database,
+ * which has no parallel workers, a notice on stderr that it has no effect.
+ *
+ * @example
+ * await workersFlag({ workers: '0' }, db, io); // 0
+ */
+export async function workersFlag(flags: OptionFlags, db: Database, io: Io): Promise<number> {
+  const { workers } = checkFlags(flags, () => numberFlags(flags, ['workers']));
+  const resolved = await workersOption(db, workers).catch((error: unknown) => {
+    throw asFlagError(flags, error);
+  });
+  if (resolved.ignored) io.err('gpt2sql: --workers has no effect here: the embedded database runs in one process, without parallel workers\n');
+  return resolved.count;
 }

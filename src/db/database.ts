@@ -39,11 +39,26 @@ export interface Database {
   /** Which extensions this database can create (pg_available_extensions). */
   availableExtensions(): Promise<Set<string>>;
   /**
+   * How many parallel workers the database lets a statement have (a server's settings), or null
+   * for a database of one process (the embedded one), which has none.
+   */
+  parallelLimits(): Promise<ParallelLimits | null>;
+  /**
    * Exposes the database to other programs (psql) over PostgreSQL's wire protocol on
    * 127.0.0.1. Only the embedded database can; a server refuses with a message.
    */
   serve(port: number): Promise<WireServer>;
   close(): Promise<void>;
+}
+
+/** A server's limits on parallel workers (postgresql.conf). */
+export interface ParallelLimits {
+  /** max_parallel_workers_per_gather: the workers one scan may have unless a session asks for more. */
+  perGather: number;
+  /** max_parallel_workers: the workers the whole server may run at once. */
+  total: number;
+  /** max_worker_processes: background processes of every kind (max_parallel_workers is within it; changing it needs a restart). */
+  processes: number;
 }
 
 export interface CopyOptions {
@@ -71,6 +86,8 @@ export interface WireServer {
 export interface Connection {
   readonly location: string;
   readonly psqlHint: string;
+  /** Whether the database runs parallel workers (a server) or is one process (PGlite). */
+  readonly parallel: boolean;
   query<R = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   exec(script: string): Promise<void>;
   copyBinary(table: string, columns: readonly string[], tuples: AsyncIterable<Uint8Array>, options?: CopyOptions): Promise<void>;

@@ -66,6 +66,14 @@ function wrap(connection: Connection): Database {
       const rows = await connection.query<{ name: string }>('SELECT name FROM pg_available_extensions');
       return new Set(rows.map((row) => row.name));
     },
+    async parallelLimits() {
+      if (!connection.parallel) return null;
+      const [row] = await connection.query<{ per_gather: number; total: number; processes: number }>(
+        `SELECT current_setting('max_parallel_workers_per_gather')::int AS per_gather,
+                current_setting('max_parallel_workers')::int AS total,
+                current_setting('max_worker_processes')::int AS processes`);
+      return { perGather: row.per_gather, total: row.total, processes: row.processes };
+    },
     serve: (port) => connection.serve(port),
     close: () => connection.close(),
   };

@@ -70,6 +70,7 @@ export async function openPostgres(url: string): Promise<Connection> {
   }
   return {
     location: redactUrl(url),
+    parallel: true,
     psqlHint: `psql ${redactUrl(url)}`,
     async query<R = Row>(sql: string, params: readonly unknown[] = []) {
       const result = await client.query(sql, [...params]);

@@ -1,12 +1,15 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
-import { renderBound, type BoundStatement } from '../sql/sql.ts';
-import { RECOMPUTE_INPUTS, samplingValues, STEP_INPUTS, step as stepStatement } from '../sql/statements.ts';
+import { renderBound } from '../sql/sql.ts';
+import { kvSave, RECOMPUTE_INPUTS, samplingValues, STEP_INPUTS, stepChosen, step as stepStatement } from '../sql/statements.ts';
 import { checkPrompt, completionOptions, type EngineName, type Sampling } from './options.ts';
-import { runStatement } from './run-statement.ts';
+import { runStatement, withModelStatements, type InputValues, type RunOptions } from './run-statement.ts';
 import { openSession } from './session.ts';
+import { workersOption } from './workers.ts';
 
 export interface GenerateOptions extends Partial<Sampling> {
+  /** Parallel workers per scan of weights (0: none); by default the server's (workersOption). */
+  workers?: number;
   /** The most new tokens to generate. */
   maxTokens: number;
   /** incremental (default): prefill once, then one position per step; recompute: the article's full pass per token. */
@@ -48,11 +51,12 @@ export async function generate(db: Database, model: ModelRow, promptIds: readonl
   checkPrompt(model, promptIds);
   const eot = await endOfTextId(db, model);
   const run = (next: NextToken) => generateWith(next, promptIds.length, maxTokens, model.n_ctx, eot, options);
-  if (options.engine === 'recompute') return run(recomputeStep(db, model, promptIds, sampling));
+  const running = { workers: (await workersOption(db, options.workers)).count };
+  if (options.engine === 'recompute') return run(recomputeStep(db, model, promptIds, sampling, running));
   const session = await openSession(db, model.name);
   let generation: Generation;
   try {
-    generation = await run(incrementalStep(db, model, promptIds, sampling, session.id));
+    generation = await run(incrementalStep(db, model, promptIds, sampling, session.id, running));
   } catch (error) {
     await session.close().catch(() => {}); // the first error is the one to report
     throw error;
@@ -74,29 +78,46 @@ async function generateWith(next: NextToken, promptLength: number, maxTokens: nu
   }
 }
 
-/** Prefill at step 0 (the whole prompt); afterwards each step feeds only the previous new token. */
-function incrementalStep(db: Database, model: ModelRow, prompt: readonly number[], sampling: Sampling, session: number): NextToken {
+/** The table a step of the incremental engine returns its rows into, for the statements after it. */
+const STEP_RESULT = 'step_result';
+
+/**
+ * Prefill at step 0 (the whole prompt); afterwards each step feeds only the previous new token. A
+ * step is three statements in one transaction: step.sql into a temporary table (it writes nothing,
+ * so PostgreSQL may give it parallel workers), kv_save.sql appending the new keys and values to the
+ * session's cache from there, and the chosen token read back.
+ */
+function incrementalStep(db: Database, model: ModelRow, prompt: readonly number[], sampling: Sampling, session: number, options: RunOptions): NextToken {
   const statement = renderBound(stepStatement(model, STEP_INPUTS));
+  const save = renderBound(kvSave(model, STEP_RESULT));
+  const chosen = renderBound(stepChosen(STEP_RESULT));
   return (step, tokens) => {
     const ids = step === 0 ? prompt : [tokens[step - 1]];
     const start = step === 0 ? 0 : prompt.length + step - 1;
-    return chooseToken(db, model, statement, { ids, start, session }, sampling, step);
+    const values = stepValues(model, { ids, start, session }, sampling, step);
+    return withModelStatements(db, model.schema_name, options, async (statements) => {
+      await statements.into(STEP_RESULT, statement, values);
+      await statements.run(save, values);
+      return tokenOf(await statements.run(chosen, values));
+    });
   };
 }
 
 /** The article's engine: every step runs the whole sequence again, with no cache. */
-function recomputeStep(db: Database, model: ModelRow, prompt: readonly number[], sampling: Sampling): NextToken {
+function recomputeStep(db: Database, model: ModelRow, prompt: readonly number[], sampling: Sampling, options: RunOptions): NextToken {
   const statement = renderBound(stepStatement(model, RECOMPUTE_INPUTS));
-  return (step, tokens) => chooseToken(db, model, statement, { ids: [...prompt, ...tokens], start: 0 }, sampling, step);
+  return async (step, tokens) => {
+    const values = stepValues(model, { ids: [...prompt, ...tokens], start: 0 }, sampling, step);
+    return tokenOf(await runStatement(db, model.schema_name, statement, values, options));
+  };
 }
 
-async function chooseToken(
-  db: Database, model: ModelRow, statement: BoundStatement, fed: { ids: readonly number[]; start: number; session?: number },
-  sampling: Sampling, step: number,
-): Promise<GeneratedToken> {
-  const values = { ...fed, ...samplingValues(sampling, model.vocab_size), step };
-  const [row] = await runStatement<{ token: number; bytes: Uint8Array | null }>(db, model.schema_name, statement, values);
-  return { id: row.token, bytes: Uint8Array.from(row.bytes ?? []) };
+function stepValues(model: ModelRow, fed: { ids: readonly number[]; start: number; session?: number }, sampling: Sampling, step: number): InputValues {
+  return { ...fed, ...samplingValues(sampling, model.vocab_size), step };
+}
+
+function tokenOf(rows: Array<{ token: number; bytes: Uint8Array | null }>): GeneratedToken {
+  return { id: rows[0].token, bytes: Uint8Array.from(rows[0].bytes ?? []) };
 }
 
 /** GPT-2's <|endoftext|>, looked up by its symbol in the model's vocabulary; null if it has none. */

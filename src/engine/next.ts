@@ -4,6 +4,7 @@ import { renderBound } from '../sql/sql.ts';
 import { next } from '../sql/statements.ts';
 import { checkPrompt, nextOptions, type NextOptions } from './options.ts';
 import { runStatement } from './run-statement.ts';
+import { workersOption } from './workers.ts';
 
 /** One candidate for the next token. */
 export interface Candidate {
@@ -25,11 +26,12 @@ const TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
  * const candidates = await nextTokens(db, model, [15496, 11], { top: 5 });
  * // [{ id: 995, token: ' world', logit: -31.2, probability: 0.12 }, …]
  */
-export async function nextTokens(db: Database, model: ModelRow, ids: readonly number[], options: Partial<NextOptions> = {}): Promise<Candidate[]> {
+export async function nextTokens(db: Database, model: ModelRow, ids: readonly number[], options: Partial<NextOptions> & { workers?: number } = {}): Promise<Candidate[]> {
   const { top, temperature } = nextOptions(options);
   checkPrompt(model, ids);
+  const workers = (await workersOption(db, options.workers)).count;
   const rows = await runStatement<{ token: number; bytes: Uint8Array | null; logit: number; probability: number }>(
-    db, model.schema_name, renderBound(next(model)), { ids, start: 0, temperature, top: Math.min(top, model.vocab_size) },
+    db, model.schema_name, renderBound(next(model)), { ids, start: 0, temperature, top: Math.min(top, model.vocab_size) }, { workers },
   );
   return rows.map((row) => ({ id: row.token, token: TEXT.decode(Uint8Array.from(row.bytes ?? [])), logit: row.logit, probability: row.probability }));
 }

@@ -31,6 +31,7 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
  */
 export const OPTION_FIELDS = {
   temperature: 'temperature', top_k: 'topK', top_p: 'topP', seed: 'seed', max_tokens: 'maxTokens', top: 'top', engine: 'engine',
+  workers: 'workers',
 } as const;
 export type OptionName = keyof typeof OPTION_FIELDS;
 
@@ -55,7 +56,7 @@ function checked(option: OptionName, value: unknown, rule: string, holds: (numbe
   return value;
 }
 
-const integer = (option: OptionName, value: unknown, min: number, rule: string) =>
+export const integer = (option: OptionName, value: unknown, min: number, rule: string) =>
   checked(option, value, rule, (number) => Number.isSafeInteger(number) && number >= min);
 
 /** The temperatures accepted besides 0: every one of them gives finite logits / temperature. */

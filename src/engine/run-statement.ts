@@ -9,40 +9,104 @@ const preparedOn = new WeakMap<Database, Set<string>>();
 /** Values of a statement's inputs, by name. */
 export type InputValues = Partial<Record<InputName, InputValue>>;
 
+export interface RunOptions {
+  /**
+   * Parallel workers PostgreSQL may start for each scan of weights (max_parallel_workers_per_gather);
+   * 0, the default, starts none. Statements are planned once per number of workers.
+   */
+  workers?: number;
+}
+
+/** What runs in one transaction on a model's tables (withModelStatements). */
+export interface ModelStatements {
+  /** Executes `statement` with its inputs and returns its rows. */
+  run<R>(statement: BoundStatement, values: InputValues): Promise<R[]>;
+  /** Executes `statement` into a new temporary table `table`, dropped at the end of the transaction. */
+  into(table: string, statement: BoundStatement, values: InputValues): Promise<void>;
+}
+
 /**
- * Runs a statement on the tables of the model whose schema is `schema`, from a plan made once per
- * connection:
- * - the model's schema first on the search_path, for this statement's transaction only (SET
- *   LOCAL): the templates name the model's tables unqualified, so one text serves every model;
- * - planned once: the statement is PREPAREd the first time it runs for a schema (a prepared
- *   statement keeps the search_path it was prepared with), then EXECUTEd with
- *   plan_cache_mode = force_generic_plan. Planning a forward pass took 85 ms of a 0.87 s step on
- *   PGlite (17 ms on the server): every token paid it again.
+ * Runs statements on the tables of the model whose schema is `schema`, in one transaction, each
+ * from a plan made once per connection:
+ * - the model's schema first on the search_path, for this transaction only (SET LOCAL): the
+ *   templates name the model's tables unqualified, so one text serves every model;
+ * - planned once: a statement is PREPAREd the first time it runs for a schema and a number of
+ *   workers (a prepared statement keeps the search_path and the plan it was prepared with), then
+ *   EXECUTEd with plan_cache_mode = force_generic_plan. Planning a forward pass took 85 ms of a
+ *   0.87 s step on PGlite (17 ms on the server): every token paid it again;
+ * - parallel workers (options.workers) with the planner settings that let PostgreSQL use them on
+ *   tables as small as a block's weights (parallelSettings).
+ *
+ * @example
+ * await withModelStatements(db, model.schema_name, { workers: 2 }, async (statements) => {
+ *   await statements.into('step_result', step, values);
+ *   return statements.run(save, values);
+ * });
+ */
+export async function withModelStatements<T>(db: Database, schema: string, options: RunOptions, fn: (statements: ModelStatements) => Promise<T>): Promise<T> {
+  const workers = options.workers ?? 0;
+  return db.transaction(async () => {
+    await db.exec(`SET LOCAL search_path TO ${quoteIdent(schema)}, public; SET LOCAL plan_cache_mode = force_generic_plan; ${parallelSettings(workers)}`);
+    const execute = async (statement: BoundStatement, values: InputValues) => {
+      const name = await prepare(db, `${schema}\n${workers}`, statement);
+      const args = statement.parameters.map((input) => argument(input, values));
+      return `EXECUTE ${name}${args.length ? `(${args.join(', ')})` : ''}`;
+    };
+    return fn({
+      run: async (statement, values) => db.query(await execute(statement, values)),
+      into: async (table, statement, values) => db.exec(`CREATE TEMP TABLE ${quoteIdent(table)} ON COMMIT DROP AS ${await execute(statement, values)}`),
+    });
+  });
+}
+
+/**
+ * Runs one statement on a model's tables (withModelStatements) and returns its rows.
  *
  * @example
  * await runStatement(db, model.schema_name, renderBound(next(model)), { ids: [15496], start: 0, temperature: 1, top: 5 });
  */
-export async function runStatement<R>(db: Database, schema: string, statement: BoundStatement, values: InputValues): Promise<R[]> {
-  return db.transaction(async () => {
-    await db.exec(`SET LOCAL search_path TO ${quoteIdent(schema)}, public; SET LOCAL plan_cache_mode = force_generic_plan`);
-    const name = await prepare(db, schema, statement);
-    const args = statement.parameters.map((input) => {
-      const value = values[input];
-      if (value === undefined) throw new Error(`no value for the input ${input}`);
-      return typedLiteral(input, value);
-    });
-    return db.query<R>(`EXECUTE ${name}(${args.join(', ')})`);
-  });
+export async function runStatement<R>(db: Database, schema: string, statement: BoundStatement, values: InputValues, options: RunOptions = {}): Promise<R[]> {
+  return withModelStatements(db, schema, options, (statements) => statements.run<R>(statement, values));
 }
 
-/** PREPAREs `statement` for `schema` unless this connection already has; its name. */
-async function prepare(db: Database, schema: string, statement: BoundStatement): Promise<string> {
-  const name = `gpt2sql_${createHash('sha256').update(`${schema}\n${statement.text}`).digest('hex').slice(0, 24)}`;
+/**
+ * Below this many bytes of weights a scan has no parallel workers: starting one costs more than
+ * the share of the scan it would take (measured on PostgreSQL 15, 2 cores: a Gather with one
+ * worker costs 8 ms more than the same scan alone; a scan computes about 1 MB of dot products a
+ * millisecond for one position). The test models' matrices of a few kilobytes stay in one process.
+ */
+export const MIN_PARALLEL_SCAN = '1MB';
+
+/**
+ * The settings for `workers` parallel workers per scan, for the transaction only. PostgreSQL's
+ * cost model counts a row as cheap, never a dot product of hundreds of values: it weighs each
+ * worker's start (parallel_setup_cost) and each row handed back (parallel_tuple_cost) against
+ * that and would plan no workers for a block's rows; and it plans workers only for scans of more
+ * than min_parallel_table_scan_size (8 MB), more than a block's matrix of GPT-2 124M. With
+ * workers, the first two are 0 and the size MIN_PARALLEL_SCAN.
+ */
+export function parallelSettings(workers: number): string {
+  const settings = [`SET LOCAL max_parallel_workers_per_gather = ${workers};`];
+  if (workers > 0) {
+    settings.push('SET LOCAL parallel_setup_cost = 0;', 'SET LOCAL parallel_tuple_cost = 0;', `SET LOCAL min_parallel_table_scan_size = '${MIN_PARALLEL_SCAN}';`);
+  }
+  return settings.join(' ');
+}
+
+function argument(input: InputName, values: InputValues): string {
+  const value = values[input];
+  if (value === undefined) throw new Error(`no value for the input ${input}`);
+  return typedLiteral(input, value);
+}
+
+/** PREPAREs `statement` for `key` (schema and workers) unless this connection already has; its name. */
+async function prepare(db: Database, key: string, statement: BoundStatement): Promise<string> {
+  const name = `gpt2sql_${createHash('sha256').update(`${key}\n${statement.text}`).digest('hex').slice(0, 24)}`;
   const prepared = preparedOn.get(db) ?? new Set<string>();
   preparedOn.set(db, prepared);
   if (!prepared.has(name)) {
     const types = statement.parameters.map((input) => INPUT_TYPES[input]);
-    await db.exec(`PREPARE ${name} (${types.join(', ')}) AS\n${statement.text}`);
+    await db.exec(`PREPARE ${name}${types.length ? ` (${types.join(', ')})` : ''} AS\n${statement.text}`);
     prepared.add(name);
   }
   return name;

@@ -3,7 +3,7 @@ import type { ModelRow } from '../db/catalog-tables.ts';
 import { encodeTuple, float4ArrayField, int4Field, type Field } from '../db/copy-binary.ts';
 import type { Database } from '../db/database.ts';
 import { GptSqlError } from '../errors.ts';
-import { chooseKernel, INLINE_BYTES, rowParts, type Kernel, type StoredColumn } from '../sql/kernels.ts';
+import { chooseKernel, INLINE_BYTES, positionActivationTypeSql, rowParts, type Kernel, type StoredColumn } from '../sql/kernels.ts';
 import { quoteIdent } from '../sql/quote.ts';
 import { kvCacheTableSql } from './kv-cache-table.ts';
 import { schemaForModel } from './model-names.ts';
@@ -42,6 +42,7 @@ export async function loadModel(db: Database, checkpoint: Checkpoint, options: L
     options.signal?.throwIfAborted();
     await loadTokenizerTables(db, staging, checkpoint.tokenizer);
     await db.exec(kvCacheTableSql(staging, { kernel: kernel.name, n_embd: checkpoint.config.n_embd, n_head: checkpoint.config.n_head }));
+    await db.exec(positionActivationTypeSql(staging, kernel));
     await claimSchema(db, schema, options.name);
     await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE; ALTER SCHEMA ${quoteIdent(staging)} RENAME TO ${quoteIdent(schema)}`);
     await recordModel(db, checkpoint, options, schema, kernel);

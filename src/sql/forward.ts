@@ -6,7 +6,7 @@
  */
 import type { ModelRow } from '../db/catalog-tables.ts';
 import { cachedHeads, kernel as kernelNamed, rowParts, type Kernel } from './kernels.ts';
-import { ctes, EMPTY, input, sql, template, type Code, type Ctes, type Fill, type Sql } from './sql.ts';
+import { ctes, EMPTY, input, sql, template, type Code, type Cte, type Ctes, type Fill, type Sql } from './sql.ts';
 
 /** What the forward pass needs from a model's catalog row. */
 export type ModelShape = Pick<ModelRow, 'n_layer' | 'n_head' | 'n_embd' | 'layer_norm_epsilon' | 'kernel'>;
@@ -30,8 +30,20 @@ export const FORWARD_INPUTS: ForwardInputs = { ids: input('ids'), start: input('
 /** Which positions `lnf` keeps: the last one (generation) or all of them. */
 export type Positions = 'last' | 'all';
 
-/** The block being computed inside forward's recursive CTE. */
-const BLOCK = sql`forward.block + 1`;
+/**
+ * Where a block reads its input and which block it is: inside forward.sql's recursive CTE, the
+ * row of the block before and `forward.block + 1`; written out one block after another, the CTE
+ * of the block before and a number.
+ */
+export interface BlockPlace {
+  /** The block's input, float8[T*C]. */
+  input: Fill;
+  /** The block's index, from 0. */
+  block: Fill;
+}
+
+/** A block inside forward.sql's recursive CTE (and the trace, whose table forward stands for it). */
+export const RECURSIVE_BLOCK: BlockPlace = { input: sql`forward.x`, block: sql`forward.block + 1` };
 
 /**
  * Head `h` of a row that holds the heads side by side (HS values each) from `at` on:
@@ -51,9 +63,9 @@ export function qkvHead(model: ModelShape, which: 'q' | 'k' | 'v'): Code {
   return headOf('qkv.x', 'head.h', model.n_embd / model.n_head, at);
 }
 
-/** layer_norm.sql over the rows of `input`, with gain and bias of `layer` (ln_1, ln_2: of the block computed). */
-function layerNorm(model: ModelShape, input: string, layer: 'ln_1' | 'ln_2' | 'ln_f'): Sql {
-  const ofBlock = layer === 'ln_f' ? '' : sql` WHERE block = ${BLOCK}`;
+/** layer_norm.sql over the rows of `input`, with gain and bias of `layer` (ln_1, ln_2: of `block`). */
+function layerNorm(model: ModelShape, input: string, layer: 'ln_1' | 'ln_2' | 'ln_f', block?: Fill): Sql {
+  const ofBlock = block === undefined ? '' : sql` WHERE block = ${block}`;
   return template('layer_norm', {
     input: sql`${input}`,
     g: sql`(SELECT values FROM ${layer}_g${ofBlock})`,
@@ -62,20 +74,31 @@ function layerNorm(model: ModelShape, input: string, layer: 'ln_1' | 'ln_2' | 'l
   });
 }
 
-/** x @ w + b of `layer` (c_attn, c_proj, mlp_c_fc, mlp_c_proj): linear.sql, or linear_parts.sql for rows stored in parts. */
-function linear(kernel: Kernel, input: string, nIn: number, layer: string): Sql {
+/**
+ * x @ w + b of `layer` (c_attn, c_proj, mlp_c_fc, mlp_c_proj) in `block`: linear.sql, or
+ * linear_parts.sql for rows stored in parts (each part against its slice of the activation).
+ */
+function linear(kernel: Kernel, input: string, nIn: number, layer: string, block: Fill): Sql {
   const parts = rowParts(kernel, nIn);
-  const common = { input: sql`${input}`, weight: sql`${layer}_w`, bias: sql`${layer}_b`, block: BLOCK, dot: kernel.dot('w', 'activation.x'), prepare: kernel.prepare('x') };
-  if (parts.count === 1) return template('linear', common);
-  return template('linear_parts', { ...common, parts: parts.count, part_size: parts.size });
+  const common = { input: sql`${input}`, weight: sql`${layer}_w`, bias: sql`${layer}_b`, block };
+  if (parts.count === 1) {
+    return template('linear', { ...common, prepare: kernel.prepare('input.x'), dot: kernel.dot('w', 'position.x', nIn) });
+  }
+  return template('linear_parts', {
+    ...common,
+    parts: parts.count,
+    // In parentheses: x[a:b][c:d] would be one slice of two dimensions, not a slice of a slice.
+    prepare: kernel.prepare(sql`(input.x[part * ${parts.size} + 1 : (part + 1) * ${parts.size}])`),
+    dot: kernel.dot('w', 'position.x', parts.size),
+  });
 }
 
 /** Causal self-attention, all heads at once (stage attn): q, kv, preatt, att, atty. */
-function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs): Ctes {
+function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs, block: Fill): Ctes {
   const HS = model.n_embd / model.n_head;
   const heads = kernel.heads(HS);
   const cache = cachedHeads(kernel, HS);
-  const cached = inputs.session !== undefined ? template('kv_read', { session: inputs.session, block: BLOCK }) : EMPTY;
+  const cached = inputs.session !== undefined ? template('kv_read', { session: inputs.session, block }) : EMPTY;
   const headValues = heads.weightedSum
     ? template('atty_sum', { weighted_sum: heads.weightedSum('att.att', 'att.v', HS, 'att.place') })
     : template('atty_columns', { head_size: HS, column_dot: heads.columnDot!('heads.att', 'heads.v', 'i') });
@@ -98,66 +121,105 @@ function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs): Ct
  * One transformer block, the CTEs of block.sql: picoGPT's
  * x = x + mha(layer_norm(x)); x = x + ffn(layer_norm(x)), with llm.c's activation names.
  */
-export function blockParts(model: ModelShape, inputs: ForwardInputs): Ctes {
+export function blockParts(model: ModelShape, inputs: ForwardInputs, { input, block }: BlockPlace): Ctes {
   const kernel = kernelNamed(model.kernel);
   const C = model.n_embd;
-  return ctes(
-    { name: 'residual', note: '[T*C] -> [T, C]: the block\'s input, one row per position', body: template('block_input', { n_embd: C }) },
-    { name: 'ln1', note: '[T, C] -> [T, C]: ln_1', body: layerNorm(model, 'residual', 'ln_1') },
-    { name: 'qkv', note: '[T, C] -> [T, 3*C]: c_attn, q, k and v side by side', body: linear(kernel, 'ln1', C, 'c_attn') },
-    attention(model, kernel, inputs),
-    { name: 'attproj', note: '[T, C] -> [T, C]: c_proj', body: linear(kernel, 'atty', C, 'c_proj') },
+  return materialized(
+    { name: 'residual', note: '[T*C] -> [T, C]: the block\'s input, one row per position', body: template('block_input', { input, n_embd: C }) },
+    { name: 'ln1', note: '[T, C] -> [T, C]: ln_1', body: layerNorm(model, 'residual', 'ln_1', block) },
+    { name: 'qkv', note: '[T, C] -> [T, 3*C]: c_attn, q, k and v side by side', body: linear(kernel, 'ln1', C, 'c_attn', block) },
+    attention(model, kernel, inputs, block),
+    { name: 'attproj', note: '[T, C] -> [T, C]: c_proj', body: linear(kernel, 'atty', C, 'c_proj', block) },
     { name: 'residual2', note: '[T, C] + [T, C] -> [T, C]', body: template('residual', { x: sql`residual`, fx: sql`attproj` }) },
-    { name: 'ln2', note: '[T, C] -> [T, C]: ln_2', body: layerNorm(model, 'residual2', 'ln_2') },
-    { name: 'fch', note: '[T, C] -> [T, 4*C]: mlp c_fc', body: linear(kernel, 'ln2', C, 'mlp_c_fc') },
+    { name: 'ln2', note: '[T, C] -> [T, C]: ln_2', body: layerNorm(model, 'residual2', 'ln_2', block) },
+    { name: 'fch', note: '[T, C] -> [T, 4*C]: mlp c_fc', body: linear(kernel, 'ln2', C, 'mlp_c_fc', block) },
     { name: 'fch_gelu', note: '[T, 4*C] -> [T, 4*C]: gelu', body: template('gelu') },
-    { name: 'fcproj', note: '[T, 4*C] -> [T, C]: mlp c_proj', body: linear(kernel, 'fch_gelu', 4 * C, 'mlp_c_proj') },
+    { name: 'fcproj', note: '[T, 4*C] -> [T, C]: mlp c_proj', body: linear(kernel, 'fch_gelu', 4 * C, 'mlp_c_proj', block) },
     { name: 'residual3', note: '[T, C] + [T, C] -> [T*C]: the block\'s output', body: template('block_output') },
   );
+}
+
+/**
+ * Every CTE of `list` MATERIALIZED: computed once. A CTE read once would otherwise be written into
+ * the query that reads it, its columns by their expressions, and an activation (a subquery over
+ * an array) read twice there would be computed twice.
+ */
+function materialized(...list: ReadonlyArray<Cte | Ctes>): Ctes {
+  return ctes(...ctes(...list).list.map((cte) => ({ ...cte, materialized: true })));
 }
 
 /** The parts of a forward pass, each by name: what the engine's statements and the trace are made of. */
 export interface Transformer {
   /** encoded: the embeddings, [T] -> [T*C] (embed.sql). */
   encoded: Sql;
-  /** The CTEs of one block, computed inside forward's recursive CTE. */
+  /** The CTEs of one block as forward.sql's recursive CTE computes it (and the trace runs it). */
   block: Ctes;
   /** final: the last block's output as rows, [T*C] -> [T', C]. */
   final: Sql;
   /** lnf: ln_f over final, [T', C] -> [T', C]. */
   lnf: Sql;
-  /** encoded, forward, final, lnf as one WITH list (it needs WITH RECURSIVE). */
+  /** The whole pass as one WITH list: encoded, the blocks, final, lnf (it needs WITH RECURSIVE). */
   ctes: Ctes;
 }
+
+/**
+ * How the blocks are written: `recursive`, the article's recursive CTE over the block index
+ * (forward.sql); `unrolled`, one CTE per block (block_0, block_1, …), each reading the one before
+ * through an uncorrelated subquery. Only the second lets PostgreSQL scan a block's weights with
+ * parallel workers: a parallel plan can take a value computed once before it (an uncorrelated
+ * subquery), never one that changes from row to row of the recursion. The arithmetic is the same.
+ */
+export type BlocksShape = 'recursive' | 'unrolled';
 
 /**
  * The forward pass over the ids fed: the final hidden state of the last position or of all.
  *
  * @example
- * const { ctes } = transformer(model, FORWARD_INPUTS, 'last');
+ * const { ctes } = transformer(model, FORWARD_INPUTS, 'last', 'unrolled');
  * renderBound(template('hidden', { transformer: ctes }));
  */
-export function transformer(model: ModelShape, inputs: ForwardInputs, positions: Positions): Transformer {
+export function transformer(model: ModelShape, inputs: ForwardInputs, positions: Positions, shape: BlocksShape): Transformer {
   const kernel = kernelNamed(model.kernel);
   const encoded = template('embed', { ids: inputs.ids, start: inputs.start, wte_values: kernel.storedArray('wte') });
-  const block = blockParts(model, inputs);
-  const forward = template('forward', { block: template('block', { ctes: block, n_embd: model.n_embd }), n_layer: model.n_layer });
-  const lastPosition = sql`cardinality(forward.x) / ${model.n_embd} - 1`;
-  const final = template('final', { first_t: positions === 'last' ? lastPosition : 0, n_embd: model.n_embd, n_layer: model.n_layer });
+  const blocks = shape === 'recursive' ? recursiveBlocks(model, inputs) : unrolledBlocks(model, inputs);
+  const lastOutput = shape === 'recursive' ? sql`(SELECT x FROM forward WHERE block = ${model.n_layer - 1})` : sql`(SELECT x FROM block_${model.n_layer - 1})`;
+  const lastPosition = sql`cardinality(last.x) / ${model.n_embd} - 1`;
+  const final = template('final', { input: lastOutput, first_t: positions === 'last' ? lastPosition : 0, n_embd: model.n_embd });
   const lnf = layerNorm(model, 'final', 'ln_f');
   return {
-    encoded, block, final, lnf,
+    encoded, final, lnf,
+    block: blockParts(model, inputs, RECURSIVE_BLOCK),
     ctes: ctes(
-      { name: 'encoded', note: '[T] -> [T*C]', body: encoded },
-      { name: 'forward', columns: ['block', 'x', 'k', 'v'], note: '[T*C] -> [T*C] for each block', body: forward },
-      { name: 'final', note: positions === 'last' ? '[T*C] -> [1, C]: the last position' : '[T*C] -> [T, C]', body: final },
-      { name: 'lnf', note: '[T\', C] -> [T\', C]: ln_f', body: lnf },
+      { name: 'encoded', materialized: true, note: '[T] -> [T*C]', body: encoded },
+      blocks,
+      { name: 'final', materialized: true, note: positions === 'last' ? '[T*C] -> [1, C]: the last position' : '[T*C] -> [T, C]', body: final },
+      { name: 'lnf', materialized: true, note: '[T\', C] -> [T\', C]: ln_f', body: lnf },
     ),
   };
+}
+
+/** forward.sql: every block in the article's recursive CTE, one row per block. */
+function recursiveBlocks(model: ModelShape, inputs: ForwardInputs): Ctes {
+  const block = template('block', { ctes: blockParts(model, inputs, RECURSIVE_BLOCK), n_embd: model.n_embd });
+  const forward = template('forward', { block, n_layer: model.n_layer });
+  return ctes({ name: 'forward', columns: ['block', 'x', 'k', 'v'], note: '[T*C] -> [T*C] for each block', body: forward });
+}
+
+/** One CTE per block, block_b (x, k, v), each reading the output of the one before. */
+function unrolledBlocks(model: ModelShape, inputs: ForwardInputs): Ctes {
+  return ctes(...Array.from({ length: model.n_layer }, (_, b) => ({
+    name: `block_${b}`,
+    materialized: true,
+    note: `[T*C] -> [T*C]: block ${b}`,
+    body: template('block', {
+      ctes: blockParts(model, inputs, { input: sql`(SELECT x FROM ${b === 0 ? 'encoded' : `block_${b - 1}`})`, block: b }),
+      n_embd: model.n_embd,
+    }),
+  })));
 }
 
 /** logits.sql over the rows of lnf: one dot product per token of lm_head. */
 export function logits(model: ModelShape): Sql {
   const kernel = kernelNamed(model.kernel);
-  return template('logits', { prepare: kernel.prepare('x'), dot: kernel.dot('lm_head', 'activation.x') });
+  return template('logits', { prepare: kernel.prepare('lnf.x'), dot: kernel.dot('lm_head', 'position.x', model.n_embd) });
 }

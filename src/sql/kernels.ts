@@ -1,5 +1,6 @@
 import { cubeArrayField, float4ArrayField, float8Field, vectorField, type Field } from '../db/copy-binary.ts';
 import { GptSqlError } from '../errors.ts';
+import { quoteIdent } from './quote.ts';
 import { sql, type Code, type Fill } from './sql.ts';
 
 /** What the kernels' SQL takes: a part of a statement, or code (a table alias, a column). */
@@ -32,12 +33,21 @@ export interface Kernel {
   /** Binary COPY fields of a stored row, one per column; `elementOid` is the OID of `elementType`. */
   fields(values: Float32Array, elementOid?: number): Field[];
   /**
-   * SQL turning an activation (a float8[] expression) into what `dot` takes. The templates compute
-   * it once per position and matrix, never once per stored row.
+   * SQL turning an activation (a float8[] expression) into what `dot` takes, of type
+   * `preparedType`. The templates compute it once per position and matrix, never once per stored
+   * row, and hand the prepared activations of every position to the scan of the stored rows as
+   * one array of position_activation (positionActivationTypeSql).
    */
   prepare(activation: Operand): Code;
-  /** SQL for the dot product of a weight row (`row` is its table alias) and a prepared activation, as float8. */
-  dot(row: string, prepared: Operand): Code;
+  /** The SQL type `prepare` returns. */
+  preparedType: string;
+  /**
+   * SQL for the dot product, as float8, of a stored row of `n` values (`row` is its table alias)
+   * and a prepared activation. An expression, never a subquery: PostgreSQL computes it in the
+   * parallel workers that scan the stored rows, and runs no part of a plan that holds a
+   * correlated subquery there.
+   */
+  dot(row: string, prepared: Operand, n: number): Code;
   /** SQL reading a weight row's stored values as float4[] (the embedding lookup reads wte rows this way). */
   storedArray(row: string): Code;
   /** The arithmetic of attention's heads (q·k, att @ v) for heads of `headSize` values. */
@@ -117,6 +127,7 @@ const KERNELS: Record<KernelName, Kernel> = {
     fields: (values) => [vectorField(values)],
     // pgvector multiplies in float4 and sums in float4: see the tolerances in test/engine.
     prepare: (activation) => sql`${activation}::vector`,
+    preparedType: 'vector',
     dot: (row, prepared) => sql`inner_product(${row}.values, ${prepared})`,
     storedArray: (row) => sql`${row}.values::real[]`,
     heads: () => VECTOR_HEADS,
@@ -133,7 +144,8 @@ const KERNELS: Record<KernelName, Kernel> = {
     elementType: 'cube',
     fields: (values, elementOid) => [float8Field(squaredNorm(values)), cubeArrayField(values, CUBE_CHUNK, elementOid!)],
     prepare: (activation) => cubeChunks(activation),
-    dot: (row, prepared) => cubeDot(prepared, row),
+    preparedType: 'cube[]',
+    dot: (row, prepared, n) => cubeDot(row, prepared, Math.ceil(n / CUBE_CHUNK)),
     storedArray: (row) =>
       sql`(SELECT array_agg(cube_ll_coord(c.w, d)::float4 ORDER BY c.i, d)
         FROM unnest(${row}.values) WITH ORDINALITY AS c(w, i), generate_series(1, cube_dim(c.w)) AS d)`,
@@ -146,7 +158,9 @@ const KERNELS: Record<KernelName, Kernel> = {
     fields: (values) => [float4ArrayField(values)],
     // float4 * float8 is float8: the sum runs in float8, in index order, as the reference's does.
     prepare: (activation) => sql`${activation}`,
-    dot: (row, prepared) => arrayDot(sql`${row}.values`, prepared),
+    preparedType: 'float8[]',
+    // gpt2sql.dot (migration 0005): the sum above as a PARALLEL SAFE function, which workers run.
+    dot: (row, prepared) => sql`gpt2sql.dot(${row}.values, ${prepared})`,
     storedArray: (row) => sql`${row}.values`,
     heads: () => ARRAY_HEADS,
   },
@@ -174,13 +188,16 @@ function cubeChunks(x: Operand): Code {
 }
 
 /**
- * a·w for a prepared activation `a` and a stored row: (|a|² + |w|² − Σ_c cube_distance(a_c, w_c)²) / 2.
- * unnest() zips the chunks; the activation's last element, |a|², meets no chunk of the row (NULL)
- * and adds nothing to the sum.
+ * a·w for a prepared activation `a` (its chunks, then |a|²) and a stored row of `chunks` chunks:
+ * (|a|² + |w|² − Σ_c cube_distance(a_c, w_c)²) / 2, one cube_distance() per chunk written out, in
+ * chunk order.
  */
-function cubeDot(a: Operand, row: string): Code {
-  return sql`(SELECT (cube_ll_coord(${a}[cardinality(${a})], 1) + ${row}.norm - sum(cube_distance(pair.a, pair.w) ^ 2)) / 2
-    FROM (SELECT unnest(${a}) AS a, unnest(${row}.values) AS w) AS pair)`;
+function cubeDot(row: string, a: Operand, chunks: number): Code {
+  const distances = Array.from({ length: chunks }, (_, c) => sql`cube_distance(${a}[${c + 1}], ${row}.values[${c + 1}]) ^ 2`);
+  const sum = distances.reduce((total, distance) => sql`${total}
+    + ${distance}`);
+  return sql`(cube_ll_coord(${a}[${chunks + 1}], 1) + ${row}.norm
+  - (${sum})) / 2`;
 }
 
 /** |c|² of a cube point: its distance to the origin (a missing coordinate counts as 0), squared. */
@@ -271,4 +288,16 @@ export function chooseKernel(requested: string, available: Set<string>): Kernel 
     );
   }
   return wanted;
+}
+
+/**
+ * CREATE TYPE for the prepared activation of one position (and part of a stored row, 0 when rows
+ * are whole) in a model's schema: linear.sql, linear_parts.sql and logits.sql pass every
+ * position's as one array of these, computed once before the scan of the stored rows. An
+ * uncorrelated value is what PostgreSQL hands to parallel workers; unnest() then gives each
+ * position's activation without walking the others (an element of a 2-D array of cubes is found
+ * by walking every element before it).
+ */
+export function positionActivationTypeSql(schema: string, kernel: Kernel): string {
+  return `CREATE TYPE ${quoteIdent(schema)}.position_activation AS (t integer, part integer, x ${kernel.preparedType})`;
 }

@@ -54,7 +54,7 @@ export function completeStatement(model: ScriptModel): Sql {
   };
   return template('complete', {
     tokenize: tokenize(),
-    step: step(model, stepInputs),
+    step: step(model, stepInputs, 'recursive'),
     max_tokens: input('max_tokens'),
     n_ctx: model.n_ctx,
     detokenize: detokenize(sql`completion.tokens`),
@@ -73,7 +73,7 @@ export function completeValues(prompt: string, model: ScriptModel, options: Comp
 export function nextPromptStatement(model: ScriptModel): Sql {
   return template('next_prompt', {
     tokenize: tokenize(),
-    next: next(model, { ids: sql`prompt.ids`, start: 0, temperature: input('temperature'), top: input('top') }),
+    next: next(model, { ids: sql`prompt.ids`, start: 0, temperature: input('temperature'), top: input('top') }, 'recursive'),
     detokenize: detokenize(sql`ARRAY[candidate.token]`),
   });
 }

@@ -5,8 +5,8 @@
  * gives SQL instead (complete.sql feeds a step its row's ids).
  */
 import { cachedHeads, kernel } from './kernels.ts';
-import { FORWARD_INPUTS, headOf, logits, transformer, type ForwardInputs, type ModelShape } from './forward.ts';
-import { ctes, EMPTY, input, template, type Fill, type Sql } from './sql.ts';
+import { FORWARD_INPUTS, headOf, logits, transformer, type BlocksShape, type ForwardInputs, type ModelShape } from './forward.ts';
+import { input, sql, template, type Fill, type Sql } from './sql.ts';
 
 /** How the next token is chosen, the rules of src/reference/sample.ts: the one shape of the sampling options. */
 export interface Sampling {
@@ -69,38 +69,52 @@ export function sample(inputs: SamplingInputs): Sql {
 }
 
 /**
- * step.sql: the forward pass over the ids fed, the keys/values saved to the session's cache (when
- * `inputs.session` is given), and the next token chosen. One statement.
+ * step.sql: the forward pass over the ids fed and the next token chosen. With `inputs.session`
+ * the cache of that generation is read, and the new keys and values come back, one row per block,
+ * for kvSave to append (a statement that writes gets no parallel workers). One statement.
  *
  * @example
  * renderBound(step(model, STEP_INPUTS)); // parameters: ids, start, session, temperature, …
  */
-export function step(model: ModelShape, inputs: ForwardInputs & SamplingInputs): Sql {
+export function step(model: ModelShape, inputs: ForwardInputs & SamplingInputs, shape: BlocksShape = 'unrolled'): Sql {
+  const newKv = shape === 'unrolled'
+    ? sql`${Array.from({ length: model.n_layer }, (_, b) => `SELECT ${b} AS block, k, v FROM block_${b}`).join('\nUNION ALL\n')}`
+    : sql`SELECT block, k, v FROM forward WHERE block >= 0`;
   return template('step', {
-    transformer: transformer(model, inputs, 'last').ctes,
-    save: inputs.session !== undefined ? kvSave(model, inputs.session, inputs.start) : EMPTY,
+    transformer: transformer(model, inputs, 'last', shape).ctes,
     logits: logits(model),
     probs: probs(inputs.temperature),
     sample: sample(inputs),
+    result: inputs.session !== undefined ? template('step_token_kv', { new_kv: newKv }) : template('step_token'),
   });
 }
 
-/** kv_save.sql as the CTE saved: block b's k and v of place `start` + t, head h, cut out of forward's rows. */
-function kvSave(model: ModelShape, session: Fill, start: Fill): Sql {
+/**
+ * kv_save.sql: block b's k and v of place `start` + t, head h, cut out of the rows a step returned
+ * into the table `result`, appended to the cache of the session.
+ */
+export function kvSave(model: ModelShape, result: string): Sql {
   const HS = model.n_embd / model.n_head;
   const { k, v } = cachedHeads(kernel(model.kernel), HS);
-  const head = (column: 'k' | 'v') => headOf(`forward.${column}`, 'h', HS, `t * ${model.n_embd}`);
-  return ctes({
-    name: 'saved',
-    note: '[n_layer, T*C] -> rows of kv_cache',
-    body: template('kv_save', { session, start, n_embd: model.n_embd, n_head: model.n_head, k: k.prepare(head('k')), v: v.prepare(head('v')) }),
+  const head = (column: 'k' | 'v') => headOf(`result.${column}`, 'h', HS, `t * ${model.n_embd}`);
+  return template('kv_save', {
+    result: sql`${result}`, session: input('session'), start: input('start'),
+    n_embd: model.n_embd, n_head: model.n_head, k: k.prepare(head('k')), v: v.prepare(head('v')),
   });
 }
 
+/** step_chosen.sql: the token a step chose, from the rows it returned into the table `result`. */
+export function stepChosen(result: string): Sql {
+  return template('step_chosen', { result: sql`${result}` });
+}
+
+/** The inputs of next.sql as the statement's own. */
+const NEXT_INPUTS = { ...FORWARD_INPUTS, temperature: input('temperature'), top: input('top') };
+
 /** next.sql: the `top` most probable next tokens with logits and probabilities at `temperature`. */
-export function next(model: ModelShape, inputs: ForwardInputs & { temperature: Fill; top: Fill } = { ...FORWARD_INPUTS, temperature: input('temperature'), top: input('top') }): Sql {
+export function next(model: ModelShape, inputs: ForwardInputs & { temperature: Fill; top: Fill } = NEXT_INPUTS, shape: BlocksShape = 'unrolled'): Sql {
   return template('next', {
-    transformer: transformer(model, inputs, 'last').ctes,
+    transformer: transformer(model, inputs, 'last', shape).ctes,
     logits: logits(model),
     probs: probs(inputs.temperature),
     temperature: inputs.temperature,

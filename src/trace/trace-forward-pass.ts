@@ -13,6 +13,8 @@ import type { Database } from '../db/database.ts';
 import { GptSqlError } from '../errors.ts';
 import { schemaNamePart } from '../load/model-names.ts';
 import { checkPrompt } from '../engine/options.ts';
+import { parallelSettings } from '../engine/run-statement.ts';
+import { workersOption } from '../engine/workers.ts';
 import { logits, qkvHead, transformer } from '../sql/forward.ts';
 import { quoteIdent } from '../sql/quote.ts';
 import { input, renderBound, renderInlined, sql, template, type Sql } from '../sql/sql.ts';
@@ -38,6 +40,8 @@ export interface TraceOptions {
   prompt: string;
   /** Stops after the statement running and rolls the trace back; the trace rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Parallel workers per scan of weights (0: none); by default the server's (workersOption). */
+  workers?: number;
 }
 
 /**
@@ -56,10 +60,11 @@ export async function traceForwardPass(db: Database, model: ModelRow, ids: reado
   const staging = `${schema}__${process.pid}`;
   const stagingSchema = quoteIdent(staging);
   const trace = sql`${stagingSchema}`;
+  const workers = (await workersOption(db, options.workers)).count;
   await db.transaction(async () => {
     options.signal?.throwIfAborted();
     // The model's tables unqualified, as the engine's statements name them (runStatement does the same).
-    await db.exec(`SET LOCAL search_path TO ${quoteIdent(model.schema_name)}, public; SET LOCAL client_min_messages = warning`);
+    await db.exec(`SET LOCAL search_path TO ${quoteIdent(model.schema_name)}, public; SET LOCAL client_min_messages = warning; ${parallelSettings(workers)}`);
     await refuseOtherSchema(db, schema);
     await db.exec(`DROP SCHEMA IF EXISTS ${stagingSchema} CASCADE`);
     await db.exec(statement(template('trace_tables', { trace })));
@@ -77,7 +82,7 @@ export async function traceForwardPass(db: Database, model: ModelRow, ids: reado
 
 /** The forward pass, part by part, its intermediates copied into the trace's tables. */
 async function runForwardPass(db: Database, model: ModelRow, trace: Sql, signal: AbortSignal | undefined): Promise<void> {
-  const parts = transformer(model, { ids: sql`ARRAY(SELECT token FROM ${trace}.tokens ORDER BY t)`, start: 0 }, 'all');
+  const parts = transformer(model, { ids: sql`ARRAY(SELECT token FROM ${trace}.tokens ORDER BY t)`, start: 0 }, 'all', 'recursive');
   await db.exec(statement(template('trace_begin', { trace, encoded: parts.encoded, n_embd: model.n_embd })));
   const heads = { q: qkvHead(model, 'q'), k: qkvHead(model, 'k'), v: qkvHead(model, 'v') };
   for (let b = 0; b < model.n_layer; b++) {

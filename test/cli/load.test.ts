@@ -23,6 +23,13 @@ describe.each(testDatabases())('gpt2sql load, models, drop on $driver', (target)
     expect(listed.find((m) => m.name === name)).toMatchObject({ n_layer: 1, source: dir });
     const table = await runCli(['models', '--db', target.db]);
     expect(table.stdout).toMatch(new RegExp(`^${name}\\s+1\\s+1\\s+4\\s+8\\s+50257`, 'm'));
+    // After the table: the parallel workers a scan gets here, and how a server's limits are raised.
+    if (target.driver === 'pglite') {
+      expect(table.stdout).toContain('parallel workers: none (the embedded database runs in one process; --workers has no effect)');
+    } else {
+      expect(table.stdout).toMatch(/^parallel workers: \d+ per scan of weights by default \(max_parallel_workers_per_gather = \d+; --workers N asks for up to max_parallel_workers = \d+\)$/m);
+      expect(table.stdout).toContain('ALTER SYSTEM SET max_parallel_workers_per_gather = N; SELECT pg_reload_conf();');
+    }
   });
 
   it('drops a model, and says which models exist when asked for a missing one', async () => {

@@ -18,9 +18,10 @@ const PROMPT = [464, 2068, 7586, 21831, 18045];
 
 /**
  * A database of format 3 (the keys/values cache one float8[] table, gpt2sql.kv_cache, for every
- * model) with a model loaded: migrated up to 0003, the model loaded by today's loader, and the
- * cache table that loader adds to the model's schema taken away again, as a model loaded by the
- * earlier release has none.
+ * model) with a model loaded: migrated up to 0003, the model loaded by today's loader, and what
+ * that loader adds to the model's schema for later formats taken away again (the cache table of
+ * format 4, the position_activation type of format 5), as a model loaded by the earlier release
+ * has neither.
  */
 async function formatThreeDatabase(db: string, name: string): Promise<LoadedModel> {
   const database = await openDatabase({ db, migrate: false });
@@ -31,7 +32,7 @@ async function formatThreeDatabase(db: string, name: string): Promise<LoadedMode
     if (error) throw error;
     await database.query("INSERT INTO gpt2sql.meta (key, value) VALUES ('format_version', '3')");
     const loaded = await loadGeneratedModel(database, 'upgrade', { preset: 'tiny', seed: 21 });
-    await database.exec(`DROP TABLE ${quoteIdent(loaded.model.schema_name)}.kv_cache`);
+    await database.exec(`DROP TABLE ${quoteIdent(loaded.model.schema_name)}.kv_cache; DROP TYPE ${quoteIdent(loaded.model.schema_name)}.position_activation`);
     return loaded;
   } finally {
     await database.close();

@@ -8,7 +8,7 @@ import { renderBound, template, type Sql } from '../../src/sql/sql.ts';
 
 /** sql/hidden.sql: the final hidden state (lnf) of every position of the ids fed. */
 export function hiddenStatement(model: ModelRow | Parameters<typeof transformer>[0]): Sql {
-  return template('hidden', { transformer: transformer(model, FORWARD_INPUTS, 'all').ctes });
+  return template('hidden', { transformer: transformer(model, FORWARD_INPUTS, 'all', 'unrolled').ctes });
 }
 
 /**

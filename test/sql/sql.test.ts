@@ -67,12 +67,12 @@ describe('rendering', () => {
 
   it('leaves no line for a part alone on its line filled with nothing, nor its comma', () => {
     const text = renderBound(template('step', {
-      transformer: ctes({ name: 'lnf', body: sql`SELECT 1` }), save: EMPTY,
-      logits: sql`SELECT 1`, probs: sql`p AS (SELECT 1)`, sample: sql`chosen AS (SELECT 1 AS token)`,
+      transformer: ctes({ name: 'lnf', body: sql`SELECT 1` }),
+      logits: sql`SELECT 1`, probs: EMPTY, sample: sql`chosen AS (SELECT 1 AS token)`, result: sql`SELECT token FROM chosen`,
     })).text;
     expect(text).not.toMatch(/^\s*$/m);
     expect(text).not.toMatch(/,\s*,/);
-    expect(text).toMatch(/^lnf AS \(\n {2}SELECT 1\n\),\nlogits AS \(/m);
+    expect(text).toMatch(/^logits AS \( +-- \[1, C\] -> \[V\]\n {2}SELECT 1\n\),\nchosen AS \(/m);
   });
 
   it('writes a template\'s header once per statement, and refuses a missing or an unknown placeholder', () => {

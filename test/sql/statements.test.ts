@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ModelShape } from '../../src/sql/forward.ts';
 import { renderBound } from '../../src/sql/sql.ts';
-import { next, RECOMPUTE_INPUTS, step, STEP_INPUTS } from '../../src/sql/statements.ts';
+import { kvSave, next, RECOMPUTE_INPUTS, step, STEP_INPUTS } from '../../src/sql/statements.ts';
 import { hiddenStatement } from '../helpers/hidden-states.ts';
 import { sampleGivenStatement } from '../helpers/sample-given.ts';
 
@@ -36,7 +36,8 @@ describe('statements', () => {
     for (const { text } of [stepText, renderBound(next(SHAPE))]) {
       expect(text).not.toMatch(/\{\{/);
       expect(text).not.toMatch(/\b(768|2304|3072|1024|50257|64|12)\b/);
-      expect(text).toContain('forward.block + 1 < 3');
+      expect(text).toContain('block_2 AS MATERIALIZED (');
+      expect(text).not.toContain('block_3');
       expect(text).toContain('generate_series(0, 5 - 1)');
       expect(text).toContain('sqrt(8)');
     }
@@ -48,9 +49,10 @@ describe('statements', () => {
     expect(stepText.text).toContain('md5($7::bigint::text');
   });
 
-  it('read and write the keys/values cache only with a session', () => {
+  it('read the keys/values cache only with a session, and write it in a statement of its own', () => {
     expect(stepText.text).toContain('FROM kv_cache');
-    expect(stepText.text).toContain('INSERT INTO kv_cache');
+    expect(stepText.text).not.toMatch(/\b(INSERT|UPDATE|DELETE)\b/); // a statement that writes gets no parallel workers
+    expect(renderBound(kvSave(SHAPE, 'step_result')).text).toMatch(/^INSERT INTO kv_cache \(session, block, place, head, k, v\)$/m);
     const recompute = renderBound(step(SHAPE, RECOMPUTE_INPUTS));
     expect(recompute.text).not.toContain('kv_cache');
     expect(recompute.parameters).not.toContain('session');
@@ -65,6 +67,7 @@ describe('statements', () => {
 
   it('are rendered as reviewed (snapshots: a change to the SQL shows up in the diff)', async () => {
     await expect(`${stepText.text}\n`).toMatchFileSnapshot('__snapshots__/step.array.sql');
+    await expect(`${renderBound(kvSave(SHAPE, 'step_result')).text}\n`).toMatchFileSnapshot('__snapshots__/kv_save.sql');
     const vector = renderBound(hiddenStatement({ ...SHAPE, kernel: 'vector' }));
     await expect(`${vector.text}\n`).toMatchFileSnapshot('__snapshots__/hidden.vector.sql');
     // 256 wide: mlp c_proj's rows of 1024 values are stored in two parts (linear_parts.sql).

@@ -5,11 +5,11 @@ import { checkPrompt } from '../../engine/options.ts';
 import { decode, encode } from '../../engine/tokenizer.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { withModel } from '../model-access.ts';
-import { addCompletionFlags, completionFlags, engineFlag, type OptionFlags } from '../option-flags.ts';
+import { addCompletionFlags, addWorkersFlag, completionFlags, engineFlag, workersFlag, type OptionFlags } from '../option-flags.ts';
 import { readPrompt } from '../prompt-input.ts';
 import { interruptedError, withStopSignals } from '../signals.ts';
 
-export interface CompleteCommandOptions extends GlobalOptions, Pick<OptionFlags, 'maxTokens' | 'temperature' | 'topK' | 'topP' | 'seed' | 'engine'> {
+export interface CompleteCommandOptions extends GlobalOptions, Pick<OptionFlags, 'maxTokens' | 'temperature' | 'topK' | 'topP' | 'seed' | 'engine' | 'workers'> {
   json?: boolean;
 }
 
@@ -31,13 +31,14 @@ export async function completeCommand(prompt: string | undefined, options: Compl
   const completion = completionFlags(options);
   const engine = engineFlag(options);
   return withModel(options, io, async (db, model) => {
+    const workers = await workersFlag(options, db, io);
     const promptIds = await encode(db, model, text);
     checkPrompt(model, promptIds); // before the prompt is printed: a refused prompt prints nothing
     const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
     if (!options.json) io.out(text);
     const started = performance.now();
     const generation = await generate(db, model, promptIds, {
-      ...completion, engine, signal: options.signal,
+      ...completion, engine, workers, signal: options.signal,
       onToken: (token) => options.json || io.out(utf8.decode(token.bytes, { stream: true })),
     });
     const seconds = Math.round(performance.now() - started) / 1000;
@@ -69,7 +70,7 @@ export function registerComplete(program: Command, io: Io): void {
     .command('complete')
     .description('continue a text with GPT-2, every step computed by SQL in the database')
     .argument('[prompt]', 'the text to continue (default: standard input, without its final newline)');
-  addCompletionFlags(complete)
+  addWorkersFlag(addCompletionFlags(complete))
     .option('--engine <engine>', 'incremental: cached keys/values, one position per step; recompute: the whole text every step', 'incremental')
     .option('--json', 'print {model, prompt_tokens, tokens, text, seconds} instead of streaming the text')
     .addHelpText('after', `

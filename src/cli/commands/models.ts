@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ModelRow } from '../../db/catalog-tables.ts';
 import { listModels } from '../../engine/model.ts';
+import { parallelSummary } from '../../engine/workers.ts';
 import { withDatabase } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { formatTable } from '../table.ts';
@@ -11,7 +12,7 @@ export interface ModelsCommandOptions extends GlobalOptions {
 
 /** `gpt2sql models`: the loaded models, as a table or JSON. */
 export async function modelsCommand(options: ModelsCommandOptions, io: Io): Promise<ModelRow[]> {
-  const models = await withDatabase(options, listModels);
+  const [models, limits] = await withDatabase(options, async (db) => [await listModels(db), await db.parallelLimits()] as const);
   if (options.json) {
     io.out(`${JSON.stringify(models, null, 2)}\n`);
   } else if (models.length === 0) {
@@ -23,6 +24,7 @@ export async function modelsCommand(options: ModelsCommandOptions, io: Io): Prom
       m.loaded_at.toISOString().replace('T', ' ').slice(0, 19),
     ]);
     io.out(formatTable(header, rows));
+    io.out(`\n${parallelSummary(limits)}\n`);
   }
   return models;
 }
@@ -32,7 +34,12 @@ export function registerModels(program: Command, io: Io): void {
     .command('models')
     .description('list the models loaded in the database')
     .option('--json', 'print the catalog rows as JSON')
-    .addHelpText('after', '\nExample:\n  $ gpt2sql models --db postgres://postgres@127.0.0.1:5432/test')
+    .addHelpText('after', `
+After the table: how many parallel workers a scan of weights gets on this database by default
+(--workers of complete, next and trace), and how to raise the server's limits.
+
+Example:
+  $ gpt2sql models --db postgres://postgres@127.0.0.1:5432/test`)
     .action(async (_options: unknown, command: Command) => {
       await modelsCommand(command.optsWithGlobals<ModelsCommandOptions>(), io);
     });

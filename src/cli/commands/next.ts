@@ -3,12 +3,12 @@ import { nextTokens, type Candidate } from '../../engine/next.ts';
 import { encode } from '../../engine/tokenizer.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { withModel } from '../model-access.ts';
-import { addNextFlags, nextFlags, type OptionFlags } from '../option-flags.ts';
+import { addNextFlags, addWorkersFlag, nextFlags, workersFlag, type OptionFlags } from '../option-flags.ts';
 import { readPrompt } from '../prompt-input.ts';
 import { interruptedError, withStopSignals } from '../signals.ts';
 import { formatTable } from '../table.ts';
 
-export interface NextCommandOptions extends GlobalOptions, Pick<OptionFlags, 'top' | 'temperature'> {
+export interface NextCommandOptions extends GlobalOptions, Pick<OptionFlags, 'top' | 'temperature' | 'workers'> {
   json?: boolean;
 }
 
@@ -20,7 +20,8 @@ export async function nextCommand(prompt: string | undefined, options: NextComma
   const text = await readPrompt(prompt, io);
   const next = nextFlags(options);
   return withModel(options, io, async (db, model) => {
-    const candidates = await nextTokens(db, model, await encode(db, model, text), next);
+    const workers = await workersFlag(options, db, io);
+    const candidates = await nextTokens(db, model, await encode(db, model, text), { ...next, workers });
     // The statement is read-only and ran to its end: after a signal, stop without printing.
     if (options.signal?.aborted) throw interruptedError(options.signal!, ': the candidates were not printed; the database is unchanged');
     io.out(options.json ? `${JSON.stringify(candidates, null, 2)}\n` : formatCandidates(candidates));
@@ -39,7 +40,7 @@ export function registerNext(program: Command, io: Io): void {
     .command('next')
     .description('the most probable next tokens after a text, with logits and probabilities (the article\'s llm())')
     .argument('[prompt]', 'the text (default: standard input, without its final newline)');
-  addNextFlags(next)
+  addWorkersFlag(addNextFlags(next))
     .option('--json', 'print [{id, token, logit, probability}, …] ranked by logit (the order of probability)')
     .addHelpText('after', `
 A prompt longer than the model's context (n_ctx tokens) is refused. Ctrl-C (or SIGTERM, SIGHUP)

@@ -5,10 +5,11 @@ import { encode } from '../../engine/tokenizer.ts';
 import { TRACE_TABLES, traceForwardPass, traceSchema } from '../../trace/trace-forward-pass.ts';
 import { withDatabase } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
+import { addWorkersFlag, workersFlag, type OptionFlags } from '../option-flags.ts';
 import { readPrompt } from '../prompt-input.ts';
 import { interruptedError, withStopSignals } from '../signals.ts';
 
-export interface TraceCommandOptions extends GlobalOptions {
+export interface TraceCommandOptions extends GlobalOptions, Pick<OptionFlags, 'workers'> {
   /** The trace's name: its schema is trace_NAME. Default: the model's name. */
   as?: string;
 }
@@ -23,9 +24,10 @@ export async function traceCommand(prompt: string | undefined, options: TraceCom
   if (options.as !== undefined) traceSchema(options.as); // refuses an unusable name before opening the database
   return withDatabase(options, async (db) => {
     const model = await findModel(db, options.model);
+    const workers = await workersFlag(options, db, io);
     const ids = await encode(db, model, text);
     const name = options.as ?? model.name;
-    const schema = await traceForwardPass(db, model, ids, { name, prompt: text, signal: options.signal }).catch((error: unknown) => {
+    const schema = await traceForwardPass(db, model, ids, { name, prompt: text, signal: options.signal, workers }).catch((error: unknown) => {
       if (!options.signal?.aborted) throw error;
       throw interruptedError(options.signal, `: the trace was rolled back and ${traceSchema(name)} is as it was; run the same command again to make it`);
     });
@@ -51,11 +53,12 @@ look inside with:  ${psqlHint}
 }
 
 export function registerTrace(program: Command, io: Io): void {
-  program
+  const trace = program
     .command('trace')
     .description('run one forward pass and keep every intermediate (attention, MLP, logits…) as tables to query')
     .argument('[prompt]', 'the text (default: standard input, without its final newline)')
-    .option('--as <name>', "the trace's name; its tables go to schema trace_NAME, replaced if it exists (default: the model's name)")
+    .option('--as <name>', "the trace's name; its tables go to schema trace_NAME, replaced if it exists (default: the model's name)");
+  addWorkersFlag(trace)
     .addHelpText('after', `
 Examples:
   $ gpt2sql trace "The cat sat on the mat because it was tired"

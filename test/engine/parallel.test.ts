@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.ts';
+import { generate } from '../../src/engine/generate.ts';
+import { nextTokens } from '../../src/engine/next.ts';
+import { OptionError } from '../../src/engine/options.ts';
+import { parallelSettings } from '../../src/engine/run-statement.ts';
+import { workersOption } from '../../src/engine/workers.ts';
+import { generate as referenceGenerate } from '../../src/reference/generate.ts';
+import { quoteIdent } from '../../src/sql/quote.ts';
+import { renderInlined } from '../../src/sql/sql.ts';
+import { RECOMPUTE_INPUTS, samplingValues, step } from '../../src/sql/statements.ts';
+import { testDatabases } from '../helpers/databases.ts';
+import { dropModel, loadTestModel, someIds, type LoadedModel } from './forward-models.ts';
+
+// 512 wide: every block's matrix is above MIN_PARALLEL_SCAN (1 MB), so each scan gets workers;
+// mlp c_proj's rows of 2048 values are stored in parts (linear_parts.sql) with either kernel.
+const CONFIG = { n_layer: 2, n_head: 8, n_embd: 512, n_ctx: 64, seed: 23 };
+const PROMPT = someIds(6);
+const SAMPLING = { temperature: 0.9, topK: 50, topP: 0.9, seed: 7 };
+const WORKERS = [0, 1, 2];
+
+const servers = testDatabases().filter((target) => target.driver === 'postgres');
+const kernels = servers.flatMap((target) => ['cube', 'array'].map((kernel) => ({ ...target, kernel })));
+
+describe.each(kernels)('parallel workers on $driver, kernel $kernel', (target) => {
+  let db: Database;
+  let m: LoadedModel;
+  beforeAll(async () => {
+    db = await target.open();
+    m = await loadTestModel(db, CONFIG, target.kernel);
+  });
+  afterAll(async () => {
+    await dropModel(db, m.model);
+    await db.close();
+  });
+
+  it('gives the reference\'s greedy tokens and seeded samples with 0, 1 or 2 workers', async () => {
+    const greedy = referenceGenerate(m.weights, PROMPT, { maxTokens: 3 });
+    const sampled = referenceGenerate(m.weights, PROMPT, { maxTokens: 3, ...SAMPLING });
+    for (const workers of WORKERS) {
+      expect((await generate(db, m.model, PROMPT, { maxTokens: 3, workers })).tokens, `greedy, ${workers} workers`).toEqual(greedy);
+      expect((await generate(db, m.model, PROMPT, { maxTokens: 3, workers, ...SAMPLING })).tokens, `sampled, ${workers} workers`).toEqual(sampled);
+    }
+  });
+
+  it('gives the same logits, to the last bit, with any number of workers', async () => {
+    const results = [];
+    for (const workers of WORKERS) results.push(await nextTokens(db, m.model, PROMPT, { top: 50, workers }));
+    const [none, ...others] = results;
+    expect(none).toHaveLength(50);
+    for (const candidates of others) expect(candidates).toEqual(none);
+  });
+
+  it('scans the weights with parallel workers: Gather under every linear and the logits, none with 0 workers', async () => {
+    const parallel = await stepPlan(db, m, 2);
+    // c_attn, attn c_proj, mlp c_fc and mlp c_proj of every block, and lm_head (wte: tied).
+    const weightScans = parallel.match(/Parallel [A-Za-z ]*Scan on (c_attn_w|c_proj_w|mlp_c_fc_w|mlp_c_proj_w|wte)\b/g) ?? [];
+    expect(weightScans.length, parallel).toBe(4 * m.model.n_layer + 1);
+    const launched = [...parallel.matchAll(/Workers Launched: (\d+)/g)].map((match) => Number(match[1]));
+    expect(launched.length, 'a Gather for each').toBeGreaterThanOrEqual(weightScans.length);
+    expect(Math.min(...launched), parallel).toBeGreaterThan(0);
+    expect(await stepPlan(db, m, 0)).not.toMatch(/Gather|Parallel/);
+  });
+});
+
+/** EXPLAIN ANALYZE of a recompute step over PROMPT with `workers`, as the engine plans it. */
+async function stepPlan(db: Database, m: LoadedModel, workers: number): Promise<string> {
+  const text = renderInlined(step(m.model, RECOMPUTE_INPUTS), {
+    ids: PROMPT, start: 0, step: 0, ...samplingValues({ temperature: 0, topK: 0, topP: 1, seed: 0 }, m.model.vocab_size),
+  });
+  return db.transaction(async () => {
+    await db.exec(`SET LOCAL search_path TO ${quoteIdent(m.model.schema_name)}, public; ${parallelSettings(workers)}`);
+    const rows = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF) ${text}`);
+    return rows.map((row) => row['QUERY PLAN']).join('\n');
+  });
+}
+
+describe.each(servers)('--workers on $driver', (target) => {
+  let db: Database;
+  let tiny: LoadedModel;
+  beforeAll(async () => {
+    db = await target.open();
+    tiny = await loadTestModel(db, { preset: 'tiny', seed: 1 });
+  });
+  afterAll(async () => {
+    await dropModel(db, tiny.model);
+    await db.close();
+  });
+
+  it('starts no worker for a scan smaller than MIN_PARALLEL_SCAN: the tiny model stays in one process', async () => {
+    expect(await stepPlan(db, tiny, 2)).not.toMatch(/Gather|Parallel/);
+  });
+
+  it('defaults to the server\'s max_parallel_workers_per_gather and refuses more than max_parallel_workers', async () => {
+    const [settings] = await db.query<{ per_gather: number; total: number }>(
+      `SELECT current_setting('max_parallel_workers_per_gather')::int AS per_gather, current_setting('max_parallel_workers')::int AS total`);
+    expect(await workersOption(db)).toEqual({ count: Math.min(settings.per_gather, settings.total), ignored: false });
+    expect(await workersOption(db, 0)).toEqual({ count: 0, ignored: false });
+    expect(await workersOption(db, settings.total)).toEqual({ count: settings.total, ignored: false });
+    await expect(workersOption(db, settings.total + 1)).rejects.toThrow(new RegExp(`workers must be an integer from 0 to ${settings.total}, the server's max_parallel_workers`));
+    await expect(workersOption(db, -1)).rejects.toBeInstanceOf(OptionError);
+    await expect(workersOption(db, 1.5)).rejects.toBeInstanceOf(OptionError);
+  });
+});
+
+describe.each(testDatabases().filter((target) => target.driver === 'pglite'))('--workers on $driver', (target) => {
+  let db: Database;
+  let m: LoadedModel;
+  beforeAll(async () => {
+    db = await target.open();
+    m = await loadTestModel(db, { preset: 'tiny', seed: 1 });
+  });
+  afterAll(async () => {
+    await dropModel(db, m.model);
+    await db.close();
+  });
+
+  it('is accepted and has no effect: one process, no parallel workers', async () => {
+    expect(await db.parallelLimits()).toBeNull();
+    expect(await workersOption(db)).toEqual({ count: 0, ignored: false });
+    expect(await workersOption(db, 4)).toEqual({ count: 0, ignored: true });
+    await expect(workersOption(db, -1)).rejects.toBeInstanceOf(OptionError);
+    const expected = referenceGenerate(m.weights, PROMPT, { maxTokens: 5 });
+    expect((await generate(db, m.model, PROMPT, { maxTokens: 5, workers: 4 })).tokens).toEqual(expected);
+  });
+});
