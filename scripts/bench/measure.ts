@@ -8,6 +8,7 @@ import { withModelStatements } from '../../src/engine/run-statement.ts';
 import { openSession } from '../../src/engine/session.ts';
 import { loadModel } from '../../src/load/load-model.ts';
 import { weightTables } from '../../src/load/weight-tables.ts';
+import { blocksShape } from '../../src/sql/forward.ts';
 import { cachedHeads, kernel, rowParts } from '../../src/sql/kernels.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
 import { renderBound, renderInlined, type Sql } from '../../src/sql/sql.ts';
@@ -80,7 +81,7 @@ export async function timeStepAtContext(db: Database, model: ModelRow, context: 
        FROM generate_series(0, $4 - 1) AS block, generate_series(0, $2 - 2) AS place, generate_series(0, $5 - 1) AS head`,
       [session.id, context, HS, model.n_layer, model.n_head]);
     // The engine's step: the statement into step_result, the new keys and values saved, the token read.
-    const statement = renderBound(step(model, STEP_INPUTS));
+    const statement = renderBound(step(model, STEP_INPUTS, blocksShape(workers)));
     const save = renderBound(kvSave(model, 'step_result'));
     const chosen = renderBound(stepChosen('step_result'));
     const values = { ids: [464], start: context - 1, session: session.id, temperature: 0, top_k: 0, top_p: 1, seed: 0, step: 0 };

@@ -1,5 +1,6 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
+import { blocksShape } from '../sql/forward.ts';
 import { renderBound } from '../sql/sql.ts';
 import { kvSave, RECOMPUTE_INPUTS, samplingValues, STEP_INPUTS, stepChosen, step as stepStatement } from '../sql/statements.ts';
 import { checkPrompt, completionOptions, type EngineName, type Sampling } from './options.ts';
@@ -88,7 +89,7 @@ const STEP_RESULT = 'step_result';
  * session's cache from there, and the chosen token read back.
  */
 function incrementalStep(db: Database, model: ModelRow, prompt: readonly number[], sampling: Sampling, session: number, options: RunOptions): NextToken {
-  const statement = renderBound(stepStatement(model, STEP_INPUTS));
+  const statement = renderBound(stepStatement(model, STEP_INPUTS, blocksShape(options.workers ?? 0)));
   const save = renderBound(kvSave(model, STEP_RESULT));
   const chosen = renderBound(stepChosen(STEP_RESULT));
   return (step, tokens) => {
@@ -105,7 +106,7 @@ function incrementalStep(db: Database, model: ModelRow, prompt: readonly number[
 
 /** The article's engine: every step runs the whole sequence again, with no cache. */
 function recomputeStep(db: Database, model: ModelRow, prompt: readonly number[], sampling: Sampling, options: RunOptions): NextToken {
-  const statement = renderBound(stepStatement(model, RECOMPUTE_INPUTS));
+  const statement = renderBound(stepStatement(model, RECOMPUTE_INPUTS, blocksShape(options.workers ?? 0)));
   return async (step, tokens) => {
     const values = stepValues(model, { ids: [...prompt, ...tokens], start: 0 }, sampling, step);
     return tokenOf(await runStatement(db, model.schema_name, statement, values, options));

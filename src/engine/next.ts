@@ -1,5 +1,6 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
+import { blocksShape } from '../sql/forward.ts';
 import { renderBound } from '../sql/sql.ts';
 import { next } from '../sql/statements.ts';
 import { checkPrompt, nextOptions, type NextOptions } from './options.ts';
@@ -31,7 +32,7 @@ export async function nextTokens(db: Database, model: ModelRow, ids: readonly nu
   checkPrompt(model, ids);
   const workers = (await workersOption(db, options.workers)).count;
   const rows = await runStatement<{ token: number; bytes: Uint8Array | null; logit: number; probability: number }>(
-    db, model.schema_name, renderBound(next(model)), { ids, start: 0, temperature, top: Math.min(top, model.vocab_size) }, { workers },
+    db, model.schema_name, renderBound(next(model, undefined, blocksShape(workers))), { ids, start: 0, temperature, top: Math.min(top, model.vocab_size) }, { workers },
   );
   return rows.map((row) => ({ id: row.token, token: TEXT.decode(Uint8Array.from(row.bytes ?? [])), logit: row.logit, probability: row.probability }));
 }

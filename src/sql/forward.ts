@@ -168,8 +168,16 @@ export interface Transformer {
  * through an uncorrelated subquery. Only the second lets PostgreSQL scan a block's weights with
  * parallel workers: a parallel plan can take a value computed once before it (an uncorrelated
  * subquery), never one that changes from row to row of the recursion. The arithmetic is the same.
+ * The first keeps less memory: the recursion runs one block's plan again for the next, where the
+ * unrolled statement holds every block's sorts until it ends (gpt2-xl's 48 blocks exhaust PGlite's
+ * memory).
  */
 export type BlocksShape = 'recursive' | 'unrolled';
+
+/** The shape for statements with `workers` parallel workers: unrolled only when there are workers. */
+export function blocksShape(workers: number): BlocksShape {
+  return workers > 0 ? 'unrolled' : 'recursive';
+}
 
 /**
  * The forward pass over the ids fed: the final hidden state of the last position or of all.

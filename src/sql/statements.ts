@@ -76,7 +76,7 @@ export function sample(inputs: SamplingInputs): Sql {
  * @example
  * renderBound(step(model, STEP_INPUTS)); // parameters: ids, start, session, temperature, …
  */
-export function step(model: ModelShape, inputs: ForwardInputs & SamplingInputs, shape: BlocksShape = 'unrolled'): Sql {
+export function step(model: ModelShape, inputs: ForwardInputs & SamplingInputs, shape: BlocksShape = 'recursive'): Sql {
   const newKv = shape === 'unrolled'
     ? sql`${Array.from({ length: model.n_layer }, (_, b) => `SELECT ${b} AS block, k, v FROM block_${b}`).join('\nUNION ALL\n')}`
     : sql`SELECT block, k, v FROM forward WHERE block >= 0`;
@@ -112,7 +112,7 @@ export function stepChosen(result: string): Sql {
 const NEXT_INPUTS = { ...FORWARD_INPUTS, temperature: input('temperature'), top: input('top') };
 
 /** next.sql: the `top` most probable next tokens with logits and probabilities at `temperature`. */
-export function next(model: ModelShape, inputs: ForwardInputs & { temperature: Fill; top: Fill } = NEXT_INPUTS, shape: BlocksShape = 'unrolled'): Sql {
+export function next(model: ModelShape, inputs: ForwardInputs & { temperature: Fill; top: Fill } = NEXT_INPUTS, shape: BlocksShape = 'recursive'): Sql {
   return template('next', {
     transformer: transformer(model, inputs, 'last', shape).ctes,
     logits: logits(model),

@@ -29,5 +29,6 @@ describe.each(targets)('sampling on the hot checkpoint, $driver', (target) => {
         }
       }
       expect(differences).toEqual([]);
-    });
+    // Fifteen generations: with plain arrays in WebAssembly, over two minutes on a busy 2-core machine.
+    }, 360_000);
 });
