@@ -5,11 +5,14 @@
 //   npx tsx scripts/bench.ts [--size gpt2|gpt2-medium|gpt2-large|gpt2-xl] [--checkpoint DIR] [--server URL]
 //                            [--only pglite|postgres] [--kernels vector,array] [--workers 0,default]
 //                            [--tokens N] [--contexts 16,512] [--recompute full|estimate|none]
+//                            [--tables single,concurrency] [--concurrency 1,4,8]
 //
 // Defaults: the checkpoint is generated into $TMPDIR/gpt2sql-bench/SIZE if missing; the server is
 // BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres (skipped if unreachable);
 // --workers 0,default measures the server without parallel workers and with its default
-// (max_parallel_workers_per_gather); PGlite has none.
+// (max_parallel_workers_per_gather); PGlite has none. --tables concurrency measures only the
+// aggregate tokens per second of 1, 4 and 8 generations at once (the HTTP server's scheduler:
+// one statement a step for all of them), with the server's default workers.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -23,7 +26,7 @@ import type { Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { workersOption } from '../src/engine/workers.ts';
 import { KERNEL_NAMES } from '../src/sql/kernels.ts';
-import { modelBytes, timeGeneration, timeKernelFloor, timeLoad, timePrefill, timeStepAtContext } from './bench/measure.ts';
+import { modelBytes, timeConcurrent, timeGeneration, timeKernelFloor, timeLoad, timePrefill, timeStepAtContext } from './bench/measure.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,12 +39,18 @@ const { values: args } = parseArgs({
     kernels: { type: 'string' },
     tokens: { type: 'string', default: '32' },
     recompute: { type: 'string', default: 'estimate' },
+    tables: { type: 'string', default: 'single,concurrency' },
+    concurrency: { type: 'string', default: '1,4,8' },
   },
 });
 
 if (!['full', 'estimate', 'none'].includes(args.recompute!)) throw new Error(`--recompute must be full, estimate or none, not "${args.recompute}"`);
 if (!(args.size! in PRESETS)) throw new Error(`--size must be one of ${Object.keys(PRESETS).join(', ')}, not "${args.size}"`);
 const contexts = args.contexts ? args.contexts.split(',').map(Number) : [];
+const tables = new Set(args.tables!.split(','));
+const concurrencies = args.concurrency!.split(',').map(Number);
+/** The concurrency table's rows, filled beside the main table's. */
+const concurrencyRows: string[][] = [];
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
 const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
@@ -100,10 +109,11 @@ async function benchKernel(opened: Database, reopen: () => Promise<Database>, dr
   const { model, seconds: load } = await timeLoad(opened, checkpoint, name, kernelName);
   let db = await reopen();
   const size = (await modelBytes(db, model)) / 1024 ** 2;
-  log(`${driver}/${kernelName}: kernel floor`);
-  const floor = await timeKernelFloor(db, model);
+  if (tables.has('concurrency')) await benchConcurrency(db, model, driver, kernelName);
   const rows: Row[] = [];
-  for (const workers of await workersToMeasure(db)) {
+  if (tables.has('single')) log(`${driver}/${kernelName}: kernel floor`);
+  const floor = tables.has('single') ? await timeKernelFloor(db, model) : NaN;
+  for (const workers of tables.has('single') ? await workersToMeasure(db) : []) {
     const label = `${driver}/${kernelName}/${workers.count} workers`;
     log(`${label}: prefill ${tokens} + ${tokens} tokens`);
     peakRss = process.memoryUsage().rss;
@@ -123,7 +133,7 @@ async function benchKernel(opened: Database, reopen: () => Promise<Database>, dr
       cells: [first ? fmt(load, 1) : '', first ? `${fmt(size, 0)} MB` : '', fmt(prefill), fmt(generation.perToken), ...atContext, first ? fmt(floor) : '', fmt(generation.total, 1), rss, cliRss],
     });
   }
-  if (args.recompute !== 'none') {
+  if (args.recompute !== 'none' && tables.has('single')) {
     log(`${driver}/${kernelName}: recompute (${args.recompute})`);
     const recompute = await benchRecompute(db, model, tokens);
     rows.push({ driver, kernel: kernelName, engine: 'recompute', workers: rows[0].workers, cells: ['', '', fmt(recompute.prefill), recompute.perToken, '', '', '', recompute.total, '', ''] });
@@ -131,6 +141,23 @@ async function benchKernel(opened: Database, reopen: () => Promise<Database>, dr
   await db.exec(`DROP SCHEMA ${model.schema_name} CASCADE`);
   await db.query('DELETE FROM gpt2sql.models WHERE name = $1', [name]);
   return rows;
+}
+
+/**
+ * Aggregate tokens per second with 1, 4, 8 (--concurrency) generations at once, each 16 new
+ * tokens after an 8-token prompt, with the database's default workers; the speed-up is against
+ * the first row (1 generation) of the same run.
+ */
+async function benchConcurrency(db: Database, model: ModelRow, driver: string, kernelName: string): Promise<void> {
+  const workers = (await workersOption(db)).count;
+  let single = NaN;
+  for (const concurrency of concurrencies) {
+    log(`${driver}/${kernelName}: ${concurrency} generations at once`);
+    const run = await timeConcurrent(db, model, concurrency, 8, 16, workers);
+    if (concurrency === concurrencies[0]) single = run.perSecond / concurrency;
+    concurrencyRows.push([driver, kernelName, String(workers), String(concurrency), String(run.tokens), fmt(run.total, 1),
+      fmt(run.perSecond, 3), fmt(run.steadyPerSecond, 3), `${fmt(run.perSecond / single, 2)}×`]);
+  }
 }
 
 /**
@@ -199,7 +226,14 @@ await checkpoint.close();
 const tokens = Number(args.tokens);
 console.log(`${args.size} shape (random weights, ${checkpoint.config.n_layer} layers, ${checkpoint.config.n_embd} wide), ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ` +
   `${fmt(totalmem() / 1024 ** 3, 0)} GiB, Node ${process.version}\n`);
-console.log(table(rows, tokens));
+if (rows.length) console.log(table(rows, tokens));
+if (concurrencyRows.length) {
+  const header = ['driver', 'kernel', 'workers', 'generations at once', 'tokens', 'wall s', 'tokens/s', 'tokens/s (all running)', 'speed-up'];
+  console.log(`\n${[header, header.map(() => '---'), ...concurrencyRows].map((cells) => `| ${cells.join(' | ')} |`).join('\n')}`);
+  console.log('\nEach generation: 16 new tokens after its own 8-token prompt, sampled (temperature 0.8, top-k 40, a seed each). ' +
+    'tokens/s: every token over the wall time, prefills included; all running: from the moment the last generation got its first token. ' +
+    'Speed-up: tokens/s against one generation alone (per generation: the first row\'s tokens/s divided by its count).');
+}
 console.log('\nBench peak RSS: the benchmark process while it generates (PGlite runs inside it, a server does not). ' +
   'CLI peak RSS: `gpt2sql complete -n 4` on the model, start to end.');
 process.exit(0);

@@ -10,6 +10,9 @@ WITH RECURSIVE
 logits AS (                     -- [1, C] -> [V]
   {{logits}}
 ),
+choosing AS (                   -- [1]: the temperature of the probabilities
+  {{choosing}}
+),
 {{probs}},
 candidates AS (                 -- [V]: the probabilities to show
   SELECT token, prob

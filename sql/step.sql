@@ -1,16 +1,21 @@
--- step: the engine's statement for each new token. It runs every block over the new positions
--- and chooses the next token from the logits of the last position; the incremental engine also
--- gets the new positions' keys and values back, which a statement of their own appends to the
--- session's cache (kv_save.sql). Fed the whole prompt it is the prefill; fed one token, a step;
--- without the cache it is the article's full recompute. It writes nothing: PostgreSQL gives a
--- statement that writes no parallel workers.
--- [T] -> [1]: the chosen token and its bytes (and, with the cache, the new keys and values)
+-- step: the engine's statement for each new token. It runs every block over the positions fed
+-- and chooses each sequence's next token from the logits of its last position. Batched (the
+-- incremental engine, src/engine/scheduler.ts), it advances several generations at once: each
+-- has its own cache, places and sampling options, and every weight row is read once for all of
+-- them; it also returns the new positions' keys and values, which a statement of their own
+-- appends to the caches (kv_save.sql). A generation fed its whole prompt is being prefilled, fed
+-- one token it takes a step. Without the cache it is the article's full recompute of one
+-- sequence. It writes nothing: PostgreSQL gives a statement that writes no parallel workers.
+-- [T] -> [S]: each sequence's chosen token and its bytes (and, batched, the new keys and values)
 --
 -- In psql: `gpt2sql sql complete` prints it (without the cache) inside complete.sql.
 WITH RECURSIVE
 {{transformer}},
-logits AS (                     -- [1, C] -> [V]
+logits AS (                     -- [T', C] -> [T', V]
   {{logits}}
+),
+choosing AS (                   -- [T']: how each sequence chooses
+  {{choosing}}
 ),
 {{probs}},
 {{sample}}

@@ -1,8 +1,10 @@
--- step_chosen: the token a step chose and its bytes, read from the rows it returned into a
--- temporary table (one row per block, each with the token).
--- [n_layer rows] -> [1]
+-- step_chosen: the token each sequence of a step chose, with its bytes and, when asked, its
+-- log-probability and the most probable alternatives (rank 1, 2, …), read from the rows the step
+-- returned into a temporary table (step_tokens_kv.sql).
+-- [S * (1 + logprobs) + n_layer] -> [S * (1 + logprobs)]
 --
--- In psql: SELECT token, bytes FROM step_result LIMIT 1;
-SELECT token, bytes
+-- In psql: SELECT s, rank, token, bytes, logprob FROM step_result WHERE block IS NULL ORDER BY s, rank;
+SELECT s, rank, token, bytes, logprob
 FROM {{result}}
-LIMIT 1
+WHERE block IS NULL
+ORDER BY s, rank

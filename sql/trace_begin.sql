@@ -4,6 +4,9 @@
 -- [T] -> [T*C]
 --
 -- In psql: part of what `gpt2sql trace` runs, in one transaction (src/trace/).
+DROP TABLE IF EXISTS pg_temp.fed;
+CREATE TEMP TABLE fed ON COMMIT DROP AS
+{{fed}};
 DROP TABLE IF EXISTS pg_temp.forward;
 CREATE TEMP TABLE forward ON COMMIT DROP AS
 SELECT -1 AS block, encoded.x

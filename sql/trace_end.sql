@@ -1,6 +1,6 @@
 -- trace_end: the final layer norm (from the temporary table trace_stage.sql made of the part
 -- lnf), the logits of every position (logits.sql over it) and each position's probabilities
--- (probs.sql at temperature 1, once per position in a LATERAL subquery).
+-- (probs.sql at temperature 1 at every position).
 -- [T, C] -> [T, V] -> [T, V]
 --
 -- In psql: part of what `gpt2sql trace` runs, in one transaction (src/trace/).
@@ -12,13 +12,12 @@ FROM (
 ) AS logits;
 ALTER TABLE {{trace}}.logits ADD PRIMARY KEY (t, token);  -- after the rows: faster than row by row
 INSERT INTO {{trace}}.probs
-SELECT position.t, softmax.token, softmax.prob
-FROM {{trace}}.tokens AS position
-CROSS JOIN LATERAL (
-  WITH logits AS (
-    SELECT token, logit FROM {{trace}}.logits WHERE t = position.t
-  ),
-  {{probs}}
-  SELECT token, prob FROM probs
-) AS softmax;
+WITH logits AS (
+  SELECT t, token, logit FROM {{trace}}.logits
+),
+choosing AS (                   -- the model's own distribution at every position
+  SELECT t, 1::float8 AS temperature FROM {{trace}}.tokens
+),
+{{probs}}
+SELECT t, token, prob FROM probs;
 ALTER TABLE {{trace}}.probs ADD PRIMARY KEY (t, token);

@@ -4,6 +4,7 @@ import type { Checkpoint } from '../../src/checkpoint/types.ts';
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
 import { generate } from '../../src/engine/generate.ts';
+import { Scheduler } from '../../src/engine/scheduler.ts';
 import { withModelStatements } from '../../src/engine/run-statement.ts';
 import { openSession } from '../../src/engine/session.ts';
 import { loadModel } from '../../src/load/load-model.ts';
@@ -12,7 +13,7 @@ import { blocksShape } from '../../src/sql/forward.ts';
 import { cachedHeads, kernel, rowParts } from '../../src/sql/kernels.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
 import { renderBound, renderInlined, type Sql } from '../../src/sql/sql.ts';
-import { kvSave, step, stepChosen, STEP_INPUTS } from '../../src/sql/statements.ts';
+import { batchStatements, batchStep } from '../../src/engine/batch-step.ts';
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
@@ -62,6 +63,35 @@ export async function timeGeneration(db: Database, model: ModelRow, promptLength
 }
 
 /**
+ * Aggregate throughput of `concurrency` generations started together, each `count` new tokens
+ * after its own `promptLength`-token prompt, through the scheduler (one statement a step for all),
+ * from the start (prefills included) to the last token; also the steady state, from the first token of
+ * the last generation to get one to the end. Every generation samples (temperature 0.8, top-k 40,
+ * a seed of its own), so one generation alone pays for sampling as each of a batch does.
+ */
+export async function timeConcurrent(db: Database, model: ModelRow, concurrency: number, promptLength: number, count: number, workers = 0) {
+  const scheduler = new Scheduler(db, { maxBatch: concurrency, maxQueue: 0, workers });
+  const stamps: number[] = [];
+  const firsts: number[] = [];
+  const started = performance.now();
+  const results = await Promise.all(Array.from({ length: concurrency }, (_, i) => {
+    let first = true;
+    return scheduler.generate({
+      model, prompt: promptIds(promptLength, i + 1),
+      options: { maxTokens: count, temperature: 0.8, topK: 40, seed: i },
+      onToken: () => { stamps.push(performance.now()); if (first) firsts.push(performance.now()); first = false; },
+    });
+  }));
+  const total = seconds(started);
+  await scheduler.close();
+  const tokens = results.reduce((sum, r) => sum + r.tokens.length, 0);
+  const steadyFrom = Math.max(...firsts);
+  const steadyTokens = stamps.filter((t) => t > steadyFrom).length;
+  const steady = steadyTokens / ((Math.max(...stamps) - steadyFrom) / 1000);
+  return { total, tokens, perSecond: tokens / total, steadyPerSecond: steady };
+}
+
+/**
  * One incremental step at a given context length: the session's cache is filled with `context - 1`
  * positions of synthetic keys and values (the cost of a step does not depend on their values), then
  * one position is fed. Avoids a prefill of hundreds of positions just to measure one step.
@@ -81,19 +111,13 @@ export async function timeStepAtContext(db: Database, model: ModelRow, context: 
        FROM generate_series(0, $4 - 1) AS block, generate_series(0, $2 - 2) AS place, generate_series(0, $5 - 1) AS head`,
       [session.id, context, HS, model.n_layer, model.n_head]);
     // The engine's step: the statement into step_result, the new keys and values saved, the token read.
-    const statement = renderBound(step(model, STEP_INPUTS, blocksShape(workers)));
-    const save = renderBound(kvSave(model, 'step_result'));
-    const chosen = renderBound(stepChosen('step_result'));
-    const values = { ids: [464], start: context - 1, session: session.id, temperature: 0, top_k: 0, top_p: 1, seed: 0, step: 0 };
+    const statements = batchStatements(model, workers);
+    const sequence = { session: session.id, ids: [464], start: context - 1, sampling: { temperature: 0, topK: 0, topP: 1, seed: 0 }, step: 0 };
     const times: number[] = [];
     for (let i = 0; i < repeats; i++) {
       await db.query(`DELETE FROM ${cache} WHERE session = $1 AND place = $2`, [session.id, context - 1]);
       const started = performance.now();
-      await withModelStatements(db, model.schema_name, { workers }, async (statements) => {
-        await statements.into('step_result', statement, values);
-        await statements.run(save, values);
-        await statements.run(chosen, values);
-      });
+      await batchStep(db, model, statements, [sequence], workers);
       times.push(seconds(started));
     }
     return Math.min(...times);

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import {
-  completionOptions, DEFAULT_MAX_TOKENS, DEFAULT_NEXT, DEFAULT_SAMPLING, engineOption, nextOptions, OPTION_FIELDS, OptionError,
-  type Completion, type EngineName, type NextOptions, type OptionName,
+  completionOptions, DEFAULT_MAX_TOKENS, DEFAULT_NEXT, DEFAULT_SAMPLING, engineOption, nextOptions, OPTION_FIELDS, OptionError, schedulerLimits, scoreOptions,
+  type Completion, type EngineName, type NextOptions, type OptionName, type ScoreOptions,
 } from '../engine/options.ts';
 import type { Database } from '../db/database.ts';
+import { Scheduler } from '../engine/scheduler.ts';
 import { workersOption } from '../engine/workers.ts';
 import { GptSqlError } from '../errors.ts';
 import type { Io } from './io.ts';
@@ -80,6 +81,24 @@ export function addNextFlags(command: Command): Command {
     .option('--temperature <t>', 'probabilities are softmax(logits / t); 0 gives the most probable token probability 1', String(DEFAULT_NEXT.temperature));
 }
 
+/**
+ * score's and `sql score`'s flags (--top, --stride), checked by the engine for a model of context
+ * `nCtx` (the stride's default and bound).
+ *
+ * @example
+ * scoreFlags({ stride: '0' }, 1024); // throws: --stride must be an integer from 1 to the model's context, n_ctx = 1024, got "0"
+ */
+export function scoreFlags(flags: OptionFlags, nCtx: number): ScoreOptions {
+  return checkFlags(flags, () => scoreOptions(numberFlags(flags, ['top', 'stride']), nCtx));
+}
+
+/** Adds score's and `sql score`'s flags to `command`. */
+export function addScoreFlags(command: Command): Command {
+  return command
+    .option('--top <n>', 'also show the n most probable tokens at each place, with their log-probabilities', '0')
+    .option('--stride <n>', 'a text longer than the context is read in windows of n_ctx tokens, each starting n tokens after the last (default: n_ctx / 2)');
+}
+
 /** complete's --engine, checked by the engine. */
 export function engineFlag(flags: OptionFlags): EngineName {
   return checkFlags(flags, () => engineOption(flags.engine));
@@ -104,4 +123,37 @@ export async function workersFlag(flags: OptionFlags, db: Database, io: Io): Pro
   });
   if (resolved.ignored) io.err('gpt2sql: --workers has no effect here: the embedded database runs in one process, without parallel workers\n');
   return resolved.count;
+}
+
+/**
+ * serve's --max-batch and --max-queue, read now; the scheduler made later from them checks their
+ * ranges (its OptionError becomes a message about the flag).
+ *
+ * @example
+ * const makeScheduler = schedulerFlags({ maxBatch: '4' });
+ * const scheduler = makeScheduler(db, 0); // a Scheduler stepping at most 4 generations at once
+ */
+export function schedulerFlags(flags: OptionFlags): (db: Database, workers: number) => Scheduler {
+  const limits = checkFlags(flags, () => schedulerLimits(numberFlags(flags, ['max_batch', 'max_queue'])));
+  return (db, workers) => new Scheduler(db, { ...limits, workers });
+}
+
+/** Adds serve's --max-batch and --max-queue. */
+export function addSchedulerFlags(command: Command): Command {
+  return command
+    .option('--max-batch <n>', 'the most generations one step computes together (default 8)')
+    .option('--max-queue <n>', 'the most generations waiting for a place in a step; beyond it, requests get 429 (default 64)');
+}
+
+/**
+ * A TCP port given as `flag`: an integer from 0 (a free one) to 65535.
+ *
+ * @example
+ * portFlag('--http', '8080'); // 8080
+ * portFlag('--http', 'x');    // throws: --http must be a port number (0-65535, 0 picks a free one), not "x"
+ */
+export function portFlag(flag: string, text: string): number {
+  const port = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GptSqlError(`${flag} must be a port number (0-65535, 0 picks a free one), not ${JSON.stringify(text)}`);
+  return port;
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Connection, Database } from './database.ts';
 import { kyselyOver } from './kysely-dialect.ts';
 import { migrateToLatest } from './migrate.ts';
@@ -37,19 +38,26 @@ function connect(target: Target): Promise<Connection> {
   return target.driver === 'pglite' ? openPglite(target.dir) : openPostgres(target.url);
 }
 
-/** Adds what both drivers share: Kysely, transactions, extension discovery. */
+/**
+ * Adds what both drivers share: Kysely, transactions, extension discovery, and turns. A Database
+ * is one connection used by callers that may run at the same time (the HTTP server's requests,
+ * the scheduler's steps): each statement, and each transaction as a whole, takes its turn, so a
+ * statement of another caller never lands inside someone's transaction. Statements sent from
+ * inside a transaction (its async context) run in it without waiting.
+ */
 function wrap(connection: Connection): Database {
-  let depth = 0;
+  const turns = new Turns();
+  const query: Connection['query'] = (sql, params) => turns.take(() => connection.query(sql, params));
   return {
     location: connection.location,
     psqlHint: connection.psqlHint,
-    kysely: kyselyOver(connection),
-    query: (sql, params) => connection.query(sql, params),
-    exec: (script) => connection.exec(script),
-    copyBinary: (table, columns, tuples, options) => connection.copyBinary(table, columns, tuples, options),
-    async transaction(fn) {
-      if (depth > 0) return fn(); // nested calls join the outer transaction
-      depth++;
+    kysely: kyselyOver({ ...connection, query }),
+    query,
+    exec: (script) => turns.take(() => connection.exec(script)),
+    copyBinary: (table, columns, tuples, options) => turns.take(() => connection.copyBinary(table, columns, tuples, options)),
+    transaction: (fn) => turns.take(async () => {
+      if (turns.depth > 0) return fn(); // nested calls join the outer transaction
+      turns.depth++;
       await connection.exec('BEGIN');
       try {
         const result = await fn();
@@ -59,9 +67,9 @@ function wrap(connection: Connection): Database {
         await connection.exec('ROLLBACK').catch(() => {});
         throw error;
       } finally {
-        depth--;
+        turns.depth--;
       }
-    },
+    }),
     async availableExtensions() {
       const rows = await connection.query<{ name: string }>('SELECT name FROM pg_available_extensions');
       return new Set(rows.map((row) => row.name));
@@ -77,4 +85,19 @@ function wrap(connection: Connection): Database {
     serve: (port) => connection.serve(port),
     close: () => connection.close(),
   };
+}
+
+/** One caller at a time on a connection; a caller's own async context goes on without waiting. */
+class Turns {
+  /** Transactions open in the current turn (0 or 1; nested ones join). */
+  depth = 0;
+  private readonly holder = new AsyncLocalStorage<true>();
+  private last: Promise<unknown> = Promise.resolve();
+
+  take<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.holder.getStore()) return fn();
+    const turn = this.last.then(() => this.holder.run(true, fn));
+    this.last = turn.catch(() => {});
+    return turn;
+  }
 }

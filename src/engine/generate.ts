@@ -2,11 +2,15 @@ import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
 import { blocksShape } from '../sql/forward.ts';
 import { renderBound } from '../sql/sql.ts';
-import { kvSave, RECOMPUTE_INPUTS, samplingValues, STEP_INPUTS, stepChosen, step as stepStatement } from '../sql/statements.ts';
-import { checkPrompt, completionOptions, type EngineName, type Sampling } from './options.ts';
-import { runStatement, withModelStatements, type InputValues, type RunOptions } from './run-statement.ts';
-import { openSession } from './session.ts';
+import { RECOMPUTE_INPUTS, samplingValues, step as stepStatement } from '../sql/statements.ts';
+import { checkPrompt, completionOptions, logprobsOption, type EngineName, type Sampling } from './options.ts';
+import { runStatement, type InputValues, type RunOptions } from './run-statement.ts';
+import type { GeneratedToken, Generation, StopReason, TokenLogprob } from './generation.ts';
+import { Scheduler } from './scheduler.ts';
 import { workersOption } from './workers.ts';
+import { endOfTextId } from './model.ts';
+
+export { endOfTextId };
 
 export interface GenerateOptions extends Partial<Sampling> {
   /** Parallel workers per scan of weights (0: none); by default the server's (workersOption). */
@@ -15,25 +19,15 @@ export interface GenerateOptions extends Partial<Sampling> {
   maxTokens: number;
   /** incremental (default): prefill once, then one position per step; recompute: the article's full pass per token. */
   engine?: EngineName;
+  /** With each token (incremental engine), its log-probability and this many alternatives (0 to 20). */
+  logprobs?: number;
   /** Stops generation after the statement running when it fires; the session is still removed. */
   signal?: AbortSignal;
   /** Called with each new token the moment it is chosen. */
   onToken?(token: GeneratedToken): void;
 }
 
-export interface GeneratedToken {
-  id: number;
-  /** The token's bytes; a UTF-8 character may be split across tokens. */
-  bytes: Uint8Array;
-}
-
-/** Why generation stopped: <|endoftext|> was chosen (and not returned), enough tokens, the context is full, or aborted. */
-export type StopReason = 'eot' | 'max_tokens' | 'n_ctx' | 'aborted';
-
-export interface Generation {
-  tokens: number[];
-  stop: StopReason;
-}
+export type { GeneratedToken, Generation, StopReason, TokenLogprob };
 
 /** Chooses the token at `step` (0-based), given the tokens generated so far. */
 type NextToken = (step: number, tokens: readonly number[]) => Promise<GeneratedToken>;
@@ -49,21 +43,20 @@ type NextToken = (step: number, tokens: readonly number[]) => Promise<GeneratedT
  */
 export async function generate(db: Database, model: ModelRow, promptIds: readonly number[], options: GenerateOptions): Promise<Generation> {
   const { maxTokens, ...sampling } = completionOptions(options);
+  const logprobs = logprobsOption(options.logprobs);
   checkPrompt(model, promptIds);
-  const eot = await endOfTextId(db, model);
-  const run = (next: NextToken) => generateWith(next, promptIds.length, maxTokens, model.n_ctx, eot, options);
-  const running = { workers: (await workersOption(db, options.workers)).count };
-  if (options.engine === 'recompute') return run(recomputeStep(db, model, promptIds, sampling, running));
-  const session = await openSession(db, model.name);
-  let generation: Generation;
-  try {
-    generation = await run(incrementalStep(db, model, promptIds, sampling, session.id, running));
-  } catch (error) {
-    await session.close().catch(() => {}); // the first error is the one to report
-    throw error;
+  const workers = (await workersOption(db, options.workers)).count;
+  if (options.engine !== 'recompute') {
+    // A batch of one: the statements of the HTTP server's concurrent generations.
+    const scheduler = new Scheduler(db, { maxBatch: 1, workers });
+    try {
+      return await scheduler.generate({ model, prompt: promptIds, options: { maxTokens, ...sampling }, logprobs, signal: options.signal, onToken: options.onToken });
+    } finally {
+      await scheduler.close();
+    }
   }
-  await session.close();
-  return generation;
+  const eot = await endOfTextId(db, model);
+  return generateWith(recomputeStep(db, model, promptIds, sampling, { workers }), promptIds.length, maxTokens, model.n_ctx, eot, options);
 }
 
 async function generateWith(next: NextToken, promptLength: number, maxTokens: number, nCtx: number, eot: number | null, options: GenerateOptions): Promise<Generation> {
@@ -79,31 +72,6 @@ async function generateWith(next: NextToken, promptLength: number, maxTokens: nu
   }
 }
 
-/** The table a step of the incremental engine returns its rows into, for the statements after it. */
-const STEP_RESULT = 'step_result';
-
-/**
- * Prefill at step 0 (the whole prompt); afterwards each step feeds only the previous new token. A
- * step is three statements in one transaction: step.sql into a temporary table (it writes nothing,
- * so PostgreSQL may give it parallel workers), kv_save.sql appending the new keys and values to the
- * session's cache from there, and the chosen token read back.
- */
-function incrementalStep(db: Database, model: ModelRow, prompt: readonly number[], sampling: Sampling, session: number, options: RunOptions): NextToken {
-  const statement = renderBound(stepStatement(model, STEP_INPUTS, blocksShape(options.workers ?? 0)));
-  const save = renderBound(kvSave(model, STEP_RESULT));
-  const chosen = renderBound(stepChosen(STEP_RESULT));
-  return (step, tokens) => {
-    const ids = step === 0 ? prompt : [tokens[step - 1]];
-    const start = step === 0 ? 0 : prompt.length + step - 1;
-    const values = stepValues(model, { ids, start, session }, sampling, step);
-    return withModelStatements(db, model.schema_name, options, async (statements) => {
-      await statements.into(STEP_RESULT, statement, values);
-      await statements.run(save, values);
-      return tokenOf(await statements.run(chosen, values));
-    });
-  };
-}
-
 /** The article's engine: every step runs the whole sequence again, with no cache. */
 function recomputeStep(db: Database, model: ModelRow, prompt: readonly number[], sampling: Sampling, options: RunOptions): NextToken {
   const statement = renderBound(stepStatement(model, RECOMPUTE_INPUTS, blocksShape(options.workers ?? 0)));
@@ -113,16 +81,10 @@ function recomputeStep(db: Database, model: ModelRow, prompt: readonly number[],
   };
 }
 
-function stepValues(model: ModelRow, fed: { ids: readonly number[]; start: number; session?: number }, sampling: Sampling, step: number): InputValues {
+function stepValues(model: ModelRow, fed: { ids: readonly number[]; start: number }, sampling: Sampling, step: number): InputValues {
   return { ...fed, ...samplingValues(sampling, model.vocab_size), step };
 }
 
 function tokenOf(rows: Array<{ token: number; bytes: Uint8Array | null }>): GeneratedToken {
   return { id: rows[0].token, bytes: Uint8Array.from(rows[0].bytes ?? []) };
-}
-
-/** GPT-2's <|endoftext|>, looked up by its symbol in the model's vocabulary; null if it has none. */
-export async function endOfTextId(db: Database, model: Pick<ModelRow, 'schema_name'>): Promise<number | null> {
-  const row = await db.kysely.withSchema(model.schema_name).selectFrom('vocab').select('token').where('symbol', '=', '<|endoftext|>').executeTakeFirst();
-  return row ? row.token : null;
 }

@@ -18,3 +18,9 @@ export async function findModel(db: Database, name: string = DEFAULT_MODEL): Pro
   const have = loaded.length ? `loaded models: ${loaded.join(', ')}` : 'no model is loaded yet';
   throw new GptSqlError(`model "${name}" is not loaded (${have}); load it with: gpt2sql load SOURCE --as ${name}`);
 }
+
+/** GPT-2's <|endoftext|>, looked up by its symbol in the model's vocabulary; null if it has none. */
+export async function endOfTextId(db: Database, model: Pick<ModelRow, 'schema_name'>): Promise<number | null> {
+  const row = await db.kysely.withSchema(model.schema_name).selectFrom('vocab').select('token').where('symbol', '=', '<|endoftext|>').executeTakeFirst();
+  return row ? row.token : null;
+}

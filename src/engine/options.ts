@@ -31,7 +31,7 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
  */
 export const OPTION_FIELDS = {
   temperature: 'temperature', top_k: 'topK', top_p: 'topP', seed: 'seed', max_tokens: 'maxTokens', top: 'top', engine: 'engine',
-  workers: 'workers',
+  workers: 'workers', logprobs: 'logprobs', max_batch: 'maxBatch', max_queue: 'maxQueue', stride: 'stride',
 } as const;
 export type OptionName = keyof typeof OPTION_FIELDS;
 
@@ -111,6 +111,68 @@ export function nextOptions(input: Partial<NextOptions> = {}): NextOptions {
   return {
     top: integer('top', given.top, 1, 'an integer >= 1'),
     temperature: temperature(given.temperature, 'gives the most probable token probability 1'),
+  };
+}
+
+/** The most alternatives with log-probabilities a token can have (OpenAI's limit). */
+export const MAX_LOGPROBS = 20;
+
+/**
+ * How many alternatives to report with each token's log-probability: an integer from 0 to 20, or
+ * undefined (no log-probabilities).
+ *
+ * @example
+ * logprobsOption(5); // 5
+ * logprobsOption(21); // throws OptionError: logprobs must be an integer from 0 to 20, got 21
+ */
+export function logprobsOption(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  return checked('logprobs', value, `an integer from 0 to ${MAX_LOGPROBS}`, (n) => Number.isInteger(n) && n >= 0 && n <= MAX_LOGPROBS);
+}
+
+/** What `score` shows beside each token, and how it windows a text longer than the context. */
+export interface ScoreOptions {
+  /** How many of the most probable tokens to show at each place, with their log-probabilities; 0: none. */
+  top: number;
+  /** How far each window of n_ctx tokens starts after the one before (Hugging Face's stride). */
+  stride: number;
+}
+
+/**
+ * Checks score's options for a model of context `nCtx`: top (default 0) and stride (default
+ * n_ctx / 2, rounded down; from 1 to n_ctx: a window that starts after the end of the one before
+ * would leave tokens unscored).
+ *
+ * @example
+ * scoreOptions({}, 1024); // { top: 0, stride: 512 }
+ * scoreOptions({ stride: 0 }, 1024); // throws OptionError: stride must be an integer from 1 to the model's context, n_ctx = 1024, got 0
+ */
+export function scoreOptions(input: Partial<ScoreOptions>, nCtx: number): ScoreOptions {
+  const given = definedOnly(input);
+  const stride = given.stride ?? Math.max(1, Math.floor(nCtx / 2));
+  return {
+    top: integer('top', given.top ?? 0, 0, 'an integer >= 0 (0 shows no alternatives)'),
+    stride: checked('stride', stride, `an integer from 1 to the model's context, n_ctx = ${nCtx}`, (s) => Number.isSafeInteger(s) && s >= 1 && s <= nCtx),
+  };
+}
+
+/** How many generations a step computes together, and how many may wait for a place. */
+export interface SchedulerLimits {
+  maxBatch: number;
+  maxQueue: number;
+}
+
+/**
+ * Checks the scheduler's limits: max_batch (default 8) an integer >= 1, max_queue (default 64)
+ * an integer >= 0.
+ *
+ * @example
+ * schedulerLimits({ maxBatch: 4 }); // { maxBatch: 4, maxQueue: 64 }
+ */
+export function schedulerLimits(input: Partial<SchedulerLimits> = {}): SchedulerLimits {
+  return {
+    maxBatch: integer('max_batch', input.maxBatch ?? 8, 1, 'an integer >= 1'),
+    maxQueue: integer('max_queue', input.maxQueue ?? 64, 0, 'an integer >= 0'),
   };
 }
 

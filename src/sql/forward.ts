@@ -12,20 +12,39 @@ import { ctes, EMPTY, input, sql, template, type Code, type Cte, type Ctes, type
 export type ModelShape = Pick<ModelRow, 'n_layer' | 'n_head' | 'n_embd' | 'layer_norm_epsilon' | 'kernel'>;
 
 /**
- * Where the forward pass's inputs come from: the statement's inputs (BOUND), or SQL of a
- * statement around it (complete.sql feeds each row's ids).
+ * What the forward pass is fed: the positions, rows (t, s, place, token) of one sequence
+ * (fed.sql) or of several (fed_batch.sql), and, for the incremental engine, the generation
+ * session of each sequence (rows (s, session), sequences.sql), whose cache attention reads.
  */
 export interface ForwardInputs {
-  /** The token ids fed, int[]. */
-  ids: Fill;
-  /** The place of the first of them: the number of positions already cached. */
-  start: Fill;
-  /** The generation session whose keys/values cache is read and written; absent: no cache. */
-  session?: Fill;
+  /** The CTE fed: (t, s, place, token). */
+  fed: Sql;
+  /** The CTE sequences: (s, session); absent: no cache. */
+  sequences?: Sql;
 }
 
-/** The forward pass's inputs as inputs of the statement. */
-export const FORWARD_INPUTS: ForwardInputs = { ids: input('ids'), start: input('start') };
+/**
+ * One sequence: the token ids fed (int[]) from place `start` on, without a cache. The values may
+ * be the statement's inputs or SQL of a statement around it (complete.sql feeds each row's ids).
+ *
+ * @example
+ * transformer(model, oneSequence(sql`prompt.ids`, 0), 'last', 'recursive');
+ */
+export function oneSequence(ids: Fill, start: Fill): ForwardInputs {
+  return { fed: template('fed', { ids, start }) };
+}
+
+/** The forward pass of one sequence over the statement's inputs ids and start. */
+export const FORWARD_INPUTS: ForwardInputs = oneSequence(input('ids'), input('start'));
+
+/**
+ * A batch of sequences, each with its cache: the statement's inputs ids, places, seqs (one value
+ * per position) and sessions (one per sequence).
+ */
+export const BATCH_INPUTS: ForwardInputs = {
+  fed: template('fed_batch', { ids: input('ids'), places: input('places'), seqs: input('seqs') }),
+  sequences: template('sequences', { sessions: input('sessions') }),
+};
 
 /** Which positions `lnf` keeps: the last one (generation) or all of them. */
 export type Positions = 'last' | 'all';
@@ -98,7 +117,7 @@ function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs, blo
   const HS = model.n_embd / model.n_head;
   const heads = kernel.heads(HS);
   const cache = cachedHeads(kernel, HS);
-  const cached = inputs.session !== undefined ? template('kv_read', { session: inputs.session, block }) : EMPTY;
+  const cached = inputs.sequences !== undefined ? template('kv_read', { block }) : EMPTY;
   const headValues = heads.weightedSum
     ? template('atty_sum', { weighted_sum: heads.weightedSum('att.att', 'att.v', HS, 'att.place') })
     : template('atty_columns', { head_size: HS, column_dot: heads.columnDot!('heads.att', 'heads.v', 'i') });
@@ -107,11 +126,11 @@ function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs, blo
       body: template('attn_q', { q: heads.prepare(qkvHead(model, 'q')), n_head: model.n_head }) },
     { name: 'kv', note: '[Tk, NH, 2*HS]: each head\'s key and value of every place attended to',
       body: template('attn_kv', {
-        cached, start: inputs.start, n_head: model.n_head,
+        cached, n_head: model.n_head,
         k: cache.k.prepare(qkvHead(model, 'k')), v: cache.v.prepare(qkvHead(model, 'v')),
       }) },
     { name: 'preatt', note: '[T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees',
-      body: template('attn_scores', { dot: heads.dot('kv.k', 'q.q'), head_size: HS, start: inputs.start }) },
+      body: template('attn_scores', { dot: heads.dot('kv.k', 'q.q'), head_size: HS }) },
     { name: 'att', note: '[T, NH, <=Tk]: softmax over each query\'s places', body: template('attn_softmax') },
     { name: 'atty', note: '[T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]: heads side by side', body: template('atty', { head_values: headValues }) },
   );
@@ -150,6 +169,8 @@ function materialized(...list: ReadonlyArray<Cte | Ctes>): Ctes {
 
 /** The parts of a forward pass, each by name: what the engine's statements and the trace are made of. */
 export interface Transformer {
+  /** fed: the positions fed, (t, s, place, token). */
+  fed: Sql;
   /** encoded: the embeddings, [T] -> [T*C] (embed.sql). */
   encoded: Sql;
   /** The CTEs of one block as forward.sql's recursive CTE computes it (and the trace runs it). */
@@ -158,7 +179,7 @@ export interface Transformer {
   final: Sql;
   /** lnf: ln_f over final, [T', C] -> [T', C]. */
   lnf: Sql;
-  /** The whole pass as one WITH list: encoded, the blocks, final, lnf (it needs WITH RECURSIVE). */
+  /** The whole pass as one WITH list: fed (and sequences), encoded, the blocks, final, lnf (it needs WITH RECURSIVE). */
   ctes: Ctes;
 }
 
@@ -188,19 +209,21 @@ export function blocksShape(workers: number): BlocksShape {
  */
 export function transformer(model: ModelShape, inputs: ForwardInputs, positions: Positions, shape: BlocksShape): Transformer {
   const kernel = kernelNamed(model.kernel);
-  const encoded = template('embed', { ids: inputs.ids, start: inputs.start, wte_values: kernel.storedArray('wte') });
+  const encoded = template('embed', { wte_values: kernel.storedArray('wte') });
   const blocks = shape === 'recursive' ? recursiveBlocks(model, inputs) : unrolledBlocks(model, inputs);
   const lastOutput = shape === 'recursive' ? sql`(SELECT x FROM forward WHERE block = ${model.n_layer - 1})` : sql`(SELECT x FROM block_${model.n_layer - 1})`;
-  const lastPosition = sql`cardinality(last.x) / ${model.n_embd} - 1`;
-  const final = template('final', { input: lastOutput, first_t: positions === 'last' ? lastPosition : 0, n_embd: model.n_embd });
+  const lastOfEach = sql`fed.t IN (SELECT max(t) FROM fed GROUP BY s)`;
+  const final = template('final', { input: lastOutput, kept: positions === 'last' ? lastOfEach : sql`true`, n_embd: model.n_embd });
   const lnf = layerNorm(model, 'final', 'ln_f');
   return {
-    encoded, final, lnf,
+    fed: inputs.fed, encoded, final, lnf,
     block: blockParts(model, inputs, RECURSIVE_BLOCK),
     ctes: ctes(
+      { name: 'fed', materialized: true, note: '[T]: (t, s, place, token)', body: inputs.fed },
+      ...(inputs.sequences ? [{ name: 'sequences', materialized: true, note: '[S]: (s, session)', body: inputs.sequences }] : []),
       { name: 'encoded', materialized: true, note: '[T] -> [T*C]', body: encoded },
       blocks,
-      { name: 'final', materialized: true, note: positions === 'last' ? '[T*C] -> [1, C]: the last position' : '[T*C] -> [T, C]', body: final },
+      { name: 'final', materialized: true, note: positions === 'last' ? '[T*C] -> [S, C]: each sequence\'s last position' : '[T*C] -> [T, C]', body: final },
       { name: 'lnf', materialized: true, note: '[T\', C] -> [T\', C]: ln_f', body: lnf },
     ),
   };

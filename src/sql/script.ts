@@ -5,10 +5,10 @@
  * a quoted literal in the code of the statement, never in a comment, and is never indented.
  */
 import type { ModelRow } from '../db/catalog-tables.ts';
-import type { ModelShape } from './forward.ts';
+import { oneSequence, type ModelShape } from './forward.ts';
 import { quoteIdent } from './quote.ts';
 import { input, renderInlined, sql, template, type InputName, type InputValue, type Sql } from './sql.ts';
-import { detokenize, next, samplingValues, step, tokenize, type Sampling } from './statements.ts';
+import { choosing, detokenize, next, SAMPLING_INPUTS, samplingValues, score, step, tokenize, type Sampling } from './statements.ts';
 
 /** What a script needs from the model's catalog row. */
 export type ScriptModel = ModelShape & Pick<ModelRow, 'name' | 'schema_name' | 'n_ctx' | 'vocab_size'>;
@@ -49,8 +49,8 @@ export type CompleteScriptOptions = Sampling & { maxTokens: number };
  */
 export function completeStatement(model: ScriptModel): Sql {
   const stepInputs = {
-    ids: sql`generation.ids`, start: 0, step: sql`generation.step`,
-    temperature: input('temperature'), top_k: input('top_k'), top_p: input('top_p'), seed: input('seed'),
+    forward: oneSequence(sql`generation.ids`, 0),
+    choosing: choosing({ ...SAMPLING_INPUTS, step: sql`generation.step` }),
   };
   return template('complete', {
     tokenize: tokenize(),
@@ -73,7 +73,26 @@ export function completeValues(prompt: string, model: ScriptModel, options: Comp
 export function nextPromptStatement(model: ScriptModel): Sql {
   return template('next_prompt', {
     tokenize: tokenize(),
-    next: next(model, { ids: sql`prompt.ids`, start: 0, temperature: input('temperature'), top: input('top') }, 'recursive'),
+    next: next(model, { forward: oneSequence(sql`prompt.ids`, 0), temperature: input('temperature'), top: input('top') }, 'recursive'),
     detokenize: detokenize(sql`ARRAY[candidate.token]`),
+  });
+}
+
+/**
+ * sql/score_text.sql: the text tokenized, scored by score.sql in windows of at most n_ctx tokens
+ * that start every `stride` tokens, as `gpt2sql score` scores it: rows (position, id, token,
+ * logprob, top_ids, top_logprobs, perplexity), one per token. Inputs: text, stride, top.
+ *
+ * @example
+ * psqlScript(model, [], scoreTextStatement(model), { text: 'Hello, world', stride: 512, top: 0 });
+ */
+export function scoreTextStatement(model: ScriptModel): Sql {
+  const windowIds = sql`text_ids.ids[windows.start_place + 1 : windows.end_place]`;
+  return template('score_text', {
+    tokenize: tokenize(),
+    stride: input('stride'),
+    n_ctx: model.n_ctx,
+    score: score(model, { forward: oneSequence(windowIds, 0), top: input('top') }, 'recursive'),
+    detokenize: detokenize(sql`ARRAY[text_token.id]`),
   });
 }

@@ -5,7 +5,7 @@
  * gives SQL instead (complete.sql feeds a step its row's ids).
  */
 import { cachedHeads, kernel } from './kernels.ts';
-import { FORWARD_INPUTS, headOf, logits, transformer, type BlocksShape, type ForwardInputs, type ModelShape } from './forward.ts';
+import { BATCH_INPUTS, FORWARD_INPUTS, headOf, logits, transformer, type BlocksShape, type ForwardInputs, type ModelShape } from './forward.ts';
 import { input, sql, template, type Fill, type Sql } from './sql.ts';
 
 /** How the next token is chosen, the rules of src/reference/sample.ts: the one shape of the sampling options. */
@@ -28,7 +28,7 @@ export function samplingValues(sampling: Sampling, vocabSize: number): { tempera
   return { temperature: sampling.temperature, top_k: Math.min(sampling.topK, vocabSize), top_p: sampling.topP, seed: sampling.seed };
 }
 
-/** Where sample.sql's options come from. */
+/** The values of one sequence's sampling options (choosing.sql). */
 export interface SamplingInputs {
   temperature: Fill;
   top_k: Fill;
@@ -42,10 +42,33 @@ export const SAMPLING_INPUTS: SamplingInputs = {
   temperature: input('temperature'), top_k: input('top_k'), top_p: input('top_p'), seed: input('seed'), step: input('step'),
 };
 
-/** The inputs of the incremental engine's step: the forward pass's, its session, and sampling's. */
-export const STEP_INPUTS: ForwardInputs & SamplingInputs = { ...FORWARD_INPUTS, session: input('session'), ...SAMPLING_INPUTS };
-/** The inputs of the article's engine: no cache. */
-export const RECOMPUTE_INPUTS: ForwardInputs & SamplingInputs = { ...FORWARD_INPUTS, ...SAMPLING_INPUTS };
+/**
+ * choosing.sql: the one sequence's options, at its last position. `logprobs` alternatives with
+ * log-probabilities (-1: none).
+ */
+export function choosing(inputs: SamplingInputs, logprobs: Fill = -1): Sql {
+  return template('choosing', { ...inputs, logprobs });
+}
+
+/**
+ * choosing_batch.sql: each sequence's options of a batched step, from the statement's array
+ * inputs (one value per sequence).
+ */
+export const BATCH_CHOOSING: Sql = template('choosing_batch', {
+  temperatures: input('temperatures'), top_ks: input('top_ks'), top_ps: input('top_ps'),
+  seeds: input('seeds'), steps: input('steps'), logprobs: input('logprobs_each'),
+});
+
+/** What a step is fed (the forward pass's inputs) and how it chooses (a CTE choosing). */
+export interface StepInputs {
+  forward: ForwardInputs;
+  choosing: Sql;
+}
+
+/** The incremental engine's batched step: the sequences of BATCH_INPUTS with their caches, each with its options. */
+export const BATCH_STEP_INPUTS: StepInputs = { forward: BATCH_INPUTS, choosing: BATCH_CHOOSING };
+/** The article's engine: one sequence, no cache. */
+export const RECOMPUTE_INPUTS: StepInputs = { forward: FORWARD_INPUTS, choosing: choosing(SAMPLING_INPUTS) };
 
 /** tokenize.sql over `text`: rows (position, token), GPT-2's BPE in SQL (pretokenize.sql cuts the pieces). */
 export function tokenize(text: Fill = input('text')): Sql {
@@ -57,67 +80,107 @@ export function detokenize(ids: Fill = input('ids')): Sql {
   return template('detokenize', { ids });
 }
 
-/** probs.sql: softmax(logits / temperature), over the CTE logits. */
-export function probs(temperature: Fill): Sql {
-  return template('probs', { temperature });
+/** probs.sql: softmax(logits / temperature) over the CTE logits, at each position of the CTE choosing. */
+export function probs(): Sql {
+  return template('probs');
 }
 
-/** sample.sql: the token chosen from logits and probs. */
-export function sample(inputs: SamplingInputs): Sql {
-  const { temperature, top_k, top_p, seed, step } = inputs;
-  return template('sample', { temperature, top_k, top_p, seed, step });
+/** sample.sql: each position's token chosen from logits and probs, with the options of the CTE choosing. */
+export function sample(): Sql {
+  return template('sample');
 }
 
 /**
- * step.sql: the forward pass over the ids fed and the next token chosen. With `inputs.session`
- * the cache of that generation is read, and the new keys and values come back, one row per block,
- * for kvSave to append (a statement that writes gets no parallel workers). One statement.
+ * step.sql: the forward pass over the ids fed and each sequence's next token chosen. Batched
+ * (BATCH_STEP_INPUTS), each sequence's cache is read and the new keys and values come back, one
+ * row per block, for kvSave to append (a statement that writes gets no parallel workers), with
+ * the chosen tokens and, when asked, their log-probabilities (step_logprobs.sql). One statement.
  *
  * @example
- * renderBound(step(model, STEP_INPUTS)); // parameters: ids, start, session, temperature, …
+ * renderBound(step(model, BATCH_STEP_INPUTS)); // parameters: ids, places, seqs, sessions, temperatures, …
  */
-export function step(model: ModelShape, inputs: ForwardInputs & SamplingInputs, shape: BlocksShape = 'recursive'): Sql {
+export function step(model: ModelShape, inputs: StepInputs, shape: BlocksShape = 'recursive'): Sql {
   const newKv = shape === 'unrolled'
     ? sql`${Array.from({ length: model.n_layer }, (_, b) => `SELECT ${b} AS block, k, v FROM block_${b}`).join('\nUNION ALL\n')}`
     : sql`SELECT block, k, v FROM forward WHERE block >= 0`;
+  const tokens = template('step_logprobs', { log_softmax: template('log_softmax') });
   return template('step', {
-    transformer: transformer(model, inputs, 'last', shape).ctes,
+    transformer: transformer(model, inputs.forward, 'last', shape).ctes,
     logits: logits(model),
-    probs: probs(inputs.temperature),
-    sample: sample(inputs),
-    result: inputs.session !== undefined ? template('step_token_kv', { new_kv: newKv }) : template('step_token'),
+    choosing: inputs.choosing,
+    probs: probs(),
+    sample: sample(),
+    result: inputs.forward.sequences !== undefined ? template('step_tokens_kv', { tokens, new_kv: newKv }) : template('step_token'),
   });
 }
 
 /**
- * kv_save.sql: block b's k and v of place `start` + t, head h, cut out of the rows a step returned
- * into the table `result`, appended to the cache of the session.
+ * kv_save.sql: block b's k and v of each new position t, head h, cut out of the rows a batched
+ * step returned into the table `result`, appended to the cache of t's session at t's place.
  */
 export function kvSave(model: ModelShape, result: string): Sql {
   const HS = model.n_embd / model.n_head;
   const { k, v } = cachedHeads(kernel(model.kernel), HS);
   const head = (column: 'k' | 'v') => headOf(`result.${column}`, 'h', HS, `t * ${model.n_embd}`);
   return template('kv_save', {
-    result: sql`${result}`, session: input('session'), start: input('start'),
+    result: sql`${result}`, sessions: input('sessions'), seqs: input('seqs'), places: input('places'),
     n_embd: model.n_embd, n_head: model.n_head, k: k.prepare(head('k')), v: v.prepare(head('v')),
   });
 }
 
-/** step_chosen.sql: the token a step chose, from the rows it returned into the table `result`. */
+/** step_chosen.sql: each sequence's token (and alternatives) a step chose, from the rows it returned into the table `result`. */
 export function stepChosen(result: string): Sql {
   return template('step_chosen', { result: sql`${result}` });
 }
 
 /** The inputs of next.sql as the statement's own. */
-const NEXT_INPUTS = { ...FORWARD_INPUTS, temperature: input('temperature'), top: input('top') };
+const NEXT_INPUTS = { forward: FORWARD_INPUTS, temperature: input('temperature'), top: input('top') };
 
 /** next.sql: the `top` most probable next tokens with logits and probabilities at `temperature`. */
-export function next(model: ModelShape, inputs: ForwardInputs & { temperature: Fill; top: Fill } = NEXT_INPUTS, shape: BlocksShape = 'recursive'): Sql {
+export function next(model: ModelShape, inputs: { forward: ForwardInputs; temperature: Fill; top: Fill } = NEXT_INPUTS, shape: BlocksShape = 'recursive'): Sql {
   return template('next', {
-    transformer: transformer(model, inputs, 'last', shape).ctes,
+    transformer: transformer(model, inputs.forward, 'last', shape).ctes,
     logits: logits(model),
-    probs: probs(inputs.temperature),
+    choosing: choosing({ temperature: inputs.temperature, top_k: 0, top_p: 1, seed: 0, step: 0 }),
+    probs: probs(),
     temperature: inputs.temperature,
+    top: inputs.top,
+  });
+}
+
+/**
+ * log_softmax.sql: each position's logprob = logit - logsumexp, over the CTE logits (t, token,
+ * logit), as the CTE logprobs (t, token, logit, logprob): a CTE list for any statement to fill in.
+ *
+ * @example
+ * template('score', { …, log_softmax: logSoftmax() });
+ */
+export function logSoftmax(): Sql {
+  return template('log_softmax');
+}
+
+/** What score.sql is fed (a forward pass from place 0) and how many alternatives it ranks at each position. */
+export interface ScoreInputs {
+  forward: ForwardInputs;
+  top: Fill;
+}
+
+/** The inputs of score.sql as the statement's own: ids and start (0), and top. */
+export const SCORE_INPUTS: ScoreInputs = { forward: FORWARD_INPUTS, top: input('top') };
+
+/**
+ * score.sql: the forward pass over every position of the ids fed, and for each position t the
+ * token fed at t + 1 with its log-probability (NULL at the last position) and the `top` most
+ * probable tokens at t with theirs: rows (t, token, logprob, top_tokens, top_logprobs, top_bytes).
+ *
+ * @example
+ * renderBound(score(model, SCORE_INPUTS, 'unrolled')); // parameters: start, ids, top
+ */
+export function score(model: ModelShape, inputs: ScoreInputs = SCORE_INPUTS, shape: BlocksShape = 'recursive'): Sql {
+  return template('score', {
+    transformer: transformer(model, inputs.forward, 'all', shape).ctes,
+    logits: logits(model),
+    log_softmax: logSoftmax(),
     top: inputs.top,
   });
 }

@@ -15,7 +15,7 @@ import { schemaNamePart } from '../load/model-names.ts';
 import { checkPrompt } from '../engine/options.ts';
 import { parallelSettings } from '../engine/run-statement.ts';
 import { workersOption } from '../engine/workers.ts';
-import { logits, qkvHead, transformer } from '../sql/forward.ts';
+import { logits, oneSequence, qkvHead, transformer } from '../sql/forward.ts';
 import { quoteIdent } from '../sql/quote.ts';
 import { input, renderBound, renderInlined, sql, template, type Sql } from '../sql/sql.ts';
 import { detokenize, probs } from '../sql/statements.ts';
@@ -82,8 +82,8 @@ export async function traceForwardPass(db: Database, model: ModelRow, ids: reado
 
 /** The forward pass, part by part, its intermediates copied into the trace's tables. */
 async function runForwardPass(db: Database, model: ModelRow, trace: Sql, signal: AbortSignal | undefined): Promise<void> {
-  const parts = transformer(model, { ids: sql`ARRAY(SELECT token FROM ${trace}.tokens ORDER BY t)`, start: 0 }, 'all', 'recursive');
-  await db.exec(statement(template('trace_begin', { trace, encoded: parts.encoded, n_embd: model.n_embd })));
+  const parts = transformer(model, oneSequence(sql`ARRAY(SELECT token FROM ${trace}.tokens ORDER BY t)`, 0), 'all', 'recursive');
+  await db.exec(statement(template('trace_begin', { trace, fed: parts.fed, encoded: parts.encoded, n_embd: model.n_embd })));
   const heads = { q: qkvHead(model, 'q'), k: qkvHead(model, 'k'), v: qkvHead(model, 'v') };
   for (let b = 0; b < model.n_layer; b++) {
     for (const cte of parts.block.list) {
@@ -96,7 +96,7 @@ async function runForwardPass(db: Database, model: ModelRow, trace: Sql, signal:
   await runStage(db, 'final', parts.final, model.n_layer - 1);
   await runStage(db, 'lnf', parts.lnf, model.n_layer - 1);
   signal?.throwIfAborted();
-  await db.exec(statement(template('trace_end', { trace, logits: logits(model), probs: probs(1) })));
+  await db.exec(statement(template('trace_end', { trace, logits: logits(model), probs: probs() })));
 }
 
 /** One part into a temporary table of its name; `previous` is the block whose output it reads. */

@@ -35,7 +35,8 @@ describe('rendering', () => {
     const { text, parameters } = renderBound(template('next', {
       transformer: ctes({ name: 'lnf', body: sql`SELECT 0 AS t, ${input('ids')} AS x` }),
       logits: sql`SELECT 0 AS t, 1 AS token, 0.5::float8 AS logit`,
-      probs: probs(input('temperature')),
+      choosing: sql`SELECT 0 AS t, ${input('temperature')} AS temperature`,
+      probs: probs(),
       temperature: input('temperature'),
       top: input('top'),
     }));
@@ -68,11 +69,11 @@ describe('rendering', () => {
   it('leaves no line for a part alone on its line filled with nothing, nor its comma', () => {
     const text = renderBound(template('step', {
       transformer: ctes({ name: 'lnf', body: sql`SELECT 1` }),
-      logits: sql`SELECT 1`, probs: EMPTY, sample: sql`chosen AS (SELECT 1 AS token)`, result: sql`SELECT token FROM chosen`,
+      logits: sql`SELECT 1`, choosing: sql`SELECT 1`, probs: EMPTY, sample: sql`chosen AS (SELECT 1 AS token)`, result: sql`SELECT token FROM chosen`,
     })).text;
     expect(text).not.toMatch(/^\s*$/m);
     expect(text).not.toMatch(/,\s*,/);
-    expect(text).toMatch(/^logits AS \( +-- \[1, C\] -> \[V\]\n {2}SELECT 1\n\),\nchosen AS \(/m);
+    expect(text).toMatch(/^choosing AS \( +-- \[T'\]: how each sequence chooses\n {2}SELECT 1\n\),\nchosen AS \(/m);
   });
 
   it('writes a template\'s header once per statement, and refuses a missing or an unknown placeholder', () => {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ModelShape } from '../../src/sql/forward.ts';
 import { renderBound } from '../../src/sql/sql.ts';
-import { kvSave, next, RECOMPUTE_INPUTS, step, STEP_INPUTS } from '../../src/sql/statements.ts';
+import { BATCH_STEP_INPUTS, kvSave, next, RECOMPUTE_INPUTS, score, step } from '../../src/sql/statements.ts';
 import { hiddenStatement } from '../helpers/hidden-states.ts';
 import { sampleGivenStatement } from '../helpers/sample-given.ts';
 
@@ -30,10 +30,10 @@ describe('sql/ templates', () => {
 });
 
 describe('statements', () => {
-  const stepText = renderBound(step(SHAPE, STEP_INPUTS));
+  const stepText = renderBound(step(SHAPE, BATCH_STEP_INPUTS));
 
   it('take every hyperparameter from the model: nothing of GPT-2 124M is written in', () => {
-    const unrolled = renderBound(step(SHAPE, STEP_INPUTS, 'unrolled')).text;
+    const unrolled = renderBound(step(SHAPE, BATCH_STEP_INPUTS, 'unrolled')).text;
     expect(unrolled).toContain('block_2 AS MATERIALIZED (');
     expect(unrolled).not.toContain('block_3');
     for (const { text } of [stepText, renderBound(next(SHAPE)), { text: unrolled }]) {
@@ -46,18 +46,20 @@ describe('statements', () => {
   });
 
   it('bind user values as parameters, numbered in the order they first appear', () => {
-    expect(stepText.parameters).toEqual(['ids', 'start', 'session', 'temperature', 'top_k', 'top_p', 'seed', 'step']);
-    expect(stepText.text).toContain('unnest($1::int[])');
-    expect(stepText.text).toContain('md5($7::bigint::text');
+    expect(stepText.parameters).toEqual(['ids', 'places', 'seqs', 'sessions', 'temperatures', 'top_ks', 'top_ps', 'seeds', 'steps', 'logprobs_each']);
+    expect(stepText.text).toContain('unnest($1::int[], $2::int[], $3::int[])');
+    const recompute = renderBound(step(SHAPE, RECOMPUTE_INPUTS));
+    expect(recompute.parameters).toEqual(['start', 'ids', 'temperature', 'top_k', 'top_p', 'seed', 'step']);
+    expect(recompute.text).toContain('unnest($2::int[])');
   });
 
   it('read the keys/values cache only with a session, and write it in a statement of its own', () => {
-    expect(stepText.text).toContain('FROM kv_cache');
+    expect(stepText.text).toContain('JOIN kv_cache ON kv_cache.session = sequences.session');
     expect(stepText.text).not.toMatch(/\b(INSERT|UPDATE|DELETE)\b/); // a statement that writes gets no parallel workers
     expect(renderBound(kvSave(SHAPE, 'step_result')).text).toMatch(/^INSERT INTO kv_cache \(session, block, place, head, k, v\)$/m);
     const recompute = renderBound(step(SHAPE, RECOMPUTE_INPUTS));
     expect(recompute.text).not.toContain('kv_cache');
-    expect(recompute.parameters).not.toContain('session');
+    expect(recompute.parameters).not.toContain('sessions');
   });
 
   it('keep each template\'s explanatory header once, however often the template is used', () => {
@@ -76,5 +78,6 @@ describe('statements', () => {
     const cube = renderBound(hiddenStatement({ ...SHAPE, n_embd: 256, n_head: 4, kernel: 'cube' }));
     await expect(`${cube.text}\n`).toMatchFileSnapshot('__snapshots__/hidden.cube.sql');
     await expect(`${renderBound(sampleGivenStatement()).text}\n`).toMatchFileSnapshot('__snapshots__/sample_given.sql');
+    await expect(`${renderBound(score(SHAPE)).text}\n`).toMatchFileSnapshot('__snapshots__/score.array.sql');
   });
 });

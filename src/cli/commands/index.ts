@@ -6,6 +6,7 @@ import { registerDrop } from './drop.ts';
 import { registerLoad } from './load.ts';
 import { registerModels } from './models.ts';
 import { registerNext } from './next.ts';
+import { registerScore } from './score.ts';
 import { registerServe } from './serve.ts';
 import { registerSql } from './sql.ts';
 import { registerTokenize } from './tokenize.ts';
@@ -20,6 +21,7 @@ export function registerCommands(program: Command, io: Io): void {
   registerDetokenize(program, io);
   registerComplete(program, io);
   registerNext(program, io);
+  registerScore(program, io);
   registerSql(program, io);
   registerTrace(program, io);
   registerServe(program, io);

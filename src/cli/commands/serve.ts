@@ -1,54 +1,130 @@
 import type { Command } from 'commander';
-import { SERVE_PORT } from '../../db/database.ts';
+import { SERVE_PORT, type Database, type WireServer } from '../../db/database.ts';
 import { openDatabase } from '../../db/open-database.ts';
+import { DEFAULT_MODEL, listModels } from '../../engine/model.ts';
 import { GptSqlError } from '../../errors.ts';
+import type { Backend } from '../../http/api-call.ts';
+import { HTTP_HOST, HTTP_PORT, startApiServer, type ApiServer } from '../../http/api-server.ts';
 import type { GlobalOptions, Io } from '../io.ts';
+import { addSchedulerFlags, addWorkersFlag, portFlag, schedulerFlags, workersFlag, type OptionFlags } from '../option-flags.ts';
 import { interruptedError, whenAborted, withStopSignals } from '../signals.ts';
 
-export interface ServeCommandOptions extends GlobalOptions {
+export interface ServeCommandOptions extends GlobalOptions, Pick<OptionFlags, 'workers' | 'maxBatch' | 'maxQueue'> {
+  /** The psql wire port of the embedded database. */
   port?: string;
+  /** The HTTP API's port. */
+  http?: string;
+  host?: string;
+  apiKey?: string;
+}
+
+/** Hosts only this machine reaches: the API needs no key there. */
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
+
+/**
+ * `gpt2sql serve`: the OpenAI-compatible HTTP API (listening at once, 503 until the database is
+ * open) and, on the embedded database, PostgreSQL's wire protocol for psql, from one process.
+ * Runs until `signal` fires (the CLI's: Ctrl-C, SIGTERM or SIGHUP), then stops accepting requests,
+ * ends every running generation (their cache rows removed), closes the database and rejects with
+ * interruptedError.
+ */
+export async function serveCommand(options: ServeCommandOptions & { signal: AbortSignal }, io: Io): Promise<never> {
+  const wirePort = portFlag('--port', options.port ?? String(SERVE_PORT));
+  const httpPort = portFlag('--http', options.http ?? String(HTTP_PORT));
+  const makeScheduler = schedulerFlags(options);
+  const host = options.host ?? HTTP_HOST;
+  const apiKey = options.apiKey ?? (process.env.GPT2SQL_API_KEY || undefined);
+  if (!LOOPBACK.test(host) && apiKey === undefined) {
+    io.err(`gpt2sql: the API on ${host} has no authentication: anyone who reaches this port can use it; give --api-key KEY (or set GPT2SQL_API_KEY)\n`);
+  }
+  const opening = openDatabase({ db: options.db });
+  const backend = opening.then(async (db): Promise<Backend> => ({ db, scheduler: makeScheduler(db, await workersFlag(options, db, io)) }));
+  const api = await listenHttp(backend, { host, port: httpPort, apiKey, log: (line) => io.err(`gpt2sql: ${line}\n`) })
+    .catch(async (error: unknown) => {
+      await opening.then((db) => db.close(), () => {});
+      throw error;
+    });
+  let wire: WireServer | undefined;
+  try {
+    io.out(`OpenAI-compatible API on ${api.url}/v1 (opening the database…)\n`);
+    const { db } = await backend;
+    printCurlExample(api, await exampleModel(db), apiKey !== undefined, io);
+    wire = await serveWire(db, wirePort, io);
+    io.out('press Ctrl-C to stop\n');
+    await whenAborted(options.signal);
+  } finally {
+    await api.close();
+    await wire?.stop();
+    await opening.then((db) => db.close(), () => {});
+  }
+  throw interruptedError(options.signal, `: stopped serving ${(await opening).location}; the database is closed`);
+}
+
+async function listenHttp(backend: Promise<Backend>, options: { host: string; port: number; apiKey?: string; log(line: string): void }): Promise<ApiServer> {
+  try {
+    return await startApiServer({ backend, ...options });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new GptSqlError(`port ${options.port} on ${options.host} is in use; choose another with --http N`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new GptSqlError(`cannot listen on ${options.host}: this machine has no such address; fix --host`);
+    throw error;
+  }
 }
 
 /**
- * `gpt2sql serve`: the embedded database on 127.0.0.1 through PostgreSQL's wire protocol, so
- * psql (or any client) can query the model's tables and the trace tables. Runs until `signal`
- * fires (the CLI's: Ctrl-C, SIGTERM or SIGHUP), then stops the server, closes the database and
- * rejects with interruptedError.
+ * psql's way in: the embedded database over the wire protocol. A server database has none to
+ * give (it is a server already): one line says so and how to connect.
  */
-export async function serveCommand(options: ServeCommandOptions & { signal: AbortSignal }, io: Io): Promise<never> {
-  const port = Number(options.port ?? SERVE_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GptSqlError(`--port must be a port number (0-65535), not "${options.port}"`);
-  const db = await openDatabase({ db: options.db });
+async function serveWire(db: Database, port: number, io: Io): Promise<WireServer | undefined> {
+  let server: WireServer;
   try {
-    const server = await db.serve(port).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') throw new GptSqlError(`port ${port} is in use; choose another with --port N`);
-      throw error;
-    });
-    io.out(`serving ${db.location} on ${server.host}:${server.port}\n`);
-    io.out(`connect with:  ${server.psql}\n`);
-    io.out('then e.g.:     SET search_path TO gpt2, public;  SELECT * FROM gpt2sql.models;\n');
-    io.out('press Ctrl-C to stop\n');
-    await whenAborted(options.signal);
-    await server.stop();
-  } finally {
-    await db.close();
+    server = await db.serve(port);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new GptSqlError(`port ${port} is in use; choose another with --port N`);
+    if (!(error instanceof GptSqlError)) throw error;
+    io.out(`no psql endpoint (--port): ${error.message}\n`);
+    return undefined;
   }
-  throw interruptedError(options.signal, `: stopped serving ${db.location}; the database is closed`);
+  io.out(`serving ${db.location} on ${server.host}:${server.port}\n`);
+  io.out(`connect with:  ${server.psql}\n`);
+  io.out('then e.g.:     SET search_path TO gpt2, public;  SELECT * FROM gpt2sql.models;\n');
+  return server;
+}
+
+/** The model a first request would name: gpt2 if loaded (or none is), else the first loaded one. */
+async function exampleModel(db: Database): Promise<string> {
+  const names = (await listModels(db)).map((model) => model.name);
+  return names.length === 0 || names.includes(DEFAULT_MODEL) ? DEFAULT_MODEL : names[0];
+}
+
+function printCurlExample(api: ApiServer, model: string, withKey: boolean, io: Io): void {
+  const key = withKey ? ` -H "Authorization: Bearer $GPT2SQL_API_KEY"` : '';
+  const body = JSON.stringify({ model, prompt: 'Happy New Year! I wish you', max_tokens: 16, stream: true });
+  io.out(`try:           curl -N ${api.url}/v1/completions${key} -H 'Content-Type: application/json' -d '${body}'\n`);
 }
 
 export function registerServe(program: Command, io: Io): void {
-  program
+  const serve = program
     .command('serve')
-    .description('expose the embedded database to psql over the PostgreSQL wire protocol (127.0.0.1)')
-    .option('--port <n>', 'TCP port on 127.0.0.1 (0 picks a free one)', String(SERVE_PORT))
+    .description('serve the OpenAI-compatible HTTP API, and the embedded database to psql over the PostgreSQL wire protocol')
+    .option('--http <port>', 'the HTTP API\'s port (0 picks a free one)', String(HTTP_PORT))
+    .option('--host <host>', 'where the HTTP API listens; another host than 127.0.0.1 exposes it to the network', HTTP_HOST)
+    .option('--api-key <key>', 'require Authorization: Bearer KEY on every request (default: $GPT2SQL_API_KEY; none: no key needed)')
+    .option('--port <n>', 'psql\'s port on 127.0.0.1, for the embedded database (0 picks a free one)', String(SERVE_PORT));
+  addWorkersFlag(addSchedulerFlags(serve))
     .addHelpText('after', `
-Example:
-  $ gpt2sql serve --port 5433
+Examples:
+  $ gpt2sql serve
+  $ curl -N http://127.0.0.1:8080/v1/completions -H 'Content-Type: application/json' \\
+      -d '{"model": "gpt2", "prompt": "Happy New Year! I wish you", "max_tokens": 16, "stream": true}'
   $ psql -h 127.0.0.1 -p 5433 -U postgres postgres -c 'SELECT * FROM gpt2sql.models'
+  $ GPT2SQL_API_KEY=secret gpt2sql serve --host 0.0.0.0 --db postgres://postgres@127.0.0.1:5432/postgres
 
-Runs until Ctrl-C (or SIGTERM, SIGHUP), then exits with 128 + the signal's number.
+The API answers 503 until the database is open. Runs until Ctrl-C (or SIGTERM, SIGHUP): running
+generations end and their cache rows are removed, then it exits with 128 + the signal's number.
 Only one program can use the embedded database at a time: stop serve before running other
-gpt2sql commands on the same --db (or run them through psql meanwhile).`)
+gpt2sql commands on the same --db (or run them through psql meanwhile). A --db postgres://…
+database is a server already: serve gives it the HTTP API only.`)
     .action(async (_options: unknown, command: Command) => {
       await withStopSignals(io, 'stopping the server', (signal) => serveCommand({ ...command.optsWithGlobals<ServeCommandOptions>(), signal }, io));
     });

@@ -1,15 +1,25 @@
 -- hidden: the final hidden state (after ln_f) of every position, for tests and checks.
 -- [T] -> [T, C]
 WITH RECURSIVE
+fed AS MATERIALIZED (           -- [T]: (t, s, place, token)
+  -- fed: the positions fed to the forward pass, one row each, for one sequence: t numbers them
+  -- from 0 in this statement, s is the sequence (0: there is one), place is the position's place in
+  -- the text (start + t) and token its token id. Every stage after it is keyed by t; embed.sql
+  -- takes place from here, attention keeps each sequence to itself by s and place.
+  -- Inputs: ids, the T token ids fed (int[]); start, the place of the first of them (0 for a full
+  -- pass, the number of positions already cached otherwise).
+  -- [T] -> [T]: (t, s, place, token)
+  SELECT (input.t - 1)::int AS t, 0 AS s, $1::int + (input.t - 1)::int AS place, input.token
+  FROM unnest($2::int[]) WITH ORDINALITY AS input(token, t)
+),
 encoded AS MATERIALIZED (       -- [T] -> [T*C]
-  -- embed: each new token's embedding plus its position's embedding, wte[token] + wpe[place].
-  -- Inputs: ids, the T token ids fed (int[]); start, the place of the first of them, that is the
-  -- number of positions already cached (0 for a full pass); the tables wte and wpe.
+  -- embed: each position's embedding, the token's plus its place's: wte[token] + wpe[place].
+  -- Inputs: fed (t, s, place, token); the tables wte and wpe.
   -- [T] -> [T*C]: one float8[] holding the T rows of C values one after another
-  SELECT array_agg(e.token_value::float8 + e.place_value ORDER BY input.t, e.i) AS x
-  FROM unnest($1::int[]) WITH ORDINALITY AS input(token, t)
-  JOIN wte ON wte.token = input.token
-  JOIN wpe ON wpe.place = $2::int + input.t - 1
+  SELECT array_agg(e.token_value::float8 + e.place_value ORDER BY fed.t, e.i) AS x
+  FROM fed
+  JOIN wte ON wte.token = fed.token
+  JOIN wpe ON wpe.place = fed.place
   CROSS JOIN LATERAL unnest(wte.values::real[], wpe.values) WITH ORDINALITY AS e(token_value, place_value, i)
 ),
 block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
@@ -85,35 +95,39 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
   q AS MATERIALIZED (             -- [T, 3*C] -> [T, NH, HS]: each head's query, converted once
     -- attn_q (stage attn, 1 of 5): causal self-attention starts by cutting each new position's
     -- query out of qkv, one row per position and head, converted once to the type the kernel's
-    -- q·k takes. (Then attn_kv, attn_scores, attn_softmax and atty: all heads at once.)
-    -- Inputs: qkv (t, x float8[3*C]): q, k and v of the new positions side by side.
+    -- q·k takes, with the position's sequence and place, which say what it may attend to. (Then
+    -- attn_kv, attn_scores, attn_softmax and atty: all heads at once.)
+    -- Inputs: qkv (t, x float8[3*C]): q, k and v of the new positions side by side; fed (t, s, place).
     -- [T, 3*C] -> [T, NH, HS]
-    SELECT qkv.t, head.h, qkv.x[head.h * 8 + 1 : (head.h + 1) * 8]::vector AS q
+    SELECT qkv.t, fed.s, fed.place, head.h, qkv.x[head.h * 8 + 1 : (head.h + 1) * 8]::vector AS q
     FROM qkv
+    JOIN fed USING (t)
     CROSS JOIN generate_series(0, 5 - 1) AS head(h)
   ),
   kv AS MATERIALIZED (            -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
     -- attn_kv (stage attn, 2 of 5): each head's key and value of every place a new position may
-    -- attend to: the places cached by earlier statements of this generation (kv_read.sql), then the
-    -- new positions' own, cut out of qkv, in the types the kernel's arithmetic takes.
-    -- Inputs: qkv (t, x float8[3*C]); start, the number of places already cached.
+    -- attend to, with its sequence: the places cached by earlier statements of each generation
+    -- (kv_read.sql), then the new positions' own, cut out of qkv, in the types the kernel's
+    -- arithmetic takes.
+    -- Inputs: qkv (t, x float8[3*C]); fed (t, s, place).
     -- [T, 3*C] -> [Tk, NH, 2*HS]
-    SELECT $2::int + qkv.t AS place, head.h,
+    SELECT fed.s, fed.place, head.h,
            qkv.x[40 + head.h * 8 + 1 : 40 + (head.h + 1) * 8]::vector AS k,
            (SELECT array_agg(CASE WHEN abs(x) < 1e-20 THEN 0 ELSE x END) FROM unnest(qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]) AS x)::vector AS v
     FROM qkv
+    JOIN fed USING (t)
     CROSS JOIN generate_series(0, 5 - 1) AS head(h)
   ),
   preatt AS MATERIALIZED (        -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees
     -- attn_scores (stage attn, 3 of 5): preatt = q·k / sqrt(HS), each new position's query against
-    -- the key of every place up to and including its own (the causal mask: place <= the query's),
-    -- computed by the kernel's q·k. Each score carries its place's value along, so att @ v reads
-    -- them in place order without a join.
-    -- Inputs: q (t, h, q) and kv (place, h, k, v); start, the number of places already cached.
+    -- the key of every place of its own sequence up to and including its own (the causal mask:
+    -- place <= the query's), computed by the kernel's q·k. Each score carries its place's value
+    -- along, so att @ v reads them in place order without a join.
+    -- Inputs: q (t, s, place, h, q) and kv (s, place, h, k, v).
     -- [T, NH, HS] x [Tk, NH, HS] -> [T, NH, <=Tk]
     SELECT q.t, q.h, kv.place, kv.v, inner_product(kv.k, q.q) / sqrt(8) AS preatt
     FROM q
-    JOIN kv ON kv.h = q.h AND kv.place <= $2::int + q.t
+    JOIN kv ON kv.s = q.s AND kv.h = q.h AND kv.place <= q.place
   ),
   att AS MATERIALIZED (           -- [T, NH, <=Tk]: softmax over each query's places
     -- attn_softmax (stage attn, 4 of 5): att = softmax of each query's scores over its places:
@@ -312,21 +326,23 @@ block_1 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 1
     GROUP BY product.t
   ),
   q AS MATERIALIZED (             -- [T, 3*C] -> [T, NH, HS]: each head's query, converted once
-    SELECT qkv.t, head.h, qkv.x[head.h * 8 + 1 : (head.h + 1) * 8]::vector AS q
+    SELECT qkv.t, fed.s, fed.place, head.h, qkv.x[head.h * 8 + 1 : (head.h + 1) * 8]::vector AS q
     FROM qkv
+    JOIN fed USING (t)
     CROSS JOIN generate_series(0, 5 - 1) AS head(h)
   ),
   kv AS MATERIALIZED (            -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
-    SELECT $2::int + qkv.t AS place, head.h,
+    SELECT fed.s, fed.place, head.h,
            qkv.x[40 + head.h * 8 + 1 : 40 + (head.h + 1) * 8]::vector AS k,
            (SELECT array_agg(CASE WHEN abs(x) < 1e-20 THEN 0 ELSE x END) FROM unnest(qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]) AS x)::vector AS v
     FROM qkv
+    JOIN fed USING (t)
     CROSS JOIN generate_series(0, 5 - 1) AS head(h)
   ),
   preatt AS MATERIALIZED (        -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees
     SELECT q.t, q.h, kv.place, kv.v, inner_product(kv.k, q.q) / sqrt(8) AS preatt
     FROM q
-    JOIN kv ON kv.h = q.h AND kv.place <= $2::int + q.t
+    JOIN kv ON kv.s = q.s AND kv.h = q.h AND kv.place <= q.place
   ),
   att AS MATERIALIZED (           -- [T, NH, <=Tk]: softmax over each query's places
     SELECT t, h, place, v, e / sum(e) OVER query_row AS att
@@ -496,21 +512,23 @@ block_2 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 2
     GROUP BY product.t
   ),
   q AS MATERIALIZED (             -- [T, 3*C] -> [T, NH, HS]: each head's query, converted once
-    SELECT qkv.t, head.h, qkv.x[head.h * 8 + 1 : (head.h + 1) * 8]::vector AS q
+    SELECT qkv.t, fed.s, fed.place, head.h, qkv.x[head.h * 8 + 1 : (head.h + 1) * 8]::vector AS q
     FROM qkv
+    JOIN fed USING (t)
     CROSS JOIN generate_series(0, 5 - 1) AS head(h)
   ),
   kv AS MATERIALIZED (            -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
-    SELECT $2::int + qkv.t AS place, head.h,
+    SELECT fed.s, fed.place, head.h,
            qkv.x[40 + head.h * 8 + 1 : 40 + (head.h + 1) * 8]::vector AS k,
            (SELECT array_agg(CASE WHEN abs(x) < 1e-20 THEN 0 ELSE x END) FROM unnest(qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]) AS x)::vector AS v
     FROM qkv
+    JOIN fed USING (t)
     CROSS JOIN generate_series(0, 5 - 1) AS head(h)
   ),
   preatt AS MATERIALIZED (        -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees
     SELECT q.t, q.h, kv.place, kv.v, inner_product(kv.k, q.q) / sqrt(8) AS preatt
     FROM q
-    JOIN kv ON kv.h = q.h AND kv.place <= $2::int + q.t
+    JOIN kv ON kv.s = q.s AND kv.h = q.h AND kv.place <= q.place
   ),
   att AS MATERIALIZED (           -- [T, NH, <=Tk]: softmax over each query's places
     SELECT t, h, place, v, e / sum(e) OVER query_row AS att
@@ -640,13 +658,14 @@ block_2 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 2
   FROM residual3
 ),
 final AS MATERIALIZED (         -- [T*C] -> [T, C]
-  -- final: the last block's output, one row per position: every position, or only the last, whose
-  -- logits choose the next token.
-  -- Inputs: the last block's output (float8[T*C]).
+  -- final: the last block's output, one row per position: every position, or only the last of
+  -- each sequence, whose logits choose its next token.
+  -- Inputs: the last block's output (float8[T*C]); fed (t, s); which positions are kept.
   -- [T*C] -> [T', C]
-  SELECT t, last.x[t * 40 + 1 : (t + 1) * 40] AS x
+  SELECT fed.t, last.x[fed.t * 40 + 1 : (fed.t + 1) * 40] AS x
   FROM (SELECT (SELECT x FROM block_2) AS x) AS last
-  CROSS JOIN generate_series(0, cardinality(last.x) / 40 - 1) AS t
+  CROSS JOIN fed
+  WHERE true
 ),
 lnf AS MATERIALIZED (           -- [T', C] -> [T', C]: ln_f
   SELECT input.t,

@@ -1,20 +1,42 @@
--- step: the engine's statement for each new token. It runs every block over the new positions
--- and chooses the next token from the logits of the last position; the incremental engine also
--- gets the new positions' keys and values back, which a statement of their own appends to the
--- session's cache (kv_save.sql). Fed the whole prompt it is the prefill; fed one token, a step;
--- without the cache it is the article's full recompute. It writes nothing: PostgreSQL gives a
--- statement that writes no parallel workers.
--- [T] -> [1]: the chosen token and its bytes (and, with the cache, the new keys and values)
+-- step: the engine's statement for each new token. It runs every block over the positions fed
+-- and chooses each sequence's next token from the logits of its last position. Batched (the
+-- incremental engine, src/engine/scheduler.ts), it advances several generations at once: each
+-- has its own cache, places and sampling options, and every weight row is read once for all of
+-- them; it also returns the new positions' keys and values, which a statement of their own
+-- appends to the caches (kv_save.sql). A generation fed its whole prompt is being prefilled, fed
+-- one token it takes a step. Without the cache it is the article's full recompute of one
+-- sequence. It writes nothing: PostgreSQL gives a statement that writes no parallel workers.
+-- [T] -> [S]: each sequence's chosen token and its bytes (and, batched, the new keys and values)
 WITH RECURSIVE
+fed AS MATERIALIZED (           -- [T]: (t, s, place, token)
+  -- fed_batch: the positions of several generations fed to one forward pass (a batched step), one
+  -- row each: t numbers them from 0 across the batch, s is the generation's index in the batch,
+  -- place its place in that generation's text. A generation's positions are consecutive, in place
+  -- order: a prompt being prefilled has all of its positions, a generation in progress the one
+  -- token chosen by the step before. Every weight row is read once for all of them; attention
+  -- keeps each generation to its own places (attn_scores.sql joins on s).
+  -- Inputs: ids, places, seqs (int[] each, one value per position): its token, its place, its
+  -- generation (0-based).
+  -- [T] -> [T]: (t, s, place, token)
+  SELECT (input.t - 1)::int AS t, input.s, input.place, input.token
+  FROM unnest($1::int[], $2::int[], $3::int[]) WITH ORDINALITY AS input(token, place, s, t)
+),
+sequences AS MATERIALIZED (     -- [S]: (s, session)
+  -- sequences: the generation session of each sequence of a batched step, whose keys and values
+  -- cached by earlier steps attention reads (kv_read.sql) and the new ones kv_save.sql appends.
+  -- Inputs: sessions (bigint[], one per sequence, in the order of s).
+  -- [S] -> [S]: (s, session)
+  SELECT (cached.s - 1)::int AS s, cached.session
+  FROM unnest($4::bigint[]) WITH ORDINALITY AS cached(session, s)
+),
 encoded AS MATERIALIZED (       -- [T] -> [T*C]
-  -- embed: each new token's embedding plus its position's embedding, wte[token] + wpe[place].
-  -- Inputs: ids, the T token ids fed (int[]); start, the place of the first of them, that is the
-  -- number of positions already cached (0 for a full pass); the tables wte and wpe.
+  -- embed: each position's embedding, the token's plus its place's: wte[token] + wpe[place].
+  -- Inputs: fed (t, s, place, token); the tables wte and wpe.
   -- [T] -> [T*C]: one float8[] holding the T rows of C values one after another
-  SELECT array_agg(e.token_value::float8 + e.place_value ORDER BY input.t, e.i) AS x
-  FROM unnest($1::int[]) WITH ORDINALITY AS input(token, t)
-  JOIN wte ON wte.token = input.token
-  JOIN wpe ON wpe.place = $2::int + input.t - 1
+  SELECT array_agg(e.token_value::float8 + e.place_value ORDER BY fed.t, e.i) AS x
+  FROM fed
+  JOIN wte ON wte.token = fed.token
+  JOIN wpe ON wpe.place = fed.place
   CROSS JOIN LATERAL unnest(wte.values, wpe.values) WITH ORDINALITY AS e(token_value, place_value, i)
 ),
 forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
@@ -103,44 +125,49 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
     q AS MATERIALIZED (             -- [T, 3*C] -> [T, NH, HS]: each head's query, converted once
       -- attn_q (stage attn, 1 of 5): causal self-attention starts by cutting each new position's
       -- query out of qkv, one row per position and head, converted once to the type the kernel's
-      -- q·k takes. (Then attn_kv, attn_scores, attn_softmax and atty: all heads at once.)
-      -- Inputs: qkv (t, x float8[3*C]): q, k and v of the new positions side by side.
+      -- q·k takes, with the position's sequence and place, which say what it may attend to. (Then
+      -- attn_kv, attn_scores, attn_softmax and atty: all heads at once.)
+      -- Inputs: qkv (t, x float8[3*C]): q, k and v of the new positions side by side; fed (t, s, place).
       -- [T, 3*C] -> [T, NH, HS]
-      SELECT qkv.t, head.h, qkv.x[head.h * 8 + 1 : (head.h + 1) * 8] AS q
+      SELECT qkv.t, fed.s, fed.place, head.h, qkv.x[head.h * 8 + 1 : (head.h + 1) * 8] AS q
       FROM qkv
+      JOIN fed USING (t)
       CROSS JOIN generate_series(0, 5 - 1) AS head(h)
     ),
     kv AS MATERIALIZED (            -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
       -- attn_kv (stage attn, 2 of 5): each head's key and value of every place a new position may
-      -- attend to: the places cached by earlier statements of this generation (kv_read.sql), then the
-      -- new positions' own, cut out of qkv, in the types the kernel's arithmetic takes.
-      -- Inputs: qkv (t, x float8[3*C]); start, the number of places already cached.
+      -- attend to, with its sequence: the places cached by earlier statements of each generation
+      -- (kv_read.sql), then the new positions' own, cut out of qkv, in the types the kernel's
+      -- arithmetic takes.
+      -- Inputs: qkv (t, x float8[3*C]); fed (t, s, place).
       -- [T, 3*C] -> [Tk, NH, 2*HS]
       -- kv_read (stage attn): each head's key and value of the places cached by earlier statements of
-      -- this generation session (the first Tk - T places), stored as attention uses them, followed by
-      -- the new positions' (attn_kv.sql adds them after the UNION ALL).
-      -- Inputs: session; the block being computed; kv_cache, in the model's schema.
+      -- each sequence's generation session (the first Tk - T places of each), stored as attention uses
+      -- them, followed by the new positions' (attn_kv.sql adds them after the UNION ALL).
+      -- Inputs: sequences (s, session); the block being computed; kv_cache, in the model's schema.
       -- [] -> [Tk - T, NH, 2*HS]
-      SELECT place, head AS h, k, v
-      FROM kv_cache
-      WHERE session = $3::bigint AND block = forward.block + 1
+      SELECT sequences.s, kv_cache.place, kv_cache.head AS h, kv_cache.k, kv_cache.v
+      FROM sequences
+      JOIN kv_cache ON kv_cache.session = sequences.session
+      WHERE kv_cache.block = forward.block + 1
       UNION ALL
-      SELECT $2::int + qkv.t AS place, head.h,
+      SELECT fed.s, fed.place, head.h,
              qkv.x[40 + head.h * 8 + 1 : 40 + (head.h + 1) * 8] AS k,
              qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8] AS v
       FROM qkv
+      JOIN fed USING (t)
       CROSS JOIN generate_series(0, 5 - 1) AS head(h)
     ),
     preatt AS MATERIALIZED (        -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees
       -- attn_scores (stage attn, 3 of 5): preatt = q·k / sqrt(HS), each new position's query against
-      -- the key of every place up to and including its own (the causal mask: place <= the query's),
-      -- computed by the kernel's q·k. Each score carries its place's value along, so att @ v reads
-      -- them in place order without a join.
-      -- Inputs: q (t, h, q) and kv (place, h, k, v); start, the number of places already cached.
+      -- the key of every place of its own sequence up to and including its own (the causal mask:
+      -- place <= the query's), computed by the kernel's q·k. Each score carries its place's value
+      -- along, so att @ v reads them in place order without a join.
+      -- Inputs: q (t, s, place, h, q) and kv (s, place, h, k, v).
       -- [T, NH, HS] x [Tk, NH, HS] -> [T, NH, <=Tk]
       SELECT q.t, q.h, kv.place, kv.v, (SELECT sum(x * y) FROM (SELECT unnest(kv.k) AS x, unnest(q.q) AS y) AS pair) / sqrt(8) AS preatt
       FROM q
-      JOIN kv ON kv.h = q.h AND kv.place <= $2::int + q.t
+      JOIN kv ON kv.s = q.s AND kv.h = q.h AND kv.place <= q.place
     ),
     att AS MATERIALIZED (           -- [T, NH, <=Tk]: softmax over each query's places
       -- attn_softmax (stage attn, 4 of 5): att = softmax of each query's scores over its places:
@@ -303,14 +330,15 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
   ) AS transformer_block
   WHERE forward.block + 1 < 3
 ),
-final AS MATERIALIZED (         -- [T*C] -> [1, C]: the last position
-  -- final: the last block's output, one row per position: every position, or only the last, whose
-  -- logits choose the next token.
-  -- Inputs: the last block's output (float8[T*C]).
+final AS MATERIALIZED (         -- [T*C] -> [S, C]: each sequence's last position
+  -- final: the last block's output, one row per position: every position, or only the last of
+  -- each sequence, whose logits choose its next token.
+  -- Inputs: the last block's output (float8[T*C]); fed (t, s); which positions are kept.
   -- [T*C] -> [T', C]
-  SELECT t, last.x[t * 40 + 1 : (t + 1) * 40] AS x
+  SELECT fed.t, last.x[fed.t * 40 + 1 : (fed.t + 1) * 40] AS x
   FROM (SELECT (SELECT x FROM forward WHERE block = 2) AS x) AS last
-  CROSS JOIN generate_series(cardinality(last.x) / 40 - 1, cardinality(last.x) / 40 - 1) AS t
+  CROSS JOIN fed
+  WHERE fed.t IN (SELECT max(t) FROM fed GROUP BY s)
 ),
 lnf AS MATERIALIZED (           -- [T', C] -> [T', C]: ln_f
   SELECT input.t,
@@ -319,7 +347,7 @@ lnf AS MATERIALIZED (           -- [T', C] -> [T', C]: ln_f
   FROM final AS input
   CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
 ),
-logits AS (                     -- [1, C] -> [V]
+logits AS (                     -- [T', C] -> [T', V]
   -- logits: each position's final hidden state against every token's embedding, lnf @ lm_headᵀ
   -- (lm_head is a view over wte when the head is tied): one dot product per token, by the model's
   -- kernel. As in linear.sql, the activations are prepared once, into one array that parallel
@@ -336,88 +364,175 @@ logits AS (                     -- [1, C] -> [V]
   -- each token's row against every position (the CASE: see linear.sql)
   CROSS JOIN LATERAL unnest(CASE WHEN lm_head.token >= 0 THEN (SELECT x FROM activation) END) AS position
 ),
--- probs: softmax(logits / temperature) over the vocabulary (rule 2 of src/reference/sample.ts):
--- the maximum is subtracted before exp(), and the sum runs in token order as the reference's.
--- exp() of less than -700 is taken as 0 (e^-700 is 1e-304): the quotient of a smaller one by the
--- sum could fall below the smallest float8, which PostgreSQL reports as an error where IEEE
--- arithmetic gives 0 (see "Numerics" in sql/README.md). Each token keeps its logit, which orders
--- the candidates. Empty when temperature = 0 (greedy needs no probabilities).
--- Inputs: logits (token, logit); temperature.
--- [V] -> [V]
-scaled AS (                     -- [V]: logits / temperature
-  SELECT token, logit, logit / $4::float8 AS z
+choosing AS (                   -- [T']: how each sequence chooses
+  -- choosing_batch: how each generation of a batched step chooses its next token, at the last
+  -- position fed of its sequence: its own sampling options (src/reference/sample.ts), the index of
+  -- the token being chosen, and how many alternatives to report with their log-probabilities
+  -- (-1: none).
+  -- Inputs: lnf (t, x), the last position of each sequence; fed (t, s); temperatures, top_ks,
+  -- top_ps, seeds, steps, logprobs: arrays with one value per sequence, in the order of s.
+  -- [S] -> [S]: (t, s, temperature, top_k, top_p, seed, step, logprobs)
+  SELECT lnf.t, fed.s,
+         o.temperature, o.top_k, o.top_p, o.seed, o.step, o.logprobs
+  FROM lnf
+  JOIN fed USING (t)
+  JOIN unnest($5::float8[], $6::int[], $7::float8[], $8::bigint[], $9::int[], $10::int[])
+         WITH ORDINALITY AS o(temperature, top_k, top_p, seed, step, logprobs, n)
+    ON o.n = fed.s + 1
+),
+-- probs: softmax(logits / temperature) over the vocabulary at each position that chooses a token
+-- (rule 2 of src/reference/sample.ts): the position's maximum is subtracted before exp(), and
+-- each position's sum runs in token order as the reference's. exp() of less than -700 is taken as
+-- 0 (e^-700 is 1e-304): the quotient of a smaller one by the sum could fall below the smallest
+-- float8, which PostgreSQL reports as an error where IEEE arithmetic gives 0 (see "Numerics" in
+-- sql/README.md). Each token keeps its logit, which orders the candidates. None at a position
+-- whose temperature is 0 (greedy needs no probabilities).
+-- Inputs: logits (t, token, logit); choosing (t, temperature).
+-- [T', V] -> [T', V]
+scaled AS (                     -- [T', V]: logits / temperature
+  SELECT logits.t, logits.token, logits.logit, logits.logit / choosing.temperature AS z
   FROM logits
-  WHERE $4::float8 > 0
+  JOIN choosing USING (t)
+  WHERE choosing.temperature > 0
 ),
-exps AS (                       -- [V]: exp(z - max z)
-  SELECT token, logit, CASE WHEN z - z_max > -700 THEN exp(z - z_max) ELSE 0 END AS e
-  FROM scaled, (SELECT max(z) AS z_max FROM scaled) AS maximum
+exps AS (                       -- [T', V]: exp(z - max z)
+  SELECT t, token, logit, CASE WHEN z - z_max > -700 THEN exp(z - z_max) ELSE 0 END AS e
+  FROM scaled
+  JOIN (SELECT t, max(z) AS z_max FROM scaled GROUP BY t) AS maximum USING (t)
 ),
-probs AS (                      -- [V]: e / sum(e)
-  SELECT token, logit, e / (SELECT sum(e ORDER BY token) FROM exps) AS prob
+probs AS (                      -- [T', V]: e / sum(e)
+  SELECT t, token, logit, e / total AS prob
   FROM exps
+  JOIN (SELECT t, sum(e ORDER BY token) AS total FROM exps GROUP BY t) AS sums USING (t)
 ),
--- sample: chooses the next token as src/reference/sample.ts specifies. temperature = 0 is greedy:
--- the highest logit, ties to the lowest id. Otherwise: keep the top_k most probable (0 keeps all),
+-- sample: chooses the next token at each position that chooses one, as src/reference/sample.ts
+-- specifies, with that position's own options (choosing). temperature = 0 is greedy: the highest
+-- logit, ties to the lowest id. Otherwise: keep the top_k most probable (0 keeps all),
 -- renormalize; keep the nucleus, each token whose running sum of probability before it is < top_p
 -- (1 keeps all), renormalize; pick the first token whose running sum exceeds u = the first 32 bits
 -- of md5('seed:step') / 2^32, or the last kept one if rounding leaves none. "By probability" is
 -- logit descending, ties to the lower id: the order of probability, also among tokens whose
 -- probabilities are equal (0 far below the top at a low temperature); every running sum is a
 -- float8 sum in that order.
--- Inputs: logits (token, logit), probs (token, logit, prob); temperature, top_k, top_p, seed, step,
--- the index of the token being chosen (0 for the first new one).
--- [V] -> [1]
-ranked AS (                     -- [V]: rank 1 is the most probable
-  SELECT token, prob, row_number() OVER (ORDER BY logit DESC, token) AS rank
+-- Inputs: logits (t, token, logit), probs (t, token, logit, prob); choosing (t, temperature,
+-- top_k, top_p, seed, step), step being the index of the token being chosen (0 for the first
+-- new one).
+-- [T', V] -> [T']
+ranked AS (                     -- [T', V]: rank 1 is the most probable
+  SELECT t, token, prob, row_number() OVER (PARTITION BY t ORDER BY logit DESC, token) AS rank
   FROM probs
 ),
-top_k AS (                      -- [<=V]: the top_k first by probability, renormalized
-  SELECT token, rank,
-         prob / CASE WHEN $5::int > 0
-                     THEN (SELECT sum(prob ORDER BY rank) FROM ranked WHERE rank <= $5::int)
-                     ELSE 1 END AS prob
+top_k AS (                      -- [T', <=V]: the top_k first by probability, renormalized
+  SELECT ranked.t, ranked.token, ranked.rank,
+         ranked.prob / CASE WHEN choosing.top_k > 0 THEN top_k_sum.total ELSE 1 END AS prob
   FROM ranked
-  WHERE $5::int = 0 OR rank <= $5::int
+  JOIN choosing USING (t)
+  LEFT JOIN (SELECT ranked.t, sum(ranked.prob ORDER BY ranked.rank) AS total
+             FROM ranked JOIN choosing USING (t)
+             WHERE ranked.rank <= choosing.top_k
+             GROUP BY ranked.t) AS top_k_sum USING (t)
+  WHERE choosing.top_k = 0 OR ranked.rank <= choosing.top_k
 ),
-nucleus AS (                    -- [<=V]: the running sum of probability before each token
-  SELECT token, rank, prob,
-         coalesce(sum(prob) OVER (ORDER BY rank ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+nucleus AS (                    -- [T', <=V]: the running sum of probability before each token
+  SELECT t, token, rank, prob,
+         coalesce(sum(prob) OVER (PARTITION BY t ORDER BY rank ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
   FROM top_k
 ),
-kept AS (                       -- [<=V]: the nucleus, renormalized
-  SELECT token, rank,
-         prob / CASE WHEN $6::float8 < 1
-                     THEN (SELECT sum(prob ORDER BY rank) FROM nucleus WHERE before < $6::float8)
-                     ELSE 1 END AS prob
+kept AS (                       -- [T', <=V]: the nucleus, renormalized
+  SELECT nucleus.t, nucleus.token, nucleus.rank,
+         nucleus.prob / CASE WHEN choosing.top_p < 1 THEN nucleus_sum.total ELSE 1 END AS prob
   FROM nucleus
-  WHERE $6::float8 >= 1 OR before < $6::float8
+  JOIN choosing USING (t)
+  LEFT JOIN (SELECT nucleus.t, sum(nucleus.prob ORDER BY nucleus.rank) AS total
+             FROM nucleus JOIN choosing USING (t)
+             WHERE nucleus.before < choosing.top_p
+             GROUP BY nucleus.t) AS nucleus_sum USING (t)
+  WHERE choosing.top_p >= 1 OR nucleus.before < choosing.top_p
 ),
-cumulative AS (                 -- [<=V]: the running sum of the kept probabilities
-  SELECT token, rank, sum(prob) OVER (ORDER BY rank ROWS UNBOUNDED PRECEDING) AS running
+cumulative AS (                 -- [T', <=V]: the running sum of the kept probabilities
+  SELECT t, token, rank, sum(prob) OVER (PARTITION BY t ORDER BY rank ROWS UNBOUNDED PRECEDING) AS running
   FROM kept
 ),
-uniform AS (                    -- []: u in [0, 1), the same in every PostgreSQL and in the reference
-  SELECT ('x' || substr(md5($7::bigint::text || ':' || $8::int::text), 1, 8))::bit(32)::bigint
-         / 4294967296.0::float8 AS u
+uniform AS (                    -- [T']: u in [0, 1), the same in every PostgreSQL and in the reference
+  SELECT t, ('x' || substr(md5(seed::text || ':' || step::text), 1, 8))::bit(32)::bigint
+            / 4294967296.0::float8 AS u
+  FROM choosing
+  WHERE temperature > 0
 ),
-chosen AS (                     -- [V] -> [1]
-  SELECT token
-  FROM (SELECT token FROM logits ORDER BY logit DESC, token LIMIT 1) AS greedy
-  WHERE $4::float8 = 0
+chosen AS (                     -- [T', V] -> [T']
+  (SELECT DISTINCT ON (logits.t) logits.t, logits.token  -- greedy
+   FROM logits
+   JOIN choosing USING (t)
+   WHERE choosing.temperature = 0
+   ORDER BY logits.t, logits.logit DESC, logits.token)
   UNION ALL
-  SELECT coalesce(
-           (SELECT token FROM cumulative, uniform WHERE running > u ORDER BY rank LIMIT 1),
-           (SELECT token FROM cumulative ORDER BY rank DESC LIMIT 1))
-  WHERE $4::float8 > 0
+  (SELECT DISTINCT ON (cumulative.t) cumulative.t, cumulative.token  -- the first whose running sum passes u; if rounding leaves none, the last kept
+   FROM cumulative
+   JOIN uniform USING (t)
+   ORDER BY cumulative.t, cumulative.running > uniform.u DESC,
+            CASE WHEN cumulative.running > uniform.u THEN cumulative.rank ELSE -cumulative.rank END)
 )
--- step_token_kv: what a step of the incremental engine returns: the chosen token and its bytes on
--- each of n_layer rows, one per block, with that block's keys and values of the new positions
--- (k and v, [T*C] each), for kv_save.sql to append to the cache.
--- [1], [n_layer, 2, T*C] -> [n_layer]: one row per block
-SELECT chosen.token, vocab.bytes, new_kv.block, new_kv.k, new_kv.v
-FROM chosen
+-- step_tokens_kv: what a batched step returns, rows of two kinds: for each sequence s, the token
+-- chosen and its bytes (rank 0; with logprobs, its log-probability, and ranks 1 to logprobs the
+-- most probable tokens with theirs, from step_logprobs.sql); and for each block, the keys and
+-- values of every new position (k and v, [T*C] each), for kv_save.sql to append to the cache.
+-- Each kind leaves the other's columns NULL: the tokens are not repeated on every block's row.
+-- [S], [n_layer, 2, T*C] -> [S * (1 + logprobs) + n_layer]
+SELECT choosing.s, tokens.rank, tokens.token, vocab.bytes, tokens.logprob,
+       NULL::int AS block, NULL::float8[] AS k, NULL::float8[] AS v
+FROM (
+  -- step_logprobs: the token each sequence chose (rank 0) and, for the sequences that ask for
+  -- logprobs, its log-probability under the model's own distribution (log_softmax.sql: temperature
+  -- 1, every token, before top-k and top-p) and the `logprobs` most probable tokens with theirs
+  -- (ranks 1, 2, …: logit descending, ties to the lower id), as OpenAI's API reports them. The
+  -- others get a NULL logprob and no alternatives: their logits are not summed.
+  -- Inputs: logits (t, token, logit), chosen (t, token), choosing (t, logprobs).
+  -- [T', V] -> [T' * (1 + logprobs)]: (t, rank, token, logprob)
+  WITH logits AS (                -- [T'', V]: the logits of the sequences that ask for logprobs
+    SELECT logits.t, logits.token, logits.logit
+    FROM logits
+    JOIN choosing USING (t)
+    WHERE choosing.logprobs >= 0
+  ),
+  -- log_softmax: each position's log-probabilities over the vocabulary under the model's own
+  -- distribution (temperature 1, every token): logprob = logit - logsumexp(logits of the position),
+  -- logsumexp computed as max + ln(sum(exp(logit - max))), so exp() never overflows and the largest
+  -- term is 1; the sum runs in token order, as the reference's. Both are window aggregates over the
+  -- whole position, rows sorted once by (t, token), the order the sum needs: no join, no second
+  -- sort (a GROUP BY joined back sorted the T*V rows twice). exp() of less than -700 is taken as
+  -- 0 (e^-700 is 1e-304, nothing beside the 1 of the maximum): PostgreSQL reports an underflow as an
+  -- error where IEEE arithmetic gives 0 (see "Numerics" in sql/README.md). A token's logprob is
+  -- exact however far below the maximum it is: only the sum drops such terms.
+  -- Inputs: logits (t, token, logit), one row per position t and token.
+  -- [T, V] -> [T, V]
+  logit_max AS (                  -- [T, V]: each logit beside its position's largest
+    SELECT t, token, logit, max(logit) OVER by_position AS m
+    FROM logits
+    WINDOW by_position AS (PARTITION BY t ORDER BY token ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+  ),
+  logprobs AS (                   -- [T, V]: logit - (max + ln(sum(exp(logit - max))))
+    SELECT t, token, logit,
+           logit - (m + ln(sum(CASE WHEN logit - m > -700 THEN exp(logit - m) ELSE 0 END) OVER by_position)) AS logprob
+    FROM logit_max
+    WINDOW by_position AS (PARTITION BY t ORDER BY token ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+  ),
+  alternatives AS (               -- [T'', V]: rank 1 is the most probable
+    SELECT t, token, logprob, (row_number() OVER (PARTITION BY t ORDER BY logit DESC, token))::int AS rank
+    FROM logprobs
+  )
+  SELECT chosen.t, 0 AS rank, chosen.token, logprobs.logprob
+  FROM chosen
+  LEFT JOIN logprobs USING (t, token)
+  UNION ALL
+  SELECT alternatives.t, alternatives.rank, alternatives.token, alternatives.logprob
+  FROM alternatives
+  JOIN choosing USING (t)
+  WHERE alternatives.rank <= choosing.logprobs
+) AS tokens
+JOIN choosing USING (t)
 LEFT JOIN vocab USING (token)
-CROSS JOIN (
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, new_kv.block, new_kv.k, new_kv.v
+FROM (
   SELECT block, k, v FROM forward WHERE block >= 0
 ) AS new_kv

@@ -1,0 +1,104 @@
+/**
+ * One step of several generations of one model in one statement (step.sql, batched): each
+ * sequence is fed its prompt (a prefill) or the token chosen by the step before, reads its own
+ * cache and chooses with its own options; kv_save.sql appends every new position's keys and
+ * values to its session's cache, in the same transaction.
+ */
+import type { ModelRow } from '../db/catalog-tables.ts';
+import type { Database } from '../db/database.ts';
+import { blocksShape } from '../sql/forward.ts';
+import { renderBound, type BoundStatement } from '../sql/sql.ts';
+import { BATCH_STEP_INPUTS, kvSave, samplingValues, stepChosen, step as stepStatement, type Sampling } from '../sql/statements.ts';
+import type { GeneratedToken } from './generation.ts';
+import { withModelStatements, type InputValues } from './run-statement.ts';
+
+/** A sequence's part of a step. */
+export interface SequenceStep {
+  /** Its generation session (gpt2sql.sessions), whose cache rows it reads and appends to. */
+  session: number;
+  /** The token ids fed: the prompt in the first step, afterwards the token chosen before. */
+  ids: readonly number[];
+  /** The place of the first of them: how many positions its cache holds. */
+  start: number;
+  sampling: Sampling;
+  /** The 0-based index of the token being chosen (the seeded uniform's). */
+  step: number;
+  /** How many alternatives with log-probabilities (0 to 20); undefined: no log-probabilities. */
+  logprobs?: number;
+}
+
+/** The table a step returns its rows into, for the statements after it. */
+const STEP_RESULT = 'step_result';
+
+/** The three statements of a batched step for one model, rendered once. */
+export interface BatchStatements {
+  step: BoundStatement;
+  save: BoundStatement;
+  chosen: BoundStatement;
+}
+
+/** The batched step's statements for `model` with `workers` parallel workers per scan. */
+export function batchStatements(model: ModelRow, workers: number): BatchStatements {
+  return {
+    step: renderBound(stepStatement(model, BATCH_STEP_INPUTS, blocksShape(workers))),
+    save: renderBound(kvSave(model, STEP_RESULT)),
+    chosen: renderBound(stepChosen(STEP_RESULT)),
+  };
+}
+
+/**
+ * Runs one step of `sequences` (at least one) in one transaction and returns each sequence's
+ * chosen token, in their order: step.sql into a temporary table (it writes nothing, so PostgreSQL
+ * may give it parallel workers), kv_save.sql appending the new keys and values from there, and the
+ * chosen tokens read back.
+ *
+ * @example
+ * const [token] = await batchStep(db, model, batchStatements(model, 0), [{ session: 7, ids: [15496, 11], start: 0, sampling, step: 0 }], 0);
+ */
+export async function batchStep(db: Database, model: ModelRow, statements: BatchStatements, sequences: readonly SequenceStep[], workers: number): Promise<GeneratedToken[]> {
+  const values = batchValues(model, sequences);
+  const rows = await withModelStatements(db, model.schema_name, { workers }, async (run) => {
+    await run.into(STEP_RESULT, statements.step, values);
+    await run.run(statements.save, values);
+    return run.run<ChosenRow>(statements.chosen, values);
+  });
+  return sequences.map((sequence, s) => tokenOf(rows.filter((row) => row.s === s), sequence.logprobs !== undefined));
+}
+
+interface ChosenRow {
+  s: number;
+  rank: number;
+  token: number;
+  bytes: Uint8Array | null;
+  logprob: number | null;
+}
+
+/** The statement's inputs: the positions of every sequence one after another, and each sequence's options. */
+function batchValues(model: ModelRow, sequences: readonly SequenceStep[]): InputValues {
+  const perSequence = sequences.map((sequence) => samplingValues(sequence.sampling, model.vocab_size));
+  return {
+    ids: sequences.flatMap((sequence) => sequence.ids),
+    places: sequences.flatMap((sequence) => sequence.ids.map((_, i) => sequence.start + i)),
+    seqs: sequences.flatMap((sequence, s) => sequence.ids.map(() => s)),
+    sessions: sequences.map((sequence) => sequence.session),
+    temperatures: perSequence.map((values) => values.temperature),
+    top_ks: perSequence.map((values) => values.top_k),
+    top_ps: perSequence.map((values) => values.top_p),
+    seeds: perSequence.map((values) => values.seed),
+    steps: sequences.map((sequence) => sequence.step),
+    logprobs_each: sequences.map((sequence) => sequence.logprobs ?? -1),
+  };
+}
+
+/** A sequence's rows: the chosen token (rank 0), then its alternatives. */
+function tokenOf(rows: readonly ChosenRow[], withLogprobs: boolean): GeneratedToken {
+  const bytes = (row: ChosenRow) => Uint8Array.from(row.bytes ?? []);
+  const [chosen, ...alternatives] = rows;
+  if (!chosen || chosen.rank !== 0) throw new Error('a batched step returned no token for a sequence');
+  const token: GeneratedToken = { id: chosen.token, bytes: bytes(chosen) };
+  if (withLogprobs) {
+    token.logprob = chosen.logprob!;
+    token.top = alternatives.map((row) => ({ id: row.token, bytes: bytes(row), logprob: row.logprob! }));
+  }
+  return token;
+}

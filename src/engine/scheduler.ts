@@ -1,0 +1,253 @@
+/**
+ * The scheduler: generations that run at the same time on one model advance together, one
+ * statement per step for every active generation (batch-step.ts: each with its own cache rows and
+ * sampling options), so each weight row is read once per step for all of them: what inference
+ * servers call continuous batching. Generations join and leave between steps; a new prompt's
+ * prefill is more rows of the same statement. The stop rules are src/reference/generate.ts's.
+ */
+import type { ModelRow } from '../db/catalog-tables.ts';
+import type { Database } from '../db/database.ts';
+import { GptSqlError } from '../errors.ts';
+import { batchStatements, batchStep, type BatchStatements, type SequenceStep } from './batch-step.ts';
+import type { Generation, GeneratedToken } from './generation.ts';
+import { endOfTextId } from './model.ts';
+import { checkPrompt, completionOptions, logprobsOption, schedulerLimits, type Completion, type Sampling } from './options.ts';
+import { openSession, type Session } from './session.ts';
+import { workersOption } from './workers.ts';
+
+/** One generation asked of the scheduler. */
+export interface GenerationRequest {
+  model: ModelRow;
+  /** The prompt's token ids (checked: not empty, within n_ctx, in the vocabulary). */
+  prompt: readonly number[];
+  /** Sampling and max_tokens, checked by completionOptions (defaults: greedy, 20 tokens). */
+  options: Partial<Completion>;
+  /**
+   * With each new token, its log-probability under the model's own distribution (softmax of the
+   * logits at temperature 1, before top-k and top-p) and the `logprobs` most probable tokens with
+   * theirs (0 to 20). Undefined: none computed.
+   */
+  logprobs?: number;
+  /** Ends the generation between two steps; its cache rows are removed. */
+  signal?: AbortSignal;
+  /** Called with each new token the moment its step ends. */
+  onToken?(token: GeneratedToken): void;
+}
+
+export interface SchedulerOptions {
+  /** The most generations one step advances (default 8). */
+  maxBatch?: number;
+  /** The most generations waiting for a place in a step (default 64); beyond: QueueFullError. */
+  maxQueue?: number;
+  /** Parallel workers per scan of weights (the server's default when absent). */
+  workers?: number;
+}
+
+/** A generation refused because `maxBatch` generations run and `maxQueue` wait. */
+export class QueueFullError extends GptSqlError {
+  override name = 'QueueFullError';
+}
+
+/** A generation refused because the scheduler is closing. */
+export class SchedulerClosedError extends GptSqlError {
+  override name = 'SchedulerClosedError';
+}
+
+/** A generation the scheduler holds: waiting for a place, then running. */
+interface Entry {
+  request: GenerationRequest;
+  sampling: Sampling;
+  maxTokens: number;
+  eot: number | null;
+  session?: Session;
+  tokens: number[];
+  resolve(generation: Generation): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Runs generations of every model of one database, batched per model. A step advances at most
+ * `maxBatch` generations of one model; others wait in a queue of at most `maxQueue`.
+ *
+ * @example
+ * const scheduler = new Scheduler(db, { maxBatch: 8 });
+ * const [a, b] = await Promise.all([
+ *   scheduler.generate({ model, prompt: [15496, 11], options: { maxTokens: 20 } }),
+ *   scheduler.generate({ model, prompt: [464], options: { maxTokens: 5, temperature: 0.8, seed: 1 } }),
+ * ]);
+ * await scheduler.close();
+ */
+export class Scheduler {
+  private readonly maxBatch: number;
+  private readonly maxQueue: number;
+  private readonly waiting: Entry[] = [];
+  private readonly running = new Map<string, Entry[]>();
+  private readonly loops = new Map<string, Promise<void>>();
+  private readonly statements = new Map<string, BatchStatements>();
+  private readonly eots = new Map<string, Promise<number | null>>();
+  private workers?: Promise<number>;
+  private closed = false;
+
+  constructor(private readonly db: Database, private readonly options: SchedulerOptions = {}) {
+    ({ maxBatch: this.maxBatch, maxQueue: this.maxQueue } = schedulerLimits(options));
+  }
+
+  /** Generations running in a step, and waiting for one. */
+  get stats(): { active: number; waiting: number } {
+    const active = [...this.running.values()].reduce((sum, entries) => sum + entries.length, 0);
+    return { active, waiting: this.waiting.length };
+  }
+
+  /**
+   * Generates up to max_tokens new tokens after the prompt, in steps shared with the other
+   * generations of the model. Options are checked before it joins; resolves with the tokens and
+   * why it stopped ('aborted' when its signal fired or the scheduler closed).
+   */
+  generate(request: GenerationRequest): Promise<Generation> {
+    try {
+      return this.enqueue(request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Checks the request and puts it in the queue at once: a burst of requests counts every one of them. */
+  private enqueue(request: GenerationRequest): Promise<Generation> {
+    const { maxTokens, ...sampling } = completionOptions(request.options);
+    checkPrompt(request.model, request.prompt);
+    logprobsOption(request.logprobs);
+    if (this.closed) throw new SchedulerClosedError('the server is shutting down; no new generation starts');
+    const { active, waiting } = this.stats;
+    if (active + waiting >= this.maxBatch + this.maxQueue) {
+      throw new QueueFullError(`${active} generations are running and ${waiting} waiting (max_batch ${this.maxBatch}, max_queue ${this.maxQueue}); try again later`);
+    }
+    return new Promise<Generation>((resolve, reject) => {
+      const entry: Entry = { request, sampling, maxTokens, eot: null, tokens: [], resolve, reject };
+      this.waiting.push(entry);
+      // Aborted while waiting: it leaves the queue at once (running, it leaves after its step).
+      request.signal?.addEventListener('abort', () => {
+        const at = this.waiting.indexOf(entry);
+        if (at >= 0) {
+          this.waiting.splice(at, 1);
+          resolve({ tokens: [], stop: 'aborted' });
+        }
+      }, { once: true });
+      this.wake(request.model);
+    });
+  }
+
+  /** Ends every generation (stop 'aborted') after the step running, removes their sessions, refuses new ones. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.loops.values()]);
+    for (const entry of this.waiting.splice(0)) entry.resolve({ tokens: [], stop: 'aborted' });
+  }
+
+  /** The model's <|endoftext|> id, looked up once. */
+  private endOfText(model: ModelRow): Promise<number | null> {
+    let eot = this.eots.get(model.name);
+    if (!eot) this.eots.set(model.name, eot = endOfTextId(this.db, model));
+    return eot;
+  }
+
+  /** Starts the model's loop unless it runs. */
+  private wake(model: ModelRow): void {
+    if (this.loops.has(model.name)) return;
+    const loop = this.loop(model).finally(() => {
+      this.loops.delete(model.name);
+      if (this.waiting.some((entry) => entry.request.model.name === model.name)) this.wake(model);
+    });
+    this.loops.set(model.name, loop);
+  }
+
+  /** Steps while the model has generations: admit, step, let the finished ones go. */
+  private async loop(model: ModelRow): Promise<void> {
+    const running = this.running.get(model.name) ?? [];
+    this.running.set(model.name, running);
+    try {
+      for (;;) {
+        await this.admit(model, running);
+        if (running.length === 0) return;
+        await this.step(model, running);
+      }
+    } finally {
+      if (running.length === 0) this.running.delete(model.name);
+    }
+  }
+
+  /** Moves waiting generations of `model` into the batch while it has room; ends those that need no step. */
+  private async admit(model: ModelRow, running: Entry[]): Promise<void> {
+    for (let i = 0; i < this.waiting.length && running.length < this.maxBatch;) {
+      const entry = this.waiting[i];
+      if (entry.request.model.name !== model.name) { i++; continue; }
+      this.waiting.splice(i, 1);
+      running.push(entry); // counted as running from here: the queue's bound holds while its session opens
+      if (this.stopReason(entry) !== null) { await this.finish(entry, running); continue; }
+      try {
+        entry.eot = await this.endOfText(model);
+        entry.session = await openSession(this.db, model.name);
+      } catch (error) {
+        await this.finish(entry, running, error);
+      }
+    }
+  }
+
+  /** One statement for every running generation; each gets its token, or leaves. */
+  private async step(model: ModelRow, running: Entry[]): Promise<void> {
+    const workers = await (this.workers ??= workersOption(this.db, this.options.workers).then((w) => w.count));
+    const key = `${model.name}\n${workers}`;
+    if (!this.statements.has(key)) this.statements.set(key, batchStatements(model, workers));
+    const batch = [...running];
+    let tokens: GeneratedToken[];
+    try {
+      tokens = await batchStep(this.db, model, this.statements.get(key)!, batch.map((entry) => sequenceOf(entry)), workers);
+    } catch (error) {
+      for (const entry of batch) await this.finish(entry, running, error);
+      return;
+    }
+    for (const [i, entry] of batch.entries()) {
+      const token = tokens[i];
+      if (token.id === entry.eot) { await this.finish(entry, running, undefined, 'eot'); continue; }
+      entry.tokens.push(token.id);
+      try {
+        entry.request.onToken?.(token);
+      } catch (error) {
+        await this.finish(entry, running, error); // the caller's own failure ends its generation only
+        continue;
+      }
+      if (this.stopReason(entry) !== null) await this.finish(entry, running);
+    }
+  }
+
+  /** Why `entry` takes no more steps, checked before each: none (null), or the stop rule that holds. */
+  private stopReason(entry: Entry): Generation['stop'] | null {
+    const step = entry.tokens.length;
+    if (step >= entry.maxTokens) return 'max_tokens';
+    if (entry.request.prompt.length + step >= entry.request.model.n_ctx) return 'n_ctx';
+    if (entry.request.signal?.aborted || this.closed) return 'aborted';
+    return null;
+  }
+
+  /** Takes `entry` out of the batch, removes its session, and settles it. */
+  private async finish(entry: Entry, running: Entry[], error?: unknown, stop = this.stopReason(entry)): Promise<void> {
+    const at = running.indexOf(entry);
+    if (at >= 0) running.splice(at, 1);
+    const closed = await entry.session?.close().then(() => null, (failure: unknown) => failure);
+    if (error !== undefined || closed) entry.reject(error ?? closed);
+    else entry.resolve({ tokens: entry.tokens, stop: stop ?? 'aborted' });
+  }
+}
+
+/** What `entry` feeds its next step: the prompt first, then the token chosen last. */
+function sequenceOf(entry: Entry): SequenceStep {
+  const step = entry.tokens.length;
+  const prompt = entry.request.prompt;
+  return {
+    session: entry.session!.id,
+    ids: step === 0 ? prompt : [entry.tokens[step - 1]],
+    start: step === 0 ? 0 : prompt.length + step - 1,
+    sampling: entry.sampling,
+    step,
+    logprobs: entry.request.logprobs,
+  };
+}

@@ -1,0 +1,399 @@
+-- score: how probable the model finds a text, token by token: the forward pass over every
+-- position, the logits of each (logits.sql) and their log-softmax (log_softmax.sql: the model's own
+-- distribution, temperature 1, every token). At position t the text goes on with the token fed at
+-- t + 1: its logprob there is log p(ids[t+1] | ids[0..t]), what perplexity is computed from. The
+-- last position has no token after it (NULL). The text's first token has no logprob: nothing
+-- comes before it. Beside it, the `top` most probable tokens at t (0: none) with their logprobs
+-- and bytes, most probable first (by logit, ties to the lower id, as next.sql ranks them).
+-- Inputs: the forward pass's, fed.sql's ids (the text, fed from place 0: start = 0); top (int).
+-- [T] -> [T]: (t, token, logprob, top_tokens, top_logprobs, top_bytes)
+WITH RECURSIVE
+fed AS MATERIALIZED (           -- [T]: (t, s, place, token)
+  -- fed: the positions fed to the forward pass, one row each, for one sequence: t numbers them
+  -- from 0 in this statement, s is the sequence (0: there is one), place is the position's place in
+  -- the text (start + t) and token its token id. Every stage after it is keyed by t; embed.sql
+  -- takes place from here, attention keeps each sequence to itself by s and place.
+  -- Inputs: ids, the T token ids fed (int[]); start, the place of the first of them (0 for a full
+  -- pass, the number of positions already cached otherwise).
+  -- [T] -> [T]: (t, s, place, token)
+  SELECT (input.t - 1)::int AS t, 0 AS s, $1::int + (input.t - 1)::int AS place, input.token
+  FROM unnest($2::int[]) WITH ORDINALITY AS input(token, t)
+),
+encoded AS MATERIALIZED (       -- [T] -> [T*C]
+  -- embed: each position's embedding, the token's plus its place's: wte[token] + wpe[place].
+  -- Inputs: fed (t, s, place, token); the tables wte and wpe.
+  -- [T] -> [T*C]: one float8[] holding the T rows of C values one after another
+  SELECT array_agg(e.token_value::float8 + e.place_value ORDER BY fed.t, e.i) AS x
+  FROM fed
+  JOIN wte ON wte.token = fed.token
+  JOIN wpe ON wpe.place = fed.place
+  CROSS JOIN LATERAL unnest(wte.values, wpe.values) WITH ORDINALITY AS e(token_value, place_value, i)
+),
+forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
+  -- forward: every transformer block, in the article's shape: the body of a recursive CTE with one
+  -- row per block that carries the whole hidden state of the T new positions as one float8[] of T*C
+  -- values. Row -1 is the embedding; row b is the output of block b, computed from row b - 1 in a
+  -- LATERAL subquery (PostgreSQL forbids aggregates at the top level of a recursive term, not
+  -- inside a subquery). Each row also carries its block's keys and values of the new positions.
+  -- Inputs: encoded (x float8[T*C]); n_layer, from the catalog.
+  -- [T*C] -> [T*C] for each block
+  SELECT -1, encoded.x, NULL::float8[], NULL::float8[]
+  FROM encoded
+  UNION ALL
+  SELECT forward.block + 1, transformer_block.x, transformer_block.k, transformer_block.v
+  FROM forward
+  CROSS JOIN LATERAL (
+    -- block: one transformer block (stages ln_1, attn, ln_2, mlp), picoGPT's
+    -- x = x + mha(layer_norm(x)); x = x + ffn(layer_norm(x)), as a chain of CTEs with llm.c's
+    -- activation names (src/sql/forward.ts lists them). Elementwise steps map arrays with array_agg()
+    -- over unnest(), which reads them in order: an aggregate takes its rows in the order its FROM
+    -- gives them, here the arrays' (or a sorted subquery's).
+    -- Inputs: forward.x, the block's input (float8[T*C]); the block's weights.
+    -- [T*C] -> [T*C], plus the new positions' keys and values ([T*C] each) for the cache
+    WITH
+    residual AS MATERIALIZED (      -- [T*C] -> [T, C]: the block's input, one row per position
+      -- block_input (the residual): the block's input, the output of the block before (the embeddings
+      -- for the first), one row per position.
+      -- Inputs: the block's input (float8[T*C]): forward.x in the recursive CTE of forward.sql, or the
+      -- CTE of the block before when the blocks are written out one after another.
+      -- [T*C] -> [T, C]
+      SELECT t, input.x[t * 40 + 1 : (t + 1) * 40] AS x
+      FROM (SELECT forward.x AS x) AS input
+      CROSS JOIN generate_series(0, cardinality(input.x) / 40 - 1) AS t
+    ),
+    ln1 AS MATERIALIZED (           -- [T, C] -> [T, C]: ln_1
+      -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
+      -- standard deviation (the variance over C values plus epsilon, from the catalog), times the gain
+      -- g, plus the bias b. Mean and variance come from avg() and var_pop() in one pass (PostgreSQL's
+      -- Youngs-Cramer sums, in C): the reference's two passes up to rounding, and no underflow error
+      -- where (x - mean)² would be too small for a float8. A row whose values are all equal has
+      -- variance 0 and becomes b.
+      -- Inputs: the rows (t, x float8[C]) of the CTE before; g and b (float4[C]) of ln_1, ln_2 or ln_f.
+      -- [T, C] -> [T, C]
+      SELECT input.t,
+             (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
+              FROM unnest(input.x, (SELECT values FROM ln_1_g WHERE block = forward.block + 1), (SELECT values FROM ln_1_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
+      FROM residual AS input
+      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+    ),
+    qkv AS MATERIALIZED (           -- [T, C] -> [T, 3*C]: c_attn, q, k and v side by side
+      -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
+      -- output value is one dot product of a stored row with a position's activation, computed by the
+      -- model's kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
+      -- Every position's activation is prepared once, in the kernel's type, into one array of
+      -- position_activation, and the bias is read once: both are values PostgreSQL computes before the
+      -- scan of the stored rows and hands to the parallel workers that share the scan (each row's dot
+      -- products are computed in one process, so any number of workers gives the same values).
+      -- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part 0, values) and
+      -- b (block, values) of the layer; the block.
+      -- [T, n_in] -> [T, n_out]
+      WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
+        SELECT array_agg(ROW(input.t, 0, input.x)::position_activation ORDER BY input.t) AS x
+        FROM ln1 AS input
+      ),
+      bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
+        SELECT values::float8[] AS b
+        FROM c_attn_b
+        WHERE block = forward.block + 1
+      )
+      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      FROM (
+        SELECT position.t, w.col,
+               gpt2sql.dot(w.values, position.x)
+               + (SELECT b FROM bias)[w.col + 1] AS y
+        FROM c_attn_w AS w
+        -- Each stored row against every position. The CASE makes the positions depend on the row, so
+        -- the planner reads each stored row once, instead of copying the rows aside to read them again
+        -- for each position.
+        CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
+        WHERE w.block = forward.block + 1
+        OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
+                  -- workers), not after the sort by position, which would carry every stored row along
+      ) AS product
+      GROUP BY product.t
+    ),
+    q AS MATERIALIZED (             -- [T, 3*C] -> [T, NH, HS]: each head's query, converted once
+      -- attn_q (stage attn, 1 of 5): causal self-attention starts by cutting each new position's
+      -- query out of qkv, one row per position and head, converted once to the type the kernel's
+      -- q·k takes, with the position's sequence and place, which say what it may attend to. (Then
+      -- attn_kv, attn_scores, attn_softmax and atty: all heads at once.)
+      -- Inputs: qkv (t, x float8[3*C]): q, k and v of the new positions side by side; fed (t, s, place).
+      -- [T, 3*C] -> [T, NH, HS]
+      SELECT qkv.t, fed.s, fed.place, head.h, qkv.x[head.h * 8 + 1 : (head.h + 1) * 8] AS q
+      FROM qkv
+      JOIN fed USING (t)
+      CROSS JOIN generate_series(0, 5 - 1) AS head(h)
+    ),
+    kv AS MATERIALIZED (            -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
+      -- attn_kv (stage attn, 2 of 5): each head's key and value of every place a new position may
+      -- attend to, with its sequence: the places cached by earlier statements of each generation
+      -- (kv_read.sql), then the new positions' own, cut out of qkv, in the types the kernel's
+      -- arithmetic takes.
+      -- Inputs: qkv (t, x float8[3*C]); fed (t, s, place).
+      -- [T, 3*C] -> [Tk, NH, 2*HS]
+      SELECT fed.s, fed.place, head.h,
+             qkv.x[40 + head.h * 8 + 1 : 40 + (head.h + 1) * 8] AS k,
+             qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8] AS v
+      FROM qkv
+      JOIN fed USING (t)
+      CROSS JOIN generate_series(0, 5 - 1) AS head(h)
+    ),
+    preatt AS MATERIALIZED (        -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees
+      -- attn_scores (stage attn, 3 of 5): preatt = q·k / sqrt(HS), each new position's query against
+      -- the key of every place of its own sequence up to and including its own (the causal mask:
+      -- place <= the query's), computed by the kernel's q·k. Each score carries its place's value
+      -- along, so att @ v reads them in place order without a join.
+      -- Inputs: q (t, s, place, h, q) and kv (s, place, h, k, v).
+      -- [T, NH, HS] x [Tk, NH, HS] -> [T, NH, <=Tk]
+      SELECT q.t, q.h, kv.place, kv.v, (SELECT sum(x * y) FROM (SELECT unnest(kv.k) AS x, unnest(q.q) AS y) AS pair) / sqrt(8) AS preatt
+      FROM q
+      JOIN kv ON kv.s = q.s AND kv.h = q.h AND kv.place <= q.place
+    ),
+    att AS MATERIALIZED (           -- [T, NH, <=Tk]: softmax over each query's places
+      -- attn_softmax (stage attn, 4 of 5): att = softmax of each query's scores over its places:
+      -- exp(preatt - max), divided by the sum. exp() of less than -300 is taken as 0 (e^-300 is
+      -- 5e-131): such a weight changes att @ v by less than float8 can show next to the largest, and
+      -- every product of the weights that remain with a value stays far from float8's smallest, below
+      -- which PostgreSQL raises an error where IEEE arithmetic gives 0 (sql/README.md, Numerics).
+      -- Inputs: preatt (t, h, place, v, preatt).
+      -- [T, NH, <=Tk] -> [T, NH, <=Tk]
+      SELECT t, h, place, v, e / sum(e) OVER query_row AS att
+      FROM (
+        SELECT t, h, place, v, CASE WHEN z > -300 THEN exp(z) ELSE 0 END AS e
+        FROM (SELECT t, h, place, v, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
+      ) AS exps
+      WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ),
+    atty AS MATERIALIZED (          -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]: heads side by side
+      -- atty (stage attn, 5 of 5): att @ v, each head's attention output, the heads side by side:
+      -- the values summed with the attention weights, by the kernel's aggregate (atty_sum.sql) or one
+      -- output value at a time (atty_columns.sql).
+      -- Inputs: att (t, h, place, v, att).
+      -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]
+      SELECT t, array_agg(y ORDER BY h, i) AS x
+      FROM (
+        -- atty_columns (stage attn): each head's attention output one value at a time, for kernels
+        -- without an aggregate of their own: the attention weights of a position's places (in place
+        -- order) and the matrix of their values ([Tk, HS]), then y[i] = Σ_p att[p] · v[p][i], by the
+        -- kernel's arithmetic.
+        -- Inputs: att (t, h, place, v float8[HS], att).
+        -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, NH, HS] (rows t, h, i, y)
+        SELECT heads.t, heads.h, i,
+               (SELECT sum(x * y) FROM (SELECT unnest(heads.att) AS x, unnest(heads.v[:][i:i]) AS y) AS pair) AS y
+        FROM (
+          SELECT att.t, att.h, array_agg(att.att ORDER BY att.place) AS att, array_agg(att.v ORDER BY att.place) AS v
+          FROM att
+          GROUP BY att.t, att.h
+        ) AS heads
+        CROSS JOIN generate_series(1, 8) AS i
+      ) AS head_values
+      GROUP BY t
+    ),
+    attproj AS MATERIALIZED (       -- [T, C] -> [T, C]: c_proj
+      WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
+        SELECT array_agg(ROW(input.t, 0, input.x)::position_activation ORDER BY input.t) AS x
+        FROM atty AS input
+      ),
+      bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
+        SELECT values::float8[] AS b
+        FROM c_proj_b
+        WHERE block = forward.block + 1
+      )
+      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      FROM (
+        SELECT position.t, w.col,
+               gpt2sql.dot(w.values, position.x)
+               + (SELECT b FROM bias)[w.col + 1] AS y
+        FROM c_proj_w AS w
+        -- Each stored row against every position. The CASE makes the positions depend on the row, so
+        -- the planner reads each stored row once, instead of copying the rows aside to read them again
+        -- for each position.
+        CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
+        WHERE w.block = forward.block + 1
+        OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
+                  -- workers), not after the sort by position, which would carry every stored row along
+      ) AS product
+      GROUP BY product.t
+    ),
+    residual2 AS MATERIALIZED (     -- [T, C] + [T, C] -> [T, C]
+      -- residual: the residual connection, x + f(x) position by position (residual2 adds attn's
+      -- output to the block's input).
+      -- Inputs: the rows (t, x float8[C]) of the residual stream x and of f(x), two CTEs before.
+      -- [T, C] + [T, C] -> [T, C]
+      SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM unnest(residual.x, attproj.x) AS e(a, b)) AS x
+      FROM residual
+      JOIN attproj USING (t)
+    ),
+    ln2 AS MATERIALIZED (           -- [T, C] -> [T, C]: ln_2
+      SELECT input.t,
+             (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
+              FROM unnest(input.x, (SELECT values FROM ln_2_g WHERE block = forward.block + 1), (SELECT values FROM ln_2_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
+      FROM residual2 AS input
+      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+    ),
+    fch AS MATERIALIZED (           -- [T, C] -> [T, 4*C]: mlp c_fc
+      WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
+        SELECT array_agg(ROW(input.t, 0, input.x)::position_activation ORDER BY input.t) AS x
+        FROM ln2 AS input
+      ),
+      bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
+        SELECT values::float8[] AS b
+        FROM mlp_c_fc_b
+        WHERE block = forward.block + 1
+      )
+      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      FROM (
+        SELECT position.t, w.col,
+               gpt2sql.dot(w.values, position.x)
+               + (SELECT b FROM bias)[w.col + 1] AS y
+        FROM mlp_c_fc_w AS w
+        -- Each stored row against every position. The CASE makes the positions depend on the row, so
+        -- the planner reads each stored row once, instead of copying the rows aside to read them again
+        -- for each position.
+        CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
+        WHERE w.block = forward.block + 1
+        OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
+                  -- workers), not after the sort by position, which would carry every stored row along
+      ) AS product
+      GROUP BY product.t
+    ),
+    fch_gelu AS MATERIALIZED (      -- [T, 4*C] -> [T, 4*C]: gelu
+      -- gelu (stage mlp): GPT-2's gelu, the tanh approximation, 0.5·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))),
+      -- with v + 0.044715·v³ written v·(1 + 0.044715·v²): the cube of a tiny v would underflow, which
+      -- PostgreSQL reports as an error.
+      -- Inputs: fch (t, x float8[4*C]).
+      -- [T, 4*C] -> [T, 4*C]
+      SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * v * (1 + 0.044715 * v * v)))) FROM unnest(fch.x) AS v) AS x
+      FROM fch
+    ),
+    fcproj AS MATERIALIZED (        -- [T, 4*C] -> [T, C]: mlp c_proj
+      WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
+        SELECT array_agg(ROW(input.t, 0, input.x)::position_activation ORDER BY input.t) AS x
+        FROM fch_gelu AS input
+      ),
+      bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
+        SELECT values::float8[] AS b
+        FROM mlp_c_proj_b
+        WHERE block = forward.block + 1
+      )
+      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      FROM (
+        SELECT position.t, w.col,
+               gpt2sql.dot(w.values, position.x)
+               + (SELECT b FROM bias)[w.col + 1] AS y
+        FROM mlp_c_proj_w AS w
+        -- Each stored row against every position. The CASE makes the positions depend on the row, so
+        -- the planner reads each stored row once, instead of copying the rows aside to read them again
+        -- for each position.
+        CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
+        WHERE w.block = forward.block + 1
+        OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
+                  -- workers), not after the sort by position, which would carry every stored row along
+      ) AS product
+      GROUP BY product.t
+    ),
+    residual3 AS MATERIALIZED (     -- [T, C] + [T, C] -> [T*C]: the block's output
+      -- block_output (residual3): the block's output, residual2 + the MLP's output, position by
+      -- position, flattened again into the one float8[] that forward.sql carries to the next block.
+      -- Inputs: residual2 and fcproj (t, x float8[C]).
+      -- [T, C] + [T, C] -> [T*C]
+      SELECT array_agg(e.a + e.b) AS x
+      FROM (SELECT residual2.x AS a, fcproj.x AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS position
+      CROSS JOIN LATERAL unnest(position.a, position.b) AS e(a, b)
+    )
+    SELECT residual3.x,
+           (SELECT array_agg(k)        -- the new positions' keys and values, [T*C] each, for the cache
+            FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[40 + 1 : 2 * 40]) AS k) AS k,
+           (SELECT array_agg(v)
+            FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[2 * 40 + 1 : 3 * 40]) AS v) AS v
+    FROM residual3
+  ) AS transformer_block
+  WHERE forward.block + 1 < 3
+),
+final AS MATERIALIZED (         -- [T*C] -> [T, C]
+  -- final: the last block's output, one row per position: every position, or only the last of
+  -- each sequence, whose logits choose its next token.
+  -- Inputs: the last block's output (float8[T*C]); fed (t, s); which positions are kept.
+  -- [T*C] -> [T', C]
+  SELECT fed.t, last.x[fed.t * 40 + 1 : (fed.t + 1) * 40] AS x
+  FROM (SELECT (SELECT x FROM forward WHERE block = 2) AS x) AS last
+  CROSS JOIN fed
+  WHERE true
+),
+lnf AS MATERIALIZED (           -- [T', C] -> [T', C]: ln_f
+  SELECT input.t,
+         (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
+          FROM unnest(input.x, (SELECT values FROM ln_f_g), (SELECT values FROM ln_f_b)) AS e(x, g, b)) AS x
+  FROM final AS input
+  CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+),
+logits AS (                     -- [T, C] -> [T, V]
+  -- logits: each position's final hidden state against every token's embedding, lnf @ lm_headᵀ
+  -- (lm_head is a view over wte when the head is tied): one dot product per token, by the model's
+  -- kernel. As in linear.sql, the activations are prepared once, into one array that parallel
+  -- workers scanning lm_head share.
+  -- Inputs: lnf (t, x float8[C]); lm_head.
+  -- [T, C] -> [T, V]
+  WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
+    SELECT array_agg(ROW(lnf.t, 0, lnf.x)::position_activation ORDER BY lnf.t) AS x
+    FROM lnf
+  )
+  SELECT position.t, lm_head.token,
+         gpt2sql.dot(lm_head.values, position.x) AS logit
+  FROM lm_head
+  -- each token's row against every position (the CASE: see linear.sql)
+  CROSS JOIN LATERAL unnest(CASE WHEN lm_head.token >= 0 THEN (SELECT x FROM activation) END) AS position
+),
+-- log_softmax: each position's log-probabilities over the vocabulary under the model's own
+-- distribution (temperature 1, every token): logprob = logit - logsumexp(logits of the position),
+-- logsumexp computed as max + ln(sum(exp(logit - max))), so exp() never overflows and the largest
+-- term is 1; the sum runs in token order, as the reference's. Both are window aggregates over the
+-- whole position, rows sorted once by (t, token), the order the sum needs: no join, no second
+-- sort (a GROUP BY joined back sorted the T*V rows twice). exp() of less than -700 is taken as
+-- 0 (e^-700 is 1e-304, nothing beside the 1 of the maximum): PostgreSQL reports an underflow as an
+-- error where IEEE arithmetic gives 0 (see "Numerics" in sql/README.md). A token's logprob is
+-- exact however far below the maximum it is: only the sum drops such terms.
+-- Inputs: logits (t, token, logit), one row per position t and token.
+-- [T, V] -> [T, V]
+logit_max AS (                  -- [T, V]: each logit beside its position's largest
+  SELECT t, token, logit, max(logit) OVER by_position AS m
+  FROM logits
+  WINDOW by_position AS (PARTITION BY t ORDER BY token ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+),
+logprobs AS (                   -- [T, V]: logit - (max + ln(sum(exp(logit - max))))
+  SELECT t, token, logit,
+         logit - (m + ln(sum(CASE WHEN logit - m > -700 THEN exp(logit - m) ELSE 0 END) OVER by_position)) AS logprob
+  FROM logit_max
+  WINDOW by_position AS (PARTITION BY t ORDER BY token ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+),
+following AS (                  -- [T]: the token fed after each position (NULL after the last)
+  SELECT fed.t, fed_next.token
+  FROM fed
+  LEFT JOIN fed AS fed_next ON fed_next.s = fed.s AND fed_next.place = fed.place + 1
+),
+ranked AS (                     -- [T, top]: the top most probable tokens at each position
+  SELECT t, token, logprob, rank
+  FROM (
+    SELECT t, token, logprob, row_number() OVER (PARTITION BY t ORDER BY logit DESC, token) AS rank
+    FROM logprobs
+    WHERE $3::int > 0
+  ) AS by_probability
+  WHERE rank <= $3::int
+),
+alternatives AS (               -- [T]: them as arrays, most probable first
+  SELECT ranked.t,
+         array_agg(ranked.token ORDER BY ranked.rank) AS tokens,
+         array_agg(ranked.logprob ORDER BY ranked.rank) AS logprobs,
+         array_agg(vocab.bytes ORDER BY ranked.rank) AS bytes
+  FROM ranked
+  LEFT JOIN vocab USING (token)
+  GROUP BY ranked.t
+)
+SELECT following.t, following.token, logprobs.logprob,
+       coalesce(alternatives.tokens, '{}') AS top_tokens,
+       coalesce(alternatives.logprobs, '{}') AS top_logprobs,
+       coalesce(alternatives.bytes, '{}') AS top_bytes
+FROM following
+LEFT JOIN logprobs ON logprobs.t = following.t AND logprobs.token = following.token
+LEFT JOIN alternatives ON alternatives.t = following.t
+ORDER BY following.t
