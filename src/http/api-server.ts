@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ApiCall, Backend } from './api-call.ts';
 import { ApiError, apiErrorOf } from './api-error.ts';
 import { checkApiKey } from './api-key.ts';
+import { explorerAsset } from './explorer-assets.ts';
 import { BODY_LIMIT, readJsonBody } from './json-body.ts';
 import { sendError, sendJson } from './respond.ts';
 import { route } from './routes.ts';
@@ -109,6 +110,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, state:
   };
   try {
     if (path === '/health') return health(response, state());
+    if (request.method === 'GET' && (await sendAsset(response, path))) return; // the page holds no data: no key needed
     checkApiKey(request, options.apiKey);
     const { handler, params } = route(request.method, path);
     const call: ApiCall = {
@@ -121,6 +123,25 @@ async function handle(request: IncomingMessage, response: ServerResponse, state:
     if (!response.headersSent) sendError(response, report(error));
     else response.end();
   }
+}
+
+/**
+ * The explorer page's files (src/http/explorer-assets.ts), if `path` is one: sent with a policy
+ * that lets the page load nothing but its own files and talk to nothing but this server.
+ */
+async function sendAsset(response: ServerResponse, path: string): Promise<boolean> {
+  const asset = await explorerAsset(path);
+  if (!asset) return false;
+  response.writeHead(200, {
+    'Content-Type': asset.contentType,
+    'Content-Length': asset.body.length,
+    'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-cache',
+  });
+  response.end(asset.body);
+  return true;
 }
 
 /** The backend, or the 503 that says why there is none yet. */

@@ -32,6 +32,8 @@ export const INPUT_TYPES = {
   logprobs_each: 'int[]',
   stride: 'int',
   max_tokens: 'int',
+  block: 'int',
+  head: 'int',
   logits: 'float8[]',
   text: 'text',
   model: 'text',

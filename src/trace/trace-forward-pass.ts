@@ -23,8 +23,12 @@ import { detokenize, probs } from '../sql/statements.ts';
 /** The tables of a trace, in the order of the forward pass (trace_tables.sql). */
 export const TRACE_TABLES = [
   'tokens', 'encoded', 'ln1', 'q', 'k', 'v', 'preatt', 'att', 'atty', 'attproj', 'residual2',
-  'ln2', 'fch', 'fch_gelu', 'fcproj', 'residual3', 'lnf', 'logits', 'probs',
+  'ln2', 'fch', 'fch_gelu', 'fcproj', 'residual3', 'lnf', 'logits', 'probs', 'lens',
 ] as const;
+
+/** Which positions get the output head (logits and probs, or the logit lens): the last one (what comes next) or every one. */
+export type OutputPositions = 'last' | 'all';
+export const OUTPUT_POSITIONS: readonly OutputPositions[] = ['last', 'all'];
 
 const SCHEMA_COMMENT = 'gpt2sql trace:';
 
@@ -42,6 +46,10 @@ export interface TraceOptions {
   signal?: AbortSignal;
   /** Parallel workers per scan of weights (0: none); by default the server's (workersOption). */
   workers?: number;
+  /** The positions of the logits and probs tables: all (default) or the last one. */
+  logits?: OutputPositions;
+  /** The positions of the lens table: the last one (default) or all (n_layer times the logits' cost). */
+  lens?: OutputPositions;
 }
 
 /**
@@ -73,7 +81,9 @@ export async function traceForwardPass(db: Database, model: ModelRow, ids: reado
       detokenize: detokenize(sql`ARRAY[input.token]`),
     }));
     await db.query(tokens.text, tokens.parameters.map((name) => ({ ids, model: model.name, prompt: options.prompt })[name as 'ids' | 'model' | 'prompt']));
-    await runForwardPass(db, model, trace, options.signal);
+    await runForwardPass(db, model, trace, options.logits ?? 'all', options.signal);
+    options.signal?.throwIfAborted();
+    await db.exec(statement(lensTable(model, trace, options.lens ?? 'last')));
     await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE; ALTER SCHEMA ${stagingSchema} RENAME TO ${quoteIdent(schema)}`);
     options.signal?.throwIfAborted();
   });
@@ -81,7 +91,7 @@ export async function traceForwardPass(db: Database, model: ModelRow, ids: reado
 }
 
 /** The forward pass, part by part, its intermediates copied into the trace's tables. */
-async function runForwardPass(db: Database, model: ModelRow, trace: Sql, signal: AbortSignal | undefined): Promise<void> {
+async function runForwardPass(db: Database, model: ModelRow, trace: Sql, outputs: OutputPositions, signal: AbortSignal | undefined): Promise<void> {
   const parts = transformer(model, oneSequence(sql`ARRAY(SELECT token FROM ${trace}.tokens ORDER BY t)`, 0), 'all', 'recursive');
   await db.exec(statement(template('trace_begin', { trace, fed: parts.fed, encoded: parts.encoded, n_embd: model.n_embd })));
   const heads = { q: qkvHead(model, 'q'), k: qkvHead(model, 'k'), v: qkvHead(model, 'v') };
@@ -96,7 +106,23 @@ async function runForwardPass(db: Database, model: ModelRow, trace: Sql, signal:
   await runStage(db, 'final', parts.final, model.n_layer - 1);
   await runStage(db, 'lnf', parts.lnf, model.n_layer - 1);
   signal?.throwIfAborted();
-  await db.exec(statement(template('trace_end', { trace, logits: logits(model), probs: probs() })));
+  await db.exec(statement(template('trace_end', { trace, kept: positionsOf(trace, outputs, 'lnf'), logits: logits(model), probs: probs() })));
+}
+
+/** trace_lens.sql: each block's output through ln_f and the output head, top 5 (the lens table). */
+function lensTable(model: ModelRow, trace: Sql, positions: OutputPositions): Sql {
+  const parts = transformer(model, oneSequence(sql`ARRAY[]::int[]`, 0), 'all', 'recursive');
+  return template('trace_lens', {
+    trace,
+    positions: positionsOf(trace, positions, 'residual3'),
+    lnf: parts.lnf, logits: logits(model), probs: probs(),
+    detokenize: detokenize(sql`ARRAY[top.token]`), n_layer: model.n_layer,
+  });
+}
+
+/** The condition on `table`'s rows that keeps `positions`. */
+function positionsOf(trace: Sql, positions: OutputPositions, table: string): Sql {
+  return positions === 'last' ? sql`${table}.t = (SELECT max(t) FROM ${trace}.tokens)` : sql`true`;
 }
 
 /** One part into a temporary table of its name; `previous` is the block whose output it reads. */

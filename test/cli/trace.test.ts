@@ -58,9 +58,11 @@ describe.each(testDatabases())('gpt2sql trace, read by psql, on $driver', (targe
     expect(exampleRows.map((row) => Number(row[2]))).toEqual(strongest);
   });
 
-  it('refuses an empty prompt and an unusable name before touching the database', async () => {
+  it('refuses an empty prompt, an unusable name and unknown positions before touching the database', async () => {
     const options = { db: target.db, model: model.name };
     await expect(traceCommand('', options, memoryIo())).rejects.toThrow(/prompt is empty/);
     await expect(traceCommand('Hi', { ...options, as: 'no spaces' }, memoryIo())).rejects.toThrow(/not a usable trace name/);
+    await expect(traceCommand('Hi', { ...options, lens: 'first' }, memoryIo())).rejects.toThrow('--lens must be last or all, got first');
+    await expect(traceCommand('Hi', { ...options, logits: 'none' }, memoryIo())).rejects.toThrow('--logits must be last or all, got none');
   });
 });

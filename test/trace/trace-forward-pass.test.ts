@@ -2,6 +2,7 @@ import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
+import { lensDistribution } from '../../src/reference/lens.ts';
 import { gpt2Trace, type Gpt2Trace } from '../../src/reference/trace.ts';
 import type { Gpt2Weights } from '../../src/reference/weights.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
@@ -52,6 +53,32 @@ describe.each(testDatabases())('traceForwardPass on $driver', (target) => {
     }
   });
 
+  it('keeps the logit lens of every block equal to the reference, at the last position or at all, with logits of the last position only', async () => {
+    const ids = tiktoken.encode(PROMPT);
+    const expected = gpt2Trace(weights, ids);
+    for (const model of models) {
+      const name = `${model.name}_lens`;
+      const schema = await traceForwardPass(db, model, ids, { name, prompt: PROMPT, lens: 'all', logits: 'last' });
+      traces.push(schema);
+      const lens = await db.query<LensTableRow>(`SELECT block, t, rank, token, text, logit, prob FROM ${schema}.lens ORDER BY block, t, rank`);
+      expect(lens.length).toBe(model.n_layer * ids.length * 5);
+      for (let t = 0; t < ids.length; t++) {
+        for (let b = 0; b < model.n_layer; b++) {
+          expectLens(lens.filter((row) => row.block === b && row.t === t), lensDistribution(weights, expected, b, t), TOLERANCE[model.kernel], `${model.kernel}: block ${b}, t ${t}`);
+        }
+      }
+      expect(lens.filter((row) => row.rank === 1 && row.t === 0).map((row) => row.text)).toEqual(
+        lens.filter((row) => row.rank === 1 && row.t === 0).map((row) => tiktoken.decode([row.token])));
+      const [{ positions }] = await db.query<{ positions: number[] }>(`SELECT array_agg(DISTINCT t) AS positions FROM ${schema}.logits`);
+      expect(positions).toEqual([ids.length - 1]);
+      expectClose((await readTrace(db, schema, model)).logits, [expected.logits[ids.length - 1]], TOLERANCE[model.kernel], 'logits of the last position');
+
+      const last = await traceForwardPass(db, model, ids, { name, prompt: PROMPT });
+      const [{ places }] = await db.query<{ places: number[] }>(`SELECT array_agg(DISTINCT t) AS places FROM ${last}.lens`);
+      expect(places, 'the lens looks at the last position by default').toEqual([ids.length - 1]);
+    }
+  });
+
   it('keeps every intermediate of the hot checkpoint (a constant row, scores spread by > 1000) within tolerance, on each kernel', async () => {
     const kernels = models.map((model) => model.kernel);
     const ids = tiktoken.encode(HOT_PROMPT_START);
@@ -94,6 +121,22 @@ describe.each(testDatabases())('traceForwardPass on $driver', (target) => {
     expect(count).toBe(model.vocab_size); // the model named trace_… is untouched
   });
 });
+
+interface LensTableRow { block: number; t: number; rank: number; token: number; text: string; logit: number; prob: number }
+
+/**
+ * One block's lens rows (rank 1 to 5) against the reference's distribution: each token's logit and
+ * probability, ranks in order of logit, and no token of the reference's top 5 left out (up to a
+ * tie within the tolerance, where either order is right).
+ */
+function expectLens(rows: LensTableRow[], expected: { logits: Float64Array; probs: Float64Array }, tolerance: number, what: string): void {
+  expect(rows.map((row) => row.rank), what).toEqual([1, 2, 3, 4, 5]);
+  expectClose(rows.map((row) => row.logit), rows.map((row) => expected.logits[row.token]), tolerance, `${what}: lens logits`);
+  expectClose(rows.map((row) => row.prob), rows.map((row) => expected.probs[row.token]), tolerance, `${what}: lens probabilities`);
+  const fifth = [...expected.logits].sort((a, b) => b - a)[4];
+  for (const row of rows) expect(expected.logits[row.token], `${what}: token ${row.token} is in the reference's top 5`).toBeGreaterThanOrEqual(fifth - 2 * tolerance);
+  for (let i = 1; i < rows.length; i++) expect(rows[i].logit, `${what}: ranked by logit`).toBeLessThanOrEqual(rows[i - 1].logit);
+}
 
 /**
  * Every table of the trace against the reference's intermediate of the same name; `relative`:

@@ -46,6 +46,7 @@ export async function serveCommand(options: ServeCommandOptions & { signal: Abor
     });
   let wire: WireServer | undefined;
   try {
+    io.out(`explorer page on ${api.url}/ (attention, next token, logit lens, generation, and the SQL of each)\n`);
     io.out(`OpenAI-compatible API on ${api.url}/v1 (opening the database…)\n`);
     const { db } = await backend;
     printCurlExample(api, await exampleModel(db), apiKey !== undefined, io);
@@ -106,7 +107,7 @@ function printCurlExample(api: ApiServer, model: string, withKey: boolean, io: I
 export function registerServe(program: Command, io: Io): void {
   const serve = program
     .command('serve')
-    .description('serve the OpenAI-compatible HTTP API, and the embedded database to psql over the PostgreSQL wire protocol')
+    .description('serve the explorer page and the OpenAI-compatible HTTP API, and the embedded database to psql over the PostgreSQL wire protocol')
     .option('--http <port>', 'the HTTP API\'s port (0 picks a free one)', String(HTTP_PORT))
     .option('--host <host>', 'where the HTTP API listens; another host than 127.0.0.1 exposes it to the network', HTTP_HOST)
     .option('--api-key <key>', 'require Authorization: Bearer KEY on every request (default: $GPT2SQL_API_KEY; none: no key needed)')
@@ -114,13 +115,17 @@ export function registerServe(program: Command, io: Io): void {
   addWorkersFlag(addSchedulerFlags(serve))
     .addHelpText('after', `
 Examples:
-  $ gpt2sql serve
+  $ gpt2sql serve                      # then open http://127.0.0.1:8080/ in a browser
+  $ open 'http://127.0.0.1:8080/?model=gpt2&prompt=Hello%20world&block=5&head=3'
   $ curl -N http://127.0.0.1:8080/v1/completions -H 'Content-Type: application/json' \\
       -d '{"model": "gpt2", "prompt": "Happy New Year! I wish you", "max_tokens": 16, "stream": true}'
   $ psql -h 127.0.0.1 -p 5433 -U postgres postgres -c 'SELECT * FROM gpt2sql.models'
   $ GPT2SQL_API_KEY=secret gpt2sql serve --host 0.0.0.0 --db postgres://postgres@127.0.0.1:5432/postgres
 
-The API answers 503 until the database is open. Runs until Ctrl-C (or SIGTERM, SIGHUP): running
+The explorer page at / traces a prompt (schemas trace_explore_…, the 8 newest kept) and shows
+its tokens, every head's attention, the next-token distribution under sampling sliders, the
+logit lens and generation, each with the SQL behind it. The API answers 503 until the database
+is open. Runs until Ctrl-C (or SIGTERM, SIGHUP): running
 generations end and their cache rows are removed, then it exits with 128 + the signal's number.
 Only one program can use the embedded database at a time: stop serve before running other
 gpt2sql commands on the same --db (or run them through psql meanwhile). A --db postgres://…

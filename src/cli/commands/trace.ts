@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { ModelRow } from '../../db/catalog-tables.ts';
 import { findModel } from '../../engine/model.ts';
 import { encode } from '../../engine/tokenizer.ts';
-import { TRACE_TABLES, traceForwardPass, traceSchema } from '../../trace/trace-forward-pass.ts';
+import { GptSqlError } from '../../errors.ts';
+import { OUTPUT_POSITIONS, TRACE_TABLES, traceForwardPass, traceSchema, type OutputPositions } from '../../trace/trace-forward-pass.ts';
 import { withDatabase } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { addWorkersFlag, workersFlag, type OptionFlags } from '../option-flags.ts';
@@ -12,6 +13,10 @@ import { interruptedError, withStopSignals } from '../signals.ts';
 export interface TraceCommandOptions extends GlobalOptions, Pick<OptionFlags, 'workers'> {
   /** The trace's name: its schema is trace_NAME. Default: the model's name. */
   as?: string;
+  /** The positions of logits and probs: all (default) or last. */
+  logits?: string;
+  /** The logit lens's positions: last (default) or all. */
+  lens?: string;
 }
 
 /**
@@ -22,18 +27,27 @@ export interface TraceCommandOptions extends GlobalOptions, Pick<OptionFlags, 'w
 export async function traceCommand(prompt: string | undefined, options: TraceCommandOptions, io: Io): Promise<string> {
   const text = await readPrompt(prompt, io);
   if (options.as !== undefined) traceSchema(options.as); // refuses an unusable name before opening the database
+  const lens = outputPositions('--lens', options.lens ?? 'last');
+  const logits = outputPositions('--logits', options.logits ?? 'all');
   return withDatabase(options, async (db) => {
     const model = await findModel(db, options.model);
     const workers = await workersFlag(options, db, io);
     const ids = await encode(db, model, text);
     const name = options.as ?? model.name;
-    const schema = await traceForwardPass(db, model, ids, { name, prompt: text, signal: options.signal, workers }).catch((error: unknown) => {
+    const schema = await traceForwardPass(db, model, ids, { name, prompt: text, signal: options.signal, workers, lens, logits }).catch((error: unknown) => {
       if (!options.signal?.aborted) throw error;
       throw interruptedError(options.signal, `: the trace was rolled back and ${traceSchema(name)} is as it was; run the same command again to make it`);
     });
     io.out(traceSummary(model, ids.length, schema, db.psqlHint));
     return schema;
   });
+}
+
+function outputPositions(flag: string, value: string): OutputPositions {
+  if (!(OUTPUT_POSITIONS as readonly string[]).includes(value)) {
+    throw new GptSqlError(`${flag} must be ${OUTPUT_POSITIONS.join(' or ')}, got ${value}`);
+  }
+  return value as OutputPositions;
 }
 
 /** What was made, and a first query to run: where one head looks. `psqlHint`: how psql reaches the database. */
@@ -57,12 +71,15 @@ export function registerTrace(program: Command, io: Io): void {
     .command('trace')
     .description('run one forward pass and keep every intermediate (attention, MLP, logits…) as tables to query')
     .argument('[prompt]', 'the text (default: standard input, without its final newline)')
-    .option('--as <name>', "the trace's name; its tables go to schema trace_NAME, replaced if it exists (default: the model's name)");
+    .option('--as <name>', "the trace's name; its tables go to schema trace_NAME, replaced if it exists (default: the model's name)")
+    .option('--logits <positions>', 'the positions of the logits and probs tables: all, or last (the next token only, T times faster)', 'all')
+    .option('--lens <positions>', 'where the logit lens (table lens) looks: last (the next token) or all positions (n_layer times the output head per position)', 'last');
   addWorkersFlag(trace)
     .addHelpText('after', `
 Examples:
   $ gpt2sql trace "The cat sat on the mat because it was tired"
   $ gpt2sql trace "Hello, world" --as hello --model distilgpt2
+  $ gpt2sql trace "The Eiffel Tower is in" --lens all
   $ psql -c "SELECT * FROM trace_gpt2.att WHERE block = 5 AND head = 3 ORDER BY t, s"
 
 Tables (docs/trace.md): ${TRACE_TABLES.join(', ')}.
