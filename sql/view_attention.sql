@@ -3,7 +3,7 @@
 -- q·k / sqrt(HS)), rounded to 4 decimals (a grid cell shows no more; view_head.sql gives one
 -- head's exact weights).
 -- Inputs: the trace's att.
--- [NL, NH, T, <=T]
+-- [NL, NH, T, <=T] -> the same, rounded
 --
 -- In psql: what the explorer's "show the SQL" gives, with the trace's schema in place.
 SELECT block, head, t, s, round(weight::numeric, 4)::float8 AS weight

@@ -423,15 +423,14 @@ ranked AS (                     -- [T', V]: rank 1 is the most probable
   FROM probs
 ),
 top_k AS (                      -- [T', <=V]: the top_k first by probability, renormalized
-  SELECT ranked.t, ranked.token, ranked.rank,
-         ranked.prob / CASE WHEN choosing.top_k > 0 THEN top_k_sum.total ELSE 1 END AS prob
-  FROM ranked
-  JOIN choosing USING (t)
-  LEFT JOIN (SELECT ranked.t, sum(ranked.prob ORDER BY ranked.rank) AS total
-             FROM ranked JOIN choosing USING (t)
-             WHERE ranked.rank <= choosing.top_k
-             GROUP BY ranked.t) AS top_k_sum USING (t)
-  WHERE choosing.top_k = 0 OR ranked.rank <= choosing.top_k
+  SELECT t, token, rank,
+         prob / CASE WHEN top_k > 0 THEN sum(prob) OVER whole ELSE 1 END AS prob
+  FROM (SELECT ranked.t, ranked.token, ranked.rank, ranked.prob, choosing.top_k
+        FROM ranked
+        JOIN choosing USING (t)
+        WHERE choosing.top_k = 0 OR ranked.rank <= choosing.top_k) AS first_k
+  -- the sum of the whole partition, added in rank order as the reference adds it
+  WINDOW whole AS (PARTITION BY t ORDER BY rank ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
 nucleus AS (                    -- [T', <=V]: the running sum of probability before each token
   SELECT t, token, rank, prob,
@@ -439,15 +438,13 @@ nucleus AS (                    -- [T', <=V]: the running sum of probability bef
   FROM top_k
 ),
 kept AS (                       -- [T', <=V]: the nucleus, renormalized
-  SELECT nucleus.t, nucleus.token, nucleus.rank,
-         nucleus.prob / CASE WHEN choosing.top_p < 1 THEN nucleus_sum.total ELSE 1 END AS prob
-  FROM nucleus
-  JOIN choosing USING (t)
-  LEFT JOIN (SELECT nucleus.t, sum(nucleus.prob ORDER BY nucleus.rank) AS total
-             FROM nucleus JOIN choosing USING (t)
-             WHERE nucleus.before < choosing.top_p
-             GROUP BY nucleus.t) AS nucleus_sum USING (t)
-  WHERE choosing.top_p >= 1 OR nucleus.before < choosing.top_p
+  SELECT t, token, rank,
+         prob / CASE WHEN top_p < 1 THEN sum(prob) OVER whole ELSE 1 END AS prob
+  FROM (SELECT nucleus.t, nucleus.token, nucleus.rank, nucleus.prob, choosing.top_p
+        FROM nucleus
+        JOIN choosing USING (t)
+        WHERE choosing.top_p >= 1 OR nucleus.before < choosing.top_p) AS within_p
+  WINDOW whole AS (PARTITION BY t ORDER BY rank ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
 cumulative AS (                 -- [T', <=V]: the running sum of the kept probabilities
   SELECT t, token, rank, sum(prob) OVER (PARTITION BY t ORDER BY rank ROWS UNBOUNDED PRECEDING) AS running
