@@ -47,15 +47,18 @@ export async function getExplorerModels(call: ApiCall): Promise<void> {
 
 const TRACED = { model: 'text', prompt: 'text' } as const satisfies Record<string, ParamKind>;
 
-/** The model and prompt of a request, and their trace (made now if needed). */
-async function traced(call: ApiCall, params: Partial<Record<'model' | 'prompt', string | number>>): Promise<{ model: ModelRow; trace: ExplorerTrace }> {
+/** The request's model (404 when not loaded) and prompt, checked by the engine's rule for prompt texts. */
+async function modelAndPrompt(call: ApiCall, params: Partial<Record<'model' | 'prompt', string | number>>): Promise<{ model: ModelRow; prompt: string }> {
   const name = required(params.model, 'model', 'name a loaded model (GET /explorer/models lists them)') as string;
   const prompt = required(params.prompt, 'prompt', 'the text to look inside the model with') as string;
   const model = await findApiModel(call.backend.db, name);
-  await asFieldError('prompt', () => {
-    if (prompt === '') throw invalidField('prompt', 'prompt is empty; give at least one character');
-    checkPromptText(prompt);
-  });
+  await asFieldError('prompt', () => checkPromptText(prompt));
+  return { model, prompt };
+}
+
+/** The model and prompt of a request, and their trace (made now if needed). */
+async function traced(call: ApiCall, params: Partial<Record<'model' | 'prompt', string | number>>): Promise<{ model: ModelRow; trace: ExplorerTrace }> {
+  const { model, prompt } = await modelAndPrompt(call, params);
   const trace = await asFieldError('prompt', () => traces(call.backend.db).get(model, prompt));
   return { model, trace };
 }
@@ -139,13 +142,8 @@ export async function getExplorerGenerateSql(call: ApiCall): Promise<void> {
     maxTokens: (params.max_tokens ?? 16) as number, temperature: (params.temperature ?? 1) as number,
     topK: params.top_k as number | undefined, topP: params.top_p as number | undefined, seed: params.seed as number | undefined,
   });
-  const name = required(params.model, 'model', 'name a loaded model (GET /explorer/models lists them)') as string;
-  const prompt = required(params.prompt, 'prompt', 'the text to continue') as string;
-  const model = await findApiModel(call.backend.db, name);
-  await asFieldError('prompt', async () => {
-    checkPromptText(prompt);
-    checkPrompt(model, await encode(call.backend.db, model, prompt));
-  });
+  const { model, prompt } = await modelAndPrompt(call, params);
+  await asFieldError('prompt', async () => checkPrompt(model, await encode(call.backend.db, model, prompt)));
   const header = [
     `gpt2sql explorer: the completion the generate panel streams (gpt2sql complete --max-tokens ${options.maxTokens} --temperature ${options.temperature} --top-k ${options.topK} --top-p ${options.topP} --seed ${options.seed}),`,
     'one statement: the prompt tokenized, one forward pass per new token in a recursive CTE, the tokens detokenized.',
