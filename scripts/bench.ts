@@ -1,18 +1,24 @@
 // Benchmark: a full-size GPT-2 (random weights from the generator, 124M by default) on every
-// driver × kernel × engine available, and on a server with and without parallel workers, printed
-// as a markdown table for the README.
+// driver × kernel × engine available, on a server with and without parallel workers, and on one
+// server against a coordinator with shards, printed as markdown tables for the README.
 //
 //   npx tsx scripts/bench.ts [--size gpt2|gpt2-medium|gpt2-large|gpt2-xl] [--checkpoint DIR] [--server URL]
 //                            [--only pglite|postgres] [--kernels vector,array] [--workers 0,default]
 //                            [--tokens N] [--contexts 16,512] [--recompute full|estimate|none]
-//                            [--tables single,concurrency] [--concurrency 1,4,8]
+//                            [--tables single,concurrency,shards] [--concurrency 1,4,8] [--shards N]
 //
 // Defaults: the checkpoint is generated into $TMPDIR/gpt2sql-bench/SIZE if missing; the server is
 // BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres (skipped if unreachable);
 // --workers 0,default measures the server without parallel workers and with its default
 // (max_parallel_workers_per_gather); PGlite has none. --tables concurrency measures only the
 // aggregate tokens per second of 1, 4 and 8 generations at once (the HTTP server's scheduler:
-// one statement a step for all of them), with the server's default workers.
+// one statement a step for all of them), with the server's default workers. --tables shards (only
+// when asked for; the server must be reachable) compares, with the cube kernel, without parallel
+// workers and with the server's default, the server alone (a database gpt2sql_bench_single) and a coordinator (a database
+// gpt2sql_bench_coordinator on the server) with --shards N (default 2) shards: local PostgreSQL 15
+// clusters gpt2sql_shard_PORT made for the run with the server's settings and removed after, also
+// on Ctrl-C (run as root, with Debian's pg_createcluster; see scripts/bench/clusters.ts):
+//   npx tsx scripts/bench.ts --tables shards --shards 2
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -27,6 +33,7 @@ import { openDatabase } from '../src/db/open-database.ts';
 import { workersOption } from '../src/engine/workers.ts';
 import { KERNEL_NAMES } from '../src/sql/kernels.ts';
 import { modelBytes, timeConcurrent, timeGeneration, timeKernelFloor, timeLoad, timePrefill, timeStepAtContext } from './bench/measure.ts';
+import { benchShards, type ShardsRow } from './bench/shards.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +48,7 @@ const { values: args } = parseArgs({
     recompute: { type: 'string', default: 'estimate' },
     tables: { type: 'string', default: 'single,concurrency' },
     concurrency: { type: 'string', default: '1,4,8' },
+    shards: { type: 'string', default: '2' },
   },
 });
 
@@ -48,6 +56,10 @@ if (!['full', 'estimate', 'none'].includes(args.recompute!)) throw new Error(`--
 if (!(args.size! in PRESETS)) throw new Error(`--size must be one of ${Object.keys(PRESETS).join(', ')}, not "${args.size}"`);
 const contexts = args.contexts ? args.contexts.split(',').map(Number) : [];
 const tables = new Set(args.tables!.split(','));
+const unknownTables = [...tables].filter((t) => !['single', 'concurrency', 'shards'].includes(t));
+if (unknownTables.length) throw new Error(`--tables takes single, concurrency and shards, not "${unknownTables.join(',')}"`);
+const shardCount = Number(args.shards);
+if (!Number.isInteger(shardCount) || shardCount < 1) throw new Error(`--shards must be an integer >= 1, not "${args.shards}"`);
 const concurrencies = args.concurrency!.split(',').map(Number);
 /** The concurrency table's rows, filled beside the main table's. */
 const concurrencyRows: string[][] = [];
@@ -215,25 +227,42 @@ function table(rows: Row[], tokens: number): string {
   return lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
+/** The shards table and, under it, what its two configurations were. */
+function shardsTable({ rows, settings }: { rows: ShardsRow[]; settings: Record<string, string> }, tokens: number): string {
+  const header = ['configuration', 'workers', 'load s', 'model size', `prefill ${tokens} s`, 's/token', `${tokens}+${tokens} total s`];
+  const size = (bytes: number[]) => `${bytes.map((b) => fmt(b / 1024 ** 2, 0)).join(' + ')} MB`;
+  const body = rows.map((r) => [r.configuration, r.workers === 0 ? '0' : `${r.workers} (default)`, Number.isNaN(r.load) ? '' : fmt(r.load, 1),
+    r.bytes.length ? size(r.bytes) : '', fmt(r.prefill), fmt(r.perToken), fmt(r.total, 1)]);
+  const lines = [header, header.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`);
+  return `${lines.join('\n')}\n\nKernel cube. 1 server: a database of its own on the server. Coordinator: a database on the same server; ` +
+    `its shards are PostgreSQL 15 clusters on this machine beside it (the same cores, memory and disk), each with the server's ` +
+    `${Object.entries(settings).map(([name, value]) => `${name} ${value}`).join(', ')}. ` +
+    'Model size: the coordinator\'s part, then each shard\'s. Workers: none, and the server\'s default; on the coordinator they serve only its own statements.';
+}
+
 const dir = await checkpointDir();
 const checkpoint = await openCheckpoint(dir);
+const tokens = Number(args.tokens);
 const rows: Row[] = [];
 for (const driver of ['pglite', 'postgres'] as const) {
   if (args.only && args.only !== driver) continue;
-  rows.push(...(await benchDriver(driver, checkpoint)));
+  if (tables.has('single') || tables.has('concurrency')) rows.push(...(await benchDriver(driver, checkpoint)));
 }
+const shards = tables.has('shards') ? await benchShards(checkpoint, { server: args.server!, shards: shardCount, tokens, log }) : undefined;
 await checkpoint.close();
-const tokens = Number(args.tokens);
-console.log(`${args.size} shape (random weights, ${checkpoint.config.n_layer} layers, ${checkpoint.config.n_embd} wide), ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ` +
-  `${fmt(totalmem() / 1024 ** 3, 0)} GiB, Node ${process.version}\n`);
-if (rows.length) console.log(table(rows, tokens));
+const sections = [`${args.size} shape (random weights, ${checkpoint.config.n_layer} layers, ${checkpoint.config.n_embd} wide), ${new Date().toISOString().slice(0, 10)}, ` +
+  `${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ${fmt(totalmem() / 1024 ** 3, 0)} GiB, Node ${process.version}`];
+if (rows.length) {
+  sections.push(table(rows, tokens), 'Bench peak RSS: the benchmark process while it generates (PGlite runs inside it, a server does not). ' +
+    'CLI peak RSS: `gpt2sql complete -n 4` on the model, start to end.');
+}
 if (concurrencyRows.length) {
   const header = ['driver', 'kernel', 'workers', 'generations at once', 'tokens', 'wall s', 'tokens/s', 'tokens/s (all running)', 'speed-up'];
-  console.log(`\n${[header, header.map(() => '---'), ...concurrencyRows].map((cells) => `| ${cells.join(' | ')} |`).join('\n')}`);
-  console.log('\nEach generation: 16 new tokens after its own 8-token prompt, sampled (temperature 0.8, top-k 40, a seed each). ' +
+  sections.push([header, header.map(() => '---'), ...concurrencyRows].map((cells) => `| ${cells.join(' | ')} |`).join('\n'));
+  sections.push('Each generation: 16 new tokens after its own 8-token prompt, sampled (temperature 0.8, top-k 40, a seed each). ' +
     'tokens/s: every token over the wall time, prefills included; all running: from the moment the last generation got its first token. ' +
     'Speed-up: tokens/s against one generation alone (per generation: the first row\'s tokens/s divided by its count).');
 }
-console.log('\nBench peak RSS: the benchmark process while it generates (PGlite runs inside it, a server does not). ' +
-  'CLI peak RSS: `gpt2sql complete -n 4` on the model, start to end.');
+if (shards) sections.push(shardsTable(shards, tokens));
+console.log(sections.join('\n\n'));
 process.exit(0);

@@ -28,9 +28,10 @@ export function promptIds(length: number, seed = 1, vocab = 50000): number[] {
   });
 }
 
-export async function timeLoad(db: Database, checkpoint: Checkpoint, name: string, kernelName: string): Promise<{ model: ModelRow; seconds: number }> {
+/** The load of a checkpoint; with `shards` (their URLs), its weight matrices go to them and `db` is the coordinator. */
+export async function timeLoad(db: Database, checkpoint: Checkpoint, name: string, kernelName: string, shards?: readonly string[]): Promise<{ model: ModelRow; seconds: number }> {
   const started = performance.now();
-  const model = await loadModel(db, checkpoint, { name, source: checkpoint.dir, kernel: kernelName });
+  const model = await loadModel(db, checkpoint, { name, source: checkpoint.dir, kernel: kernelName, shards });
   return { model, seconds: seconds(started) };
 }
 

@@ -9,7 +9,21 @@ export interface ModelsTable extends Omit<Gpt2Config, 'model_type'> {
   source: string;
   dtype: string;
   tied_lm_head: boolean;
+  /** How many servers hold the weight matrices (`load --shards`); 0 (the default): this database holds them. */
+  shards: ColumnType<number, number | undefined, number>;
   loaded_at: ColumnType<Date, Date | undefined, never>;
+}
+
+/** `gpt2sql.shards`: the servers a sharded model's weight matrices are on, shard 0 first. */
+export interface ShardsTable {
+  model: string;
+  shard: number;
+  /** The postgres_fdw server on this database that reaches it (its user mapping holds the credentials). */
+  server_name: string;
+  /** host:port/database, never a user or a password. */
+  location: string;
+  /** The schema on the shard that holds the model's rows. */
+  remote_schema: string;
 }
 
 /** `gpt2sql.meta`: key/value facts about the database itself, such as its format version. */
@@ -30,6 +44,7 @@ export interface ModelTables {
 export interface CatalogTables {
   'gpt2sql.models': ModelsTable;
   'gpt2sql.meta': MetaTable;
+  'gpt2sql.shards': ShardsTable;
 }
 
-export type ModelRow = Omit<ModelsTable, 'loaded_at'> & { loaded_at: Date };
+export type ModelRow = Omit<ModelsTable, 'loaded_at' | 'shards'> & { loaded_at: Date; shards: number };

@@ -13,20 +13,20 @@ export const COPY_BINARY_TRAILER = Uint8Array.from([0xff, 0xff]);
 
 const FLOAT4_OID = 700;
 
-/** One field of a tuple, already encoded (without its length prefix). */
-export type Field = Uint8Array;
+/** One field of a tuple, already encoded (without its length prefix); null is SQL's NULL. */
+export type Field = Uint8Array | null;
 
-/** Encodes a tuple: field count, then each field as length + bytes. */
+/** Encodes a tuple: field count, then each field as length + bytes (a NULL: length -1, no bytes). */
 export function encodeTuple(fields: readonly Field[]): Uint8Array {
-  const size = 2 + fields.reduce((sum, f) => sum + 4 + f.length, 0);
+  const size = 2 + fields.reduce((sum, f) => sum + 4 + (f?.length ?? 0), 0);
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   view.setInt16(0, fields.length);
   let at = 2;
   for (const field of fields) {
-    view.setInt32(at, field.length);
-    out.set(field, at + 4);
-    at += 4 + field.length;
+    view.setInt32(at, field ? field.length : -1);
+    if (field) out.set(field, at + 4);
+    at += 4 + (field?.length ?? 0);
   }
   return out;
 }
@@ -96,6 +96,13 @@ function cubeBytes(values: ArrayLike<number>, into: DataView, at: number): numbe
   into.setUint32(at, (0x80000000 | values.length) >>> 0);
   for (let i = 0; i < values.length; i++) into.setFloat64(at + 4 + i * 8, values[i]);
   return 4 + values.length * 8;
+}
+
+/** One cube point of `values` as a field (a sharded model's chunk columns). */
+export function cubeField(values: Float32Array): Field {
+  const out = new Uint8Array(4 + values.length * 8);
+  cubeBytes(values, new DataView(out.buffer), 0);
+  return out;
 }
 
 /**

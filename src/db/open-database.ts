@@ -4,6 +4,7 @@ import { kyselyOver } from './kysely-dialect.ts';
 import { migrateToLatest } from './migrate.ts';
 import { openPglite } from './pglite-driver.ts';
 import { openPostgres } from './postgres-driver.ts';
+import { namingShard } from './shard-errors.ts';
 import { resolveTarget, type Target } from './target.ts';
 
 export interface OpenOptions {
@@ -47,13 +48,21 @@ function connect(target: Target): Promise<Connection> {
  */
 function wrap(connection: Connection): Database {
   const turns = new Turns();
-  const query: Connection['query'] = (sql, params) => turns.take(() => connection.query(sql, params));
+  /** Runs a statement in its turn; outside a transaction, an error a shard caused comes back naming it (namingShard). */
+  const statement = <T>(run: () => Promise<T>) => turns.take(async () => {
+    try {
+      return await run();
+    } catch (error) {
+      throw turns.depth > 0 ? error : await namingShard(connection, error);
+    }
+  });
+  const query: Connection['query'] = (sql, params) => statement(() => connection.query(sql, params));
   return {
     location: connection.location,
     psqlHint: connection.psqlHint,
     kysely: kyselyOver({ ...connection, query }),
     query,
-    exec: (script) => turns.take(() => connection.exec(script)),
+    exec: (script) => statement(() => connection.exec(script)),
     copyBinary: (table, columns, tuples, options) => turns.take(() => connection.copyBinary(table, columns, tuples, options)),
     transaction: (fn) => turns.take(async () => {
       if (turns.depth > 0) return fn(); // nested calls join the outer transaction
@@ -65,7 +74,7 @@ function wrap(connection: Connection): Database {
         return result;
       } catch (error) {
         await connection.exec('ROLLBACK').catch(() => {});
-        throw error;
+        throw await namingShard(connection, error);
       } finally {
         turns.depth--;
       }

@@ -1,17 +1,61 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
+import { GptSqlError } from '../errors.ts';
 import { quoteIdent } from '../sql/quote.ts';
+import { openShards, shardError, type OpenShard } from './shards.ts';
 
 /**
  * Removes a model: its schema (weights, tokenizer tables, keys/values cache) and its catalog row,
- * in one transaction.
+ * in one transaction; a sharded model's schemas on its shards too, and the coordinator's
+ * postgres_fdw servers of them (with their user mappings). Every shard is reached first, through
+ * its server's options and user mapping: if one cannot be, nothing is dropped anywhere.
  *
  * @example
  * await dropModel(db, await findModel(db, 'distilgpt2'));
  */
 export async function dropModel(db: Database, model: Pick<ModelRow, 'name' | 'schema_name'>): Promise<void> {
-  await db.transaction(async () => {
-    await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(model.schema_name)} CASCADE`);
-    await db.kysely.deleteFrom('gpt2sql.models').where('name', '=', model.name).execute();
+  const shards = await reachShards(db, model.name);
+  try {
+    await db.transaction(async () => {
+      await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(model.schema_name)} CASCADE`);
+      for (const shard of shards) await db.exec(`DROP SERVER IF EXISTS ${quoteIdent(shard.serverName)} CASCADE`);
+      await db.kysely.deleteFrom('gpt2sql.models').where('name', '=', model.name).execute();
+      for (const shard of shards) {
+        await shard.db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(shard.remoteSchema)} CASCADE; DROP SCHEMA IF EXISTS ${quoteIdent(`${shard.remoteSchema}__replaced`)} CASCADE`)
+          .catch((error: unknown) => { throw shardError(shard, error); });
+      }
+    });
+  } finally {
+    await Promise.all(shards.map((shard) => shard.db.close().catch(() => {})));
+  }
+}
+
+/** The URL of each shard of `model`, from its postgres_fdw server's options and the current user's mapping (credentials included, never shown). */
+async function reachShards(db: Database, model: string): Promise<OpenShard[]> {
+  const rows = await db.query<{ shard: number; location: string; server_name: string; srvoptions: string[] | null; umoptions: string[] | null }>(
+    `SELECT shard.shard, shard.location, shard.server_name, server.srvoptions, mapping.umoptions
+     FROM gpt2sql.shards AS shard
+     LEFT JOIN pg_foreign_server AS server ON server.srvname = shard.server_name
+     LEFT JOIN pg_user_mappings AS mapping ON mapping.srvid = server.oid AND mapping.usename IN (current_user, 'public')
+     WHERE shard.model = $1
+     ORDER BY shard.shard`, [model]);
+  if (rows.length === 0) return [];
+  const urls = rows.map((row) => {
+    if (!row.srvoptions) throw new GptSqlError(`shard ${row.shard} (${row.location}) of ${model} has no postgres_fdw server "${row.server_name}" here any more; load the model again, or drop its schema and catalog rows by hand`);
+    const options = Object.fromEntries([...row.srvoptions, ...(row.umoptions ?? [])].map((option) => {
+      const at = option.indexOf('=');
+      return [option.slice(0, at), option.slice(at + 1)];
+    }));
+    const url = new URL('postgres://localhost');
+    url.hostname = options.host ?? 'localhost';
+    url.port = options.port ?? '5432';
+    url.pathname = `/${encodeURIComponent(options.dbname ?? '')}`;
+    if (options.user) url.username = encodeURIComponent(options.user);
+    if (options.password) url.password = encodeURIComponent(options.password);
+    return url;
+  });
+  const schema = (await db.kysely.selectFrom('gpt2sql.models').select('schema_name').where('name', '=', model).executeTakeFirstOrThrow()).schema_name;
+  return openShards(schema, urls).catch((error: Error) => {
+    throw new GptSqlError(`${error.message}; ${model} was not dropped (bring the shard back and run drop again)`);
   });
 }

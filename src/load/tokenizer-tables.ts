@@ -1,6 +1,6 @@
 import type { TokenizerFiles } from '../checkpoint/types.ts';
 import type { Database } from '../db/database.ts';
-import { byteaField, encodeTuple, int4Field, textField } from '../db/copy-binary.ts';
+import { byteaField, encodeTuple, int4Field, textField, type Field } from '../db/copy-binary.ts';
 import { GptSqlError } from '../errors.ts';
 import { quoteIdent } from '../sql/quote.ts';
 
@@ -79,7 +79,7 @@ async function requireUtf8(db: Database): Promise<void> {
   }
 }
 
-async function* tuples(rows: Uint8Array[][]): AsyncIterable<Uint8Array> {
+async function* tuples(rows: Field[][]): AsyncIterable<Uint8Array> {
   for (const row of rows) yield encodeTuple(row);
 }
 

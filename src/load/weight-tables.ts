@@ -66,6 +66,18 @@ export function keyColumns(table: WeightTable): string[] {
 }
 
 /**
+ * The key columns of a sharded matrix on its shards: keyColumns, and `part` for every one, wte's
+ * too. Each key has one more row there than its parts, part = the number of parts, whose stored
+ * columns are NULL: sums skip it, and its only use is what the planner sees, two rows or more for
+ * every output column, so that sending a shard's sums (one row a column) costs less than sending
+ * its rows (see src/load/shard-load.ts).
+ */
+export function shardedKeyColumns(table: WeightTable): string[] {
+  const keys = keyColumns(table);
+  return keys.includes('part') ? keys : [...keys, 'part'];
+}
+
+/**
  * The stored rows of a tensor with shape [rows, cols] (or [n]): yields each stored vector with
  * its key (row index, column index, or undefined for `vector`).
  */

@@ -5,11 +5,11 @@
  * how a dot product is computed. Shapes use the letters of sql/README.md.
  */
 import type { ModelRow } from '../db/catalog-tables.ts';
-import { cachedHeads, kernel as kernelNamed, rowParts, type Kernel } from './kernels.ts';
+import { cachedHeads, kernel as kernelNamed, rowParts, shardedRows, type Kernel } from './kernels.ts';
 import { ctes, EMPTY, input, sql, template, type Code, type Cte, type Ctes, type Fill, type Sql } from './sql.ts';
 
 /** What the forward pass needs from a model's catalog row. */
-export type ModelShape = Pick<ModelRow, 'n_layer' | 'n_head' | 'n_embd' | 'layer_norm_epsilon' | 'kernel'>;
+export type ModelShape = Pick<ModelRow, 'n_layer' | 'n_head' | 'n_embd' | 'layer_norm_epsilon' | 'kernel' | 'shards'>;
 
 /**
  * What the forward pass is fed: the positions, rows (t, s, place, token) of one sequence
@@ -95,11 +95,21 @@ function layerNorm(model: ModelShape, input: string, layer: 'ln_1' | 'ln_2' | 'l
 
 /**
  * x @ w + b of `layer` (c_attn, c_proj, mlp_c_fc, mlp_c_proj) in `block`: linear.sql, or
- * linear_parts.sql for rows stored in parts (each part against its slice of the activation).
+ * linear_parts.sql for rows stored in parts (each part against its slice of the activation), or
+ * on a sharded model linear_sharded.sql (each shard's sums per output column).
  */
-function linear(kernel: Kernel, input: string, nIn: number, layer: string, block: Fill): Sql {
+function linearOf(model: ModelShape, input: string, nIn: number, layer: string, block: Fill): Sql {
+  const kernel = kernelNamed(model.kernel);
   const parts = rowParts(kernel, nIn);
   const common = { input: sql`${input}`, weight: sql`${layer}_w`, bias: sql`${layer}_b`, block };
+  if (model.shards > 0) {
+    const rows = shardedRows(kernel);
+    return template('linear_sharded', {
+      ...common,
+      norms: rows.norms?.('input.x', parts) ?? sql`NULL::float8[]`,
+      dot: rows.dot('w', 'position', parts.size, parts.count === 1 ? 0 : 'w.part'),
+    });
+  }
   if (parts.count === 1) {
     return template('linear', { ...common, prepare: kernel.prepare('input.x'), dot: kernel.dot('w', 'position.x', nIn) });
   }
@@ -142,18 +152,19 @@ function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs, blo
  */
 export function blockParts(model: ModelShape, inputs: ForwardInputs, { input, block }: BlockPlace): Ctes {
   const kernel = kernelNamed(model.kernel);
+  const linear = (input: string, nIn: number, layer: string) => linearOf(model, input, nIn, layer, block);
   const C = model.n_embd;
   return materialized(
     { name: 'residual', note: '[T*C] -> [T, C]: the block\'s input, one row per position', body: template('block_input', { input, n_embd: C }) },
     { name: 'ln1', note: '[T, C] -> [T, C]: ln_1', body: layerNorm(model, 'residual', 'ln_1', block) },
-    { name: 'qkv', note: '[T, C] -> [T, 3*C]: c_attn, q, k and v side by side', body: linear(kernel, 'ln1', C, 'c_attn', block) },
+    { name: 'qkv', note: '[T, C] -> [T, 3*C]: c_attn, q, k and v side by side', body: linear('ln1', C, 'c_attn') },
     attention(model, kernel, inputs, block),
-    { name: 'attproj', note: '[T, C] -> [T, C]: c_proj', body: linear(kernel, 'atty', C, 'c_proj', block) },
+    { name: 'attproj', note: '[T, C] -> [T, C]: c_proj', body: linear('atty', C, 'c_proj') },
     { name: 'residual2', note: '[T, C] + [T, C] -> [T, C]', body: template('residual', { x: sql`residual`, fx: sql`attproj` }) },
     { name: 'ln2', note: '[T, C] -> [T, C]: ln_2', body: layerNorm(model, 'residual2', 'ln_2', block) },
-    { name: 'fch', note: '[T, C] -> [T, 4*C]: mlp c_fc', body: linear(kernel, 'ln2', C, 'mlp_c_fc', block) },
+    { name: 'fch', note: '[T, C] -> [T, 4*C]: mlp c_fc', body: linear('ln2', C, 'mlp_c_fc') },
     { name: 'fch_gelu', note: '[T, 4*C] -> [T, 4*C]: gelu', body: template('gelu') },
-    { name: 'fcproj', note: '[T, 4*C] -> [T, C]: mlp c_proj', body: linear(kernel, 'fch_gelu', 4 * C, 'mlp_c_proj', block) },
+    { name: 'fcproj', note: '[T, 4*C] -> [T, C]: mlp c_proj', body: linear('fch_gelu', 4 * C, 'mlp_c_proj') },
     { name: 'residual3', note: '[T, C] + [T, C] -> [T*C]: the block\'s output', body: template('block_output') },
   );
 }
@@ -209,7 +220,9 @@ export function blocksShape(workers: number): BlocksShape {
  */
 export function transformer(model: ModelShape, inputs: ForwardInputs, positions: Positions, shape: BlocksShape): Transformer {
   const kernel = kernelNamed(model.kernel);
-  const encoded = template('embed', { wte_values: kernel.storedArray('wte') });
+  const encoded = model.shards > 0
+    ? template('embed', { wte: sql`(SELECT * FROM wte WHERE wte.token = ANY (ARRAY(SELECT token FROM fed)) AND wte.part = 0) AS wte`, wte_values: shardedRows(kernel).storedArray('wte', model.n_embd) })
+    : template('embed', { wte: sql`wte`, wte_values: kernel.storedArray('wte') });
   const blocks = shape === 'recursive' ? recursiveBlocks(model, inputs) : unrolledBlocks(model, inputs);
   const lastOutput = shape === 'recursive' ? sql`(SELECT x FROM forward WHERE block = ${model.n_layer - 1})` : sql`(SELECT x FROM block_${model.n_layer - 1})`;
   const lastOfEach = sql`fed.t IN (SELECT max(t) FROM fed GROUP BY s)`;
@@ -249,8 +262,15 @@ function unrolledBlocks(model: ModelShape, inputs: ForwardInputs): Ctes {
   })));
 }
 
-/** logits.sql over the rows of lnf: one dot product per token of lm_head. */
+/** logits.sql over the rows of lnf: one dot product per token of lm_head (logits_sharded.sql on a sharded model). */
 export function logits(model: ModelShape): Sql {
   const kernel = kernelNamed(model.kernel);
+  if (model.shards > 0) {
+    const rows = shardedRows(kernel);
+    return template('logits_sharded', {
+      norms: rows.norms?.('lnf.x', { count: 1, size: model.n_embd }) ?? sql`NULL::float8[]`,
+      dot: rows.dot('lm_head', 'position', model.n_embd, 0),
+    });
+  }
   return template('logits', { prepare: kernel.prepare('lnf.x'), dot: kernel.dot('lm_head', 'position.x', model.n_embd) });
 }

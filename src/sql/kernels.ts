@@ -1,4 +1,4 @@
-import { cubeArrayField, float4ArrayField, float8Field, vectorField, type Field } from '../db/copy-binary.ts';
+import { cubeArrayField, cubeField, float4ArrayField, float8Field, vectorField, type Field } from '../db/copy-binary.ts';
 import { GptSqlError } from '../errors.ts';
 import { quoteIdent } from './quote.ts';
 import { sql, type Code, type Fill } from './sql.ts';
@@ -52,6 +52,43 @@ export interface Kernel {
   storedArray(row: string): Code;
   /** The arithmetic of attention's heads (q·k, att @ v) for heads of `headSize` values. */
   heads(headSize: number): HeadArithmetic;
+  /** How a sharded model (`load --shards`) stores matrix rows on its shards; absent: the kernel cannot be sharded. */
+  sharded?: ShardedRows;
+}
+
+/**
+ * A sharded model's matrix rows on its shards, and the dot product each shard computes for them.
+ * The coordinator sends a shard one statement per matrix and position, which the shard answers
+ * with one sum per output column: postgres_fdw sends it only if every function and type in it
+ * may be sent, built in or of an extension in the foreign server's `extensions` option (cube).
+ * A cube[] is neither (an extension's array type is no member of the extension): a statement that
+ * read a cube[] column or parameter would bring every row back to the coordinator instead. So the
+ * shards store no cube[], and the activation travels as float8[]:
+ * - cube: a row is its squared norm and one cube per chunk of CUBE_CHUNK values (c1, c2, …); the
+ *   shard cuts the activation's chunks with cube(x[a:b]); the coordinator sends |x|² (`norms`);
+ * - array: float4[] as here, and the dot product written out term by term, w[1] * x[1] + w[2] * x[2]
+ *   + …: the float8 sum of gpt2sql.dot in the same order (that function is no extension's, so it
+ *   cannot be sent).
+ * The arithmetic is the kernel's own, value for value: a sharded model gives the same logits.
+ */
+export interface ShardedRows {
+  /** The stored columns of a row (or part of a row) of `n` values. */
+  columns(n: number): StoredColumn[];
+  /** Binary COPY fields of a stored row, one per column. */
+  fields(values: Float32Array): Field[];
+  /**
+   * SQL for what each position sends besides its activation x: float8[] `norms`, |x_p|² of each of
+   * the `count` parts of `size` values (cube); undefined when the dot product needs none.
+   */
+  norms?(x: Operand, parts: { count: number; size: number }): Code;
+  /**
+   * SQL for the dot product, as float8, of the stored row `row` (a part of `n` values, whose
+   * number is `part`: SQL, or 0 for whole rows) and the slice of `position`.x where that part's
+   * values are, with `position`.norms.
+   */
+  dot(row: string, position: string, n: number, part: Operand): Code;
+  /** SQL reading a stored row of `n` values as float4[] (the embedding lookup). */
+  storedArray(row: string, n: number): Code;
 }
 
 /**
@@ -150,6 +187,27 @@ const KERNELS: Record<KernelName, Kernel> = {
       sql`(SELECT array_agg(cube_ll_coord(c.w, d)::float4 ORDER BY c.i, d)
         FROM unnest(${row}.values) WITH ORDINALITY AS c(w, i), generate_series(1, cube_dim(c.w)) AS d)`,
     heads: (headSize) => (headSize <= CUBE_CHUNK ? CUBE_HEADS : ARRAY_HEADS),
+    sharded: {
+      columns: (n) => [{ name: 'norm', type: 'float8' }, ...cubeChunkColumns(n).map((name) => ({ name, type: 'cube' }))],
+      fields: (values) => [float8Field(squaredNorm(values)), ...cubeChunkColumns(values.length).map((_, c) => cubeField(values.subarray(c * CUBE_CHUNK, (c + 1) * CUBE_CHUNK)))],
+      norms: (x, { count, size }) =>
+        sql`ARRAY(SELECT (SELECT sum(${cubeNorm(sql`cube(${x}[p * ${size} + s : p * ${size} + least(s + ${CUBE_CHUNK - 1}, ${size})])`)})
+                        FROM generate_series(1, ${size}, ${CUBE_CHUNK}) AS s)
+              FROM generate_series(0, ${count - 1}) AS p ORDER BY p)`,
+      dot: (row, position, n, part) => {
+        const at = part === 0 ? '' : sql`${part} * ${n} + `;
+        const distances = cubeChunkColumns(n).map((column, c) =>
+          sql`cube_distance(cube(${position}.x[${at}${c * CUBE_CHUNK + 1} : ${at}${Math.min((c + 1) * CUBE_CHUNK, n)}]), ${row}.${column}) ^ 2`);
+        const sum = distances.reduce((total, distance) => sql`${total}
+    + ${distance}`);
+        return sql`(${position}.norms[${part === 0 ? 1 : sql`${part} + 1`}] + ${row}.norm
+  - (${sum})) / 2`;
+      },
+      storedArray: (row, n) =>
+        sql`(SELECT array_agg(cube_ll_coord(c.w, d)::float4 ORDER BY c.i, d)
+        FROM unnest(ARRAY[${cubeChunkColumns(n).map((column) => `${row}.${column}`).join(', ')}]) WITH ORDINALITY AS c(w, i),
+             generate_series(1, cube_dim(c.w)) AS d)`,
+    },
   },
   array: {
     name: 'array',
@@ -163,11 +221,29 @@ const KERNELS: Record<KernelName, Kernel> = {
     dot: (row, prepared) => sql`gpt2sql.dot(${row}.values, ${prepared})`,
     storedArray: (row) => sql`${row}.values`,
     heads: () => ARRAY_HEADS,
+    sharded: {
+      columns: () => [{ name: 'values', type: 'float4[]' }],
+      fields: (values) => [float4ArrayField(values)],
+      // Four terms a line; the float8 sum runs left to right, in index order, as gpt2sql.dot's.
+      dot: (row, position, n, part) => {
+        const at = part === 0 ? '' : sql`${part} * ${n} + `;
+        const terms = Array.from({ length: n }, (_, i) => sql`${row}.values[${i + 1}] * ${position}.x[${at}${i + 1}]`);
+        const lines = Array.from({ length: Math.ceil(n / 4) }, (_, l) => terms.slice(4 * l, 4 * l + 4).reduce((a, b) => sql`${a} + ${b}`));
+        return sql`(${lines.reduce((a, b) => sql`${a}
+   + ${b}`)})`;
+      },
+      storedArray: (row) => sql`${row}.values`,
+    },
   },
 };
 
 /** Values per cube: cube's limit of 100 dimensions. */
 const CUBE_CHUNK = 100;
+
+/** The chunk columns of a sharded cube row of `n` values: c1, c2, … */
+function cubeChunkColumns(n: number): string[] {
+  return Array.from({ length: Math.ceil(n / CUBE_CHUNK) }, (_, c) => `c${c + 1}`);
+}
 
 /** |x|², summed in float64 in index order. */
 function squaredNorm(values: Float32Array): number {
@@ -263,6 +339,15 @@ export const INLINE_BYTES = 7600;
 export function rowParts(kernel: Kernel, n: number): { count: number; size: number } {
   const count = Math.ceil((n * kernel.bytesPerValue) / INLINE_BYTES);
   return { count, size: Math.ceil(n / count) };
+}
+
+/** How `kernel` stores rows on shards; refused for a kernel that cannot be sharded. */
+export function shardedRows(kernel: Kernel): ShardedRows {
+  if (!kernel.sharded) {
+    const can = KERNEL_NAMES.filter((name) => KERNELS[name].sharded);
+    throw new GptSqlError(`the kernel "${kernel.name}" cannot be sharded; use --kernel ${can.join(' or --kernel ')} with --shards`);
+  }
+  return kernel.sharded;
 }
 
 /** The kernel named `name`. */

@@ -31,6 +31,8 @@ export function psqlScript(model: ScriptModel, header: readonly string[], statem
     "SET client_encoding TO 'UTF8';",
     `SET search_path TO ${quoteIdent(model.schema_name)}, public;`,
     'SET jit = off;',
+    // A sharded model's sums per output column are computed on its shards only with this on.
+    ...(model.shards > 0 ? [`SET enable_partitionwise_aggregate = on;  -- the weights are on ${model.shards} shards: each computes its own sums`] : []),
     '',
   ];
   return `${lines.join('\n')}\n${renderInlined(statement, values)};\n`;

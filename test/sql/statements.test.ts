@@ -11,7 +11,7 @@ const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
 const TEMPLATES = readdirSync(SQL_DIR).filter((file) => file.endsWith('.sql')).map((file) => file.slice(0, -4));
 
 /** Odd sizes, so any number the SQL takes from anywhere but the catalog shows up. */
-const SHAPE: ModelShape = { n_layer: 3, n_head: 5, n_embd: 40, layer_norm_epsilon: 1e-5, kernel: 'array' };
+const SHAPE: ModelShape = { n_layer: 3, n_head: 5, n_embd: 40, layer_norm_epsilon: 1e-5, kernel: 'array', shards: 0 };
 
 describe('sql/ templates', () => {
   it.each(TEMPLATES)('%s.sql says what it computes, its shape and how to run it in psql, and stays under 100 lines', (name) => {
@@ -79,5 +79,10 @@ describe('statements', () => {
     await expect(`${cube.text}\n`).toMatchFileSnapshot('__snapshots__/hidden.cube.sql');
     await expect(`${renderBound(sampleGivenStatement()).text}\n`).toMatchFileSnapshot('__snapshots__/sample_given.sql');
     await expect(`${renderBound(score(SHAPE)).text}\n`).toMatchFileSnapshot('__snapshots__/score.array.sql');
+    // A sharded model (load --shards): linear_sharded.sql and logits_sharded.sql, each kernel's arithmetic for shards.
+    const shardedCube = renderBound(step({ ...SHAPE, n_embd: 256, n_head: 4, kernel: 'cube', shards: 2 }, BATCH_STEP_INPUTS));
+    await expect(`${shardedCube.text}\n`).toMatchFileSnapshot('__snapshots__/step.cube-sharded.sql');
+    const shardedArray = renderBound(next({ ...SHAPE, n_embd: 8, n_head: 2, shards: 2 }));
+    await expect(`${shardedArray.text}\n`).toMatchFileSnapshot('__snapshots__/next.array-sharded.sql');
   });
 });

@@ -12,6 +12,8 @@ import { interruptedError, whenAborted, withStopSignals } from '../signals.ts';
 export interface LoadCommandOptions extends GlobalOptions {
   as?: string;
   kernel?: string;
+  /** `--shards URL,URL,…`: the servers that hold the weight matrices. */
+  shards?: string;
 }
 
 /**
@@ -53,9 +55,11 @@ export async function loadCommand(source: string, options: LoadCommandOptions, i
         (bar ??= progressBar(io, `load ${name}`, total, 'items')).update(done);
       };
       try {
-        const model = await loadModel(db, checkpoint, { name, source, kernel: options.kernel, onProgress, signal });
+        const shards = options.shards?.split(',').map((url) => url.trim()).filter(Boolean);
+        const model = await loadModel(db, checkpoint, { name, source, kernel: options.kernel, shards, onProgress, signal });
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
-        bar?.finish(`loaded ${describeModel(model)} into ${db.location} in ${seconds} s`);
+        const where = model.shards ? `${db.location}, its weight matrices on ${model.shards} shards,` : db.location;
+        bar?.finish(`loaded ${describeModel(model)} into ${where} in ${seconds} s`);
         return model;
       } catch (error) {
         if (bar && io.interactive) io.err('\n'); // end the bar's line before the error's
@@ -81,16 +85,21 @@ export function registerLoad(program: Command, io: Io): void {
     .argument('<source>', 'a directory with config.json, model.safetensors and tokenizer files, or a hub id (gpt2, distilgpt2, openai-community/gpt2-medium)')
     .option('--as <name>', 'name of the model in the database (default: the last part of SOURCE)')
     .option('--kernel <kernel>', 'how dot products are computed: auto (the fastest available: vector, else cube, else array), vector (pgvector), cube (contrib cube) or array (plain float4[])', 'auto')
+    .option('--shards <urls>', 'comma-separated postgres:// URLs of servers that hold the weight matrices, each a range of output columns, read by --db (a server with postgres_fdw) as foreign partitions; kernel cube or array (see docs/scaling.md)')
     .addHelpText('after', `
 Examples:
   $ gpt2sql load gpt2                          # download from the Hugging Face hub, then load
   $ gpt2sql load ./checkpoints/tiny --as tiny  # a local directory
   $ gpt2sql load distilgpt2 --db postgres://postgres@127.0.0.1:5432/test
+  $ gpt2sql load gpt2 --db postgres://postgres@coordinator/gpt2sql \\
+      --shards postgres://gpt2sql:secret@shard-a/gpt2sql,postgres://gpt2sql:secret@shard-b/gpt2sql
 
 Downloads go to the Hugging Face cache ($HF_HOME, default ~/.cache/huggingface); files
 already there are reused. Set HF_ENDPOINT to use a mirror. Reloading a model replaces it
 atomically; a failed load leaves the database as it was, and so does Ctrl-C (or SIGTERM,
-SIGHUP): the load stops at the next tensor and rolls back.`)
+SIGHUP): the load stops at the next tensor and rolls back. With --shards, that holds on
+every server: a load that fails on any shard leaves all of them as they were. The shards'
+user names and passwords go into the coordinator's user mappings and are never printed.`)
     .action(async (source: string, _options: unknown, command: Command) => {
       await withStopSignals(io, 'stopping at the next tensor; the load will be rolled back', (signal) =>
         loadCommand(source, { ...command.optsWithGlobals<LoadCommandOptions>(), signal }, io));

@@ -12,16 +12,18 @@ export interface ModelsCommandOptions extends GlobalOptions {
 
 /** `gpt2sql models`: the loaded models, as a table or JSON. */
 export async function modelsCommand(options: ModelsCommandOptions, io: Io): Promise<ModelRow[]> {
-  const [models, limits] = await withDatabase(options, async (db) => [await listModels(db), await db.parallelLimits()] as const);
+  const [models, limits, shards] = await withDatabase(options, async (db) =>
+    [await listModels(db), await db.parallelLimits(), await db.kysely.selectFrom('gpt2sql.shards').selectAll().orderBy('model').orderBy('shard').execute()] as const);
+  const shardsOf = (model: ModelRow) => shards.filter((shard) => shard.model === model.name).map((shard) => shard.location);
   if (options.json) {
-    io.out(`${JSON.stringify(models, null, 2)}\n`);
+    io.out(`${JSON.stringify(models.map((m) => ({ ...m, shard_locations: shardsOf(m) })), null, 2)}\n`);
   } else if (models.length === 0) {
     io.err('no models loaded yet; load one with: gpt2sql load gpt2 (or a local checkpoint directory)\n');
   } else {
-    const header = ['name', 'layers', 'heads', 'embd', 'ctx', 'vocab', 'kernel', 'dtype', 'source', 'loaded'];
+    const header = ['name', 'layers', 'heads', 'embd', 'ctx', 'vocab', 'kernel', 'dtype', 'source', 'loaded', 'shards'];
     const rows = models.map((m) => [
       m.name, m.n_layer, m.n_head, m.n_embd, m.n_ctx, m.vocab_size, m.kernel, m.dtype, m.source,
-      m.loaded_at.toISOString().replace('T', ' ').slice(0, 19),
+      m.loaded_at.toISOString().replace('T', ' ').slice(0, 19), shardsOf(m).join(', ') || '–',
     ]);
     io.out(formatTable(header, rows));
     io.out(`\n${parallelSummary(limits)}\n`);
@@ -35,6 +37,8 @@ export function registerModels(program: Command, io: Io): void {
     .description('list the models loaded in the database')
     .option('--json', 'print the catalog rows as JSON')
     .addHelpText('after', `
+The shards column names the servers (host:port/database) that hold a sharded model's weight
+matrices (load --shards); – for a model whose weights are all in this database.
 After the table: how many parallel workers a scan of weights gets on this database by default
 (--workers of complete, next and trace), and how to raise the server's limits.
 

@@ -31,7 +31,8 @@ sequences AS MATERIALIZED (     -- [S]: (s, session)
 ),
 encoded AS MATERIALIZED (       -- [T] -> [T*C]
   -- embed: each position's embedding, the token's plus its place's: wte[token] + wpe[place].
-  -- Inputs: fed (t, s, place, token); the tables wte and wpe.
+  -- Inputs: fed (t, s, place, token); the tables wte (on a sharded model, the rows of the tokens
+  -- fed only, which the shards send) and wpe.
   -- [T] -> [T*C]: one float8[] holding the T rows of C values one after another
   SELECT array_agg(e.token_value::float8 + e.place_value ORDER BY fed.t, e.i) AS x
   FROM fed

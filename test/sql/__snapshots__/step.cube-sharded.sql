@@ -1,0 +1,562 @@
+-- step: the engine's statement for each new token. It runs every block over the positions fed
+-- and chooses each sequence's next token from the logits of its last position. Batched (the
+-- incremental engine, src/engine/scheduler.ts), it advances several generations at once: each
+-- has its own cache, places and sampling options, and every weight row is read once for all of
+-- them; it also returns the new positions' keys and values, which a statement of their own
+-- appends to the caches (kv_save.sql). A generation fed its whole prompt is being prefilled, fed
+-- one token it takes a step. Without the cache it is the article's full recompute of one
+-- sequence. It writes nothing: PostgreSQL gives a statement that writes no parallel workers.
+-- [T] -> [S]: each sequence's chosen token and its bytes (and, batched, the new keys and values)
+WITH RECURSIVE
+fed AS MATERIALIZED (           -- [T]: (t, s, place, token)
+  -- fed_batch: the positions of several generations fed to one forward pass (a batched step), one
+  -- row each: t numbers them from 0 across the batch, s is the generation's index in the batch,
+  -- place its place in that generation's text. A generation's positions are consecutive, in place
+  -- order: a prompt being prefilled has all of its positions, a generation in progress the one
+  -- token chosen by the step before. Every weight row is read once for all of them; attention
+  -- keeps each generation to its own places (attn_scores.sql joins on s).
+  -- Inputs: ids, places, seqs (int[] each, one value per position): its token, its place, its
+  -- generation (0-based).
+  -- [T] -> [T]: (t, s, place, token)
+  SELECT (input.t - 1)::int AS t, input.s, input.place, input.token
+  FROM unnest($1::int[], $2::int[], $3::int[]) WITH ORDINALITY AS input(token, place, s, t)
+),
+sequences AS MATERIALIZED (     -- [S]: (s, session)
+  -- sequences: the generation session of each sequence of a batched step, whose keys and values
+  -- cached by earlier steps attention reads (kv_read.sql) and the new ones kv_save.sql appends.
+  -- Inputs: sessions (bigint[], one per sequence, in the order of s).
+  -- [S] -> [S]: (s, session)
+  SELECT (cached.s - 1)::int AS s, cached.session
+  FROM unnest($4::bigint[]) WITH ORDINALITY AS cached(session, s)
+),
+encoded AS MATERIALIZED (       -- [T] -> [T*C]
+  -- embed: each position's embedding, the token's plus its place's: wte[token] + wpe[place].
+  -- Inputs: fed (t, s, place, token); the tables wte (on a sharded model, the rows of the tokens
+  -- fed only, which the shards send) and wpe.
+  -- [T] -> [T*C]: one float8[] holding the T rows of C values one after another
+  SELECT array_agg(e.token_value::float8 + e.place_value ORDER BY fed.t, e.i) AS x
+  FROM fed
+  JOIN (SELECT * FROM wte WHERE wte.token = ANY (ARRAY(SELECT token FROM fed)) AND wte.part = 0) AS wte ON wte.token = fed.token
+  JOIN wpe ON wpe.place = fed.place
+  CROSS JOIN LATERAL unnest((SELECT array_agg(cube_ll_coord(c.w, d)::float4 ORDER BY c.i, d)
+          FROM unnest(ARRAY[wte.c1, wte.c2, wte.c3]) WITH ORDINALITY AS c(w, i),
+               generate_series(1, cube_dim(c.w)) AS d), wpe.values) WITH ORDINALITY AS e(token_value, place_value, i)
+),
+forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
+  -- forward: every transformer block, in the article's shape: the body of a recursive CTE with one
+  -- row per block that carries the whole hidden state of the T new positions as one float8[] of T*C
+  -- values. Row -1 is the embedding; row b is the output of block b, computed from row b - 1 in a
+  -- LATERAL subquery (PostgreSQL forbids aggregates at the top level of a recursive term, not
+  -- inside a subquery). Each row also carries its block's keys and values of the new positions.
+  -- Inputs: encoded (x float8[T*C]); n_layer, from the catalog.
+  -- [T*C] -> [T*C] for each block
+  SELECT -1, encoded.x, NULL::float8[], NULL::float8[]
+  FROM encoded
+  UNION ALL
+  SELECT forward.block + 1, transformer_block.x, transformer_block.k, transformer_block.v
+  FROM forward
+  CROSS JOIN LATERAL (
+    -- block: one transformer block (stages ln_1, attn, ln_2, mlp), picoGPT's
+    -- x = x + mha(layer_norm(x)); x = x + ffn(layer_norm(x)), as a chain of CTEs with llm.c's
+    -- activation names (src/sql/forward.ts lists them). Elementwise steps map arrays with array_agg()
+    -- over unnest(), which reads them in order: an aggregate takes its rows in the order its FROM
+    -- gives them, here the arrays' (or a sorted subquery's).
+    -- Inputs: forward.x, the block's input (float8[T*C]); the block's weights.
+    -- [T*C] -> [T*C], plus the new positions' keys and values ([T*C] each) for the cache
+    WITH
+    residual AS MATERIALIZED (      -- [T*C] -> [T, C]: the block's input, one row per position
+      -- block_input (the residual): the block's input, the output of the block before (the embeddings
+      -- for the first), one row per position.
+      -- Inputs: the block's input (float8[T*C]): forward.x in the recursive CTE of forward.sql, or the
+      -- CTE of the block before when the blocks are written out one after another.
+      -- [T*C] -> [T, C]
+      SELECT t, input.x[t * 256 + 1 : (t + 1) * 256] AS x
+      FROM (SELECT forward.x AS x) AS input
+      CROSS JOIN generate_series(0, cardinality(input.x) / 256 - 1) AS t
+    ),
+    ln1 AS MATERIALIZED (           -- [T, C] -> [T, C]: ln_1
+      -- layer_norm (stages ln_1, ln_2, ln_f): each position's vector minus its mean, divided by its
+      -- standard deviation (the variance over C values plus epsilon, from the catalog), times the gain
+      -- g, plus the bias b. Mean and variance come from avg() and var_pop() in one pass (PostgreSQL's
+      -- Youngs-Cramer sums, in C): the reference's two passes up to rounding, and no underflow error
+      -- where (x - mean)² would be too small for a float8. A row whose values are all equal has
+      -- variance 0 and becomes b.
+      -- Inputs: the rows (t, x float8[C]) of the CTE before; g and b (float4[C]) of ln_1, ln_2 or ln_f.
+      -- [T, C] -> [T, C]
+      SELECT input.t,
+             (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
+              FROM unnest(input.x, (SELECT values FROM ln_1_g WHERE block = forward.block + 1), (SELECT values FROM ln_1_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
+      FROM residual AS input
+      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+    ),
+    qkv AS MATERIALIZED (           -- [T, C] -> [T, 3*C]: c_attn, q, k and v side by side
+      -- linear_sharded: x @ w + b for every position, on a sharded model (load --shards): w is a
+      -- partitioned table whose partitions are postgres_fdw foreign tables, each a contiguous range of
+      -- output columns (w.col) on one shard, a row's parts together. For each position, the subquery
+      -- product is what every shard runs on its own rows: the dot products with the position's
+      -- activation, summed per output column (over the row's parts, in part order), by the kernel's
+      -- arithmetic for shards (ShardedRows in src/sql/kernels.ts). postgres_fdw sends it to the shards
+      -- at once (an async append of foreign scans, each with the aggregate in its remote SQL, when
+      -- enable_partitionwise_aggregate is on), the activation as a float8[] parameter; only (col, y)
+      -- rows come back. The bias is added here. Summing on the shards or here is the planner's choice
+      -- by cost: the loader gives it the foreign partitions' row counts (src/load/shard-load.ts), every
+      -- output column has an empty row besides its parts (NULL: the sum skips it), and a fetched row
+      -- costs what it does (fdw_tuple_cost), so that the shards' sums cost less than their rows;
+      -- test/engine/sharded.test.ts checks from the plans that every sum goes to the shards.
+      -- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part, …) and
+      -- b (block, values) of the layer; the block.
+      -- [T, n_in] -> [T, n_out]
+      WITH activation AS MATERIALIZED (  -- each position's activation, and what the kernel's dot product takes besides it
+        SELECT input.t, input.x, ARRAY(SELECT (SELECT sum(cube_distance(cube(input.x[p * 256 + s : p * 256 + least(s + 99, 256)]), '(0)'::cube) ^ 2)
+                                FROM generate_series(1, 256, 100) AS s)
+                      FROM generate_series(0, 0) AS p ORDER BY p) AS norms
+        FROM ln1 AS input
+      ),
+      bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
+        SELECT values::float8[] AS b
+        FROM c_attn_b
+        WHERE block = forward.block + 1
+      )
+      SELECT position.t, array_agg(product.y + (SELECT b FROM bias)[product.col + 1] ORDER BY product.col) AS x
+      FROM activation AS position
+      CROSS JOIN LATERAL (              -- on every shard, for this position: one sum per output column
+        SELECT w.col,
+               sum((position.norms[1] + w.norm
+                 - (cube_distance(cube(position.x[1 : 100]), w.c1) ^ 2
+                   + cube_distance(cube(position.x[101 : 200]), w.c2) ^ 2
+                   + cube_distance(cube(position.x[201 : 256]), w.c3) ^ 2)) / 2 ORDER BY w.part) AS y
+        FROM c_attn_w AS w
+        WHERE w.block = forward.block + 1
+        GROUP BY w.col
+      ) AS product
+      GROUP BY position.t
+    ),
+    q AS MATERIALIZED (             -- [T, 3*C] -> [T, NH, HS]: each head's query, converted once
+      -- attn_q (stage attn, 1 of 5): causal self-attention starts by cutting each new position's
+      -- query out of qkv, one row per position and head, converted once to the type the kernel's
+      -- q·k takes, with the position's sequence and place, which say what it may attend to. (Then
+      -- attn_kv, attn_scores, attn_softmax and atty: all heads at once.)
+      -- Inputs: qkv (t, x float8[3*C]): q, k and v of the new positions side by side; fed (t, s, place).
+      -- [T, 3*C] -> [T, NH, HS]
+      SELECT qkv.t, fed.s, fed.place, head.h, cube(qkv.x[head.h * 64 + 1 : (head.h + 1) * 64]) AS q
+      FROM qkv
+      JOIN fed USING (t)
+      CROSS JOIN generate_series(0, 4 - 1) AS head(h)
+    ),
+    kv AS MATERIALIZED (            -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
+      -- attn_kv (stage attn, 2 of 5): each head's key and value of every place a new position may
+      -- attend to, with its sequence: the places cached by earlier statements of each generation
+      -- (kv_read.sql), then the new positions' own, cut out of qkv, in the types the kernel's
+      -- arithmetic takes.
+      -- Inputs: qkv (t, x float8[3*C]); fed (t, s, place).
+      -- [T, 3*C] -> [Tk, NH, 2*HS]
+      -- kv_read (stage attn): each head's key and value of the places cached by earlier statements of
+      -- each sequence's generation session (the first Tk - T places of each), stored as attention uses
+      -- them, followed by the new positions' (attn_kv.sql adds them after the UNION ALL).
+      -- Inputs: sequences (s, session); the block being computed; kv_cache, in the model's schema.
+      -- [] -> [Tk - T, NH, 2*HS]
+      SELECT sequences.s, kv_cache.place, kv_cache.head AS h, kv_cache.k, kv_cache.v
+      FROM sequences
+      JOIN kv_cache ON kv_cache.session = sequences.session
+      WHERE kv_cache.block = forward.block + 1
+      UNION ALL
+      SELECT fed.s, fed.place, head.h,
+             cube(qkv.x[256 + head.h * 64 + 1 : 256 + (head.h + 1) * 64]) AS k,
+             qkv.x[2 * 256 + head.h * 64 + 1 : 2 * 256 + (head.h + 1) * 64] AS v
+      FROM qkv
+      JOIN fed USING (t)
+      CROSS JOIN generate_series(0, 4 - 1) AS head(h)
+    ),
+    preatt AS MATERIALIZED (        -- [T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees
+      -- attn_scores (stage attn, 3 of 5): preatt = q·k / sqrt(HS), each new position's query against
+      -- the key of every place of its own sequence up to and including its own (the causal mask:
+      -- place <= the query's), computed by the kernel's q·k. Each score carries its place's value
+      -- along, so att @ v reads them in place order without a join.
+      -- Inputs: q (t, s, place, h, q) and kv (s, place, h, k, v).
+      -- [T, NH, HS] x [Tk, NH, HS] -> [T, NH, <=Tk]
+      SELECT q.t, q.h, kv.place, kv.v, (cube_distance(kv.k, '(0)'::cube) ^ 2 + cube_distance(q.q, '(0)'::cube) ^ 2 - cube_distance(kv.k, q.q) ^ 2) / 2 / sqrt(64) AS preatt
+      FROM q
+      JOIN kv ON kv.s = q.s AND kv.h = q.h AND kv.place <= q.place
+    ),
+    att AS MATERIALIZED (           -- [T, NH, <=Tk]: softmax over each query's places
+      -- attn_softmax (stage attn, 4 of 5): att = softmax of each query's scores over its places:
+      -- exp(preatt - max), divided by the sum. exp() of less than -300 is taken as 0 (e^-300 is
+      -- 5e-131): such a weight changes att @ v by less than float8 can show next to the largest, and
+      -- every product of the weights that remain with a value stays far from float8's smallest, below
+      -- which PostgreSQL raises an error where IEEE arithmetic gives 0 (sql/README.md, Numerics).
+      -- Inputs: preatt (t, h, place, v, preatt).
+      -- [T, NH, <=Tk] -> [T, NH, <=Tk]
+      SELECT t, h, place, v, e / sum(e) OVER query_row AS att
+      FROM (
+        SELECT t, h, place, v, CASE WHEN z > -300 THEN exp(z) ELSE 0 END AS e
+        FROM (SELECT t, h, place, v, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
+      ) AS exps
+      WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ),
+    atty AS MATERIALIZED (          -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]: heads side by side
+      -- atty (stage attn, 5 of 5): att @ v, each head's attention output, the heads side by side:
+      -- the values summed with the attention weights, by the kernel's aggregate (atty_sum.sql) or one
+      -- output value at a time (atty_columns.sql).
+      -- Inputs: att (t, h, place, v, att).
+      -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]
+      SELECT t, array_agg(y ORDER BY h, i) AS x
+      FROM (
+        -- atty_columns (stage attn): each head's attention output one value at a time, for kernels
+        -- without an aggregate of their own: the attention weights of a position's places (in place
+        -- order) and the matrix of their values ([Tk, HS]), then y[i] = Σ_p att[p] · v[p][i], by the
+        -- kernel's arithmetic.
+        -- Inputs: att (t, h, place, v float8[HS], att).
+        -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, NH, HS] (rows t, h, i, y)
+        SELECT heads.t, heads.h, i,
+               (SELECT sum(cube_distance(chunk.w, '(0)'::cube) ^ 2 + cube_distance(chunk.v, '(0)'::cube) ^ 2 - cube_distance(chunk.w, chunk.v) ^ 2) / 2
+                   FROM generate_series(1, cardinality(heads.att), 100) AS s
+                   CROSS JOIN LATERAL (
+                     SELECT cube(heads.att[s : s + 99]) AS w, cube(heads.v[s : s + 99][i : i]) AS v
+                   ) AS chunk) AS y
+        FROM (
+          SELECT att.t, att.h, array_agg(att.att ORDER BY att.place) AS att, array_agg(att.v ORDER BY att.place) AS v
+          FROM att
+          GROUP BY att.t, att.h
+        ) AS heads
+        CROSS JOIN generate_series(1, 64) AS i
+      ) AS head_values
+      GROUP BY t
+    ),
+    attproj AS MATERIALIZED (       -- [T, C] -> [T, C]: c_proj
+      WITH activation AS MATERIALIZED (  -- each position's activation, and what the kernel's dot product takes besides it
+        SELECT input.t, input.x, ARRAY(SELECT (SELECT sum(cube_distance(cube(input.x[p * 256 + s : p * 256 + least(s + 99, 256)]), '(0)'::cube) ^ 2)
+                                FROM generate_series(1, 256, 100) AS s)
+                      FROM generate_series(0, 0) AS p ORDER BY p) AS norms
+        FROM atty AS input
+      ),
+      bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
+        SELECT values::float8[] AS b
+        FROM c_proj_b
+        WHERE block = forward.block + 1
+      )
+      SELECT position.t, array_agg(product.y + (SELECT b FROM bias)[product.col + 1] ORDER BY product.col) AS x
+      FROM activation AS position
+      CROSS JOIN LATERAL (              -- on every shard, for this position: one sum per output column
+        SELECT w.col,
+               sum((position.norms[1] + w.norm
+                 - (cube_distance(cube(position.x[1 : 100]), w.c1) ^ 2
+                   + cube_distance(cube(position.x[101 : 200]), w.c2) ^ 2
+                   + cube_distance(cube(position.x[201 : 256]), w.c3) ^ 2)) / 2 ORDER BY w.part) AS y
+        FROM c_proj_w AS w
+        WHERE w.block = forward.block + 1
+        GROUP BY w.col
+      ) AS product
+      GROUP BY position.t
+    ),
+    residual2 AS MATERIALIZED (     -- [T, C] + [T, C] -> [T, C]
+      -- residual: the residual connection, x + f(x) position by position (residual2 adds attn's
+      -- output to the block's input).
+      -- Inputs: the rows (t, x float8[C]) of the residual stream x and of f(x), two CTEs before.
+      -- [T, C] + [T, C] -> [T, C]
+      SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM unnest(residual.x, attproj.x) AS e(a, b)) AS x
+      FROM residual
+      JOIN attproj USING (t)
+    ),
+    ln2 AS MATERIALIZED (           -- [T, C] -> [T, C]: ln_2
+      SELECT input.t,
+             (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
+              FROM unnest(input.x, (SELECT values FROM ln_2_g WHERE block = forward.block + 1), (SELECT values FROM ln_2_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
+      FROM residual2 AS input
+      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+    ),
+    fch AS MATERIALIZED (           -- [T, C] -> [T, 4*C]: mlp c_fc
+      WITH activation AS MATERIALIZED (  -- each position's activation, and what the kernel's dot product takes besides it
+        SELECT input.t, input.x, ARRAY(SELECT (SELECT sum(cube_distance(cube(input.x[p * 256 + s : p * 256 + least(s + 99, 256)]), '(0)'::cube) ^ 2)
+                                FROM generate_series(1, 256, 100) AS s)
+                      FROM generate_series(0, 0) AS p ORDER BY p) AS norms
+        FROM ln2 AS input
+      ),
+      bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
+        SELECT values::float8[] AS b
+        FROM mlp_c_fc_b
+        WHERE block = forward.block + 1
+      )
+      SELECT position.t, array_agg(product.y + (SELECT b FROM bias)[product.col + 1] ORDER BY product.col) AS x
+      FROM activation AS position
+      CROSS JOIN LATERAL (              -- on every shard, for this position: one sum per output column
+        SELECT w.col,
+               sum((position.norms[1] + w.norm
+                 - (cube_distance(cube(position.x[1 : 100]), w.c1) ^ 2
+                   + cube_distance(cube(position.x[101 : 200]), w.c2) ^ 2
+                   + cube_distance(cube(position.x[201 : 256]), w.c3) ^ 2)) / 2 ORDER BY w.part) AS y
+        FROM mlp_c_fc_w AS w
+        WHERE w.block = forward.block + 1
+        GROUP BY w.col
+      ) AS product
+      GROUP BY position.t
+    ),
+    fch_gelu AS MATERIALIZED (      -- [T, 4*C] -> [T, 4*C]: gelu
+      -- gelu (stage mlp): GPT-2's gelu, the tanh approximation, 0.5·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))),
+      -- with v + 0.044715·v³ written v·(1 + 0.044715·v²): the cube of a tiny v would underflow, which
+      -- PostgreSQL reports as an error.
+      -- Inputs: fch (t, x float8[4*C]).
+      -- [T, 4*C] -> [T, 4*C]
+      SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * v * (1 + 0.044715 * v * v)))) FROM unnest(fch.x) AS v) AS x
+      FROM fch
+    ),
+    fcproj AS MATERIALIZED (        -- [T, 4*C] -> [T, C]: mlp c_proj
+      WITH activation AS MATERIALIZED (  -- each position's activation, and what the kernel's dot product takes besides it
+        SELECT input.t, input.x, ARRAY(SELECT (SELECT sum(cube_distance(cube(input.x[p * 512 + s : p * 512 + least(s + 99, 512)]), '(0)'::cube) ^ 2)
+                                FROM generate_series(1, 512, 100) AS s)
+                      FROM generate_series(0, 1) AS p ORDER BY p) AS norms
+        FROM fch_gelu AS input
+      ),
+      bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
+        SELECT values::float8[] AS b
+        FROM mlp_c_proj_b
+        WHERE block = forward.block + 1
+      )
+      SELECT position.t, array_agg(product.y + (SELECT b FROM bias)[product.col + 1] ORDER BY product.col) AS x
+      FROM activation AS position
+      CROSS JOIN LATERAL (              -- on every shard, for this position: one sum per output column
+        SELECT w.col,
+               sum((position.norms[w.part + 1] + w.norm
+                 - (cube_distance(cube(position.x[w.part * 512 + 1 : w.part * 512 + 100]), w.c1) ^ 2
+                   + cube_distance(cube(position.x[w.part * 512 + 101 : w.part * 512 + 200]), w.c2) ^ 2
+                   + cube_distance(cube(position.x[w.part * 512 + 201 : w.part * 512 + 300]), w.c3) ^ 2
+                   + cube_distance(cube(position.x[w.part * 512 + 301 : w.part * 512 + 400]), w.c4) ^ 2
+                   + cube_distance(cube(position.x[w.part * 512 + 401 : w.part * 512 + 500]), w.c5) ^ 2
+                   + cube_distance(cube(position.x[w.part * 512 + 501 : w.part * 512 + 512]), w.c6) ^ 2)) / 2 ORDER BY w.part) AS y
+        FROM mlp_c_proj_w AS w
+        WHERE w.block = forward.block + 1
+        GROUP BY w.col
+      ) AS product
+      GROUP BY position.t
+    ),
+    residual3 AS MATERIALIZED (     -- [T, C] + [T, C] -> [T*C]: the block's output
+      -- block_output (residual3): the block's output, residual2 + the MLP's output, position by
+      -- position, flattened again into the one float8[] that forward.sql carries to the next block.
+      -- Inputs: residual2 and fcproj (t, x float8[C]).
+      -- [T, C] + [T, C] -> [T*C]
+      SELECT array_agg(e.a + e.b) AS x
+      FROM (SELECT residual2.x AS a, fcproj.x AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS position
+      CROSS JOIN LATERAL unnest(position.a, position.b) AS e(a, b)
+    )
+    SELECT residual3.x,
+           (SELECT array_agg(k)        -- the new positions' keys and values, [T*C] each, for the cache
+            FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[256 + 1 : 2 * 256]) AS k) AS k,
+           (SELECT array_agg(v)
+            FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[2 * 256 + 1 : 3 * 256]) AS v) AS v
+    FROM residual3
+  ) AS transformer_block
+  WHERE forward.block + 1 < 3
+),
+final AS MATERIALIZED (         -- [T*C] -> [S, C]: each sequence's last position
+  -- final: the last block's output, one row per position: every position, or only the last of
+  -- each sequence, whose logits choose its next token.
+  -- Inputs: the last block's output (float8[T*C]); fed (t, s); which positions are kept.
+  -- [T*C] -> [T', C]
+  SELECT fed.t, last.x[fed.t * 256 + 1 : (fed.t + 1) * 256] AS x
+  FROM (SELECT (SELECT x FROM forward WHERE block = 2) AS x) AS last
+  CROSS JOIN fed
+  WHERE fed.t IN (SELECT max(t) FROM fed GROUP BY s)
+),
+lnf AS MATERIALIZED (           -- [T', C] -> [T', C]: ln_f
+  SELECT input.t,
+         (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
+          FROM unnest(input.x, (SELECT values FROM ln_f_g), (SELECT values FROM ln_f_b)) AS e(x, g, b)) AS x
+  FROM final AS input
+  CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+),
+logits AS (                     -- [T', C] -> [T', V]
+  -- logits_sharded: lnf @ lm_headᵀ on a sharded model (load --shards), as logits.sql computes it:
+  -- lm_head (wte when the head is tied) is partitioned by token into ranges on the shards. For
+  -- each position, the subquery product is what every shard runs on its own rows: one dot product
+  -- per token, by the kernel's arithmetic for shards: the sum of the token's row and of its empty
+  -- row, whose NULL the sum skips (see shardedKeyColumns in src/load/weight-tables.ts), the shape
+  -- postgres_fdw sends to a shard whole (see linear_sharded.sql); the activation travels as a
+  -- float8[] parameter and only (token, logit) rows come back.
+  -- Inputs: lnf (t, x float8[C]); lm_head.
+  -- [T, C] -> [T, V]
+  WITH activation AS MATERIALIZED (  -- each position's activation, and what the kernel's dot product takes besides it
+    SELECT lnf.t, lnf.x, ARRAY(SELECT (SELECT sum(cube_distance(cube(lnf.x[p * 256 + s : p * 256 + least(s + 99, 256)]), '(0)'::cube) ^ 2)
+                            FROM generate_series(1, 256, 100) AS s)
+                  FROM generate_series(0, 0) AS p ORDER BY p) AS norms
+    FROM lnf
+  )
+  SELECT position.t, product.token, product.logit
+  FROM activation AS position
+  CROSS JOIN LATERAL (              -- on every shard, for this position: one sum per token
+    SELECT lm_head.token,
+           sum((position.norms[1] + lm_head.norm
+             - (cube_distance(cube(position.x[1 : 100]), lm_head.c1) ^ 2
+               + cube_distance(cube(position.x[101 : 200]), lm_head.c2) ^ 2
+               + cube_distance(cube(position.x[201 : 256]), lm_head.c3) ^ 2)) / 2 ORDER BY lm_head.part) AS logit
+    FROM lm_head
+    GROUP BY lm_head.token
+  ) AS product
+),
+choosing AS (                   -- [T']: how each sequence chooses
+  -- choosing_batch: how each generation of a batched step chooses its next token, at the last
+  -- position fed of its sequence: its own sampling options (src/reference/sample.ts), the index of
+  -- the token being chosen, and how many alternatives to report with their log-probabilities
+  -- (-1: none).
+  -- Inputs: lnf (t, x), the last position of each sequence; fed (t, s); temperatures, top_ks,
+  -- top_ps, seeds, steps, logprobs: arrays with one value per sequence, in the order of s.
+  -- [S] -> [S]: (t, s, temperature, top_k, top_p, seed, step, logprobs)
+  SELECT lnf.t, fed.s,
+         o.temperature, o.top_k, o.top_p, o.seed, o.step, o.logprobs
+  FROM lnf
+  JOIN fed USING (t)
+  JOIN unnest($5::float8[], $6::int[], $7::float8[], $8::bigint[], $9::int[], $10::int[])
+         WITH ORDINALITY AS o(temperature, top_k, top_p, seed, step, logprobs, n)
+    ON o.n = fed.s + 1
+),
+-- probs: softmax(logits / temperature) over the vocabulary at each position that chooses a token
+-- (rule 2 of src/reference/sample.ts): the position's maximum is subtracted before exp(), and
+-- each position's sum runs in token order as the reference's. exp() of less than -700 is taken as
+-- 0 (e^-700 is 1e-304): the quotient of a smaller one by the sum could fall below the smallest
+-- float8, which PostgreSQL reports as an error where IEEE arithmetic gives 0 (see "Numerics" in
+-- sql/README.md). Each token keeps its logit, which orders the candidates. None at a position
+-- whose temperature is 0 (greedy needs no probabilities).
+-- Inputs: logits (t, token, logit); choosing (t, temperature).
+-- [T', V] -> [T', V]
+scaled AS (                     -- [T', V]: logits / temperature
+  SELECT logits.t, logits.token, logits.logit, logits.logit / choosing.temperature AS z
+  FROM logits
+  JOIN choosing USING (t)
+  WHERE choosing.temperature > 0
+),
+exps AS (                       -- [T', V]: exp(z - max z)
+  SELECT t, token, logit, CASE WHEN z - z_max > -700 THEN exp(z - z_max) ELSE 0 END AS e
+  FROM scaled
+  JOIN (SELECT t, max(z) AS z_max FROM scaled GROUP BY t) AS maximum USING (t)
+),
+probs AS (                      -- [T', V]: e / sum(e)
+  SELECT t, token, logit, e / total AS prob
+  FROM exps
+  JOIN (SELECT t, sum(e ORDER BY token) AS total FROM exps GROUP BY t) AS sums USING (t)
+),
+-- sample: chooses the next token at each position that chooses one, as src/reference/sample.ts
+-- specifies, with that position's own options (choosing). temperature = 0 is greedy: the highest
+-- logit, ties to the lowest id. Otherwise: keep the top_k most probable (0 keeps all),
+-- renormalize; keep the nucleus, each token whose running sum of probability before it is < top_p
+-- (1 keeps all), renormalize; pick the first token whose running sum exceeds u = the first 32 bits
+-- of md5('seed:step') / 2^32, or the last kept one if rounding leaves none. "By probability" is
+-- logit descending, ties to the lower id: the order of probability, also among tokens whose
+-- probabilities are equal (0 far below the top at a low temperature); every running sum is a
+-- float8 sum in that order.
+-- Inputs: logits (t, token, logit), probs (t, token, logit, prob); choosing (t, temperature,
+-- top_k, top_p, seed, step), step being the index of the token being chosen (0 for the first
+-- new one).
+-- [T', V] -> [T']
+ranked AS (                     -- [T', V]: rank 1 is the most probable
+  SELECT t, token, prob, row_number() OVER (PARTITION BY t ORDER BY logit DESC, token) AS rank
+  FROM probs
+),
+top_k AS (                      -- [T', <=V]: the top_k first by probability, renormalized
+  SELECT t, token, rank,
+         prob / CASE WHEN top_k > 0 THEN sum(prob) OVER whole ELSE 1 END AS prob
+  FROM (SELECT ranked.t, ranked.token, ranked.rank, ranked.prob, choosing.top_k
+        FROM ranked
+        JOIN choosing USING (t)
+        WHERE choosing.top_k = 0 OR ranked.rank <= choosing.top_k) AS first_k
+  -- the sum of the whole partition, added in rank order as the reference adds it
+  WINDOW whole AS (PARTITION BY t ORDER BY rank ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+),
+nucleus AS (                    -- [T', <=V]: the running sum of probability before each token
+  SELECT t, token, rank, prob,
+         coalesce(sum(prob) OVER (PARTITION BY t ORDER BY rank ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+  FROM top_k
+),
+kept AS (                       -- [T', <=V]: the nucleus, renormalized
+  SELECT t, token, rank,
+         prob / CASE WHEN top_p < 1 THEN sum(prob) OVER whole ELSE 1 END AS prob
+  FROM (SELECT nucleus.t, nucleus.token, nucleus.rank, nucleus.prob, choosing.top_p
+        FROM nucleus
+        JOIN choosing USING (t)
+        WHERE choosing.top_p >= 1 OR nucleus.before < choosing.top_p) AS within_p
+  WINDOW whole AS (PARTITION BY t ORDER BY rank ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+),
+cumulative AS (                 -- [T', <=V]: the running sum of the kept probabilities
+  SELECT t, token, rank, sum(prob) OVER (PARTITION BY t ORDER BY rank ROWS UNBOUNDED PRECEDING) AS running
+  FROM kept
+),
+uniform AS (                    -- [T']: u in [0, 1), the same in every PostgreSQL and in the reference
+  SELECT t, ('x' || substr(md5(seed::text || ':' || step::text), 1, 8))::bit(32)::bigint
+            / 4294967296.0::float8 AS u
+  FROM choosing
+  WHERE temperature > 0
+),
+chosen AS (                     -- [T', V] -> [T']
+  (SELECT DISTINCT ON (logits.t) logits.t, logits.token  -- greedy
+   FROM logits
+   JOIN choosing USING (t)
+   WHERE choosing.temperature = 0
+   ORDER BY logits.t, logits.logit DESC, logits.token)
+  UNION ALL
+  (SELECT DISTINCT ON (cumulative.t) cumulative.t, cumulative.token  -- the first whose running sum passes u; if rounding leaves none, the last kept
+   FROM cumulative
+   JOIN uniform USING (t)
+   ORDER BY cumulative.t, cumulative.running > uniform.u DESC,
+            CASE WHEN cumulative.running > uniform.u THEN cumulative.rank ELSE -cumulative.rank END)
+)
+-- step_tokens_kv: what a batched step returns, rows of two kinds: for each sequence s, the token
+-- chosen and its bytes (rank 0; with logprobs, its log-probability, and ranks 1 to logprobs the
+-- most probable tokens with theirs, from step_logprobs.sql); and for each block, the keys and
+-- values of every new position (k and v, [T*C] each), for kv_save.sql to append to the cache.
+-- Each kind leaves the other's columns NULL: the tokens are not repeated on every block's row.
+-- [S], [n_layer, 2, T*C] -> [S * (1 + logprobs) + n_layer]
+SELECT choosing.s, tokens.rank, tokens.token, vocab.bytes, tokens.logprob,
+       NULL::int AS block, NULL::float8[] AS k, NULL::float8[] AS v
+FROM (
+  -- step_logprobs: the token each sequence chose (rank 0) and, for the sequences that ask for
+  -- logprobs, its log-probability under the model's own distribution (log_softmax.sql: temperature
+  -- 1, every token, before top-k and top-p) and the `logprobs` most probable tokens with theirs
+  -- (ranks 1, 2, …: logit descending, ties to the lower id), as OpenAI's API reports them. The
+  -- others get a NULL logprob and no alternatives: their logits are not summed.
+  -- Inputs: logits (t, token, logit), chosen (t, token), choosing (t, logprobs).
+  -- [T', V] -> [T' * (1 + logprobs)]: (t, rank, token, logprob)
+  WITH logits AS (                -- [T'', V]: the logits of the sequences that ask for logprobs
+    SELECT logits.t, logits.token, logits.logit
+    FROM logits
+    JOIN choosing USING (t)
+    WHERE choosing.logprobs >= 0
+  ),
+  -- log_softmax: each position's log-probabilities over the vocabulary under the model's own
+  -- distribution (temperature 1, every token): logprob = logit - logsumexp(logits of the position),
+  -- logsumexp computed as max + ln(sum(exp(logit - max))), so exp() never overflows and the largest
+  -- term is 1; the sum runs in token order, as the reference's. Both are window aggregates over the
+  -- whole position, rows sorted once by (t, token), the order the sum needs: no join, no second
+  -- sort (a GROUP BY joined back sorted the T*V rows twice). exp() of less than -700 is taken as
+  -- 0 (e^-700 is 1e-304, nothing beside the 1 of the maximum): PostgreSQL reports an underflow as an
+  -- error where IEEE arithmetic gives 0 (see "Numerics" in sql/README.md). A token's logprob is
+  -- exact however far below the maximum it is: only the sum drops such terms.
+  -- Inputs: logits (t, token, logit), one row per position t and token.
+  -- [T, V] -> [T, V]
+  logit_max AS (                  -- [T, V]: each logit beside its position's largest
+    SELECT t, token, logit, max(logit) OVER by_position AS m
+    FROM logits
+    WINDOW by_position AS (PARTITION BY t ORDER BY token ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+  ),
+  logprobs AS (                   -- [T, V]: logit - (max + ln(sum(exp(logit - max))))
+    SELECT t, token, logit,
+           logit - (m + ln(sum(CASE WHEN logit - m > -700 THEN exp(logit - m) ELSE 0 END) OVER by_position)) AS logprob
+    FROM logit_max
+    WINDOW by_position AS (PARTITION BY t ORDER BY token ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+  ),
+  alternatives AS (               -- [T'', V]: rank 1 is the most probable
+    SELECT t, token, logprob, (row_number() OVER (PARTITION BY t ORDER BY logit DESC, token))::int AS rank
+    FROM logprobs
+  )
+  SELECT chosen.t, 0 AS rank, chosen.token, logprobs.logprob
+  FROM chosen
+  LEFT JOIN logprobs USING (t, token)
+  UNION ALL
+  SELECT alternatives.t, alternatives.rank, alternatives.token, alternatives.logprob
+  FROM alternatives
+  JOIN choosing USING (t)
+  WHERE alternatives.rank <= choosing.logprobs
+) AS tokens
+JOIN choosing USING (t)
+LEFT JOIN vocab USING (token)
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, new_kv.block, new_kv.k, new_kv.v
+FROM (
+  SELECT block, k, v FROM forward WHERE block >= 0
+) AS new_kv
