@@ -67,8 +67,8 @@ export async function openShards(schema: string, urls: readonly URL[]): Promise<
   try {
     for (const [index, url] of urls.entries()) {
       const shard = shardOf(schema, index, url);
-      const db = await openDatabase({ db: url.toString(), migrate: false }).catch((error: Error) => {
-        throw new GptSqlError(`shard ${index} (${shard.location}): ${error.message}`);
+      const db = await openDatabase({ db: url.toString(), migrate: false }).catch((error: unknown) => {
+        throw shardError(shard, error);
       });
       opened.push({ ...shard, db, url });
     }
