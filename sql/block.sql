@@ -10,8 +10,8 @@
 WITH
 {{ctes}}
 SELECT residual3.x,
-       (SELECT array_agg(k)        -- the new positions' keys and values, [T*C] each, for the cache
-        FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[{{n_embd}} + 1 : 2 * {{n_embd}}]) AS k) AS k,
-       (SELECT array_agg(v)
-        FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[2 * {{n_embd}} + 1 : 3 * {{n_embd}}]) AS v) AS v
+       (SELECT array_agg(new.k)    -- the new positions' keys and values, [T*C] each, for the cache
+        FROM (SELECT unnest(x[{{n_embd}} + 1 : 2 * {{n_embd}}]) AS k FROM qkv ORDER BY t) AS new) AS k,
+       (SELECT array_agg(new.v)
+        FROM (SELECT unnest(x[2 * {{n_embd}} + 1 : 3 * {{n_embd}}]) AS v FROM qkv ORDER BY t) AS new) AS v
 FROM residual3

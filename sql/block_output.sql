@@ -6,5 +6,4 @@
 -- In psql: WITH residual2 (t, x) AS (VALUES (0, '{1,2}'::float8[]), (1, '{3,4}')), fcproj (t, x)
 --   AS (VALUES (0, '{1,1}'::float8[]), (1, '{1,1}')) this;
 SELECT array_agg(e.a + e.b) AS x
-FROM (SELECT residual2.x AS a, fcproj.x AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS position
-CROSS JOIN LATERAL unnest(position.a, position.b) AS e(a, b)
+FROM (SELECT unnest(residual2.x) AS a, unnest(fcproj.x) AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS e

@@ -13,6 +13,6 @@
 --   (SELECT values FROM ln_1_b WHERE block = 0), {{epsilon}} = 1e-5
 SELECT input.t,
        (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + {{epsilon}}::float8)) + e.b)
-        FROM unnest(input.x, {{g}}, {{b}}) AS e(x, g, b)) AS x
+        FROM (SELECT unnest(input.x) AS x, unnest({{g}}) AS g, unnest({{b}}) AS b) AS e) AS x
 FROM {{input}} AS input
-CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats

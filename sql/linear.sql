@@ -1,39 +1,55 @@
 -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
 -- output value is one dot product of a stored row with a position's activation, computed by the
 -- model's kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
--- Every position's activation is prepared once, in the kernel's type, into one array of
--- position_activation, and the bias is read once: both are values PostgreSQL computes before the
--- scan of the stored rows and hands to the parallel workers that share the scan (each row's dot
--- products are computed in one process, so any number of workers gives the same values).
+-- Each stored row is read once and computes its products with W positions in the columns of one
+-- output row (y1 … yW, the lanes): nothing is made per stored row and position. With more than W
+-- positions the row meets them W at a time, one output row per group of W (lanes.g). The
+-- positions' activations are prepared once, in the kernel's type, into one array per lane (lane
+-- i of group g is the position numbered W·(g − 1) + i − 1): values PostgreSQL computes before the
+-- scan and hands to the parallel workers that share it (each product is computed whole in one
+-- process, so any number of workers gives the same values). The products are then put together
+-- position by position, in column order: the order in which the primary key (block, col, part)
+-- reads the rows, so that nothing is sorted when there is one group.
 -- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part 0, values) and
 -- b (block, values) of the layer; the block.
 -- [T, n_in] -> [T, n_out]
 --
--- In psql, on a model of the array kernel (its schema on the search_path):
+-- In psql, on a model of the array kernel (its schema on the search_path), for one position:
 --   WITH ln1 (t, x) AS (SELECT 0, ARRAY(SELECT random() FROM generate_series(1, 768))) SELECT *
---   FROM (this, {{input}} = ln1, {{prepare}} = input.x, {{weight}} = c_attn_w, {{bias}} = c_attn_b,
---   {{block}} = 0, {{dot}} = gpt2sql.dot(w.values, position.x)) AS qkv;
-WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-  SELECT array_agg(ROW(input.t, 0, {{prepare}})::position_activation ORDER BY input.t) AS x
-  FROM {{input}} AS input
+--   FROM (this, {{input}} = ln1, {{prepare}} = position.x, {{width}} = 1, {{groups}} = (VALUES (1)),
+--   {{lanes}} = array_agg(ROW(position.t, 0, position.x)::position_activation) AS lane_1,
+--   {{products}} = gpt2sql.dot(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+--   + (SELECT b FROM bias)[w.col + 1] AS y1, {{columns}} = array_agg(y1) AS x1, {{positions}} =
+--   (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1), {{weight}} = c_attn_w, {{bias}} =
+--   c_attn_b, {{block}} = 0) AS qkv;
+WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+  SELECT (count(*)::int + {{width}} - 1) / {{width}} AS groups,
+         {{lanes}}
+  FROM (SELECT input.t, {{prepare}} AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+        FROM {{input}} AS input) AS position
 ),
 bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
   SELECT values::float8[] AS b
   FROM {{bias}}
   WHERE block = {{block}}
 )
-SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+SELECT position.t, position.x
 FROM (
-  SELECT position.t, w.col,
-         {{dot}}
-         + (SELECT b FROM bias)[w.col + 1] AS y
-  FROM {{weight}} AS w
-  -- Each stored row against every position. The CASE makes the positions depend on the row, so
-  -- the planner reads each stored row once, instead of copying the rows aside to read them again
-  -- for each position.
-  CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-  WHERE w.block = {{block}}
-  OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-            -- workers), not after the sort by position, which would carry every stored row along
-) AS product
-GROUP BY product.t
+  SELECT by_column.g,              -- each lane's output vector: its products in column order
+         {{columns}}
+  FROM (
+    SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+           {{products}}
+    FROM {{weight}} AS w
+    CROSS JOIN LATERAL {{groups}} AS lanes (g)
+    WHERE w.block = {{block}}
+    ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+    OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+  ) AS by_column
+  GROUP BY by_column.g
+  OFFSET 0                         -- the lanes' outputs made before any is looked at
+) AS columns
+CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+  {{positions}}
+) AS position (t, x)
+{{filled}}

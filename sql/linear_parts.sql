@@ -1,37 +1,51 @@
 -- linear_parts: x @ w + b for every position, as linear.sql, for stored rows too long to fit in
--- a page: each row is stored in parts of equal size (w.part), and its dot product with the
--- position's activation is the sum of its parts' dot products (in part order: the same sum
--- whichever process computed each part), each computed by the model's kernel against the same
--- part of the activation.
+-- a page: each row is stored in parts of equal size (w.part), and its dot product with a
+-- position's activation is the sum of its parts' dot products, each computed by the model's
+-- kernel against the same part of the activation, summed in part order (the same sum whichever
+-- process computed each part). Each stored part is read once and computes its products with W
+-- positions in one output row, as in linear.sql; each lane's array holds the parts of its
+-- positions one after another (part p of group g at (g − 1) · parts + p + 1).
 -- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part, values) and
 -- b (block, values) of the layer; the block.
 -- [T, n_in] -> [T, n_out]
 --
 -- In psql: as linear.sql, with {{parts}} and the slices in {{prepare}} as the model's rows are stored
 -- (`gpt2sql sql next` on a model of the cube kernel prints it filled in).
-WITH activation AS MATERIALIZED (  -- each part of every position's activation in the kernel's type, converted once
-  SELECT array_agg(ROW(input.t, part, {{prepare}})::position_activation ORDER BY input.t, part) AS x
-  FROM {{input}} AS input
-  CROSS JOIN generate_series(0, {{parts}} - 1) AS part
+WITH activation AS MATERIALIZED (  -- each part of each position's activation in the kernel's type, converted once, in W lanes
+  SELECT (count(*)::int / {{parts}} + {{width}} - 1) / {{width}} AS groups,
+         {{lanes}}
+  FROM (SELECT input.t, part, {{prepare}} AS x, (dense_rank() OVER (ORDER BY input.t) - 1)::int AS n
+        FROM {{input}} AS input
+        CROSS JOIN generate_series(0, {{parts}} - 1) AS part) AS position
 ),
 bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
   SELECT values::float8[] AS b
   FROM {{bias}}
   WHERE block = {{block}}
 )
-SELECT summed.t, array_agg(summed.y + (SELECT b FROM bias)[summed.col + 1] ORDER BY summed.col) AS x
+SELECT position.t, position.x
 FROM (
-  SELECT product.t, product.col, sum(product.y ORDER BY product.part) AS y
+  SELECT by_column.g,              -- each lane's output vector, in column order, plus the bias
+         {{columns}}
   FROM (
-    SELECT position.t, w.col, w.part,
-           {{dot}} AS y
-    FROM {{weight}} AS w
-    -- each stored part against the same part of every position (the CASE: see linear.sql)
-    CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-    WHERE w.block = {{block}}
-      AND position.part = w.part
-    OFFSET 0  -- the dot products computed where the rows are read: see linear.sql
-  ) AS product
-  GROUP BY product.t, product.col
-) AS summed
-GROUP BY summed.t
+    SELECT by_part.g, by_part.col, -- each column's parts summed in part order
+           {{sums}}
+    FROM (
+      SELECT w.col, w.part, lanes.g, -- [n_out * parts, T]: each stored part's products with W positions, in one row
+             {{products}}
+      FROM {{weight}} AS w
+      CROSS JOIN LATERAL {{groups}} AS lanes (g)
+      WHERE w.block = {{block}}
+      ORDER BY lanes.g, w.col, w.part  -- one group: the primary key's order, read in it (no sort)
+      OFFSET 0                         -- a subquery of its own: the products computed where the rows are read
+    ) AS by_part
+    GROUP BY by_part.g, by_part.col
+    ORDER BY by_part.g, by_part.col  -- the columns in order: the order their parts came in
+  ) AS by_column
+  GROUP BY by_column.g
+  OFFSET 0                         -- the lanes' outputs made before any is looked at
+) AS columns
+CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+  {{positions}}
+) AS position (t, x)
+{{filled}}

@@ -4,7 +4,8 @@
 -- per token, by the kernel's arithmetic for shards: the sum of the token's row and of its empty
 -- row, whose NULL the sum skips (see shardedKeyColumns in src/load/weight-tables.ts), the shape
 -- postgres_fdw sends to a shard whole (see linear_sharded.sql); the activation travels as a
--- float8[] parameter and only (token, logit) rows come back.
+-- float8[] parameter and only (token, logit) rows come back, which become each position's
+-- float8[V] in token order, as logits.sql gives it.
 -- Inputs: lnf (t, x float8[C]); lm_head.
 -- [T, C] -> [T, V]
 --
@@ -14,7 +15,7 @@ WITH activation AS MATERIALIZED (  -- each position's activation, and what the k
   SELECT lnf.t, lnf.x, {{norms}} AS norms
   FROM lnf
 )
-SELECT position.t, product.token, product.logit
+SELECT position.t, array_agg(product.logit ORDER BY product.token) AS logit
 FROM activation AS position
 CROSS JOIN LATERAL (              -- on every shard, for this position: one sum per token
   SELECT lm_head.token,
@@ -22,3 +23,4 @@ CROSS JOIN LATERAL (              -- on every shard, for this position: one sum 
   FROM lm_head
   GROUP BY lm_head.token
 ) AS product
+GROUP BY position.t

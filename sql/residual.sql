@@ -5,6 +5,6 @@
 --
 -- In psql: WITH a (t, x) AS (VALUES (0, '{1,2}'::float8[])), b (t, x) AS (VALUES (0,
 --   '{3,4}'::float8[])) this, {{x}} = a, {{fx}} = b;
-SELECT {{x}}.t, (SELECT array_agg(e.a + e.b) FROM unnest({{x}}.x, {{fx}}.x) AS e(a, b)) AS x
+SELECT {{x}}.t, (SELECT array_agg(e.a + e.b) FROM (SELECT unnest({{x}}.x) AS a, unnest({{fx}}.x) AS b) AS e) AS x
 FROM {{x}}
 JOIN {{fx}} USING (t)

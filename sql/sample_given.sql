@@ -4,9 +4,8 @@
 --
 -- In psql: the snapshot test/sql/__snapshots__/sample_given.sql, with its $1..$6 replaced by
 -- values: '{2,1,0}'::float8[], 1, 0, 1, 42, 0.
-WITH logits AS (                -- [V]: one position, t = 0
-  SELECT 0 AS t, (i - 1)::int AS token, logit
-  FROM unnest({{logits}}) WITH ORDINALITY AS given(logit, i)
+WITH logits AS (                -- [1, V]: one position, t = 0
+  SELECT 0 AS t, {{logits}} AS logit
 ),
 lnf AS (                        -- the position that chooses
   SELECT 0 AS t

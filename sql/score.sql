@@ -1,10 +1,11 @@
 -- score: how probable the model finds a text, token by token: the forward pass over every
 -- position, the logits of each (logits.sql) and their log-softmax (log_softmax.sql: the model's own
--- distribution, temperature 1, every token). At position t the text goes on with the token fed at
+-- distribution, temperature 1, every token: one logsumexp per position). At position t the text goes on with the token fed at
 -- t + 1: its logprob there is log p(ids[t+1] | ids[0..t]), what perplexity is computed from. The
 -- last position has no token after it (NULL). The text's first token has no logprob: nothing
 -- comes before it. Beside it, the `top` most probable tokens at t (0: none) with their logprobs
--- and bytes, most probable first (by logit, ties to the lower id, as next.sql ranks them).
+-- and bytes, most probable first (by logit, ties to the lower id, as next.sql ranks them: a
+-- bounded sort of `top` rows).
 -- Inputs: the forward pass's, fed.sql's ids (the text, fed from place 0: start = 0); top (int).
 -- [T] -> [T]: (t, token, logprob, top_tokens, top_logprobs, top_bytes)
 --
@@ -20,29 +21,24 @@ following AS (                  -- [T]: the token fed after each position (NULL 
   FROM fed
   LEFT JOIN fed AS fed_next ON fed_next.s = fed.s AND fed_next.place = fed.place + 1
 ),
-ranked AS (                     -- [T, top]: the top most probable tokens at each position
-  SELECT t, token, logprob, rank
-  FROM (
-    SELECT t, token, logprob, row_number() OVER (PARTITION BY t ORDER BY logit DESC, token) AS rank
-    FROM logprobs
-    WHERE {{top}} > 0
-  ) AS by_probability
-  WHERE rank <= {{top}}
-),
-alternatives AS (               -- [T]: them as arrays, most probable first
-  SELECT ranked.t,
-         array_agg(ranked.token ORDER BY ranked.rank) AS tokens,
-         array_agg(ranked.logprob ORDER BY ranked.rank) AS logprobs,
-         array_agg(vocab.bytes ORDER BY ranked.rank) AS bytes
-  FROM ranked
+alternatives AS (               -- [T]: the top most probable tokens at each position, as arrays, most probable first
+  SELECT logsumexp.t,
+         array_agg(top.token ORDER BY top.logit DESC, top.token) AS tokens,
+         array_agg(top.logit - logsumexp.lse ORDER BY top.logit DESC, top.token) AS logprobs,
+         array_agg(vocab.bytes ORDER BY top.logit DESC, top.token) AS bytes
+  FROM logsumexp
+  CROSS JOIN LATERAL (SELECT (i - 1)::int AS token, logit
+                      FROM (SELECT unnest(logsumexp.logit) AS logit, generate_subscripts(logsumexp.logit, 1) AS i) AS token_logit
+                      ORDER BY logit DESC, i
+                      LIMIT {{top}}) AS top
   LEFT JOIN vocab USING (token)
-  GROUP BY ranked.t
+  GROUP BY logsumexp.t
 )
-SELECT following.t, following.token, logprobs.logprob,
+SELECT following.t, following.token, logsumexp.logit[following.token + 1] - logsumexp.lse AS logprob,
        coalesce(alternatives.tokens, '{}') AS top_tokens,
        coalesce(alternatives.logprobs, '{}') AS top_logprobs,
        coalesce(alternatives.bytes, '{}') AS top_bytes
 FROM following
-LEFT JOIN logprobs ON logprobs.t = following.t AND logprobs.token = following.token
+LEFT JOIN logsumexp ON logsumexp.t = following.t AND following.token IS NOT NULL
 LEFT JOIN alternatives ON alternatives.t = following.t
 ORDER BY following.t

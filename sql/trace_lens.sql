@@ -50,10 +50,15 @@ choosing AS (                    -- every row at temperature 1: the model's own 
 ),
 {{probs}},
 top AS (                         -- [NL*T', 5]: by logit, ties to the lower id, as sample.sql ranks
-  SELECT t AS n, token, logit, prob, rank
-  FROM (SELECT t, token, logit, prob, row_number() OVER (PARTITION BY t ORDER BY logit DESC, token) AS rank
-        FROM probs) AS ranked
-  WHERE rank <= 5
+  SELECT softmax.t AS n, (best.i - 1)::int AS token, best.logit,
+         CASE WHEN best.logit - softmax.z_max > -700 THEN exp(best.logit - softmax.z_max) ELSE 0 END / softmax.total AS prob,
+         row_number() OVER (PARTITION BY softmax.t ORDER BY best.logit DESC, best.i) AS rank
+  FROM softmax
+  JOIN logits USING (t)
+  CROSS JOIN LATERAL (SELECT logit, i
+                      FROM (SELECT unnest(logits.logit) AS logit, generate_subscripts(logits.logit, 1) AS i) AS token_logit
+                      ORDER BY logit DESC, i
+                      LIMIT 5) AS best
 )
 SELECT block, t, rank, token, (
          {{detokenize}}

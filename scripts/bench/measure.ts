@@ -9,10 +9,9 @@ import { withModelStatements } from '../../src/engine/run-statement.ts';
 import { openSession } from '../../src/engine/session.ts';
 import { loadModel } from '../../src/load/load-model.ts';
 import { weightTables } from '../../src/load/weight-tables.ts';
-import { blocksShape } from '../../src/sql/forward.ts';
 import { cachedHeads, kernel, rowParts } from '../../src/sql/kernels.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
-import { renderBound, renderInlined, type Sql } from '../../src/sql/sql.ts';
+import { renderInlined, sql, type Sql } from '../../src/sql/sql.ts';
 import { batchStatements, batchStep } from '../../src/engine/batch-step.ts';
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
@@ -112,13 +111,13 @@ export async function timeStepAtContext(db: Database, model: ModelRow, context: 
        FROM generate_series(0, $4 - 1) AS block, generate_series(0, $2 - 2) AS place, generate_series(0, $5 - 1) AS head`,
       [session.id, context, HS, model.n_layer, model.n_head]);
     // The engine's step: the statement into step_result, the new keys and values saved, the token read.
-    const statements = batchStatements(model, workers);
     const sequence = { session: session.id, ids: [464], start: context - 1, sampling: { temperature: 0, topK: 0, topP: 1, seed: 0 }, step: 0 };
+    const statements = batchStatements(model, workers, [sequence]);
     const times: number[] = [];
     for (let i = 0; i < repeats; i++) {
       await db.query(`DELETE FROM ${cache} WHERE session = $1 AND place = $2`, [session.id, context - 1]);
       const started = performance.now();
-      await batchStep(db, model, statements, [sequence], workers);
+      await batchStep(db, model, statements, [sequence]);
       times.push(seconds(started));
     }
     return Math.min(...times);
@@ -128,29 +127,29 @@ export async function timeStepAtContext(db: Database, model: ModelRow, context: 
 }
 
 /**
- * The kernel floor: one bare query computing every dot product one token needs (each stored row
- * of every weight matrix, and of the output head, against a random activation of the right width),
- * summed, with nothing else: no layer norm, attention, softmax or sampling.
+ * The kernel floor: the bare scans computing every dot product one token needs, with nothing else:
+ * each weight matrix (all its blocks in one sequential scan) and the output head, each stored row
+ * (or part) against an activation of the right width that is a plain value computed once before
+ * the scan (an InitPlan: never a join, never a value read from a table), the products computed
+ * where the rows are read and only their maximum kept. No layer norm, attention, softmax or
+ * sampling, and nothing put together by column: what a step cannot do without.
  */
 export async function timeKernelFloor(db: Database, model: ModelRow, repeats = 3): Promise<number> {
   const k = kernel(model.kernel);
-  const parts = weightTables(true).filter((t) => t.kernelStorage).map((t) => {
+  const scans = weightTables(model.tied_lm_head).filter((t) => t.kernelStorage).map((t) => {
     const width = t.table === 'mlp_c_proj_w' ? 4 * model.n_embd : model.n_embd;
-    const activation = `(SELECT array_agg(sin(i)::float8) FROM generate_series(1, ${width}) AS i)`;
-    const table = `${quoteIdent(model.schema_name)}.${t.table}`;
     // Matrix columns are stored in parts (rowParts): each part against its slice of the activation.
     const { count, size } = t.layout === 'columns' ? rowParts(k, width) : { count: 1, size: width };
-    const samePart = t.layout === 'columns' ? 'a.part = w.part' : 'true';
-    // The activation's parts prepared once (MATERIALIZED), each row's dot product with its part.
-    return `(WITH a AS MATERIALIZED (
-        SELECT part, ${code(k.prepare(`((${activation})[part * ${size} + 1 : (part + 1) * ${size}])`))} AS x FROM generate_series(0, ${count} - 1) AS part)
-      SELECT sum(${code(k.dot('w', 'a.x', size))}) AS s FROM ${table} AS w JOIN a ON ${samePart})`;
+    const slice = (part: number) => code(k.prepare(`(SELECT array_agg(sin(i)::float8) FROM generate_series(${part * size + 1}, ${Math.min((part + 1) * size, width)}) AS i)`));
+    const activation = count === 1 ? `(SELECT ${slice(0)})`
+      : `CASE w.part ${Array.from({ length: count }, (_, part) => `WHEN ${part} THEN (SELECT ${slice(part)})`).join(' ')} END`;
+    return `(SELECT max(y) FROM (SELECT ${code(k.dot('w', sql`${activation}`, size))} AS y FROM ${quoteIdent(model.schema_name)}.${t.table} AS w OFFSET 0) AS products)`;
   });
-  const sql = `SELECT sum(s) FROM (\n${parts.join('\nUNION ALL\n')}\n) AS every_dot_product`;
+  const floor = `SELECT ${scans.join('\n     + ')} AS every_dot_product`;
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const started = performance.now();
-    await db.query(sql); // JIT is off on every connection (src/db/)
+    await db.query(floor); // JIT is off on every connection (src/db/)
     times.push(seconds(started));
   }
   return Math.min(...times);

@@ -36,7 +36,7 @@ export interface Database {
   copyBinary(table: string, columns: readonly string[], tuples: AsyncIterable<Uint8Array>, options?: CopyOptions): Promise<void>;
   /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
-  /** Which extensions this database can create (pg_available_extensions). */
+  /** Which extensions this database has or this user can create in it (a superuser any the server offers, others the trusted ones). */
   availableExtensions(): Promise<Set<string>>;
   /**
    * How many parallel workers the database lets a statement have (a server's settings), or null

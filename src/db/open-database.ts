@@ -80,7 +80,17 @@ function wrap(connection: Connection): Database {
       }
     }),
     async availableExtensions() {
-      const rows = await connection.query<{ name: string }>('SELECT name FROM pg_available_extensions');
+      // Installed in this database, or installable by this user: a superuser can create any
+      // extension the server has, others only a trusted one (cube is, pgvector is not) in a
+      // database where they may create schemas.
+      const rows = await connection.query<{ name: string }>(`
+        SELECT available.name
+        FROM pg_available_extensions AS available
+        JOIN pg_available_extension_versions AS version
+          ON version.name = available.name AND version.version = available.default_version
+        WHERE available.installed_version IS NOT NULL
+           OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+           OR (version.trusted AND has_database_privilege(current_database(), 'CREATE'))`);
       return new Set(rows.map((row) => row.name));
     },
     async parallelLimits() {

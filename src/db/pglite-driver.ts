@@ -13,22 +13,34 @@ import { TYPE_PARSERS } from './type-parsers.ts';
 /**
  * Shared buffers sized to the data: a forward pass of GPT-2 124M reads ~500 MB of weights per
  * token, and with PostgreSQL's default 128 MB PGlite rereads them through its file system every
- * step (measured: a forward pass 1.9 s -> 0.78 s with 1 GB). PGlite touches all of its shared
- * memory when it starts, so a small database keeps the default and small commands stay small.
+ * step (measured: a forward pass 1.9 s -> 0.78 s with 1 GB). And at least four times the largest
+ * table: PostgreSQL reads a table larger than a quarter of its buffers through a small ring of
+ * buffers of its own instead (a "bulk read"), so such a table is read from the file system again
+ * at every scan however much memory is free (GPT-2 124M's wte, 196 MB, against 785 MB of buffers:
+ * 6% of a step's time in read() and 6% in checking the pages' checksums). PGlite touches all of
+ * its shared memory when it starts, so a small database keeps the default and small commands
+ * stay small.
  */
 function sharedBuffersFor(dir: string): string {
-  const megabytes = directoryBytes(join(dir, 'base')) / 1024 ** 2;
-  return `shared_buffers = ${Math.round(Math.min(1024, Math.max(128, megabytes * 1.1)))}MB`;
+  const files = relationFiles(join(dir, 'base'));
+  const megabytes = (bytes: number) => bytes / 1024 ** 2;
+  const total = megabytes([...files.values()].reduce((sum, bytes) => sum + bytes, 0));
+  const largest = megabytes(Math.max(0, ...files.values()));
+  return `shared_buffers = ${Math.round(Math.min(1024, Math.max(128, total * 1.1, largest * 4.2)))}MB`;
 }
 
-function directoryBytes(path: string): number {
-  if (!existsSync(path)) return 0;
-  let total = 0;
+/** Bytes of each relation's main data under `path` (base/DB/FILENODE, FILENODE.1, … summed; _fsm and _vm left out). */
+function relationFiles(path: string, sizes = new Map<string, number>()): Map<string, number> {
+  if (!existsSync(path)) return sizes;
   for (const entry of readdirSync(path, { withFileTypes: true })) {
     const child = join(path, entry.name);
-    total += entry.isDirectory() ? directoryBytes(child) : statSync(child).size;
+    if (entry.isDirectory()) relationFiles(child, sizes);
+    else {
+      const relation = /^(\d+)(\.\d+)?$/.exec(entry.name);
+      if (relation) sizes.set(join(path, relation[1]), (sizes.get(join(path, relation[1])) ?? 0) + statSync(child).size);
+    }
   }
-  return total;
+  return sizes;
 }
 
 /**

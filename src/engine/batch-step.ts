@@ -6,11 +6,12 @@
  */
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
-import { blocksShape } from '../sql/forward.ts';
+import { lanesFor } from '../sql/lanes.ts';
 import { renderBound, type BoundStatement } from '../sql/sql.ts';
 import { BATCH_STEP_INPUTS, kvSave, samplingValues, stepChosen, step as stepStatement, type Sampling } from '../sql/statements.ts';
 import type { GeneratedToken } from './generation.ts';
 import { withModelStatements, type InputValues } from './run-statement.ts';
+import { parallelPlan, type ParallelPlan } from './workers.ts';
 
 /** A sequence's part of a step. */
 export interface SequenceStep {
@@ -30,20 +31,42 @@ export interface SequenceStep {
 /** The table a step returns its rows into, for the statements after it. */
 const STEP_RESULT = 'step_result';
 
-/** The three statements of a batched step for one model, rendered once. */
+/** The three statements of a batched step for one model, rendered once, and the scans' parallel workers. */
 export interface BatchStatements {
   step: BoundStatement;
   save: BoundStatement;
   chosen: BoundStatement;
+  parallel: ParallelPlan;
 }
 
-/** The batched step's statements for `model` with `workers` parallel workers per scan. */
-export function batchStatements(model: ModelRow, workers: number): BatchStatements {
+/**
+ * The batched step's statements for `model`, written for the number of positions the sequences
+ * feed and the number of sequences (each stored row meets that many at once: src/sql/lanes.ts),
+ * with up to `workers` parallel workers for the scans worth them (workers.ts).
+ */
+export function batchStatements(model: ModelRow, workers: number, sequences: readonly Pick<SequenceStep, 'ids'>[]): BatchStatements {
+  const counts = batchCounts(sequences);
+  const parallel = parallelPlan(model, workers, counts.positions);
+  const forward = { ...BATCH_STEP_INPUTS.forward, counts };
   return {
-    step: renderBound(stepStatement(model, BATCH_STEP_INPUTS, blocksShape(workers))),
+    step: renderBound(stepStatement(model, { ...BATCH_STEP_INPUTS, forward }, parallel.shape)),
     save: renderBound(kvSave(model, STEP_RESULT)),
     chosen: renderBound(stepChosen(STEP_RESULT)),
+    parallel,
   };
+}
+
+/** What batchStatements' statements depend on, as a key: two batches of the same key share them. */
+export function batchStatementsKey(model: ModelRow, workers: number, sequences: readonly Pick<SequenceStep, 'ids'>[]): string {
+  const { positions, outputs } = batchCounts(sequences);
+  const lanes = [lanesFor(positions), lanesFor(outputs)].map((l) => `${l.width}${l.grouped ? '+' : ''}`);
+  const parallel = parallelPlan(model, workers, positions);
+  return [model.name, ...lanes, parallel.workers, parallel.minScanBytes, parallel.shape].join('\n');
+}
+
+/** Positions fed (every sequence's ids) and positions that get logits (one per sequence). */
+function batchCounts(sequences: readonly Pick<SequenceStep, 'ids'>[]): { positions: number; outputs: number } {
+  return { positions: sequences.reduce((sum, sequence) => sum + sequence.ids.length, 0), outputs: sequences.length };
 }
 
 /**
@@ -53,11 +76,12 @@ export function batchStatements(model: ModelRow, workers: number): BatchStatemen
  * chosen tokens read back.
  *
  * @example
- * const [token] = await batchStep(db, model, batchStatements(model, 0), [{ session: 7, ids: [15496, 11], start: 0, sampling, step: 0 }], 0);
+ * const sequences = [{ session: 7, ids: [15496, 11], start: 0, sampling, step: 0 }];
+ * const [token] = await batchStep(db, model, batchStatements(model, 0, sequences), sequences);
  */
-export async function batchStep(db: Database, model: ModelRow, statements: BatchStatements, sequences: readonly SequenceStep[], workers: number): Promise<GeneratedToken[]> {
+export async function batchStep(db: Database, model: ModelRow, statements: BatchStatements, sequences: readonly SequenceStep[]): Promise<GeneratedToken[]> {
   const values = batchValues(model, sequences);
-  const rows = await withModelStatements(db, model.schema_name, { workers }, async (run) => {
+  const rows = await withModelStatements(db, model.schema_name, { parallel: statements.parallel }, async (run) => {
     await run.into(STEP_RESULT, statements.step, values);
     await run.run(statements.save, values);
     return run.run<ChosenRow>(statements.chosen, values);

@@ -1,13 +1,13 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
-import { blocksShape } from '../sql/forward.ts';
-import { renderBound } from '../sql/sql.ts';
+import type { BlocksShape } from '../sql/forward.ts';
+import { renderBound, type BoundStatement } from '../sql/sql.ts';
 import { RECOMPUTE_INPUTS, samplingValues, step as stepStatement } from '../sql/statements.ts';
 import { checkPrompt, completionOptions, logprobsOption, type EngineName, type Sampling } from './options.ts';
-import { runStatement, type InputValues, type RunOptions } from './run-statement.ts';
+import { runStatement, type InputValues } from './run-statement.ts';
 import type { GeneratedToken, Generation, StopReason, TokenLogprob } from './generation.ts';
 import { Scheduler } from './scheduler.ts';
-import { workersOption } from './workers.ts';
+import { parallelPlan, workersOption } from './workers.ts';
 import { endOfTextId } from './model.ts';
 
 export { endOfTextId };
@@ -56,7 +56,7 @@ export async function generate(db: Database, model: ModelRow, promptIds: readonl
     }
   }
   const eot = await endOfTextId(db, model);
-  return generateWith(recomputeStep(db, model, promptIds, sampling, { workers }), promptIds.length, maxTokens, model.n_ctx, eot, options);
+  return generateWith(recomputeStep(db, model, promptIds, sampling, workers), promptIds.length, maxTokens, model.n_ctx, eot, options);
 }
 
 async function generateWith(next: NextToken, promptLength: number, maxTokens: number, nCtx: number, eot: number | null, options: GenerateOptions): Promise<Generation> {
@@ -73,11 +73,16 @@ async function generateWith(next: NextToken, promptLength: number, maxTokens: nu
 }
 
 /** The article's engine: every step runs the whole sequence again, with no cache. */
-function recomputeStep(db: Database, model: ModelRow, prompt: readonly number[], sampling: Sampling, options: RunOptions): NextToken {
-  const statement = renderBound(stepStatement(model, RECOMPUTE_INPUTS, blocksShape(options.workers ?? 0)));
+function recomputeStep(db: Database, model: ModelRow, prompt: readonly number[], sampling: Sampling, workers: number): NextToken {
+  // The positions grow by one a step: written for any number of them (in groups), one output.
+  const inputs = { ...RECOMPUTE_INPUTS, forward: { ...RECOMPUTE_INPUTS.forward, counts: { outputs: 1 } } };
+  const statements = new Map<BlocksShape, BoundStatement>();
   return async (step, tokens) => {
-    const values = stepValues(model, { ids: [...prompt, ...tokens], start: 0 }, sampling, step);
-    return tokenOf(await runStatement(db, model.schema_name, statement, values, options));
+    const ids = [...prompt, ...tokens];
+    const parallel = parallelPlan(model, workers, ids.length);
+    if (!statements.has(parallel.shape)) statements.set(parallel.shape, renderBound(stepStatement(model, inputs, parallel.shape)));
+    const values = stepValues(model, { ids, start: 0 }, sampling, step);
+    return tokenOf(await runStatement(db, model.schema_name, statements.get(parallel.shape)!, values, { parallel }));
   };
 }
 

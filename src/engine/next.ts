@@ -1,11 +1,11 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
-import { blocksShape } from '../sql/forward.ts';
-import { renderBound } from '../sql/sql.ts';
+import { input, renderBound } from '../sql/sql.ts';
+import { FORWARD_INPUTS } from '../sql/forward.ts';
 import { next } from '../sql/statements.ts';
 import { checkPrompt, nextOptions, type NextOptions } from './options.ts';
 import { runStatement } from './run-statement.ts';
-import { workersOption } from './workers.ts';
+import { parallelPlan, workersOption } from './workers.ts';
 
 /** One candidate for the next token. */
 export interface Candidate {
@@ -20,6 +20,11 @@ export interface Candidate {
 
 const TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
 
+/** next.sql's inputs, the statement written for `positions` positions and the logits of the last. */
+function nextInputs(positions: number) {
+  return { forward: { ...FORWARD_INPUTS, counts: { positions, outputs: 1 } }, temperature: input('temperature'), top: input('top') };
+}
+
 /**
  * The article's llm(): the most probable next tokens after `ids`, computed in the database.
  *
@@ -30,9 +35,9 @@ const TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
 export async function nextTokens(db: Database, model: ModelRow, ids: readonly number[], options: Partial<NextOptions> & { workers?: number } = {}): Promise<Candidate[]> {
   const { top, temperature } = nextOptions(options);
   checkPrompt(model, ids);
-  const workers = (await workersOption(db, options.workers)).count;
+  const parallel = parallelPlan(model, (await workersOption(db, options.workers)).count, ids.length);
   const rows = await runStatement<{ token: number; bytes: Uint8Array | null; logit: number; probability: number }>(
-    db, model.schema_name, renderBound(next(model, undefined, blocksShape(workers))), { ids, start: 0, temperature, top: Math.min(top, model.vocab_size) }, { workers },
+    db, model.schema_name, renderBound(next(model, nextInputs(ids.length), parallel.shape)), { ids, start: 0, temperature, top: Math.min(top, model.vocab_size) }, { parallel },
   );
   return rows.map((row) => ({ id: row.token, token: TEXT.decode(Uint8Array.from(row.bytes ?? [])), logit: row.logit, probability: row.probability }));
 }

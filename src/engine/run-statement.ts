@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { quoteIdent } from '../sql/quote.ts';
 import { INPUT_TYPES, typedLiteral, type BoundStatement, type InputName, type InputValue } from '../sql/sql.ts';
+import { SERIAL, type ParallelPlan } from './workers.ts';
 
 /** The statements each connection has PREPAREd: a session's prepared statements outlive transactions. */
 const preparedOn = new WeakMap<Database, Set<string>>();
@@ -11,10 +12,10 @@ export type InputValues = Partial<Record<InputName, InputValue>>;
 
 export interface RunOptions {
   /**
-   * Parallel workers PostgreSQL may start for each scan of weights (max_parallel_workers_per_gather);
-   * 0, the default, starts none. Statements are planned once per number of workers.
+   * Which scans of weights get parallel workers, and how many (workers.ts: parallelPlan); by
+   * default none. Statements are planned once per plan.
    */
-  workers?: number;
+  parallel?: ParallelPlan;
 }
 
 /** What runs in one transaction on a model's tables (withModelStatements). */
@@ -34,21 +35,21 @@ export interface ModelStatements {
  *   workers (a prepared statement keeps the search_path and the plan it was prepared with), then
  *   EXECUTEd with plan_cache_mode = force_generic_plan. Planning a forward pass took 85 ms of a
  *   0.87 s step on PGlite (17 ms on the server): every token paid it again;
- * - parallel workers (options.workers) with the planner settings that let PostgreSQL use them on
- *   tables as small as a block's weights (parallelSettings).
+ * - parallel workers for the scans worth them (options.parallel: workers.ts's parallelPlan, told
+ *   to the planner by parallelSettings).
  *
  * @example
- * await withModelStatements(db, model.schema_name, { workers: 2 }, async (statements) => {
+ * await withModelStatements(db, model.schema_name, { parallel: parallelPlan(model, 2, 1) }, async (statements) => {
  *   await statements.into('step_result', step, values);
  *   return statements.run(save, values);
  * });
  */
 export async function withModelStatements<T>(db: Database, schema: string, options: RunOptions, fn: (statements: ModelStatements) => Promise<T>): Promise<T> {
-  const workers = options.workers ?? 0;
+  const parallel = options.parallel ?? SERIAL;
   return db.transaction(async () => {
-    await db.exec(`SET LOCAL search_path TO ${quoteIdent(schema)}, public; SET LOCAL plan_cache_mode = force_generic_plan; ${parallelSettings(workers)}`);
+    await db.exec(`SET LOCAL search_path TO ${quoteIdent(schema)}, public; SET LOCAL plan_cache_mode = force_generic_plan; ${parallelSettings(parallel)}`);
     const execute = async (statement: BoundStatement, values: InputValues) => {
-      const name = await prepare(db, `${schema}\n${workers}`, statement);
+      const name = await prepare(db, `${schema}\n${parallel.workers}\n${parallel.minScanBytes}`, statement);
       const args = statement.parameters.map((input) => argument(input, values));
       return `EXECUTE ${name}${args.length ? `(${args.join(', ')})` : ''}`;
     };
@@ -70,25 +71,20 @@ export async function runStatement<R>(db: Database, schema: string, statement: B
 }
 
 /**
- * Below this many bytes of weights a scan has no parallel workers: starting one costs more than
- * the share of the scan it would take (measured on PostgreSQL 15, 2 cores: a Gather with one
- * worker costs 8 ms more than the same scan alone; a scan computes about 1 MB of dot products a
- * millisecond for one position). The test models' matrices of a few kilobytes stay in one process.
+ * The settings of a statement's parallel plan (workers.ts: parallelPlan), for its transaction only.
+ * PostgreSQL weighs each worker's start (parallel_setup_cost) and each row handed back
+ * (parallel_tuple_cost) against a cost model that counts a dot product as cheap as `+`: left as
+ * they are, it would plan no workers for a block's rows. So with workers both are 0, and which
+ * scans get them is the plan's rule, told as min_parallel_table_scan_size: the scans that read at
+ * least that much of a table (PostgreSQL compares a scan's heap pages with it, an index scan's
+ * too), whatever their index's size (min_parallel_index_scan_size 0).
  */
-export const MIN_PARALLEL_SCAN = '1MB';
-
-/**
- * The settings for `workers` parallel workers per scan, for the transaction only. PostgreSQL's
- * cost model counts a row as cheap, never a dot product of hundreds of values: it weighs each
- * worker's start (parallel_setup_cost) and each row handed back (parallel_tuple_cost) against
- * that and would plan no workers for a block's rows; and it plans workers only for scans of more
- * than min_parallel_table_scan_size (8 MB), more than a block's matrix of GPT-2 124M. With
- * workers, the first two are 0 and the size MIN_PARALLEL_SCAN.
- */
-export function parallelSettings(workers: number): string {
-  const settings = [`SET LOCAL max_parallel_workers_per_gather = ${workers};`];
-  if (workers > 0) {
-    settings.push('SET LOCAL parallel_setup_cost = 0;', 'SET LOCAL parallel_tuple_cost = 0;', `SET LOCAL min_parallel_table_scan_size = '${MIN_PARALLEL_SCAN}';`);
+export function parallelSettings(plan: ParallelPlan): string {
+  const settings = [`SET LOCAL max_parallel_workers_per_gather = ${plan.workers};`];
+  if (plan.workers > 0) {
+    settings.push('SET LOCAL parallel_setup_cost = 0;', 'SET LOCAL parallel_tuple_cost = 0;',
+      `SET LOCAL min_parallel_table_scan_size = '${Math.ceil(plan.minScanBytes / 1024)}kB';`,
+      'SET LOCAL min_parallel_index_scan_size = 0;');
   }
   return settings.join(' ');
 }

@@ -8,7 +8,7 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
 import { GptSqlError } from '../errors.ts';
-import { batchStatements, batchStep, type BatchStatements, type SequenceStep } from './batch-step.ts';
+import { batchStatements, batchStatementsKey, batchStep, type BatchStatements, type SequenceStep } from './batch-step.ts';
 import type { Generation, GeneratedToken } from './generation.ts';
 import { endOfTextId } from './model.ts';
 import { checkPrompt, completionOptions, logprobsOption, schedulerLimits, type Completion, type Sampling } from './options.ts';
@@ -195,12 +195,13 @@ export class Scheduler {
   /** One statement for every running generation; each gets its token, or leaves. */
   private async step(model: ModelRow, running: Entry[]): Promise<void> {
     const workers = await (this.workers ??= workersOption(this.db, this.options.workers).then((w) => w.count));
-    const key = `${model.name}\n${workers}`;
-    if (!this.statements.has(key)) this.statements.set(key, batchStatements(model, workers));
     const batch = [...running];
+    const sequences = batch.map((entry) => sequenceOf(entry));
+    const key = batchStatementsKey(model, workers, sequences);
+    if (!this.statements.has(key)) this.statements.set(key, batchStatements(model, workers, sequences));
     let tokens: GeneratedToken[];
     try {
-      tokens = await batchStep(this.db, model, this.statements.get(key)!, batch.map((entry) => sequenceOf(entry)), workers);
+      tokens = await batchStep(this.db, model, this.statements.get(key)!, sequences);
     } catch (error) {
       for (const entry of batch) await this.finish(entry, running, error);
       return;

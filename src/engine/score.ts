@@ -5,14 +5,13 @@
  */
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
-import { blocksShape } from '../sql/forward.ts';
 import { renderBound } from '../sql/sql.ts';
 import { score, SCORE_INPUTS } from '../sql/statements.ts';
 import type { TokenLogprob } from './generate.ts';
 import { checkPrompt, scoreOptions, type ScoreOptions } from './options.ts';
 import { withModelStatements } from './run-statement.ts';
 import { decodeEach } from './tokenizer.ts';
-import { workersOption } from './workers.ts';
+import { parallelPlan, workersOption } from './workers.ts';
 
 /** A token of the text with its log-probability after the tokens before it. */
 export interface ScoredToken extends Omit<TokenLogprob, 'logprob'> {
@@ -87,14 +86,17 @@ export async function scoreTokens(
   const { top, stride } = scoreOptions(options, model.n_ctx);
   const windows = scoreWindows(ids.length, model.n_ctx, stride);
   for (const window of windows) checkPrompt(model, ids.slice(window.start, window.end));
-  const workers = (await workersOption(db, options.workers)).count;
-  const statement = renderBound(score(model, SCORE_INPUTS, blocksShape(workers)));
+  // The first window is the longest: its parallel workers serve every window.
+  const parallel = parallelPlan(model, (await workersOption(db, options.workers)).count, windows[0].end - windows[0].start);
+  // Written for each window's length (the last may be shorter): each stored row meets its positions W at a time.
+  const statementFor = (positions: number) =>
+    renderBound(score(model, { ...SCORE_INPUTS, forward: { ...SCORE_INPUTS.forward, counts: { positions, outputs: positions } } }, parallel.shape));
   const tokens: ScoredToken[] = (await decodeEach(db, model, ids)).map((piece) => ({ id: piece.token, bytes: piece.bytes, logprob: null, top: [] }));
-  await withModelStatements(db, model.schema_name, { workers }, async (statements) => {
+  await withModelStatements(db, model.schema_name, { parallel }, async (statements) => {
     for (const window of windows) {
       options.signal?.throwIfAborted();
       const values = { ids: ids.slice(window.start, window.end), start: 0, top: Math.min(top, model.vocab_size) };
-      for (const row of await statements.run<ScoreRow>(statement, values)) {
+      for (const row of await statements.run<ScoreRow>(statementFor(values.ids.length), values)) {
         const place = window.start + row.t + 1;
         if (row.token !== null && place >= window.counted) tokens[place] = { ...tokens[place], logprob: row.logprob, top: alternatives(row) };
       }

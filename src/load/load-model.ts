@@ -162,7 +162,12 @@ async function copyWeights(db: Database, checkpoint: Checkpoint, schema: string,
       await target.copyBinary(qualified, [...keys, ...stored.map((c) => c.name)], tuples, { freeze: true });
     };
     if (sharded) await shards.copyMatrix(db, schema, { table, stored, keys: table.layout === 'columns' ? shape[1] : shape[0], copy });
-    else await copy(db, schema);
+    else {
+      await copy(db, schema);
+      // Statistics now: the planner reads a block's rows through the primary key, in column order
+      // (lanes.ts: no sort), when it knows how many rows a block has and that they lie in that order.
+      await db.exec(`ANALYZE ${quoteIdent(schema)}.${quoteIdent(table.table)}`);
+    }
   }
   if (checkpoint.tiedLmHead) {
     await db.exec(`CREATE VIEW ${quoteIdent(schema)}.lm_head AS SELECT * FROM ${quoteIdent(schema)}.wte`);

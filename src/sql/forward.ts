@@ -6,6 +6,7 @@
  */
 import type { ModelRow } from '../db/catalog-tables.ts';
 import { cachedHeads, kernel as kernelNamed, rowParts, shardedRows, type Kernel } from './kernels.ts';
+import { laneFills, lanesFor, type Lanes } from './lanes.ts';
 import { ctes, EMPTY, input, sql, template, type Code, type Cte, type Ctes, type Fill, type Sql } from './sql.ts';
 
 /** What the forward pass needs from a model's catalog row. */
@@ -21,6 +22,17 @@ export interface ForwardInputs {
   fed: Sql;
   /** The CTE sequences: (s, session); absent: no cache. */
   sequences?: Sql;
+  /**
+   * How many positions are fed (T) and how many get logits (S, or T for every position), when the
+   * statement is written for those numbers: each stored row meets that many at once (lanes.ts).
+   * Absent: any number, in groups.
+   */
+  counts?: { positions?: number; outputs?: number };
+}
+
+/** The lanes of the block's scans (`positions`) or of the output head's (`outputs`) for what `inputs` feeds. */
+export function lanesOf(inputs: ForwardInputs, which: 'positions' | 'outputs'): Lanes {
+  return lanesFor(inputs.counts?.[which]);
 }
 
 /**
@@ -96,9 +108,10 @@ function layerNorm(model: ModelShape, input: string, layer: 'ln_1' | 'ln_2' | 'l
 /**
  * x @ w + b of `layer` (c_attn, c_proj, mlp_c_fc, mlp_c_proj) in `block`: linear.sql, or
  * linear_parts.sql for rows stored in parts (each part against its slice of the activation), or
- * on a sharded model linear_sharded.sql (each shard's sums per output column).
+ * on a sharded model linear_sharded.sql (each shard's sums per output column). `lanes`: how many
+ * positions each stored row meets at once (lanes.ts).
  */
-function linearOf(model: ModelShape, input: string, nIn: number, layer: string, block: Fill): Sql {
+function linearOf(model: ModelShape, input: string, nIn: number, layer: string, block: Fill, lanes: Lanes): Sql {
   const kernel = kernelNamed(model.kernel);
   const parts = rowParts(kernel, nIn);
   const common = { input: sql`${input}`, weight: sql`${layer}_w`, bias: sql`${layer}_b`, block };
@@ -110,15 +123,20 @@ function linearOf(model: ModelShape, input: string, nIn: number, layer: string, 
       dot: rows.dot('w', 'position', parts.size, parts.count === 1 ? 0 : 'w.part'),
     });
   }
+  const bias = (column: string) => sql`(SELECT b FROM bias)[${column} + 1]`;
   if (parts.count === 1) {
-    return template('linear', { ...common, prepare: kernel.prepare('input.x'), dot: kernel.dot('w', 'position.x', nIn) });
+    return template('linear', {
+      ...common,
+      prepare: kernel.prepare('input.x'),
+      ...laneFills({ lanes, key: 'w.col', parts: 1, product: (x) => sql`${kernel.dot('w', x, nIn)}\n+ ${bias('w.col')}` }),
+    });
   }
   return template('linear_parts', {
     ...common,
     parts: parts.count,
     // In parentheses: x[a:b][c:d] would be one slice of two dimensions, not a slice of a slice.
     prepare: kernel.prepare(sql`(input.x[part * ${parts.size} + 1 : (part + 1) * ${parts.size}])`),
-    dot: kernel.dot('w', 'position.x', parts.size),
+    ...laneFills({ lanes, key: 'w.col', parts: parts.count, product: (x) => kernel.dot('w', x, parts.size), addend: bias }),
   });
 }
 
@@ -152,7 +170,8 @@ function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs, blo
  */
 export function blockParts(model: ModelShape, inputs: ForwardInputs, { input, block }: BlockPlace): Ctes {
   const kernel = kernelNamed(model.kernel);
-  const linear = (input: string, nIn: number, layer: string) => linearOf(model, input, nIn, layer, block);
+  const lanes = lanesOf(inputs, 'positions');
+  const linear = (input: string, nIn: number, layer: string) => linearOf(model, input, nIn, layer, block, lanes);
   const C = model.n_embd;
   return materialized(
     { name: 'residual', note: '[T*C] -> [T, C]: the block\'s input, one row per position', body: template('block_input', { input, n_embd: C }) },
@@ -202,14 +221,9 @@ export interface Transformer {
  * subquery), never one that changes from row to row of the recursion. The arithmetic is the same.
  * The first keeps less memory: the recursion runs one block's plan again for the next, where the
  * unrolled statement holds every block's sorts until it ends (gpt2-xl's 48 blocks exhaust PGlite's
- * memory).
+ * memory). src/engine/workers.ts's parallelPlan chooses.
  */
 export type BlocksShape = 'recursive' | 'unrolled';
-
-/** The shape for statements with `workers` parallel workers: unrolled only when there are workers. */
-export function blocksShape(workers: number): BlocksShape {
-  return workers > 0 ? 'unrolled' : 'recursive';
-}
 
 /**
  * The forward pass over the ids fed: the final hidden state of the last position or of all.
@@ -262,8 +276,12 @@ function unrolledBlocks(model: ModelShape, inputs: ForwardInputs): Ctes {
   })));
 }
 
-/** logits.sql over the rows of lnf: one dot product per token of lm_head (logits_sharded.sql on a sharded model). */
-export function logits(model: ModelShape): Sql {
+/**
+ * logits.sql over the rows of lnf: one dot product per token of lm_head, each position's logits
+ * one float8[V] (logits_sharded.sql on a sharded model). `lanes`: how many positions each token's
+ * row meets at once.
+ */
+export function logits(model: ModelShape, lanes: Lanes = lanesFor()): Sql {
   const kernel = kernelNamed(model.kernel);
   if (model.shards > 0) {
     const rows = shardedRows(kernel);
@@ -272,5 +290,8 @@ export function logits(model: ModelShape): Sql {
       dot: rows.dot('lm_head', 'position', model.n_embd, 0),
     });
   }
-  return template('logits', { prepare: kernel.prepare('lnf.x'), dot: kernel.dot('lm_head', 'position.x', model.n_embd) });
+  return template('logits', {
+    prepare: kernel.prepare('lnf.x'),
+    ...laneFills({ lanes, key: 'lm_head.token', parts: 1, ordered: 'by_token', product: (x) => kernel.dot('lm_head', x, model.n_embd) }),
+  });
 }

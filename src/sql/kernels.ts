@@ -28,6 +28,12 @@ export interface Kernel {
   columns(n?: number): StoredColumn[];
   /** Bytes a stored value takes (the loader keeps rows inline when they fit a page). */
   bytesPerValue: number;
+  /**
+   * What a scan's dot products cost per stored value and position, in nanoseconds, measured on a
+   * native PostgreSQL server (the README's benchmark machine: a bare scan of 3072 rows of 768
+   * values, reading included): what decides which scans are worth parallel workers (workers.ts).
+   */
+  nanosecondsPerValue: number;
   /** The type whose OID `fields` needs (binary COPY of an array names its element type). */
   elementType?: string;
   /** Binary COPY fields of a stored row, one per column; `elementOid` is the OID of `elementType`. */
@@ -135,7 +141,7 @@ const VECTOR_HEADS: HeadArithmetic = {
   name: 'vector',
   type: 'vector',
   prepare: (head) => sql`${head}::vector`,
-  prepareValue: (head) => sql`(SELECT array_agg(CASE WHEN abs(x) < 1e-20 THEN 0 ELSE x END) FROM unnest(${head}) AS x)::vector`,
+  prepareValue: (head) => sql`(SELECT array_agg(CASE WHEN abs(e.x) < 1e-20 THEN 0 ELSE e.x END) FROM (SELECT unnest(${head}) AS x) AS e)::vector`,
   dot: (a, b) => sql`inner_product(${a}, ${b})`,
   weightedSum: (weight, prepared, n, order) =>
     sql`sum(${prepared} * array_fill(CASE WHEN ${weight} < 1e-20 THEN 0 ELSE ${weight} END, ARRAY[${n}])::vector ORDER BY ${order})::real[]::float8[]`,
@@ -161,6 +167,7 @@ const KERNELS: Record<KernelName, Kernel> = {
     extension: 'vector',
     columns: (n) => [{ name: 'values', type: n ? `vector(${n})` : 'vector' }],
     bytesPerValue: 4,
+    nanosecondsPerValue: 1.3,
     fields: (values) => [vectorField(values)],
     // pgvector multiplies in float4 and sums in float4: see the tolerances in test/engine.
     prepare: (activation) => sql`${activation}::vector`,
@@ -178,6 +185,7 @@ const KERNELS: Record<KernelName, Kernel> = {
     extension: 'cube',
     columns: () => [{ name: 'norm', type: 'float8' }, { name: 'values', type: 'cube[]' }],
     bytesPerValue: 8,
+    nanosecondsPerValue: 11,
     elementType: 'cube',
     fields: (values, elementOid) => [float8Field(squaredNorm(values)), cubeArrayField(values, CUBE_CHUNK, elementOid!)],
     prepare: (activation) => cubeChunks(activation),
@@ -213,6 +221,7 @@ const KERNELS: Record<KernelName, Kernel> = {
     name: 'array',
     columns: () => [{ name: 'values', type: 'float4[]' }],
     bytesPerValue: 4,
+    nanosecondsPerValue: 90,
     fields: (values) => [float4ArrayField(values)],
     // float4 * float8 is float8: the sum runs in float8, in index order, as the reference's does.
     prepare: (activation) => sql`${activation}`,

@@ -5,7 +5,7 @@
  * gives SQL instead (complete.sql feeds a step its row's ids).
  */
 import { cachedHeads, kernel } from './kernels.ts';
-import { BATCH_INPUTS, FORWARD_INPUTS, headOf, logits, transformer, type BlocksShape, type ForwardInputs, type ModelShape } from './forward.ts';
+import { BATCH_INPUTS, FORWARD_INPUTS, headOf, lanesOf, logits, transformer, type BlocksShape, type ForwardInputs, type ModelShape } from './forward.ts';
 import { input, sql, template, type Fill, type Sql } from './sql.ts';
 
 /** How the next token is chosen, the rules of src/reference/sample.ts: the one shape of the sampling options. */
@@ -80,12 +80,12 @@ export function detokenize(ids: Fill = input('ids')): Sql {
   return template('detokenize', { ids });
 }
 
-/** probs.sql: softmax(logits / temperature) over the CTE logits, at each position of the CTE choosing. */
+/** probs.sql: softmax(logits / temperature) over the CTE logits, at each position of the CTE choosing: the CTE softmax (t, temperature, z_max, total). */
 export function probs(): Sql {
   return template('probs');
 }
 
-/** sample.sql: each position's token chosen from logits and probs, with the options of the CTE choosing. */
+/** sample.sql: each position's token chosen from logits and softmax (probs.sql), with the options of the CTE choosing. */
 export function sample(): Sql {
   return template('sample');
 }
@@ -106,7 +106,7 @@ export function step(model: ModelShape, inputs: StepInputs, shape: BlocksShape =
   const tokens = template('step_logprobs', { log_softmax: template('log_softmax') });
   return template('step', {
     transformer: transformer(model, inputs.forward, 'last', shape).ctes,
-    logits: logits(model),
+    logits: logits(model, lanesOf(inputs.forward, 'outputs')),
     choosing: inputs.choosing,
     probs: probs(),
     sample: sample(),
@@ -140,17 +140,17 @@ const NEXT_INPUTS = { forward: FORWARD_INPUTS, temperature: input('temperature')
 export function next(model: ModelShape, inputs: { forward: ForwardInputs; temperature: Fill; top: Fill } = NEXT_INPUTS, shape: BlocksShape = 'recursive'): Sql {
   return template('next', {
     transformer: transformer(model, inputs.forward, 'last', shape).ctes,
-    logits: logits(model),
+    logits: logits(model, lanesOf(inputs.forward, 'outputs')),
     choosing: choosing({ temperature: inputs.temperature, top_k: 0, top_p: 1, seed: 0, step: 0 }),
     probs: probs(),
-    temperature: inputs.temperature,
     top: inputs.top,
   });
 }
 
 /**
- * log_softmax.sql: each position's logprob = logit - logsumexp, over the CTE logits (t, token,
- * logit), as the CTE logprobs (t, token, logit, logprob): a CTE list for any statement to fill in.
+ * log_softmax.sql: each position's logsumexp over the CTE logits (t, logit float8[V]), as the CTE
+ * logsumexp (t, logit, lse): a token's logprob is logit[token + 1] - lse. A CTE list for any
+ * statement to fill in.
  *
  * @example
  * template('score', { …, log_softmax: logSoftmax() });
@@ -179,7 +179,7 @@ export const SCORE_INPUTS: ScoreInputs = { forward: FORWARD_INPUTS, top: input('
 export function score(model: ModelShape, inputs: ScoreInputs = SCORE_INPUTS, shape: BlocksShape = 'recursive'): Sql {
   return template('score', {
     transformer: transformer(model, inputs.forward, 'all', shape).ctes,
-    logits: logits(model),
+    logits: logits(model, lanesOf(inputs.forward, 'outputs')),
     log_softmax: logSoftmax(),
     top: inputs.top,
   });

@@ -14,8 +14,9 @@ import { GptSqlError } from '../errors.ts';
 import { schemaNamePart } from '../load/model-names.ts';
 import { checkPrompt } from '../engine/options.ts';
 import { parallelSettings } from '../engine/run-statement.ts';
-import { workersOption } from '../engine/workers.ts';
+import { parallelPlan, workersOption } from '../engine/workers.ts';
 import { logits, oneSequence, qkvHead, transformer } from '../sql/forward.ts';
+import { lanesFor } from '../sql/lanes.ts';
 import { quoteIdent } from '../sql/quote.ts';
 import { input, renderBound, renderInlined, sql, template, type Sql } from '../sql/sql.ts';
 import { detokenize, probs } from '../sql/statements.ts';
@@ -68,11 +69,11 @@ export async function traceForwardPass(db: Database, model: ModelRow, ids: reado
   const staging = `${schema}__${process.pid}`;
   const stagingSchema = quoteIdent(staging);
   const trace = sql`${stagingSchema}`;
-  const workers = (await workersOption(db, options.workers)).count;
+  const parallel = parallelPlan(model, (await workersOption(db, options.workers)).count, ids.length);
   await db.transaction(async () => {
     options.signal?.throwIfAborted();
     // The model's tables unqualified, as the engine's statements name them (runStatement does the same).
-    await db.exec(`SET LOCAL search_path TO ${quoteIdent(model.schema_name)}, public; SET LOCAL client_min_messages = warning; ${parallelSettings(workers)}`);
+    await db.exec(`SET LOCAL search_path TO ${quoteIdent(model.schema_name)}, public; SET LOCAL client_min_messages = warning; ${parallelSettings(parallel)}`);
     await refuseOtherSchema(db, schema);
     await db.exec(`DROP SCHEMA IF EXISTS ${stagingSchema} CASCADE`);
     await db.exec(statement(template('trace_tables', { trace })));
@@ -81,7 +82,7 @@ export async function traceForwardPass(db: Database, model: ModelRow, ids: reado
       detokenize: detokenize(sql`ARRAY[input.token]`),
     }));
     await db.query(tokens.text, tokens.parameters.map((name) => ({ ids, model: model.name, prompt: options.prompt })[name as 'ids' | 'model' | 'prompt']));
-    await runForwardPass(db, model, trace, options.logits ?? 'all', options.signal);
+    await runForwardPass(db, model, ids, trace, options.logits ?? 'all', options.signal);
     options.signal?.throwIfAborted();
     await db.exec(statement(lensTable(model, trace, options.lens ?? 'last')));
     await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE; ALTER SCHEMA ${stagingSchema} RENAME TO ${quoteIdent(schema)}`);
@@ -91,8 +92,9 @@ export async function traceForwardPass(db: Database, model: ModelRow, ids: reado
 }
 
 /** The forward pass, part by part, its intermediates copied into the trace's tables. */
-async function runForwardPass(db: Database, model: ModelRow, trace: Sql, outputs: OutputPositions, signal: AbortSignal | undefined): Promise<void> {
-  const parts = transformer(model, oneSequence(sql`ARRAY(SELECT token FROM ${trace}.tokens ORDER BY t)`, 0), 'all', 'recursive');
+async function runForwardPass(db: Database, model: ModelRow, ids: readonly number[], trace: Sql, outputs: OutputPositions, signal: AbortSignal | undefined): Promise<void> {
+  const fed = { ...oneSequence(sql`ARRAY(SELECT token FROM ${trace}.tokens ORDER BY t)`, 0), counts: { positions: ids.length } };
+  const parts = transformer(model, fed, 'all', 'recursive');
   await db.exec(statement(template('trace_begin', { trace, fed: parts.fed, encoded: parts.encoded, n_embd: model.n_embd })));
   const heads = { q: qkvHead(model, 'q'), k: qkvHead(model, 'k'), v: qkvHead(model, 'v') };
   for (let b = 0; b < model.n_layer; b++) {
@@ -106,7 +108,8 @@ async function runForwardPass(db: Database, model: ModelRow, trace: Sql, outputs
   await runStage(db, 'final', parts.final, model.n_layer - 1);
   await runStage(db, 'lnf', parts.lnf, model.n_layer - 1);
   signal?.throwIfAborted();
-  await db.exec(statement(template('trace_end', { trace, kept: positionsOf(trace, outputs, 'lnf'), logits: logits(model), probs: probs() })));
+  const logitsLanes = lanesFor(outputs === 'last' ? 1 : ids.length);
+  await db.exec(statement(template('trace_end', { trace, kept: positionsOf(trace, outputs, 'lnf'), logits: logits(model, logitsLanes), probs: probs() })));
 }
 
 /** trace_lens.sql: each block's output through ln_f and the output head, top 5 (the lens table). */

@@ -11,6 +11,7 @@ import { freshPgliteDir, testDatabases } from '../helpers/databases.ts';
 import { startFakeHub } from '../helpers/fake-hub.ts';
 import { runCli, startCli, type CliResult } from '../helpers/cli-process.ts';
 import { memoryIo } from '../helpers/memory-io.ts';
+import { checkedGeneration } from '../helpers/sampled.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
 import { CONFIGS, dropModel, loadTestModel, type LoadedModel } from '../engine/forward-models.ts';
 
@@ -59,7 +60,8 @@ describe.each(testDatabases())('gpt2sql complete on $driver', (target) => {
     const io = chunkedIo();
     const options = { model: m.model.name, db: target.db, maxTokens: '6', temperature: '0.9', seed: '3' };
     const result = await completeCommand('Hello, world', options, io);
-    const tokens = referenceGenerate(m.weights, tiktoken.encode('Hello, world'), { maxTokens: 6, temperature: 0.9, seed: 3 });
+    const db = await target.open();
+    const tokens = await checkedGeneration(db, m.model, m.weights, tiktoken.encode('Hello, world'), { maxTokens: 6, temperature: 0.9, seed: 3 }).finally(() => db.close());
     expect(result.tokens).toEqual(tokens);
     expect(io.stdout).toBe(`Hello, world${tiktoken.decode(tokens)}\n`);
     expect(io.chunks[0]).toBe('Hello, world');
@@ -68,9 +70,9 @@ describe.each(testDatabases())('gpt2sql complete on $driver', (target) => {
 
   it('prints a character whose bytes are split across tokens whole, once its last byte arrives', async () => {
     const options = { maxTokens: 3, temperature: 1, seed: 11 };
-    const tokens = referenceGenerate(m.weights, tiktoken.encode('Hello'), options);
-    expect(new Set(tokens).size).toBe(3);
     const db = await target.open();
+    const tokens = await checkedGeneration(db, m.model, m.weights, tiktoken.encode('Hello'), options);
+    expect(new Set(tokens).size).toBe(3);
     const saved = await db.query<{ token: number; bytes: Uint8Array }>(`SELECT token, bytes FROM ${quoteIdent(m.model.schema_name)}.vocab WHERE token = ANY($1)`, [tokens]);
     try { // this test model's tokens now spell "€" (E2 82 AC) split 2 + 1, then "!"
       for (const [token, bytes] of [[tokens[0], [0xe2, 0x82]], [tokens[1], [0xac]], [tokens[2], [0x21]]] as const) {

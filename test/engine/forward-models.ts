@@ -17,6 +17,9 @@ export const CONFIGS = {
   '3 blocks, 4 heads, 64 wide': { n_layer: 3, n_head: 4, n_embd: 64, seed: 3 },
   'F16 weights': { preset: 'tiny', dtype: 'F16', seed: 4 },
   'keys with the transformer. prefix': { preset: 'tiny', prefix: true, seed: 5 },
+  // 4 × 480 values of 4 bytes and more do not fit a page: mlp c_proj's rows are stored in parts
+  // (linear_parts.sql), on every kernel.
+  '1 block, 4 heads, 480 wide: rows in parts': { n_layer: 1, n_head: 4, n_embd: 480, seed: 6 },
 } satisfies Record<string, MakeCheckpointOptions>;
 
 /** Loads one of the configs (or any options) with the kernel given. */

@@ -4,7 +4,7 @@ import { hiddenStates } from '../helpers/hidden-states.ts';
 import { nextTokens } from '../../src/engine/next.ts';
 import { logits, newKvCache, softmax, transformer } from '../../src/reference/gpt2.ts';
 import { testDatabases } from '../helpers/databases.ts';
-import { expectClose } from '../helpers/numeric.ts';
+import { expectClose, LOGITS_TOLERANCE } from '../helpers/numeric.ts';
 import { CONFIGS, dropModel, loadTestModel, someIds, type LoadedModel } from './forward-models.ts';
 
 /**
@@ -20,7 +20,7 @@ import { CONFIGS, dropModel, loadTestModel, someIds, type LoadedModel } from './
  *   |a|² (~C after a layer norm), losing ~|a|²·1e-16 per dot product. Measured: at most 2.6e-13
  *   (3 blocks, 64 wide, 64 positions). 1e-9 leaves room for wider, deeper models.
  */
-const TOLERANCE = { array: 1e-12, cube: 1e-9, vector: 1e-5 } as Record<string, number>;
+const TOLERANCE = LOGITS_TOLERANCE;
 /** The probabilities are divided by their own float8 sum: they add up to 1 but for rounding. */
 const SUM_TOLERANCE = 1e-12;
 

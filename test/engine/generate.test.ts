@@ -9,6 +9,7 @@ import { quoteIdent } from '../../src/sql/quote.ts';
 import { renderInlined, type Sql } from '../../src/sql/sql.ts';
 import { generate as referenceGenerate } from '../../src/reference/generate.ts';
 import { testDatabases } from '../helpers/databases.ts';
+import { checkedGeneration, expectSampledAsReference } from '../helpers/sampled.ts';
 import { CONFIGS, dropModel, loadTestModel, someIds, type LoadedModel } from './forward-models.ts';
 
 const PROMPT = someIds(5);
@@ -55,12 +56,10 @@ describe.each(testDatabases())('generation on $driver', (target) => {
   });
 
   it('samples the reference\'s tokens with a seed, and the same again with the same seed', async () => {
-    const expected = referenceGenerate(m.weights, PROMPT, { maxTokens: 12, ...SAMPLING });
+    const expected = await checkedGeneration(db, m.model, m.weights, PROMPT, { maxTokens: 12, ...SAMPLING });
     expect((await generate(db, m.model, PROMPT, { maxTokens: 12, ...SAMPLING })).tokens).toEqual(expected);
-    expect((await generate(db, m.model, PROMPT, { maxTokens: 12, ...SAMPLING })).tokens).toEqual(expected);
-    const other = await generate(db, m.model, PROMPT, { maxTokens: 12, ...SAMPLING, seed: 43 });
-    expect(other.tokens).toEqual(referenceGenerate(m.weights, PROMPT, { maxTokens: 12, ...SAMPLING, seed: 43 }));
-    expect(other.tokens).not.toEqual(expected);
+    const other = await checkedGeneration(db, m.model, m.weights, PROMPT, { maxTokens: 12, ...SAMPLING, seed: 43 });
+    expect(other).not.toEqual(expected);
   });
 
   it('gives the same tokens with the incremental and the recompute engine', async () => {
@@ -68,7 +67,7 @@ describe.each(testDatabases())('generation on $driver', (target) => {
     const incremental = await generate(db, m.model, PROMPT, { ...options, engine: 'incremental' });
     const recompute = await generate(db, m.model, PROMPT, { ...options, engine: 'recompute' });
     expect(recompute).toEqual(incremental);
-    expect(incremental.tokens).toEqual(referenceGenerate(m.weights, PROMPT, options));
+    expectSampledAsReference(m.weights, PROMPT, options, incremental.tokens, m.model.kernel, 'incremental and recompute');
   });
 
   it('with top-k 1 continues as greedy does', async () => {
@@ -78,15 +77,15 @@ describe.each(testDatabases())('generation on $driver', (target) => {
 
   it('stops at <|endoftext|>, found by its symbol in the vocabulary, without returning it', async () => {
     expect(await endOfTextId(db, m.model)).toBe(50256);
-    const sampled = referenceGenerate(m.weights, PROMPT, { maxTokens: 10, ...SAMPLING });
+    const sampled = await checkedGeneration(db, m.model, m.weights, PROMPT, { maxTokens: 10, ...SAMPLING });
     const at = sampled.findIndex((id, i) => i >= 2 && !sampled.slice(0, i).includes(id));
     const eot = sampled[at];
     try { // make a token the reference samples later the end of text, in this test model only
       await db.query("UPDATE vocab SET symbol = 'moved <|endoftext|>' WHERE symbol = '<|endoftext|>'");
       await db.query("UPDATE vocab SET symbol = '<|endoftext|>' WHERE token = $1", [eot]);
       const result = await generate(db, m.model, PROMPT, { maxTokens: 10, ...SAMPLING });
-      expect(result).toEqual({ tokens: referenceGenerate(m.weights, PROMPT, { maxTokens: 10, ...SAMPLING, eotId: eot }), stop: 'eot' });
-      expect(result.tokens).toEqual(sampled.slice(0, at));
+      expect(result).toEqual({ tokens: sampled.slice(0, at), stop: 'eot' });
+      expectSampledAsReference(m.weights, PROMPT, { maxTokens: 10, ...SAMPLING, eotId: eot }, result.tokens, m.model.kernel, 'stopped at the moved <|endoftext|>');
     } finally {
       await db.query("UPDATE vocab SET symbol = $2 WHERE token = $1", [eot, `restored ${eot}`]);
       await db.query("UPDATE vocab SET symbol = '<|endoftext|>' WHERE symbol = 'moved <|endoftext|>'");
@@ -158,9 +157,11 @@ describe.runIf(process.env.TEST_DATABASE_URL)('concurrent generation on postgres
     try {
       const options = [{ maxTokens: 10, ...SAMPLING }, { maxTokens: 10, temperature: 0.9, seed: 5 }];
       const results = await Promise.all([generate(a, m.model, PROMPT, options[0]), generate(b, m.model, someIds(9), options[1])]);
+      expectSampledAsReference(m.weights, PROMPT, options[0], results[0].tokens, m.model.kernel, 'session a');
+      expectSampledAsReference(m.weights, someIds(9), options[1], results[1].tokens, m.model.kernel, 'session b');
       expect(results.map((r) => r.tokens)).toEqual([
-        referenceGenerate(m.weights, PROMPT, options[0]),
-        referenceGenerate(m.weights, someIds(9), options[1]),
+        (await generate(a, m.model, PROMPT, options[0])).tokens, // each alone, one after the other
+        (await generate(b, m.model, someIds(9), options[1])).tokens,
       ]);
     } finally {
       await dropModel(a, m.model);

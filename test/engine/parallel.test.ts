@@ -4,24 +4,33 @@ import { generate } from '../../src/engine/generate.ts';
 import { nextTokens } from '../../src/engine/next.ts';
 import { OptionError } from '../../src/engine/options.ts';
 import { parallelSettings } from '../../src/engine/run-statement.ts';
-import { workersOption } from '../../src/engine/workers.ts';
+import { parallelPlan, workersOption } from '../../src/engine/workers.ts';
 import { generate as referenceGenerate } from '../../src/reference/generate.ts';
+import { checkedGeneration } from '../helpers/sampled.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
-import { blocksShape } from '../../src/sql/forward.ts';
 import { renderInlined } from '../../src/sql/sql.ts';
 import { RECOMPUTE_INPUTS, samplingValues, step } from '../../src/sql/statements.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { dropModel, loadTestModel, someIds, type LoadedModel } from './forward-models.ts';
 
-// 512 wide: every block's matrix is above MIN_PARALLEL_SCAN (1 MB), so each scan gets workers;
-// mlp c_proj's rows of 2048 values are stored in parts (linear_parts.sql) with either kernel.
+// 512 wide, a prompt of 6 positions: with cube or array every matrix's products take longer than
+// starting 2 workers saves (cube: 11 ns a value, so a scan of 512 × 512 values × 6 positions takes
+// 17 ms against 15 for 10 ms of start × 3/2), so each scan gets workers; with pgvector (1.3 ns a
+// value) only the output head does (50,257 × 512 × 6 × 1.3 ns: 200 ms; mlp c_fc 2048 × 512 × 6:
+// 8 ms). mlp c_proj's rows of 2048 values are stored in parts (linear_parts.sql) with every kernel.
 const CONFIG = { n_layer: 2, n_head: 8, n_embd: 512, n_ctx: 64, seed: 23 };
+/** The matrices whose scans get workers, by kernel, for the prompt above (see the numbers there). */
+const PARALLEL_SCANS: Record<string, RegExp> = {
+  cube: /^(c_attn_w|c_proj_w|mlp_c_fc_w|mlp_c_proj_w|wte)$/,
+  array: /^(c_attn_w|c_proj_w|mlp_c_fc_w|mlp_c_proj_w|wte)$/,
+  vector: /^wte$/,
+};
 const PROMPT = someIds(6);
 const SAMPLING = { temperature: 0.9, topK: 50, topP: 0.9, seed: 7 };
 const WORKERS = [0, 1, 2];
 
 const servers = testDatabases().filter((target) => target.driver === 'postgres');
-const kernels = servers.flatMap((target) => ['cube', 'array'].map((kernel) => ({ ...target, kernel })));
+const kernels = servers.flatMap((target) => ['vector', 'cube', 'array'].map((kernel) => ({ ...target, kernel })));
 
 describe.each(kernels)('parallel workers on $driver, kernel $kernel', (target) => {
   let db: Database;
@@ -36,8 +45,8 @@ describe.each(kernels)('parallel workers on $driver, kernel $kernel', (target) =
   });
 
   it('gives the reference\'s greedy tokens and seeded samples with 0, 1 or 2 workers', async () => {
-    const greedy = referenceGenerate(m.weights, PROMPT, { maxTokens: 3 });
-    const sampled = referenceGenerate(m.weights, PROMPT, { maxTokens: 3, ...SAMPLING });
+    const greedy = await checkedGeneration(db, m.model, m.weights, PROMPT, { maxTokens: 3, workers: 0 });
+    const sampled = await checkedGeneration(db, m.model, m.weights, PROMPT, { maxTokens: 3, workers: 0, ...SAMPLING });
     for (const workers of WORKERS) {
       expect((await generate(db, m.model, PROMPT, { maxTokens: 3, workers })).tokens, `greedy, ${workers} workers`).toEqual(greedy);
       expect((await generate(db, m.model, PROMPT, { maxTokens: 3, workers, ...SAMPLING })).tokens, `sampled, ${workers} workers`).toEqual(sampled);
@@ -52,13 +61,19 @@ describe.each(kernels)('parallel workers on $driver, kernel $kernel', (target) =
     for (const candidates of others) expect(candidates).toEqual(none);
   });
 
-  it('scans the weights with parallel workers: Gather under every linear and the logits, none with 0 workers', async () => {
+  it('scans with parallel workers exactly the weights worth them, none with 0 workers', async () => {
     const parallel = await stepPlan(db, m, 2);
-    // c_attn, attn c_proj, mlp c_fc and mlp c_proj of every block, and lm_head (wte: tied).
-    const weightScans = parallel.match(/Parallel [A-Za-z ]*Scan on (c_attn_w|c_proj_w|mlp_c_fc_w|mlp_c_proj_w|wte)\b/g) ?? [];
-    expect(weightScans.length, parallel).toBe(4 * m.model.n_layer + 1);
+    // The scans that compute products (more than one row each: not the embedding's lookup of a token's row).
+    const scanned = [...parallel.matchAll(/->\s+(Parallel )?[A-Za-z ]*Scan(?: using \w+)? on (c_attn_w|c_proj_w|mlp_c_fc_w|mlp_c_proj_w|wte)\b.*rows=(\d+)/g)]
+      .filter(([, , , rows]) => Number(rows) > 1);
+    const expected = PARALLEL_SCANS[target.kernel];
+    for (const [line, isParallel, table] of scanned) expect(Boolean(isParallel), `${line}\n${parallel}`).toBe(expected.test(table));
+    // c_attn, attn c_proj, mlp c_fc and mlp c_proj of every block, and lm_head (wte: tied), each scanned.
+    const tables = new Set(scanned.map(([, , table]) => table));
+    expect([...tables].sort()).toEqual(['c_attn_w', 'c_proj_w', 'mlp_c_fc_w', 'mlp_c_proj_w', 'wte']);
+    const parallelScans = scanned.filter(([, isParallel]) => isParallel).length;
     const launched = [...parallel.matchAll(/Workers Launched: (\d+)/g)].map((match) => Number(match[1]));
-    expect(launched.length, 'a Gather for each').toBeGreaterThanOrEqual(weightScans.length);
+    expect(launched.length, 'a Gather for each').toBeGreaterThanOrEqual(parallelScans);
     expect(Math.min(...launched), parallel).toBeGreaterThan(0);
     expect(await stepPlan(db, m, 0)).not.toMatch(/Gather|Parallel/);
   });
@@ -66,11 +81,12 @@ describe.each(kernels)('parallel workers on $driver, kernel $kernel', (target) =
 
 /** EXPLAIN ANALYZE of a recompute step over PROMPT with `workers`, as the engine plans it. */
 async function stepPlan(db: Database, m: LoadedModel, workers: number): Promise<string> {
-  const text = renderInlined(step(m.model, RECOMPUTE_INPUTS, blocksShape(workers)), {
+  const plan = parallelPlan(m.model, workers, PROMPT.length);
+  const text = renderInlined(step(m.model, RECOMPUTE_INPUTS, plan.shape), {
     ids: PROMPT, start: 0, step: 0, ...samplingValues({ temperature: 0, topK: 0, topP: 1, seed: 0 }, m.model.vocab_size),
   });
   return db.transaction(async () => {
-    await db.exec(`SET LOCAL search_path TO ${quoteIdent(m.model.schema_name)}, public; ${parallelSettings(workers)}`);
+    await db.exec(`SET LOCAL search_path TO ${quoteIdent(m.model.schema_name)}, public; ${parallelSettings(plan)}`);
     const rows = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF) ${text}`);
     return rows.map((row) => row['QUERY PLAN']).join('\n');
   });
@@ -88,8 +104,9 @@ describe.each(servers)('--workers on $driver', (target) => {
     await db.close();
   });
 
-  it('starts no worker for a scan smaller than MIN_PARALLEL_SCAN: the tiny model\'s blocks stay in one process', async () => {
-    // Its output head is 50257 rows, above MIN_PARALLEL_SCAN: only that scan may have workers.
+  it('starts no worker for a scan whose products take less than the workers save: the tiny model\'s blocks stay in one process', async () => {
+    // 32 wide: a block's matrix (4 × 32 × 32 values) takes microseconds; only its output head
+    // (50,257 rows) may be worth workers.
     const plan = await stepPlan(db, tiny, 2);
     expect(plan).not.toMatch(/Parallel [A-Za-z ]*Scan on (c_attn_w|c_proj_w|mlp_c_fc_w|mlp_c_proj_w)\b/);
     expect(plan.match(/-> +Gather\b/g)?.length ?? 0, plan).toBeLessThanOrEqual(1);

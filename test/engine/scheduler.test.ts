@@ -4,7 +4,7 @@ import type { Database } from '../../src/db/database.ts';
 import type { GeneratedToken } from '../../src/engine/generate.ts';
 import { OptionError } from '../../src/engine/options.ts';
 import { QueueFullError, Scheduler, SchedulerClosedError, type GenerationRequest } from '../../src/engine/scheduler.ts';
-import { generate as referenceGenerate } from '../../src/reference/generate.ts';
+import { checkedGeneration } from '../helpers/sampled.ts';
 import { gpt2 } from '../../src/reference/gpt2.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
 import { testDatabases } from '../helpers/databases.ts';
@@ -75,8 +75,15 @@ describe.each(testDatabases())('batched generation on $driver', (target) => {
     await db.close();
   });
 
+  /** Each request's tokens alone (a batch of one), checked against the reference step by step. */
+  async function alone(requests: typeof REQUESTS): Promise<number[][]> {
+    const tokens: number[][] = [];
+    for (const r of requests) tokens.push(await checkedGeneration(db, m.model, m.weights, r.prompt, { ...r.options, workers: 0 }));
+    return tokens;
+  }
+
   it('advances generations together, one statement a step, each as it would run alone (the reference\'s tokens)', async () => {
-    const expected = REQUESTS.map((r) => referenceGenerate(m.weights, r.prompt, { ...r.options, eotId: null }));
+    const expected = await alone(REQUESTS);
     const { db: counted, steps, restore } = counting(db);
     const scheduler = new Scheduler(counted, { maxBatch: 8, workers: 0 });
     const results = await Promise.all(REQUESTS.map((r) => scheduler.generate(request(r))));
@@ -90,7 +97,7 @@ describe.each(testDatabases())('batched generation on $driver', (target) => {
   });
 
   it('lets generations join and leave between steps: a prefill runs beside generations in progress', async () => {
-    const expected = REQUESTS.map((r) => referenceGenerate(m.weights, r.prompt, { ...r.options, eotId: null }));
+    const expected = await alone(REQUESTS);
     const { db: counted, steps, restore } = counting(db);
     const scheduler = new Scheduler(counted, { maxBatch: 8, workers: 0 });
     const late: Array<Promise<{ tokens: number[] }>> = [];
@@ -139,7 +146,7 @@ describe.each(testDatabases())('batched generation on $driver', (target) => {
   });
 
   it('ends an aborted generation between steps, removing its cache rows, while the others go on', async () => {
-    const expected = referenceGenerate(m.weights, REQUESTS[2].prompt, { ...REQUESTS[2].options, eotId: null });
+    const [expected] = await alone([REQUESTS[2]]);
     const scheduler = new Scheduler(db, { maxBatch: 8, workers: 0 });
     const controller = new AbortController();
     let seen = 0;

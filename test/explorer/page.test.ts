@@ -9,12 +9,13 @@ import { getEncoding } from 'js-tiktoken';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gpt2, softmax } from '../../src/reference/gpt2.ts';
-import { generate as referenceGenerate } from '../../src/reference/generate.ts';
+import { completeStatement, completeValues, psqlScript } from '../../src/sql/script.ts';
 import { explorerTraceName } from '../../src/trace/explorer-traces.ts';
 import { traceSchema } from '../../src/trace/trace-forward-pass.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { expectClose, TRACE_TOLERANCE } from '../helpers/numeric.ts';
+import { expectSampledAsReference } from '../helpers/sampled.ts';
 import { lensMismatch, referenceViews } from './reference-views.ts';
 import { SCREENSHOTS, serveExplorer, type ServedExplorer } from './served-explorer.ts';
 
@@ -142,7 +143,12 @@ describe.each(testDatabases())('the explorer page in Chromium on $driver', (targ
     await page.waitForSelector('#generated .generated-token');
     await idle(page, '#generate');
     const ids = tiktoken.encode(PROMPT);
-    const expected = referenceGenerate(served.weights, ids, { temperature, seed, topK: 0, topP: 1, maxTokens });
+    // The engine's tokens for these options, by the one-statement generation `gpt2sql sql complete`
+    // prints (equal to the engine's: test/sql/script.test.ts), through psql; then against the reference.
+    const options = { temperature, seed, topK: 0, topP: 1, maxTokens };
+    const [[, tokens]] = await served.query(psqlScript(served.model, [], completeStatement(served.model), completeValues(PROMPT, served.model, options)));
+    const expected = tokens.replace(/[{}]/g, '').split(',').filter((id) => id !== '').map(Number);
+    expectSampledAsReference(served.weights, ids, options, expected, served.model.kernel, 'the generation the page streams');
     expect((await data(page, '#generated .generated-token', 'data-text')).join('')).toBe(tiktoken.decode(expected));
     const probs = (await data(page, '#generated .generated-token', 'data-prob')).map(Number);
     const so_far = [...ids];

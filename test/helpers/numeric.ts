@@ -15,6 +15,13 @@ import { expect } from 'vitest';
  */
 export const TRACE_TOLERANCE: Record<string, number> = { array: 1e-10, cube: 1e-9, vector: 1e-4 };
 
+/**
+ * Max absolute difference of the logits from the float64 reference, per kernel (the reasons, and
+ * what was measured, in test/engine/forward.test.ts): float8 for array and cube, float4 products
+ * for pgvector.
+ */
+export const LOGITS_TOLERANCE: Record<string, number> = { array: 1e-12, cube: 1e-9, vector: 1e-5 };
+
 export type Nested = number | ArrayLike<number> | ArrayLike<Nested>;
 
 function flatten(x: Nested, out: number[] = []): number[] {

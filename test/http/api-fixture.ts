@@ -6,12 +6,13 @@ import type { Database } from '../../src/db/database.ts';
 import { Scheduler, type SchedulerOptions } from '../../src/engine/scheduler.ts';
 import { decode } from '../../src/engine/tokenizer.ts';
 import { startApiServer, type ApiServer } from '../../src/http/api-server.ts';
-import { generate as referenceGenerate } from '../../src/reference/generate.ts';
+import { endOfTextId, generate } from '../../src/engine/generate.ts';
 import { gpt2 } from '../../src/reference/gpt2.ts';
 import type { Gpt2Weights } from '../../src/reference/weights.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
 import type { TestDatabase } from '../helpers/databases.ts';
 import { CONFIGS, dropModel, loadTestModel } from '../engine/forward-models.ts';
+import { expectSampledAsReference } from '../helpers/sampled.ts';
 
 export interface TestApi {
   db: Database;
@@ -70,11 +71,19 @@ export interface Sampled {
   seed?: number;
 }
 
-/** What the reference generates, as text and finish_reason (stop when it ended at <|endoftext|>). */
+/**
+ * What a completion must give, as tokens, text and finish_reason (stop when it ended at
+ * <|endoftext|>), with OpenAI's defaults (temperature 1, seed 0): the reference generator's tokens.
+ * The engine generates them alone (what the API must give to the letter, batched or not), and
+ * they are checked against the reference step by step (test/helpers/sampled.ts: equal on a float8
+ * kernel; on pgvector equal but where its float4 logits put a draw on the other side of a
+ * boundary, within the kernel's tolerance).
+ */
 export async function referenceCompletion(t: TestApi, prompt: number[], options: Sampled): Promise<{ tokens: number[]; text: string; finish: 'stop' | 'length' }> {
-  const tokens = referenceGenerate(t.weights, prompt, { temperature: 1, seed: 0, ...options });
-  const finish = tokens.length < options.maxTokens && prompt.length + tokens.length < t.model.n_ctx ? 'stop' : 'length';
-  return { tokens, text: await decode(t.db, t.model, tokens), finish };
+  const run = { temperature: 1, seed: 0, ...options, eotId: await endOfTextId(t.db, t.model) };
+  const { tokens, stop } = await generate(t.db, t.model, prompt, run);
+  expectSampledAsReference(t.weights, prompt, run, tokens, t.model.kernel, `a completion of ${JSON.stringify(options)}`);
+  return { tokens, text: await decode(t.db, t.model, tokens), finish: stop === 'eot' ? 'stop' : 'length' };
 }
 
 /** ln P(ids[i] | ids[<i]) for i >= 1 under the reference, at temperature 1 (index 0: null). */

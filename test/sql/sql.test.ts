@@ -34,10 +34,9 @@ describe('rendering', () => {
   it('binds inputs as typed parameters in the order of first use, the same input once', () => {
     const { text, parameters } = renderBound(template('next', {
       transformer: ctes({ name: 'lnf', body: sql`SELECT 0 AS t, ${input('ids')} AS x` }),
-      logits: sql`SELECT 0 AS t, 1 AS token, 0.5::float8 AS logit`,
-      choosing: sql`SELECT 0 AS t, ${input('temperature')} AS temperature`,
+      logits: sql`SELECT 0 AS t, '{0.5}'::float8[] AS logit`,
+      choosing: sql`SELECT 0 AS t, ${input('temperature')} AS temperature, ${input('temperature')} > 0 AS sampled`,
       probs: probs(),
-      temperature: input('temperature'),
       top: input('top'),
     }));
     expect(parameters).toEqual(['ids', 'temperature', 'top']);

@@ -53,45 +53,93 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
     -- [T, C] -> [T, C]
     SELECT input.t,
            (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-            FROM unnest(input.x, (SELECT values FROM ln_1_g WHERE block = 0), (SELECT values FROM ln_1_b WHERE block = 0)) AS e(x, g, b)) AS x
+            FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_1_g WHERE block = 0)) AS g, unnest((SELECT values FROM ln_1_b WHERE block = 0)) AS b) AS e) AS x
     FROM residual AS input
-    CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+    CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
   ),
   qkv AS MATERIALIZED (           -- [T, C] -> [T, 3*C]: c_attn, q, k and v side by side
     -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
     -- output value is one dot product of a stored row with a position's activation, computed by the
     -- model's kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
-    -- Every position's activation is prepared once, in the kernel's type, into one array of
-    -- position_activation, and the bias is read once: both are values PostgreSQL computes before the
-    -- scan of the stored rows and hands to the parallel workers that share the scan (each row's dot
-    -- products are computed in one process, so any number of workers gives the same values).
+    -- Each stored row is read once and computes its products with W positions in the columns of one
+    -- output row (y1 … yW, the lanes): nothing is made per stored row and position. With more than W
+    -- positions the row meets them W at a time, one output row per group of W (lanes.g). The
+    -- positions' activations are prepared once, in the kernel's type, into one array per lane (lane
+    -- i of group g is the position numbered W·(g − 1) + i − 1): values PostgreSQL computes before the
+    -- scan and hands to the parallel workers that share it (each product is computed whole in one
+    -- process, so any number of workers gives the same values). The products are then put together
+    -- position by position, in column order: the order in which the primary key (block, col, part)
+    -- reads the rows, so that nothing is sorted when there is one group.
     -- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part 0, values) and
     -- b (block, values) of the layer; the block.
     -- [T, n_in] -> [T, n_out]
-    WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-      SELECT array_agg(ROW(input.t, 0, input.x::vector)::position_activation ORDER BY input.t) AS x
-      FROM ln1 AS input
+    WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+      SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+      FROM (SELECT input.t, input.x::vector AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+            FROM ln1 AS input) AS position
     ),
     bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
       SELECT values::float8[] AS b
       FROM c_attn_b
       WHERE block = 0
     )
-    SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+    SELECT position.t, position.x
     FROM (
-      SELECT position.t, w.col,
-             inner_product(w.values, position.x)
-             + (SELECT b FROM bias)[w.col + 1] AS y
-      FROM c_attn_w AS w
-      -- Each stored row against every position. The CASE makes the positions depend on the row, so
-      -- the planner reads each stored row once, instead of copying the rows aside to read them again
-      -- for each position.
-      CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-      WHERE w.block = 0
-      OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                -- workers), not after the sort by position, which would carry every stored row along
-    ) AS product
-    GROUP BY product.t
+      SELECT by_column.g,              -- each lane's output vector: its products in column order
+             array_agg(by_column.y1) AS x1,
+             array_agg(by_column.y2) AS x2,
+             array_agg(by_column.y3) AS x3,
+             array_agg(by_column.y4) AS x4,
+             array_agg(by_column.y5) AS x5,
+             array_agg(by_column.y6) AS x6,
+             array_agg(by_column.y7) AS x7,
+             array_agg(by_column.y8) AS x8
+      FROM (
+        SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+               inner_product(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y1,
+               inner_product(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y2,
+               inner_product(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y3,
+               inner_product(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y4,
+               inner_product(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y5,
+               inner_product(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y6,
+               inner_product(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y7,
+               inner_product(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y8
+        FROM c_attn_w AS w
+        CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+        WHERE w.block = 0
+        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+      ) AS by_column
+      GROUP BY by_column.g
+      OFFSET 0                         -- the lanes' outputs made before any is looked at
+    ) AS columns
+    CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+      (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+      (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+      (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+      (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+      (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+      (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+      (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+      (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+    ) AS position (t, x)
+    WHERE position.t IS NOT NULL
   ),
   q AS MATERIALIZED (             -- [T, 3*C] -> [T, NH, HS]: each head's query, converted once
     -- attn_q (stage attn, 1 of 5): causal self-attention starts by cutting each new position's
@@ -114,7 +162,7 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
     -- [T, 3*C] -> [Tk, NH, 2*HS]
     SELECT fed.s, fed.place, head.h,
            qkv.x[40 + head.h * 8 + 1 : 40 + (head.h + 1) * 8]::vector AS k,
-           (SELECT array_agg(CASE WHEN abs(x) < 1e-20 THEN 0 ELSE x END) FROM unnest(qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]) AS x)::vector AS v
+           (SELECT array_agg(CASE WHEN abs(e.x) < 1e-20 THEN 0 ELSE e.x END) FROM (SELECT unnest(qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]) AS x) AS e)::vector AS v
     FROM qkv
     JOIN fed USING (t)
     CROSS JOIN generate_series(0, 5 - 1) AS head(h)
@@ -168,72 +216,158 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
     GROUP BY t
   ),
   attproj AS MATERIALIZED (       -- [T, C] -> [T, C]: c_proj
-    WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-      SELECT array_agg(ROW(input.t, 0, input.x::vector)::position_activation ORDER BY input.t) AS x
-      FROM atty AS input
+    WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+      SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+      FROM (SELECT input.t, input.x::vector AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+            FROM atty AS input) AS position
     ),
     bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
       SELECT values::float8[] AS b
       FROM c_proj_b
       WHERE block = 0
     )
-    SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+    SELECT position.t, position.x
     FROM (
-      SELECT position.t, w.col,
-             inner_product(w.values, position.x)
-             + (SELECT b FROM bias)[w.col + 1] AS y
-      FROM c_proj_w AS w
-      -- Each stored row against every position. The CASE makes the positions depend on the row, so
-      -- the planner reads each stored row once, instead of copying the rows aside to read them again
-      -- for each position.
-      CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-      WHERE w.block = 0
-      OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                -- workers), not after the sort by position, which would carry every stored row along
-    ) AS product
-    GROUP BY product.t
+      SELECT by_column.g,              -- each lane's output vector: its products in column order
+             array_agg(by_column.y1) AS x1,
+             array_agg(by_column.y2) AS x2,
+             array_agg(by_column.y3) AS x3,
+             array_agg(by_column.y4) AS x4,
+             array_agg(by_column.y5) AS x5,
+             array_agg(by_column.y6) AS x6,
+             array_agg(by_column.y7) AS x7,
+             array_agg(by_column.y8) AS x8
+      FROM (
+        SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+               inner_product(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y1,
+               inner_product(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y2,
+               inner_product(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y3,
+               inner_product(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y4,
+               inner_product(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y5,
+               inner_product(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y6,
+               inner_product(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y7,
+               inner_product(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y8
+        FROM c_proj_w AS w
+        CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+        WHERE w.block = 0
+        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+      ) AS by_column
+      GROUP BY by_column.g
+      OFFSET 0                         -- the lanes' outputs made before any is looked at
+    ) AS columns
+    CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+      (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+      (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+      (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+      (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+      (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+      (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+      (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+      (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+    ) AS position (t, x)
+    WHERE position.t IS NOT NULL
   ),
   residual2 AS MATERIALIZED (     -- [T, C] + [T, C] -> [T, C]
     -- residual: the residual connection, x + f(x) position by position (residual2 adds attn's
     -- output to the block's input).
     -- Inputs: the rows (t, x float8[C]) of the residual stream x and of f(x), two CTEs before.
     -- [T, C] + [T, C] -> [T, C]
-    SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM unnest(residual.x, attproj.x) AS e(a, b)) AS x
+    SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM (SELECT unnest(residual.x) AS a, unnest(attproj.x) AS b) AS e) AS x
     FROM residual
     JOIN attproj USING (t)
   ),
   ln2 AS MATERIALIZED (           -- [T, C] -> [T, C]: ln_2
     SELECT input.t,
            (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-            FROM unnest(input.x, (SELECT values FROM ln_2_g WHERE block = 0), (SELECT values FROM ln_2_b WHERE block = 0)) AS e(x, g, b)) AS x
+            FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_2_g WHERE block = 0)) AS g, unnest((SELECT values FROM ln_2_b WHERE block = 0)) AS b) AS e) AS x
     FROM residual2 AS input
-    CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+    CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
   ),
   fch AS MATERIALIZED (           -- [T, C] -> [T, 4*C]: mlp c_fc
-    WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-      SELECT array_agg(ROW(input.t, 0, input.x::vector)::position_activation ORDER BY input.t) AS x
-      FROM ln2 AS input
+    WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+      SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+      FROM (SELECT input.t, input.x::vector AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+            FROM ln2 AS input) AS position
     ),
     bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
       SELECT values::float8[] AS b
       FROM mlp_c_fc_b
       WHERE block = 0
     )
-    SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+    SELECT position.t, position.x
     FROM (
-      SELECT position.t, w.col,
-             inner_product(w.values, position.x)
-             + (SELECT b FROM bias)[w.col + 1] AS y
-      FROM mlp_c_fc_w AS w
-      -- Each stored row against every position. The CASE makes the positions depend on the row, so
-      -- the planner reads each stored row once, instead of copying the rows aside to read them again
-      -- for each position.
-      CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-      WHERE w.block = 0
-      OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                -- workers), not after the sort by position, which would carry every stored row along
-    ) AS product
-    GROUP BY product.t
+      SELECT by_column.g,              -- each lane's output vector: its products in column order
+             array_agg(by_column.y1) AS x1,
+             array_agg(by_column.y2) AS x2,
+             array_agg(by_column.y3) AS x3,
+             array_agg(by_column.y4) AS x4,
+             array_agg(by_column.y5) AS x5,
+             array_agg(by_column.y6) AS x6,
+             array_agg(by_column.y7) AS x7,
+             array_agg(by_column.y8) AS x8
+      FROM (
+        SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+               inner_product(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y1,
+               inner_product(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y2,
+               inner_product(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y3,
+               inner_product(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y4,
+               inner_product(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y5,
+               inner_product(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y6,
+               inner_product(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y7,
+               inner_product(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y8
+        FROM mlp_c_fc_w AS w
+        CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+        WHERE w.block = 0
+        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+      ) AS by_column
+      GROUP BY by_column.g
+      OFFSET 0                         -- the lanes' outputs made before any is looked at
+    ) AS columns
+    CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+      (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+      (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+      (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+      (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+      (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+      (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+      (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+      (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+    ) AS position (t, x)
+    WHERE position.t IS NOT NULL
   ),
   fch_gelu AS MATERIALIZED (      -- [T, 4*C] -> [T, 4*C]: gelu
     -- gelu (stage mlp): GPT-2's gelu, the tanh approximation, 0.5·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))),
@@ -241,34 +375,77 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
     -- PostgreSQL reports as an error.
     -- Inputs: fch (t, x float8[4*C]).
     -- [T, 4*C] -> [T, 4*C]
-    SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * v * (1 + 0.044715 * v * v)))) FROM unnest(fch.x) AS v) AS x
+    SELECT fch.t, (SELECT array_agg(0.5 * e.v * (1 + tanh(sqrt(2 / pi()) * e.v * (1 + 0.044715 * e.v * e.v)))) FROM (SELECT unnest(fch.x) AS v) AS e) AS x
     FROM fch
   ),
   fcproj AS MATERIALIZED (        -- [T, 4*C] -> [T, C]: mlp c_proj
-    WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-      SELECT array_agg(ROW(input.t, 0, input.x::vector)::position_activation ORDER BY input.t) AS x
-      FROM fch_gelu AS input
+    WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+      SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+      FROM (SELECT input.t, input.x::vector AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+            FROM fch_gelu AS input) AS position
     ),
     bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
       SELECT values::float8[] AS b
       FROM mlp_c_proj_b
       WHERE block = 0
     )
-    SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+    SELECT position.t, position.x
     FROM (
-      SELECT position.t, w.col,
-             inner_product(w.values, position.x)
-             + (SELECT b FROM bias)[w.col + 1] AS y
-      FROM mlp_c_proj_w AS w
-      -- Each stored row against every position. The CASE makes the positions depend on the row, so
-      -- the planner reads each stored row once, instead of copying the rows aside to read them again
-      -- for each position.
-      CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-      WHERE w.block = 0
-      OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                -- workers), not after the sort by position, which would carry every stored row along
-    ) AS product
-    GROUP BY product.t
+      SELECT by_column.g,              -- each lane's output vector: its products in column order
+             array_agg(by_column.y1) AS x1,
+             array_agg(by_column.y2) AS x2,
+             array_agg(by_column.y3) AS x3,
+             array_agg(by_column.y4) AS x4,
+             array_agg(by_column.y5) AS x5,
+             array_agg(by_column.y6) AS x6,
+             array_agg(by_column.y7) AS x7,
+             array_agg(by_column.y8) AS x8
+      FROM (
+        SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+               inner_product(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y1,
+               inner_product(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y2,
+               inner_product(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y3,
+               inner_product(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y4,
+               inner_product(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y5,
+               inner_product(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y6,
+               inner_product(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y7,
+               inner_product(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y8
+        FROM mlp_c_proj_w AS w
+        CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+        WHERE w.block = 0
+        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+      ) AS by_column
+      GROUP BY by_column.g
+      OFFSET 0                         -- the lanes' outputs made before any is looked at
+    ) AS columns
+    CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+      (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+      (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+      (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+      (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+      (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+      (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+      (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+      (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+    ) AS position (t, x)
+    WHERE position.t IS NOT NULL
   ),
   residual3 AS MATERIALIZED (     -- [T, C] + [T, C] -> [T*C]: the block's output
     -- block_output (residual3): the block's output, residual2 + the MLP's output, position by
@@ -276,14 +453,13 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
     -- Inputs: residual2 and fcproj (t, x float8[C]).
     -- [T, C] + [T, C] -> [T*C]
     SELECT array_agg(e.a + e.b) AS x
-    FROM (SELECT residual2.x AS a, fcproj.x AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS position
-    CROSS JOIN LATERAL unnest(position.a, position.b) AS e(a, b)
+    FROM (SELECT unnest(residual2.x) AS a, unnest(fcproj.x) AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS e
   )
   SELECT residual3.x,
-         (SELECT array_agg(k)        -- the new positions' keys and values, [T*C] each, for the cache
-          FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[40 + 1 : 2 * 40]) AS k) AS k,
-         (SELECT array_agg(v)
-          FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[2 * 40 + 1 : 3 * 40]) AS v) AS v
+         (SELECT array_agg(new.k)    -- the new positions' keys and values, [T*C] each, for the cache
+          FROM (SELECT unnest(x[40 + 1 : 2 * 40]) AS k FROM qkv ORDER BY t) AS new) AS k,
+         (SELECT array_agg(new.v)
+          FROM (SELECT unnest(x[2 * 40 + 1 : 3 * 40]) AS v FROM qkv ORDER BY t) AS new) AS v
   FROM residual3
 ),
 block_1 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 1
@@ -296,35 +472,78 @@ block_1 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 1
   ln1 AS MATERIALIZED (           -- [T, C] -> [T, C]: ln_1
     SELECT input.t,
            (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-            FROM unnest(input.x, (SELECT values FROM ln_1_g WHERE block = 1), (SELECT values FROM ln_1_b WHERE block = 1)) AS e(x, g, b)) AS x
+            FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_1_g WHERE block = 1)) AS g, unnest((SELECT values FROM ln_1_b WHERE block = 1)) AS b) AS e) AS x
     FROM residual AS input
-    CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+    CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
   ),
   qkv AS MATERIALIZED (           -- [T, C] -> [T, 3*C]: c_attn, q, k and v side by side
-    WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-      SELECT array_agg(ROW(input.t, 0, input.x::vector)::position_activation ORDER BY input.t) AS x
-      FROM ln1 AS input
+    WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+      SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+      FROM (SELECT input.t, input.x::vector AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+            FROM ln1 AS input) AS position
     ),
     bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
       SELECT values::float8[] AS b
       FROM c_attn_b
       WHERE block = 1
     )
-    SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+    SELECT position.t, position.x
     FROM (
-      SELECT position.t, w.col,
-             inner_product(w.values, position.x)
-             + (SELECT b FROM bias)[w.col + 1] AS y
-      FROM c_attn_w AS w
-      -- Each stored row against every position. The CASE makes the positions depend on the row, so
-      -- the planner reads each stored row once, instead of copying the rows aside to read them again
-      -- for each position.
-      CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-      WHERE w.block = 1
-      OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                -- workers), not after the sort by position, which would carry every stored row along
-    ) AS product
-    GROUP BY product.t
+      SELECT by_column.g,              -- each lane's output vector: its products in column order
+             array_agg(by_column.y1) AS x1,
+             array_agg(by_column.y2) AS x2,
+             array_agg(by_column.y3) AS x3,
+             array_agg(by_column.y4) AS x4,
+             array_agg(by_column.y5) AS x5,
+             array_agg(by_column.y6) AS x6,
+             array_agg(by_column.y7) AS x7,
+             array_agg(by_column.y8) AS x8
+      FROM (
+        SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+               inner_product(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y1,
+               inner_product(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y2,
+               inner_product(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y3,
+               inner_product(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y4,
+               inner_product(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y5,
+               inner_product(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y6,
+               inner_product(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y7,
+               inner_product(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y8
+        FROM c_attn_w AS w
+        CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+        WHERE w.block = 1
+        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+      ) AS by_column
+      GROUP BY by_column.g
+      OFFSET 0                         -- the lanes' outputs made before any is looked at
+    ) AS columns
+    CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+      (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+      (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+      (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+      (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+      (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+      (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+      (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+      (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+    ) AS position (t, x)
+    WHERE position.t IS NOT NULL
   ),
   q AS MATERIALIZED (             -- [T, 3*C] -> [T, NH, HS]: each head's query, converted once
     SELECT qkv.t, fed.s, fed.place, head.h, qkv.x[head.h * 8 + 1 : (head.h + 1) * 8]::vector AS q
@@ -335,7 +554,7 @@ block_1 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 1
   kv AS MATERIALIZED (            -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
     SELECT fed.s, fed.place, head.h,
            qkv.x[40 + head.h * 8 + 1 : 40 + (head.h + 1) * 8]::vector AS k,
-           (SELECT array_agg(CASE WHEN abs(x) < 1e-20 THEN 0 ELSE x END) FROM unnest(qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]) AS x)::vector AS v
+           (SELECT array_agg(CASE WHEN abs(e.x) < 1e-20 THEN 0 ELSE e.x END) FROM (SELECT unnest(qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]) AS x) AS e)::vector AS v
     FROM qkv
     JOIN fed USING (t)
     CROSS JOIN generate_series(0, 5 - 1) AS head(h)
@@ -367,109 +586,237 @@ block_1 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 1
     GROUP BY t
   ),
   attproj AS MATERIALIZED (       -- [T, C] -> [T, C]: c_proj
-    WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-      SELECT array_agg(ROW(input.t, 0, input.x::vector)::position_activation ORDER BY input.t) AS x
-      FROM atty AS input
+    WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+      SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+      FROM (SELECT input.t, input.x::vector AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+            FROM atty AS input) AS position
     ),
     bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
       SELECT values::float8[] AS b
       FROM c_proj_b
       WHERE block = 1
     )
-    SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+    SELECT position.t, position.x
     FROM (
-      SELECT position.t, w.col,
-             inner_product(w.values, position.x)
-             + (SELECT b FROM bias)[w.col + 1] AS y
-      FROM c_proj_w AS w
-      -- Each stored row against every position. The CASE makes the positions depend on the row, so
-      -- the planner reads each stored row once, instead of copying the rows aside to read them again
-      -- for each position.
-      CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-      WHERE w.block = 1
-      OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                -- workers), not after the sort by position, which would carry every stored row along
-    ) AS product
-    GROUP BY product.t
+      SELECT by_column.g,              -- each lane's output vector: its products in column order
+             array_agg(by_column.y1) AS x1,
+             array_agg(by_column.y2) AS x2,
+             array_agg(by_column.y3) AS x3,
+             array_agg(by_column.y4) AS x4,
+             array_agg(by_column.y5) AS x5,
+             array_agg(by_column.y6) AS x6,
+             array_agg(by_column.y7) AS x7,
+             array_agg(by_column.y8) AS x8
+      FROM (
+        SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+               inner_product(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y1,
+               inner_product(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y2,
+               inner_product(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y3,
+               inner_product(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y4,
+               inner_product(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y5,
+               inner_product(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y6,
+               inner_product(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y7,
+               inner_product(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y8
+        FROM c_proj_w AS w
+        CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+        WHERE w.block = 1
+        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+      ) AS by_column
+      GROUP BY by_column.g
+      OFFSET 0                         -- the lanes' outputs made before any is looked at
+    ) AS columns
+    CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+      (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+      (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+      (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+      (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+      (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+      (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+      (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+      (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+    ) AS position (t, x)
+    WHERE position.t IS NOT NULL
   ),
   residual2 AS MATERIALIZED (     -- [T, C] + [T, C] -> [T, C]
-    SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM unnest(residual.x, attproj.x) AS e(a, b)) AS x
+    SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM (SELECT unnest(residual.x) AS a, unnest(attproj.x) AS b) AS e) AS x
     FROM residual
     JOIN attproj USING (t)
   ),
   ln2 AS MATERIALIZED (           -- [T, C] -> [T, C]: ln_2
     SELECT input.t,
            (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-            FROM unnest(input.x, (SELECT values FROM ln_2_g WHERE block = 1), (SELECT values FROM ln_2_b WHERE block = 1)) AS e(x, g, b)) AS x
+            FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_2_g WHERE block = 1)) AS g, unnest((SELECT values FROM ln_2_b WHERE block = 1)) AS b) AS e) AS x
     FROM residual2 AS input
-    CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+    CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
   ),
   fch AS MATERIALIZED (           -- [T, C] -> [T, 4*C]: mlp c_fc
-    WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-      SELECT array_agg(ROW(input.t, 0, input.x::vector)::position_activation ORDER BY input.t) AS x
-      FROM ln2 AS input
+    WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+      SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+      FROM (SELECT input.t, input.x::vector AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+            FROM ln2 AS input) AS position
     ),
     bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
       SELECT values::float8[] AS b
       FROM mlp_c_fc_b
       WHERE block = 1
     )
-    SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+    SELECT position.t, position.x
     FROM (
-      SELECT position.t, w.col,
-             inner_product(w.values, position.x)
-             + (SELECT b FROM bias)[w.col + 1] AS y
-      FROM mlp_c_fc_w AS w
-      -- Each stored row against every position. The CASE makes the positions depend on the row, so
-      -- the planner reads each stored row once, instead of copying the rows aside to read them again
-      -- for each position.
-      CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-      WHERE w.block = 1
-      OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                -- workers), not after the sort by position, which would carry every stored row along
-    ) AS product
-    GROUP BY product.t
+      SELECT by_column.g,              -- each lane's output vector: its products in column order
+             array_agg(by_column.y1) AS x1,
+             array_agg(by_column.y2) AS x2,
+             array_agg(by_column.y3) AS x3,
+             array_agg(by_column.y4) AS x4,
+             array_agg(by_column.y5) AS x5,
+             array_agg(by_column.y6) AS x6,
+             array_agg(by_column.y7) AS x7,
+             array_agg(by_column.y8) AS x8
+      FROM (
+        SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+               inner_product(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y1,
+               inner_product(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y2,
+               inner_product(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y3,
+               inner_product(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y4,
+               inner_product(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y5,
+               inner_product(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y6,
+               inner_product(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y7,
+               inner_product(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y8
+        FROM mlp_c_fc_w AS w
+        CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+        WHERE w.block = 1
+        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+      ) AS by_column
+      GROUP BY by_column.g
+      OFFSET 0                         -- the lanes' outputs made before any is looked at
+    ) AS columns
+    CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+      (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+      (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+      (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+      (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+      (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+      (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+      (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+      (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+    ) AS position (t, x)
+    WHERE position.t IS NOT NULL
   ),
   fch_gelu AS MATERIALIZED (      -- [T, 4*C] -> [T, 4*C]: gelu
-    SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * v * (1 + 0.044715 * v * v)))) FROM unnest(fch.x) AS v) AS x
+    SELECT fch.t, (SELECT array_agg(0.5 * e.v * (1 + tanh(sqrt(2 / pi()) * e.v * (1 + 0.044715 * e.v * e.v)))) FROM (SELECT unnest(fch.x) AS v) AS e) AS x
     FROM fch
   ),
   fcproj AS MATERIALIZED (        -- [T, 4*C] -> [T, C]: mlp c_proj
-    WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-      SELECT array_agg(ROW(input.t, 0, input.x::vector)::position_activation ORDER BY input.t) AS x
-      FROM fch_gelu AS input
+    WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+      SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+      FROM (SELECT input.t, input.x::vector AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+            FROM fch_gelu AS input) AS position
     ),
     bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
       SELECT values::float8[] AS b
       FROM mlp_c_proj_b
       WHERE block = 1
     )
-    SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+    SELECT position.t, position.x
     FROM (
-      SELECT position.t, w.col,
-             inner_product(w.values, position.x)
-             + (SELECT b FROM bias)[w.col + 1] AS y
-      FROM mlp_c_proj_w AS w
-      -- Each stored row against every position. The CASE makes the positions depend on the row, so
-      -- the planner reads each stored row once, instead of copying the rows aside to read them again
-      -- for each position.
-      CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-      WHERE w.block = 1
-      OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                -- workers), not after the sort by position, which would carry every stored row along
-    ) AS product
-    GROUP BY product.t
+      SELECT by_column.g,              -- each lane's output vector: its products in column order
+             array_agg(by_column.y1) AS x1,
+             array_agg(by_column.y2) AS x2,
+             array_agg(by_column.y3) AS x3,
+             array_agg(by_column.y4) AS x4,
+             array_agg(by_column.y5) AS x5,
+             array_agg(by_column.y6) AS x6,
+             array_agg(by_column.y7) AS x7,
+             array_agg(by_column.y8) AS x8
+      FROM (
+        SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+               inner_product(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y1,
+               inner_product(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y2,
+               inner_product(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y3,
+               inner_product(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y4,
+               inner_product(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y5,
+               inner_product(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y6,
+               inner_product(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y7,
+               inner_product(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y8
+        FROM mlp_c_proj_w AS w
+        CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+        WHERE w.block = 1
+        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+      ) AS by_column
+      GROUP BY by_column.g
+      OFFSET 0                         -- the lanes' outputs made before any is looked at
+    ) AS columns
+    CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+      (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+      (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+      (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+      (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+      (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+      (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+      (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+      (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+    ) AS position (t, x)
+    WHERE position.t IS NOT NULL
   ),
   residual3 AS MATERIALIZED (     -- [T, C] + [T, C] -> [T*C]: the block's output
     SELECT array_agg(e.a + e.b) AS x
-    FROM (SELECT residual2.x AS a, fcproj.x AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS position
-    CROSS JOIN LATERAL unnest(position.a, position.b) AS e(a, b)
+    FROM (SELECT unnest(residual2.x) AS a, unnest(fcproj.x) AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS e
   )
   SELECT residual3.x,
-         (SELECT array_agg(k)        -- the new positions' keys and values, [T*C] each, for the cache
-          FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[40 + 1 : 2 * 40]) AS k) AS k,
-         (SELECT array_agg(v)
-          FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[2 * 40 + 1 : 3 * 40]) AS v) AS v
+         (SELECT array_agg(new.k)    -- the new positions' keys and values, [T*C] each, for the cache
+          FROM (SELECT unnest(x[40 + 1 : 2 * 40]) AS k FROM qkv ORDER BY t) AS new) AS k,
+         (SELECT array_agg(new.v)
+          FROM (SELECT unnest(x[2 * 40 + 1 : 3 * 40]) AS v FROM qkv ORDER BY t) AS new) AS v
   FROM residual3
 ),
 block_2 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 2
@@ -482,35 +829,78 @@ block_2 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 2
   ln1 AS MATERIALIZED (           -- [T, C] -> [T, C]: ln_1
     SELECT input.t,
            (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-            FROM unnest(input.x, (SELECT values FROM ln_1_g WHERE block = 2), (SELECT values FROM ln_1_b WHERE block = 2)) AS e(x, g, b)) AS x
+            FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_1_g WHERE block = 2)) AS g, unnest((SELECT values FROM ln_1_b WHERE block = 2)) AS b) AS e) AS x
     FROM residual AS input
-    CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+    CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
   ),
   qkv AS MATERIALIZED (           -- [T, C] -> [T, 3*C]: c_attn, q, k and v side by side
-    WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-      SELECT array_agg(ROW(input.t, 0, input.x::vector)::position_activation ORDER BY input.t) AS x
-      FROM ln1 AS input
+    WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+      SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+      FROM (SELECT input.t, input.x::vector AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+            FROM ln1 AS input) AS position
     ),
     bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
       SELECT values::float8[] AS b
       FROM c_attn_b
       WHERE block = 2
     )
-    SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+    SELECT position.t, position.x
     FROM (
-      SELECT position.t, w.col,
-             inner_product(w.values, position.x)
-             + (SELECT b FROM bias)[w.col + 1] AS y
-      FROM c_attn_w AS w
-      -- Each stored row against every position. The CASE makes the positions depend on the row, so
-      -- the planner reads each stored row once, instead of copying the rows aside to read them again
-      -- for each position.
-      CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-      WHERE w.block = 2
-      OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                -- workers), not after the sort by position, which would carry every stored row along
-    ) AS product
-    GROUP BY product.t
+      SELECT by_column.g,              -- each lane's output vector: its products in column order
+             array_agg(by_column.y1) AS x1,
+             array_agg(by_column.y2) AS x2,
+             array_agg(by_column.y3) AS x3,
+             array_agg(by_column.y4) AS x4,
+             array_agg(by_column.y5) AS x5,
+             array_agg(by_column.y6) AS x6,
+             array_agg(by_column.y7) AS x7,
+             array_agg(by_column.y8) AS x8
+      FROM (
+        SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+               inner_product(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y1,
+               inner_product(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y2,
+               inner_product(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y3,
+               inner_product(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y4,
+               inner_product(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y5,
+               inner_product(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y6,
+               inner_product(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y7,
+               inner_product(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y8
+        FROM c_attn_w AS w
+        CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+        WHERE w.block = 2
+        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+      ) AS by_column
+      GROUP BY by_column.g
+      OFFSET 0                         -- the lanes' outputs made before any is looked at
+    ) AS columns
+    CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+      (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+      (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+      (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+      (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+      (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+      (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+      (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+      (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+    ) AS position (t, x)
+    WHERE position.t IS NOT NULL
   ),
   q AS MATERIALIZED (             -- [T, 3*C] -> [T, NH, HS]: each head's query, converted once
     SELECT qkv.t, fed.s, fed.place, head.h, qkv.x[head.h * 8 + 1 : (head.h + 1) * 8]::vector AS q
@@ -521,7 +911,7 @@ block_2 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 2
   kv AS MATERIALIZED (            -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
     SELECT fed.s, fed.place, head.h,
            qkv.x[40 + head.h * 8 + 1 : 40 + (head.h + 1) * 8]::vector AS k,
-           (SELECT array_agg(CASE WHEN abs(x) < 1e-20 THEN 0 ELSE x END) FROM unnest(qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]) AS x)::vector AS v
+           (SELECT array_agg(CASE WHEN abs(e.x) < 1e-20 THEN 0 ELSE e.x END) FROM (SELECT unnest(qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]) AS x) AS e)::vector AS v
     FROM qkv
     JOIN fed USING (t)
     CROSS JOIN generate_series(0, 5 - 1) AS head(h)
@@ -553,109 +943,237 @@ block_2 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 2
     GROUP BY t
   ),
   attproj AS MATERIALIZED (       -- [T, C] -> [T, C]: c_proj
-    WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-      SELECT array_agg(ROW(input.t, 0, input.x::vector)::position_activation ORDER BY input.t) AS x
-      FROM atty AS input
+    WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+      SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+      FROM (SELECT input.t, input.x::vector AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+            FROM atty AS input) AS position
     ),
     bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
       SELECT values::float8[] AS b
       FROM c_proj_b
       WHERE block = 2
     )
-    SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+    SELECT position.t, position.x
     FROM (
-      SELECT position.t, w.col,
-             inner_product(w.values, position.x)
-             + (SELECT b FROM bias)[w.col + 1] AS y
-      FROM c_proj_w AS w
-      -- Each stored row against every position. The CASE makes the positions depend on the row, so
-      -- the planner reads each stored row once, instead of copying the rows aside to read them again
-      -- for each position.
-      CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-      WHERE w.block = 2
-      OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                -- workers), not after the sort by position, which would carry every stored row along
-    ) AS product
-    GROUP BY product.t
+      SELECT by_column.g,              -- each lane's output vector: its products in column order
+             array_agg(by_column.y1) AS x1,
+             array_agg(by_column.y2) AS x2,
+             array_agg(by_column.y3) AS x3,
+             array_agg(by_column.y4) AS x4,
+             array_agg(by_column.y5) AS x5,
+             array_agg(by_column.y6) AS x6,
+             array_agg(by_column.y7) AS x7,
+             array_agg(by_column.y8) AS x8
+      FROM (
+        SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+               inner_product(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y1,
+               inner_product(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y2,
+               inner_product(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y3,
+               inner_product(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y4,
+               inner_product(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y5,
+               inner_product(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y6,
+               inner_product(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y7,
+               inner_product(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y8
+        FROM c_proj_w AS w
+        CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+        WHERE w.block = 2
+        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+      ) AS by_column
+      GROUP BY by_column.g
+      OFFSET 0                         -- the lanes' outputs made before any is looked at
+    ) AS columns
+    CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+      (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+      (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+      (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+      (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+      (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+      (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+      (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+      (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+    ) AS position (t, x)
+    WHERE position.t IS NOT NULL
   ),
   residual2 AS MATERIALIZED (     -- [T, C] + [T, C] -> [T, C]
-    SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM unnest(residual.x, attproj.x) AS e(a, b)) AS x
+    SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM (SELECT unnest(residual.x) AS a, unnest(attproj.x) AS b) AS e) AS x
     FROM residual
     JOIN attproj USING (t)
   ),
   ln2 AS MATERIALIZED (           -- [T, C] -> [T, C]: ln_2
     SELECT input.t,
            (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-            FROM unnest(input.x, (SELECT values FROM ln_2_g WHERE block = 2), (SELECT values FROM ln_2_b WHERE block = 2)) AS e(x, g, b)) AS x
+            FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_2_g WHERE block = 2)) AS g, unnest((SELECT values FROM ln_2_b WHERE block = 2)) AS b) AS e) AS x
     FROM residual2 AS input
-    CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+    CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
   ),
   fch AS MATERIALIZED (           -- [T, C] -> [T, 4*C]: mlp c_fc
-    WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-      SELECT array_agg(ROW(input.t, 0, input.x::vector)::position_activation ORDER BY input.t) AS x
-      FROM ln2 AS input
+    WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+      SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+      FROM (SELECT input.t, input.x::vector AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+            FROM ln2 AS input) AS position
     ),
     bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
       SELECT values::float8[] AS b
       FROM mlp_c_fc_b
       WHERE block = 2
     )
-    SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+    SELECT position.t, position.x
     FROM (
-      SELECT position.t, w.col,
-             inner_product(w.values, position.x)
-             + (SELECT b FROM bias)[w.col + 1] AS y
-      FROM mlp_c_fc_w AS w
-      -- Each stored row against every position. The CASE makes the positions depend on the row, so
-      -- the planner reads each stored row once, instead of copying the rows aside to read them again
-      -- for each position.
-      CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-      WHERE w.block = 2
-      OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                -- workers), not after the sort by position, which would carry every stored row along
-    ) AS product
-    GROUP BY product.t
+      SELECT by_column.g,              -- each lane's output vector: its products in column order
+             array_agg(by_column.y1) AS x1,
+             array_agg(by_column.y2) AS x2,
+             array_agg(by_column.y3) AS x3,
+             array_agg(by_column.y4) AS x4,
+             array_agg(by_column.y5) AS x5,
+             array_agg(by_column.y6) AS x6,
+             array_agg(by_column.y7) AS x7,
+             array_agg(by_column.y8) AS x8
+      FROM (
+        SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+               inner_product(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y1,
+               inner_product(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y2,
+               inner_product(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y3,
+               inner_product(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y4,
+               inner_product(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y5,
+               inner_product(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y6,
+               inner_product(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y7,
+               inner_product(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y8
+        FROM mlp_c_fc_w AS w
+        CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+        WHERE w.block = 2
+        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+      ) AS by_column
+      GROUP BY by_column.g
+      OFFSET 0                         -- the lanes' outputs made before any is looked at
+    ) AS columns
+    CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+      (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+      (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+      (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+      (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+      (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+      (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+      (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+      (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+    ) AS position (t, x)
+    WHERE position.t IS NOT NULL
   ),
   fch_gelu AS MATERIALIZED (      -- [T, 4*C] -> [T, 4*C]: gelu
-    SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * v * (1 + 0.044715 * v * v)))) FROM unnest(fch.x) AS v) AS x
+    SELECT fch.t, (SELECT array_agg(0.5 * e.v * (1 + tanh(sqrt(2 / pi()) * e.v * (1 + 0.044715 * e.v * e.v)))) FROM (SELECT unnest(fch.x) AS v) AS e) AS x
     FROM fch
   ),
   fcproj AS MATERIALIZED (        -- [T, 4*C] -> [T, C]: mlp c_proj
-    WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-      SELECT array_agg(ROW(input.t, 0, input.x::vector)::position_activation ORDER BY input.t) AS x
-      FROM fch_gelu AS input
+    WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+      SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+             array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+      FROM (SELECT input.t, input.x::vector AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+            FROM fch_gelu AS input) AS position
     ),
     bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
       SELECT values::float8[] AS b
       FROM mlp_c_proj_b
       WHERE block = 2
     )
-    SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+    SELECT position.t, position.x
     FROM (
-      SELECT position.t, w.col,
-             inner_product(w.values, position.x)
-             + (SELECT b FROM bias)[w.col + 1] AS y
-      FROM mlp_c_proj_w AS w
-      -- Each stored row against every position. The CASE makes the positions depend on the row, so
-      -- the planner reads each stored row once, instead of copying the rows aside to read them again
-      -- for each position.
-      CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-      WHERE w.block = 2
-      OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                -- workers), not after the sort by position, which would carry every stored row along
-    ) AS product
-    GROUP BY product.t
+      SELECT by_column.g,              -- each lane's output vector: its products in column order
+             array_agg(by_column.y1) AS x1,
+             array_agg(by_column.y2) AS x2,
+             array_agg(by_column.y3) AS x3,
+             array_agg(by_column.y4) AS x4,
+             array_agg(by_column.y5) AS x5,
+             array_agg(by_column.y6) AS x6,
+             array_agg(by_column.y7) AS x7,
+             array_agg(by_column.y8) AS x8
+      FROM (
+        SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+               inner_product(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y1,
+               inner_product(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y2,
+               inner_product(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y3,
+               inner_product(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y4,
+               inner_product(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y5,
+               inner_product(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y6,
+               inner_product(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y7,
+               inner_product(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+               + (SELECT b FROM bias)[w.col + 1] AS y8
+        FROM mlp_c_proj_w AS w
+        CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+        WHERE w.block = 2
+        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+      ) AS by_column
+      GROUP BY by_column.g
+      OFFSET 0                         -- the lanes' outputs made before any is looked at
+    ) AS columns
+    CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+      (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+      (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+      (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+      (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+      (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+      (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+      (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+      (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+    ) AS position (t, x)
+    WHERE position.t IS NOT NULL
   ),
   residual3 AS MATERIALIZED (     -- [T, C] + [T, C] -> [T*C]: the block's output
     SELECT array_agg(e.a + e.b) AS x
-    FROM (SELECT residual2.x AS a, fcproj.x AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS position
-    CROSS JOIN LATERAL unnest(position.a, position.b) AS e(a, b)
+    FROM (SELECT unnest(residual2.x) AS a, unnest(fcproj.x) AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS e
   )
   SELECT residual3.x,
-         (SELECT array_agg(k)        -- the new positions' keys and values, [T*C] each, for the cache
-          FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[40 + 1 : 2 * 40]) AS k) AS k,
-         (SELECT array_agg(v)
-          FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[2 * 40 + 1 : 3 * 40]) AS v) AS v
+         (SELECT array_agg(new.k)    -- the new positions' keys and values, [T*C] each, for the cache
+          FROM (SELECT unnest(x[40 + 1 : 2 * 40]) AS k FROM qkv ORDER BY t) AS new) AS k,
+         (SELECT array_agg(new.v)
+          FROM (SELECT unnest(x[2 * 40 + 1 : 3 * 40]) AS v FROM qkv ORDER BY t) AS new) AS v
   FROM residual3
 ),
 final AS MATERIALIZED (         -- [T*C] -> [T, C]
@@ -671,9 +1189,9 @@ final AS MATERIALIZED (         -- [T*C] -> [T, C]
 lnf AS MATERIALIZED (           -- [T', C] -> [T', C]: ln_f
   SELECT input.t,
          (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-          FROM unnest(input.x, (SELECT values FROM ln_f_g), (SELECT values FROM ln_f_b)) AS e(x, g, b)) AS x
+          FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_f_g)) AS g, unnest((SELECT values FROM ln_f_b)) AS b) AS e) AS x
   FROM final AS input
-  CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+  CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
 )
 SELECT t, x
 FROM lnf

@@ -1,7 +1,7 @@
 -- next: the article's llm() function: the top candidates for the token after the given ones,
 -- with their raw logits and their probabilities at the given temperature (at temperature 0
 -- the greedy choice has probability 1 and every other token 0), ranked by logit, ties to the
--- lower id.
+-- lower id: a bounded sort of `top` rows, each probability exp(z - z_max) / total (probs.sql).
 -- [T] -> [top]
 WITH RECURSIVE
 fed AS MATERIALIZED (           -- [T]: (t, s, place, token)
@@ -69,9 +69,9 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       -- [T, C] -> [T, C]
       SELECT input.t,
              (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-              FROM unnest(input.x, (SELECT values FROM ln_1_g WHERE block = forward.block + 1), (SELECT values FROM ln_1_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
+              FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_1_g WHERE block = forward.block + 1)) AS g, unnest((SELECT values FROM ln_1_b WHERE block = forward.block + 1)) AS b) AS e) AS x
       FROM residual AS input
-      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+      CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
     ),
     qkv AS MATERIALIZED (           -- [T, C] -> [T, 3*C]: c_attn, q, k and v side by side
       -- linear_sharded: x @ w + b for every position, on a sharded model (load --shards): w is a
@@ -215,16 +215,16 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       -- output to the block's input).
       -- Inputs: the rows (t, x float8[C]) of the residual stream x and of f(x), two CTEs before.
       -- [T, C] + [T, C] -> [T, C]
-      SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM unnest(residual.x, attproj.x) AS e(a, b)) AS x
+      SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM (SELECT unnest(residual.x) AS a, unnest(attproj.x) AS b) AS e) AS x
       FROM residual
       JOIN attproj USING (t)
     ),
     ln2 AS MATERIALIZED (           -- [T, C] -> [T, C]: ln_2
       SELECT input.t,
              (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-              FROM unnest(input.x, (SELECT values FROM ln_2_g WHERE block = forward.block + 1), (SELECT values FROM ln_2_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
+              FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_2_g WHERE block = forward.block + 1)) AS g, unnest((SELECT values FROM ln_2_b WHERE block = forward.block + 1)) AS b) AS e) AS x
       FROM residual2 AS input
-      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+      CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
     ),
     fch AS MATERIALIZED (           -- [T, C] -> [T, 4*C]: mlp c_fc
       WITH activation AS MATERIALIZED (  -- each position's activation, and what the kernel's dot product takes besides it
@@ -254,7 +254,7 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       -- PostgreSQL reports as an error.
       -- Inputs: fch (t, x float8[4*C]).
       -- [T, 4*C] -> [T, 4*C]
-      SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * v * (1 + 0.044715 * v * v)))) FROM unnest(fch.x) AS v) AS x
+      SELECT fch.t, (SELECT array_agg(0.5 * e.v * (1 + tanh(sqrt(2 / pi()) * e.v * (1 + 0.044715 * e.v * e.v)))) FROM (SELECT unnest(fch.x) AS v) AS e) AS x
       FROM fch
     ),
     fcproj AS MATERIALIZED (        -- [T, 4*C] -> [T, C]: mlp c_proj
@@ -291,14 +291,13 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       -- Inputs: residual2 and fcproj (t, x float8[C]).
       -- [T, C] + [T, C] -> [T*C]
       SELECT array_agg(e.a + e.b) AS x
-      FROM (SELECT residual2.x AS a, fcproj.x AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS position
-      CROSS JOIN LATERAL unnest(position.a, position.b) AS e(a, b)
+      FROM (SELECT unnest(residual2.x) AS a, unnest(fcproj.x) AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS e
     )
     SELECT residual3.x,
-           (SELECT array_agg(k)        -- the new positions' keys and values, [T*C] each, for the cache
-            FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[8 + 1 : 2 * 8]) AS k) AS k,
-           (SELECT array_agg(v)
-            FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[2 * 8 + 1 : 3 * 8]) AS v) AS v
+           (SELECT array_agg(new.k)    -- the new positions' keys and values, [T*C] each, for the cache
+            FROM (SELECT unnest(x[8 + 1 : 2 * 8]) AS k FROM qkv ORDER BY t) AS new) AS k,
+           (SELECT array_agg(new.v)
+            FROM (SELECT unnest(x[2 * 8 + 1 : 3 * 8]) AS v FROM qkv ORDER BY t) AS new) AS v
     FROM residual3
   ) AS transformer_block
   WHERE forward.block + 1 < 3
@@ -316,25 +315,26 @@ final AS MATERIALIZED (         -- [T*C] -> [S, C]: each sequence's last positio
 lnf AS MATERIALIZED (           -- [T', C] -> [T', C]: ln_f
   SELECT input.t,
          (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-          FROM unnest(input.x, (SELECT values FROM ln_f_g), (SELECT values FROM ln_f_b)) AS e(x, g, b)) AS x
+          FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_f_g)) AS g, unnest((SELECT values FROM ln_f_b)) AS b) AS e) AS x
   FROM final AS input
-  CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+  CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
 ),
-logits AS (                     -- [1, C] -> [V]
+logits AS (                     -- [1, C] -> [1, V]
   -- logits_sharded: lnf @ lm_headᵀ on a sharded model (load --shards), as logits.sql computes it:
   -- lm_head (wte when the head is tied) is partitioned by token into ranges on the shards. For
   -- each position, the subquery product is what every shard runs on its own rows: one dot product
   -- per token, by the kernel's arithmetic for shards: the sum of the token's row and of its empty
   -- row, whose NULL the sum skips (see shardedKeyColumns in src/load/weight-tables.ts), the shape
   -- postgres_fdw sends to a shard whole (see linear_sharded.sql); the activation travels as a
-  -- float8[] parameter and only (token, logit) rows come back.
+  -- float8[] parameter and only (token, logit) rows come back, which become each position's
+  -- float8[V] in token order, as logits.sql gives it.
   -- Inputs: lnf (t, x float8[C]); lm_head.
   -- [T, C] -> [T, V]
   WITH activation AS MATERIALIZED (  -- each position's activation, and what the kernel's dot product takes besides it
     SELECT lnf.t, lnf.x, NULL::float8[] AS norms
     FROM lnf
   )
-  SELECT position.t, product.token, product.logit
+  SELECT position.t, array_agg(product.logit ORDER BY product.token) AS logit
   FROM activation AS position
   CROSS JOIN LATERAL (              -- on every shard, for this position: one sum per token
     SELECT lm_head.token,
@@ -343,6 +343,7 @@ logits AS (                     -- [1, C] -> [V]
     FROM lm_head
     GROUP BY lm_head.token
   ) AS product
+  GROUP BY position.t
 ),
 choosing AS (                   -- [1]: the temperature of the probabilities
   -- choosing: how the next token is chosen at the position whose logits choose it (the last
@@ -356,42 +357,45 @@ choosing AS (                   -- [1]: the temperature of the probabilities
          0 AS seed, 0 AS step, -1 AS logprobs
   FROM lnf
 ),
--- probs: softmax(logits / temperature) over the vocabulary at each position that chooses a token
--- (rule 2 of src/reference/sample.ts): the position's maximum is subtracted before exp(), and
--- each position's sum runs in token order as the reference's. exp() of less than -700 is taken as
--- 0 (e^-700 is 1e-304): the quotient of a smaller one by the sum could fall below the smallest
--- float8, which PostgreSQL reports as an error where IEEE arithmetic gives 0 (see "Numerics" in
--- sql/README.md). Each token keeps its logit, which orders the candidates. None at a position
--- whose temperature is 0 (greedy needs no probabilities).
--- Inputs: logits (t, token, logit); choosing (t, temperature).
--- [T', V] -> [T', V]
-scaled AS (                     -- [T', V]: logits / temperature
-  SELECT logits.t, logits.token, logits.logit, logits.logit / choosing.temperature AS z
+-- probs: softmax(logits / temperature) at each position that chooses a token (rule 2 of
+-- src/reference/sample.ts), kept as the two numbers every token's probability comes from: the
+-- position's largest z = logit / temperature, and total, the sum of exp(z - z_max) over the
+-- vocabulary in token order, as the reference sums it. A token's probability is then
+-- exp(z - z_max) / total; no row per token is made for tokens sampling does not keep. The
+-- maximum of z is the maximum of the logits divided by the temperature (dividing by a positive
+-- number keeps the order, also after rounding). exp() of less than -700 is taken as 0 (e^-700 is
+-- 1e-304): the quotient of a smaller one by the sum could fall below the smallest float8, which
+-- PostgreSQL reports as an error where IEEE arithmetic gives 0 (see "Numerics" in sql/README.md).
+-- None at a position whose temperature is 0 (greedy needs no probabilities).
+-- Inputs: logits (t, logit float8[V]); choosing (t, temperature).
+-- [T', V] -> [T']: (t, temperature, z_max, total)
+softmax AS (                    -- [T']: each position's z_max and total, in one pass over its logits each
+  SELECT logits.t, choosing.temperature, maximum.z_max, sums.total
   FROM logits
-  JOIN choosing USING (t)
-  WHERE choosing.temperature > 0
+  JOIN (SELECT * FROM choosing WHERE temperature > 0 OFFSET 0) AS choosing USING (t)  -- OFFSET 0: filtered
+  CROSS JOIN LATERAL (                                                            -- before any division
+    SELECT max(v.logit) / choosing.temperature AS z_max
+    FROM (SELECT unnest(logits.logit) AS logit) AS v
+  ) AS maximum
+  CROSS JOIN LATERAL (
+    SELECT sum(CASE WHEN v.z - maximum.z_max > -700 THEN exp(v.z - maximum.z_max) ELSE 0 END) AS total
+    FROM (SELECT unnest(logits.logit) / choosing.temperature AS z) AS v  -- in token order
+  ) AS sums
 ),
-exps AS (                       -- [T', V]: exp(z - max z)
-  SELECT t, token, logit, CASE WHEN z - z_max > -700 THEN exp(z - z_max) ELSE 0 END AS e
-  FROM scaled
-  JOIN (SELECT t, max(z) AS z_max FROM scaled GROUP BY t) AS maximum USING (t)
-),
-probs AS (                      -- [T', V]: e / sum(e)
-  SELECT t, token, logit, e / total AS prob
-  FROM exps
-  JOIN (SELECT t, sum(e ORDER BY token) AS total FROM exps GROUP BY t) AS sums USING (t)
-),
-candidates AS (                 -- [V]: the probabilities to show
-  SELECT token, prob
-  FROM probs
-  UNION ALL
-  SELECT token, CASE WHEN token = (SELECT token FROM logits ORDER BY logit DESC, token LIMIT 1) THEN 1 ELSE 0 END
-  FROM logits
-  WHERE $3::float8 = 0
+candidates AS (                 -- [top]: the most probable tokens, by logit
+  SELECT (top.i - 1)::int AS token, top.logit, row_number() OVER (ORDER BY top.logit DESC, top.i) AS rank
+  FROM (SELECT unnest(logits.logit) AS logit, generate_subscripts(logits.logit, 1) AS i
+        FROM logits
+        ORDER BY logit DESC, i
+        LIMIT $4::int) AS top
 )
-SELECT logits.token, vocab.bytes, logits.logit, candidates.prob AS probability
+SELECT candidates.token, vocab.bytes, candidates.logit,
+       CASE WHEN choosing.temperature = 0 THEN (candidates.rank = 1)::int  -- greedy
+            WHEN candidates.logit / softmax.temperature - softmax.z_max > -700
+            THEN exp(candidates.logit / softmax.temperature - softmax.z_max) / softmax.total
+            ELSE 0 END::float8 AS probability
 FROM candidates
-JOIN logits USING (token)
+CROSS JOIN choosing
+LEFT JOIN softmax USING (t)
 LEFT JOIN vocab USING (token)
-ORDER BY logits.logit DESC, logits.token  -- the order of probability, also among equal ones
-LIMIT $4::int
+ORDER BY candidates.logit DESC, candidates.token  -- the order of probability, also among equal ones

@@ -1,9 +1,8 @@
 -- sample_given: the sample stage alone, over logits given as a float8[] whose index is the token
 -- id (from 0), to test the sampling rules against the reference and to try them in psql.
 -- [V] -> [1]: the chosen token, and the kept tokens with their renormalized probabilities
-WITH logits AS (                -- [V]: one position, t = 0
-  SELECT 0 AS t, (i - 1)::int AS token, logit
-  FROM unnest($1::float8[]) WITH ORDINALITY AS given(logit, i)
+WITH logits AS (                -- [1, V]: one position, t = 0
+  SELECT 0 AS t, $1::float8[] AS logit
 ),
 lnf AS (                        -- the position that chooses
   SELECT 0 AS t
@@ -20,30 +19,30 @@ choosing AS (
          $5::bigint AS seed, $6::int AS step, -1 AS logprobs
   FROM lnf
 ),
--- probs: softmax(logits / temperature) over the vocabulary at each position that chooses a token
--- (rule 2 of src/reference/sample.ts): the position's maximum is subtracted before exp(), and
--- each position's sum runs in token order as the reference's. exp() of less than -700 is taken as
--- 0 (e^-700 is 1e-304): the quotient of a smaller one by the sum could fall below the smallest
--- float8, which PostgreSQL reports as an error where IEEE arithmetic gives 0 (see "Numerics" in
--- sql/README.md). Each token keeps its logit, which orders the candidates. None at a position
--- whose temperature is 0 (greedy needs no probabilities).
--- Inputs: logits (t, token, logit); choosing (t, temperature).
--- [T', V] -> [T', V]
-scaled AS (                     -- [T', V]: logits / temperature
-  SELECT logits.t, logits.token, logits.logit, logits.logit / choosing.temperature AS z
+-- probs: softmax(logits / temperature) at each position that chooses a token (rule 2 of
+-- src/reference/sample.ts), kept as the two numbers every token's probability comes from: the
+-- position's largest z = logit / temperature, and total, the sum of exp(z - z_max) over the
+-- vocabulary in token order, as the reference sums it. A token's probability is then
+-- exp(z - z_max) / total; no row per token is made for tokens sampling does not keep. The
+-- maximum of z is the maximum of the logits divided by the temperature (dividing by a positive
+-- number keeps the order, also after rounding). exp() of less than -700 is taken as 0 (e^-700 is
+-- 1e-304): the quotient of a smaller one by the sum could fall below the smallest float8, which
+-- PostgreSQL reports as an error where IEEE arithmetic gives 0 (see "Numerics" in sql/README.md).
+-- None at a position whose temperature is 0 (greedy needs no probabilities).
+-- Inputs: logits (t, logit float8[V]); choosing (t, temperature).
+-- [T', V] -> [T']: (t, temperature, z_max, total)
+softmax AS (                    -- [T']: each position's z_max and total, in one pass over its logits each
+  SELECT logits.t, choosing.temperature, maximum.z_max, sums.total
   FROM logits
-  JOIN choosing USING (t)
-  WHERE choosing.temperature > 0
-),
-exps AS (                       -- [T', V]: exp(z - max z)
-  SELECT t, token, logit, CASE WHEN z - z_max > -700 THEN exp(z - z_max) ELSE 0 END AS e
-  FROM scaled
-  JOIN (SELECT t, max(z) AS z_max FROM scaled GROUP BY t) AS maximum USING (t)
-),
-probs AS (                      -- [T', V]: e / sum(e)
-  SELECT t, token, logit, e / total AS prob
-  FROM exps
-  JOIN (SELECT t, sum(e ORDER BY token) AS total FROM exps GROUP BY t) AS sums USING (t)
+  JOIN (SELECT * FROM choosing WHERE temperature > 0 OFFSET 0) AS choosing USING (t)  -- OFFSET 0: filtered
+  CROSS JOIN LATERAL (                                                            -- before any division
+    SELECT max(v.logit) / choosing.temperature AS z_max
+    FROM (SELECT unnest(logits.logit) AS logit) AS v
+  ) AS maximum
+  CROSS JOIN LATERAL (
+    SELECT sum(CASE WHEN v.z - maximum.z_max > -700 THEN exp(v.z - maximum.z_max) ELSE 0 END) AS total
+    FROM (SELECT unnest(logits.logit) / choosing.temperature AS z) AS v  -- in token order
+  ) AS sums
 ),
 -- sample: chooses the next token at each position that chooses one, as src/reference/sample.ts
 -- specifies, with that position's own options (choosing). temperature = 0 is greedy: the highest
@@ -51,24 +50,38 @@ probs AS (                      -- [T', V]: e / sum(e)
 -- renormalize; keep the nucleus, each token whose running sum of probability before it is < top_p
 -- (1 keeps all), renormalize; pick the first token whose running sum exceeds u = the first 32 bits
 -- of md5('seed:step') / 2^32, or the last kept one if rounding leaves none. "By probability" is
--- logit descending, ties to the lower id: the order of probability, also among tokens whose
--- probabilities are equal (0 far below the top at a low temperature); every running sum is a
--- float8 sum in that order.
--- Inputs: logits (t, token, logit), probs (t, token, logit, prob); choosing (t, temperature,
--- top_k, top_p, seed, step), step being the index of the token being chosen (0 for the first
--- new one).
+-- logit descending, ties to the lower id; every running sum is a float8 sum in that order.
+-- Only what is kept is ranked: greedy keeps the largest logit (a bounded sort of one), top-k the
+-- k largest (a bounded heap of k); with top-p alone, a token whose probability is below
+-- (1 - top_p) / 2V can never be in the nucleus (all the tokens after it hold less than
+-- (1 - top_p) / 2, so the sum before it is at least top_p), so only the others are sorted (for
+-- top_p within 1e-9 of 1, where rounding could matter, every token is). The chosen token is the
+-- one the whole ranking would give.
+-- Inputs: logits (t, logit float8[V]), softmax (probs.sql); choosing (t, temperature, top_k, top_p,
+-- seed, step), step being the index of the token being chosen (0 for the first new one).
 -- [T', V] -> [T']
-ranked AS (                     -- [T', V]: rank 1 is the most probable
-  SELECT t, token, prob, row_number() OVER (PARTITION BY t ORDER BY logit DESC, token) AS rank
-  FROM probs
+candidates AS (                 -- [T', <=V]: the tokens top-k and top-p may keep, rank 1 the most probable
+  SELECT softmax.t, top.token, top.rank, top.e / softmax.total AS prob
+  FROM softmax
+  JOIN choosing USING (t)
+  JOIN logits USING (t)
+  CROSS JOIN LATERAL (
+    SELECT (v.i - 1)::int AS token, v.e, row_number() OVER (ORDER BY v.logit DESC, v.i) AS rank
+    FROM (SELECT given.logit, given.i, CASE WHEN given.z > -700 THEN exp(given.z) ELSE 0 END AS e
+          FROM (SELECT logit, i, logit / softmax.temperature - softmax.z_max AS z
+                FROM (SELECT unnest(logits.logit) AS logit, generate_subscripts(logits.logit, 1) AS i) AS token_logit) AS given
+          WHERE choosing.top_k > 0 OR choosing.top_p > 1 - 1e-9
+             OR CASE WHEN given.z > -700 THEN exp(given.z) ELSE 0 END / softmax.total
+                  >= (1 - choosing.top_p) / (2 * cardinality(logits.logit))
+          ORDER BY given.logit DESC, given.i
+          LIMIT CASE WHEN choosing.top_k > 0 THEN choosing.top_k END) AS v
+  ) AS top
 ),
 top_k AS (                      -- [T', <=V]: the top_k first by probability, renormalized
   SELECT t, token, rank,
          prob / CASE WHEN top_k > 0 THEN sum(prob) OVER whole ELSE 1 END AS prob
-  FROM (SELECT ranked.t, ranked.token, ranked.rank, ranked.prob, choosing.top_k
-        FROM ranked
-        JOIN choosing USING (t)
-        WHERE choosing.top_k = 0 OR ranked.rank <= choosing.top_k) AS first_k
+  FROM candidates
+  JOIN choosing USING (t)
   -- the sum of the whole partition, added in rank order as the reference adds it
   WINDOW whole AS (PARTITION BY t ORDER BY rank ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
@@ -97,11 +110,14 @@ uniform AS (                    -- [T']: u in [0, 1), the same in every PostgreS
   WHERE temperature > 0
 ),
 chosen AS (                     -- [T', V] -> [T']
-  (SELECT DISTINCT ON (logits.t) logits.t, logits.token  -- greedy
-   FROM logits
-   JOIN choosing USING (t)
-   WHERE choosing.temperature = 0
-   ORDER BY logits.t, logits.logit DESC, logits.token)
+  (SELECT choosing.t, greedy.token  -- greedy: the largest logit, a sort bounded to one row
+   FROM choosing
+   JOIN logits USING (t)
+   CROSS JOIN LATERAL (SELECT (i - 1)::int AS token
+                       FROM (SELECT unnest(logits.logit) AS logit, generate_subscripts(logits.logit, 1) AS i) AS token_logit
+                       ORDER BY logit DESC, i
+                       LIMIT 1) AS greedy
+   WHERE choosing.temperature = 0)
   UNION ALL
   (SELECT DISTINCT ON (cumulative.t) cumulative.t, cumulative.token  -- the first whose running sum passes u; if rounding leaves none, the last kept
    FROM cumulative

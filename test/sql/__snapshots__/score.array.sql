@@ -1,10 +1,11 @@
 -- score: how probable the model finds a text, token by token: the forward pass over every
 -- position, the logits of each (logits.sql) and their log-softmax (log_softmax.sql: the model's own
--- distribution, temperature 1, every token). At position t the text goes on with the token fed at
+-- distribution, temperature 1, every token: one logsumexp per position). At position t the text goes on with the token fed at
 -- t + 1: its logprob there is log p(ids[t+1] | ids[0..t]), what perplexity is computed from. The
 -- last position has no token after it (NULL). The text's first token has no logprob: nothing
 -- comes before it. Beside it, the `top` most probable tokens at t (0: none) with their logprobs
--- and bytes, most probable first (by logit, ties to the lower id, as next.sql ranks them).
+-- and bytes, most probable first (by logit, ties to the lower id, as next.sql ranks them: a
+-- bounded sort of `top` rows).
 -- Inputs: the forward pass's, fed.sql's ids (the text, fed from place 0: start = 0); top (int).
 -- [T] -> [T]: (t, token, logprob, top_tokens, top_logprobs, top_bytes)
 WITH RECURSIVE
@@ -73,45 +74,93 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       -- [T, C] -> [T, C]
       SELECT input.t,
              (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-              FROM unnest(input.x, (SELECT values FROM ln_1_g WHERE block = forward.block + 1), (SELECT values FROM ln_1_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
+              FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_1_g WHERE block = forward.block + 1)) AS g, unnest((SELECT values FROM ln_1_b WHERE block = forward.block + 1)) AS b) AS e) AS x
       FROM residual AS input
-      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+      CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
     ),
     qkv AS MATERIALIZED (           -- [T, C] -> [T, 3*C]: c_attn, q, k and v side by side
       -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
       -- output value is one dot product of a stored row with a position's activation, computed by the
       -- model's kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
-      -- Every position's activation is prepared once, in the kernel's type, into one array of
-      -- position_activation, and the bias is read once: both are values PostgreSQL computes before the
-      -- scan of the stored rows and hands to the parallel workers that share the scan (each row's dot
-      -- products are computed in one process, so any number of workers gives the same values).
+      -- Each stored row is read once and computes its products with W positions in the columns of one
+      -- output row (y1 … yW, the lanes): nothing is made per stored row and position. With more than W
+      -- positions the row meets them W at a time, one output row per group of W (lanes.g). The
+      -- positions' activations are prepared once, in the kernel's type, into one array per lane (lane
+      -- i of group g is the position numbered W·(g − 1) + i − 1): values PostgreSQL computes before the
+      -- scan and hands to the parallel workers that share it (each product is computed whole in one
+      -- process, so any number of workers gives the same values). The products are then put together
+      -- position by position, in column order: the order in which the primary key (block, col, part)
+      -- reads the rows, so that nothing is sorted when there is one group.
       -- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part 0, values) and
       -- b (block, values) of the layer; the block.
       -- [T, n_in] -> [T, n_out]
-      WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-        SELECT array_agg(ROW(input.t, 0, input.x)::position_activation ORDER BY input.t) AS x
-        FROM ln1 AS input
+      WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+        SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+        FROM (SELECT input.t, input.x AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+              FROM ln1 AS input) AS position
       ),
       bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
         SELECT values::float8[] AS b
         FROM c_attn_b
         WHERE block = forward.block + 1
       )
-      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      SELECT position.t, position.x
       FROM (
-        SELECT position.t, w.col,
-               gpt2sql.dot(w.values, position.x)
-               + (SELECT b FROM bias)[w.col + 1] AS y
-        FROM c_attn_w AS w
-        -- Each stored row against every position. The CASE makes the positions depend on the row, so
-        -- the planner reads each stored row once, instead of copying the rows aside to read them again
-        -- for each position.
-        CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-        WHERE w.block = forward.block + 1
-        OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                  -- workers), not after the sort by position, which would carry every stored row along
-      ) AS product
-      GROUP BY product.t
+        SELECT by_column.g,              -- each lane's output vector: its products in column order
+               array_agg(by_column.y1) AS x1,
+               array_agg(by_column.y2) AS x2,
+               array_agg(by_column.y3) AS x3,
+               array_agg(by_column.y4) AS x4,
+               array_agg(by_column.y5) AS x5,
+               array_agg(by_column.y6) AS x6,
+               array_agg(by_column.y7) AS x7,
+               array_agg(by_column.y8) AS x8
+        FROM (
+          SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+                 gpt2sql.dot(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y1,
+                 gpt2sql.dot(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y2,
+                 gpt2sql.dot(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y3,
+                 gpt2sql.dot(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y4,
+                 gpt2sql.dot(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y5,
+                 gpt2sql.dot(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y6,
+                 gpt2sql.dot(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y7,
+                 gpt2sql.dot(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y8
+          FROM c_attn_w AS w
+          CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+          WHERE w.block = forward.block + 1
+          ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+          OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+        ) AS by_column
+        GROUP BY by_column.g
+        OFFSET 0                         -- the lanes' outputs made before any is looked at
+      ) AS columns
+      CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+        (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+        (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+        (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+        (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+        (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+        (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+        (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+        (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+      ) AS position (t, x)
+      WHERE position.t IS NOT NULL
     ),
     q AS MATERIALIZED (             -- [T, 3*C] -> [T, NH, HS]: each head's query, converted once
       -- attn_q (stage attn, 1 of 5): causal self-attention starts by cutting each new position's
@@ -191,72 +240,158 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       GROUP BY t
     ),
     attproj AS MATERIALIZED (       -- [T, C] -> [T, C]: c_proj
-      WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-        SELECT array_agg(ROW(input.t, 0, input.x)::position_activation ORDER BY input.t) AS x
-        FROM atty AS input
+      WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+        SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+        FROM (SELECT input.t, input.x AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+              FROM atty AS input) AS position
       ),
       bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
         SELECT values::float8[] AS b
         FROM c_proj_b
         WHERE block = forward.block + 1
       )
-      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      SELECT position.t, position.x
       FROM (
-        SELECT position.t, w.col,
-               gpt2sql.dot(w.values, position.x)
-               + (SELECT b FROM bias)[w.col + 1] AS y
-        FROM c_proj_w AS w
-        -- Each stored row against every position. The CASE makes the positions depend on the row, so
-        -- the planner reads each stored row once, instead of copying the rows aside to read them again
-        -- for each position.
-        CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-        WHERE w.block = forward.block + 1
-        OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                  -- workers), not after the sort by position, which would carry every stored row along
-      ) AS product
-      GROUP BY product.t
+        SELECT by_column.g,              -- each lane's output vector: its products in column order
+               array_agg(by_column.y1) AS x1,
+               array_agg(by_column.y2) AS x2,
+               array_agg(by_column.y3) AS x3,
+               array_agg(by_column.y4) AS x4,
+               array_agg(by_column.y5) AS x5,
+               array_agg(by_column.y6) AS x6,
+               array_agg(by_column.y7) AS x7,
+               array_agg(by_column.y8) AS x8
+        FROM (
+          SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+                 gpt2sql.dot(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y1,
+                 gpt2sql.dot(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y2,
+                 gpt2sql.dot(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y3,
+                 gpt2sql.dot(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y4,
+                 gpt2sql.dot(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y5,
+                 gpt2sql.dot(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y6,
+                 gpt2sql.dot(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y7,
+                 gpt2sql.dot(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y8
+          FROM c_proj_w AS w
+          CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+          WHERE w.block = forward.block + 1
+          ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+          OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+        ) AS by_column
+        GROUP BY by_column.g
+        OFFSET 0                         -- the lanes' outputs made before any is looked at
+      ) AS columns
+      CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+        (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+        (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+        (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+        (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+        (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+        (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+        (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+        (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+      ) AS position (t, x)
+      WHERE position.t IS NOT NULL
     ),
     residual2 AS MATERIALIZED (     -- [T, C] + [T, C] -> [T, C]
       -- residual: the residual connection, x + f(x) position by position (residual2 adds attn's
       -- output to the block's input).
       -- Inputs: the rows (t, x float8[C]) of the residual stream x and of f(x), two CTEs before.
       -- [T, C] + [T, C] -> [T, C]
-      SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM unnest(residual.x, attproj.x) AS e(a, b)) AS x
+      SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM (SELECT unnest(residual.x) AS a, unnest(attproj.x) AS b) AS e) AS x
       FROM residual
       JOIN attproj USING (t)
     ),
     ln2 AS MATERIALIZED (           -- [T, C] -> [T, C]: ln_2
       SELECT input.t,
              (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-              FROM unnest(input.x, (SELECT values FROM ln_2_g WHERE block = forward.block + 1), (SELECT values FROM ln_2_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
+              FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_2_g WHERE block = forward.block + 1)) AS g, unnest((SELECT values FROM ln_2_b WHERE block = forward.block + 1)) AS b) AS e) AS x
       FROM residual2 AS input
-      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+      CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
     ),
     fch AS MATERIALIZED (           -- [T, C] -> [T, 4*C]: mlp c_fc
-      WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-        SELECT array_agg(ROW(input.t, 0, input.x)::position_activation ORDER BY input.t) AS x
-        FROM ln2 AS input
+      WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+        SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+        FROM (SELECT input.t, input.x AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+              FROM ln2 AS input) AS position
       ),
       bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
         SELECT values::float8[] AS b
         FROM mlp_c_fc_b
         WHERE block = forward.block + 1
       )
-      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      SELECT position.t, position.x
       FROM (
-        SELECT position.t, w.col,
-               gpt2sql.dot(w.values, position.x)
-               + (SELECT b FROM bias)[w.col + 1] AS y
-        FROM mlp_c_fc_w AS w
-        -- Each stored row against every position. The CASE makes the positions depend on the row, so
-        -- the planner reads each stored row once, instead of copying the rows aside to read them again
-        -- for each position.
-        CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-        WHERE w.block = forward.block + 1
-        OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                  -- workers), not after the sort by position, which would carry every stored row along
-      ) AS product
-      GROUP BY product.t
+        SELECT by_column.g,              -- each lane's output vector: its products in column order
+               array_agg(by_column.y1) AS x1,
+               array_agg(by_column.y2) AS x2,
+               array_agg(by_column.y3) AS x3,
+               array_agg(by_column.y4) AS x4,
+               array_agg(by_column.y5) AS x5,
+               array_agg(by_column.y6) AS x6,
+               array_agg(by_column.y7) AS x7,
+               array_agg(by_column.y8) AS x8
+        FROM (
+          SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+                 gpt2sql.dot(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y1,
+                 gpt2sql.dot(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y2,
+                 gpt2sql.dot(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y3,
+                 gpt2sql.dot(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y4,
+                 gpt2sql.dot(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y5,
+                 gpt2sql.dot(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y6,
+                 gpt2sql.dot(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y7,
+                 gpt2sql.dot(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y8
+          FROM mlp_c_fc_w AS w
+          CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+          WHERE w.block = forward.block + 1
+          ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+          OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+        ) AS by_column
+        GROUP BY by_column.g
+        OFFSET 0                         -- the lanes' outputs made before any is looked at
+      ) AS columns
+      CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+        (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+        (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+        (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+        (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+        (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+        (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+        (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+        (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+      ) AS position (t, x)
+      WHERE position.t IS NOT NULL
     ),
     fch_gelu AS MATERIALIZED (      -- [T, 4*C] -> [T, 4*C]: gelu
       -- gelu (stage mlp): GPT-2's gelu, the tanh approximation, 0.5·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))),
@@ -264,34 +399,77 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       -- PostgreSQL reports as an error.
       -- Inputs: fch (t, x float8[4*C]).
       -- [T, 4*C] -> [T, 4*C]
-      SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * v * (1 + 0.044715 * v * v)))) FROM unnest(fch.x) AS v) AS x
+      SELECT fch.t, (SELECT array_agg(0.5 * e.v * (1 + tanh(sqrt(2 / pi()) * e.v * (1 + 0.044715 * e.v * e.v)))) FROM (SELECT unnest(fch.x) AS v) AS e) AS x
       FROM fch
     ),
     fcproj AS MATERIALIZED (        -- [T, 4*C] -> [T, C]: mlp c_proj
-      WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-        SELECT array_agg(ROW(input.t, 0, input.x)::position_activation ORDER BY input.t) AS x
-        FROM fch_gelu AS input
+      WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+        SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+        FROM (SELECT input.t, input.x AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+              FROM fch_gelu AS input) AS position
       ),
       bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
         SELECT values::float8[] AS b
         FROM mlp_c_proj_b
         WHERE block = forward.block + 1
       )
-      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      SELECT position.t, position.x
       FROM (
-        SELECT position.t, w.col,
-               gpt2sql.dot(w.values, position.x)
-               + (SELECT b FROM bias)[w.col + 1] AS y
-        FROM mlp_c_proj_w AS w
-        -- Each stored row against every position. The CASE makes the positions depend on the row, so
-        -- the planner reads each stored row once, instead of copying the rows aside to read them again
-        -- for each position.
-        CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-        WHERE w.block = forward.block + 1
-        OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                  -- workers), not after the sort by position, which would carry every stored row along
-      ) AS product
-      GROUP BY product.t
+        SELECT by_column.g,              -- each lane's output vector: its products in column order
+               array_agg(by_column.y1) AS x1,
+               array_agg(by_column.y2) AS x2,
+               array_agg(by_column.y3) AS x3,
+               array_agg(by_column.y4) AS x4,
+               array_agg(by_column.y5) AS x5,
+               array_agg(by_column.y6) AS x6,
+               array_agg(by_column.y7) AS x7,
+               array_agg(by_column.y8) AS x8
+        FROM (
+          SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+                 gpt2sql.dot(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y1,
+                 gpt2sql.dot(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y2,
+                 gpt2sql.dot(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y3,
+                 gpt2sql.dot(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y4,
+                 gpt2sql.dot(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y5,
+                 gpt2sql.dot(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y6,
+                 gpt2sql.dot(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y7,
+                 gpt2sql.dot(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y8
+          FROM mlp_c_proj_w AS w
+          CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+          WHERE w.block = forward.block + 1
+          ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+          OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+        ) AS by_column
+        GROUP BY by_column.g
+        OFFSET 0                         -- the lanes' outputs made before any is looked at
+      ) AS columns
+      CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+        (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+        (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+        (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+        (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+        (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+        (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+        (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+        (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+      ) AS position (t, x)
+      WHERE position.t IS NOT NULL
     ),
     residual3 AS MATERIALIZED (     -- [T, C] + [T, C] -> [T*C]: the block's output
       -- block_output (residual3): the block's output, residual2 + the MLP's output, position by
@@ -299,14 +477,13 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       -- Inputs: residual2 and fcproj (t, x float8[C]).
       -- [T, C] + [T, C] -> [T*C]
       SELECT array_agg(e.a + e.b) AS x
-      FROM (SELECT residual2.x AS a, fcproj.x AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS position
-      CROSS JOIN LATERAL unnest(position.a, position.b) AS e(a, b)
+      FROM (SELECT unnest(residual2.x) AS a, unnest(fcproj.x) AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS e
     )
     SELECT residual3.x,
-           (SELECT array_agg(k)        -- the new positions' keys and values, [T*C] each, for the cache
-            FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[40 + 1 : 2 * 40]) AS k) AS k,
-           (SELECT array_agg(v)
-            FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[2 * 40 + 1 : 3 * 40]) AS v) AS v
+           (SELECT array_agg(new.k)    -- the new positions' keys and values, [T*C] each, for the cache
+            FROM (SELECT unnest(x[40 + 1 : 2 * 40]) AS k FROM qkv ORDER BY t) AS new) AS k,
+           (SELECT array_agg(new.v)
+            FROM (SELECT unnest(x[2 * 40 + 1 : 3 * 40]) AS v FROM qkv ORDER BY t) AS new) AS v
     FROM residual3
   ) AS transformer_block
   WHERE forward.block + 1 < 3
@@ -324,77 +501,116 @@ final AS MATERIALIZED (         -- [T*C] -> [T, C]
 lnf AS MATERIALIZED (           -- [T', C] -> [T', C]: ln_f
   SELECT input.t,
          (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-          FROM unnest(input.x, (SELECT values FROM ln_f_g), (SELECT values FROM ln_f_b)) AS e(x, g, b)) AS x
+          FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_f_g)) AS g, unnest((SELECT values FROM ln_f_b)) AS b) AS e) AS x
   FROM final AS input
-  CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+  CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
 ),
 logits AS (                     -- [T, C] -> [T, V]
   -- logits: each position's final hidden state against every token's embedding, lnf @ lm_headᵀ
   -- (lm_head is a view over wte when the head is tied): one dot product per token, by the model's
-  -- kernel. As in linear.sql, the activations are prepared once, into one array that parallel
-  -- workers scanning lm_head share.
+  -- kernel. As in linear.sql, each token's row is read once and computes its products with W
+  -- positions in the columns of one output row, the positions' activations prepared once into one
+  -- array per lane; each position's logits are then one float8[V] in token order (the logit of
+  -- token k is logit[k + 1]), which sampling, log-probabilities and scoring read without a join.
   -- Inputs: lnf (t, x float8[C]); lm_head.
   -- [T, C] -> [T, V]
-  WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-    SELECT array_agg(ROW(lnf.t, 0, lnf.x)::position_activation ORDER BY lnf.t) AS x
-    FROM lnf
+  WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+    SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+           array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+           array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+           array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+           array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+           array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+           array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+           array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+           array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+    FROM (SELECT lnf.t, lnf.x AS x, (row_number() OVER (ORDER BY lnf.t) - 1)::int AS n
+          FROM lnf) AS position
   )
-  SELECT position.t, lm_head.token,
-         gpt2sql.dot(lm_head.values, position.x) AS logit
-  FROM lm_head
-  -- each token's row against every position (the CASE: see linear.sql)
-  CROSS JOIN LATERAL unnest(CASE WHEN lm_head.token >= 0 THEN (SELECT x FROM activation) END) AS position
+  SELECT position.t, position.x AS logit
+  FROM (
+    SELECT by_token.g,               -- each lane's logits, in token order
+           array_agg(by_token.y1) AS x1,
+           array_agg(by_token.y2) AS x2,
+           array_agg(by_token.y3) AS x3,
+           array_agg(by_token.y4) AS x4,
+           array_agg(by_token.y5) AS x5,
+           array_agg(by_token.y6) AS x6,
+           array_agg(by_token.y7) AS x7,
+           array_agg(by_token.y8) AS x8
+    FROM (
+      SELECT lm_head.token, lanes.g, -- [V, T]: each token's products with W positions, in one row
+             gpt2sql.dot(lm_head.values, ((SELECT lane_1 FROM activation)[lanes.g]).x) AS y1,
+             gpt2sql.dot(lm_head.values, ((SELECT lane_2 FROM activation)[lanes.g]).x) AS y2,
+             gpt2sql.dot(lm_head.values, ((SELECT lane_3 FROM activation)[lanes.g]).x) AS y3,
+             gpt2sql.dot(lm_head.values, ((SELECT lane_4 FROM activation)[lanes.g]).x) AS y4,
+             gpt2sql.dot(lm_head.values, ((SELECT lane_5 FROM activation)[lanes.g]).x) AS y5,
+             gpt2sql.dot(lm_head.values, ((SELECT lane_6 FROM activation)[lanes.g]).x) AS y6,
+             gpt2sql.dot(lm_head.values, ((SELECT lane_7 FROM activation)[lanes.g]).x) AS y7,
+             gpt2sql.dot(lm_head.values, ((SELECT lane_8 FROM activation)[lanes.g]).x) AS y8
+      FROM lm_head
+      CROSS JOIN LATERAL generate_series(1, CASE WHEN lm_head.token >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+      ORDER BY lanes.g, lm_head.token  -- one group: the primary key's order, read in it (no sort)
+      OFFSET 0                         -- a subquery of its own: the products computed where the rows are read
+    ) AS by_token
+    GROUP BY by_token.g
+    OFFSET 0                         -- the lanes' outputs made before any is looked at
+  ) AS columns
+  CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+    (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+    (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+    (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+    (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+    (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+    (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+    (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+    (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+  ) AS position (t, x)
+  WHERE position.t IS NOT NULL
 ),
 -- log_softmax: each position's log-probabilities over the vocabulary under the model's own
 -- distribution (temperature 1, every token): logprob = logit - logsumexp(logits of the position),
 -- logsumexp computed as max + ln(sum(exp(logit - max))), so exp() never overflows and the largest
--- term is 1; the sum runs in token order, as the reference's. Both are window aggregates over the
--- whole position, rows sorted once by (t, token), the order the sum needs: no join, no second
--- sort (a GROUP BY joined back sorted the T*V rows twice). exp() of less than -700 is taken as
--- 0 (e^-700 is 1e-304, nothing beside the 1 of the maximum): PostgreSQL reports an underflow as an
--- error where IEEE arithmetic gives 0 (see "Numerics" in sql/README.md). A token's logprob is
--- exact however far below the maximum it is: only the sum drops such terms.
--- Inputs: logits (t, token, logit), one row per position t and token.
--- [T, V] -> [T, V]
-logit_max AS (                  -- [T, V]: each logit beside its position's largest
-  SELECT t, token, logit, max(logit) OVER by_position AS m
+-- term is 1; the sum runs in token order (the order of the position's logit array), as the
+-- reference's. A token's logprob is then one subtraction, logit[token + 1] - lse: nothing is
+-- made per token. exp() of less than -700 is taken as 0 (e^-700 is 1e-304, nothing beside the 1
+-- of the maximum): PostgreSQL reports an underflow as an error where IEEE arithmetic gives 0 (see
+-- "Numerics" in sql/README.md). A token's logprob is exact however far below the maximum it is:
+-- only the sum drops such terms.
+-- Inputs: logits (t, logit float8[V]), one row per position t.
+-- [T, V] -> [T]: (t, logit, lse)
+logsumexp AS (                  -- [T]: max + ln(sum(exp(logit - max))) of each position, beside its logits
+  SELECT logits.t, logits.logit, maximum.m + ln(sums.total) AS lse
   FROM logits
-  WINDOW by_position AS (PARTITION BY t ORDER BY token ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-),
-logprobs AS (                   -- [T, V]: logit - (max + ln(sum(exp(logit - max))))
-  SELECT t, token, logit,
-         logit - (m + ln(sum(CASE WHEN logit - m > -700 THEN exp(logit - m) ELSE 0 END) OVER by_position)) AS logprob
-  FROM logit_max
-  WINDOW by_position AS (PARTITION BY t ORDER BY token ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+  CROSS JOIN LATERAL (SELECT max(v.logit) AS m FROM (SELECT unnest(logits.logit) AS logit) AS v) AS maximum
+  CROSS JOIN LATERAL (
+    SELECT sum(CASE WHEN v.logit - maximum.m > -700 THEN exp(v.logit - maximum.m) ELSE 0 END) AS total
+    FROM (SELECT unnest(logits.logit) AS logit) AS v  -- in token order
+  ) AS sums
 ),
 following AS (                  -- [T]: the token fed after each position (NULL after the last)
   SELECT fed.t, fed_next.token
   FROM fed
   LEFT JOIN fed AS fed_next ON fed_next.s = fed.s AND fed_next.place = fed.place + 1
 ),
-ranked AS (                     -- [T, top]: the top most probable tokens at each position
-  SELECT t, token, logprob, rank
-  FROM (
-    SELECT t, token, logprob, row_number() OVER (PARTITION BY t ORDER BY logit DESC, token) AS rank
-    FROM logprobs
-    WHERE $3::int > 0
-  ) AS by_probability
-  WHERE rank <= $3::int
-),
-alternatives AS (               -- [T]: them as arrays, most probable first
-  SELECT ranked.t,
-         array_agg(ranked.token ORDER BY ranked.rank) AS tokens,
-         array_agg(ranked.logprob ORDER BY ranked.rank) AS logprobs,
-         array_agg(vocab.bytes ORDER BY ranked.rank) AS bytes
-  FROM ranked
+alternatives AS (               -- [T]: the top most probable tokens at each position, as arrays, most probable first
+  SELECT logsumexp.t,
+         array_agg(top.token ORDER BY top.logit DESC, top.token) AS tokens,
+         array_agg(top.logit - logsumexp.lse ORDER BY top.logit DESC, top.token) AS logprobs,
+         array_agg(vocab.bytes ORDER BY top.logit DESC, top.token) AS bytes
+  FROM logsumexp
+  CROSS JOIN LATERAL (SELECT (i - 1)::int AS token, logit
+                      FROM (SELECT unnest(logsumexp.logit) AS logit, generate_subscripts(logsumexp.logit, 1) AS i) AS token_logit
+                      ORDER BY logit DESC, i
+                      LIMIT $3::int) AS top
   LEFT JOIN vocab USING (token)
-  GROUP BY ranked.t
+  GROUP BY logsumexp.t
 )
-SELECT following.t, following.token, logprobs.logprob,
+SELECT following.t, following.token, logsumexp.logit[following.token + 1] - logsumexp.lse AS logprob,
        coalesce(alternatives.tokens, '{}') AS top_tokens,
        coalesce(alternatives.logprobs, '{}') AS top_logprobs,
        coalesce(alternatives.bytes, '{}') AS top_bytes
 FROM following
-LEFT JOIN logprobs ON logprobs.t = following.t AND logprobs.token = following.token
+LEFT JOIN logsumexp ON logsumexp.t = following.t AND following.token IS NOT NULL
 LEFT JOIN alternatives ON alternatives.t = following.t
 ORDER BY following.t

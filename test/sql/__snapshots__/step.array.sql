@@ -83,45 +83,93 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       -- [T, C] -> [T, C]
       SELECT input.t,
              (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-              FROM unnest(input.x, (SELECT values FROM ln_1_g WHERE block = forward.block + 1), (SELECT values FROM ln_1_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
+              FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_1_g WHERE block = forward.block + 1)) AS g, unnest((SELECT values FROM ln_1_b WHERE block = forward.block + 1)) AS b) AS e) AS x
       FROM residual AS input
-      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+      CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
     ),
     qkv AS MATERIALIZED (           -- [T, C] -> [T, 3*C]: c_attn, q, k and v side by side
       -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
       -- output value is one dot product of a stored row with a position's activation, computed by the
       -- model's kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
-      -- Every position's activation is prepared once, in the kernel's type, into one array of
-      -- position_activation, and the bias is read once: both are values PostgreSQL computes before the
-      -- scan of the stored rows and hands to the parallel workers that share the scan (each row's dot
-      -- products are computed in one process, so any number of workers gives the same values).
+      -- Each stored row is read once and computes its products with W positions in the columns of one
+      -- output row (y1 … yW, the lanes): nothing is made per stored row and position. With more than W
+      -- positions the row meets them W at a time, one output row per group of W (lanes.g). The
+      -- positions' activations are prepared once, in the kernel's type, into one array per lane (lane
+      -- i of group g is the position numbered W·(g − 1) + i − 1): values PostgreSQL computes before the
+      -- scan and hands to the parallel workers that share it (each product is computed whole in one
+      -- process, so any number of workers gives the same values). The products are then put together
+      -- position by position, in column order: the order in which the primary key (block, col, part)
+      -- reads the rows, so that nothing is sorted when there is one group.
       -- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part 0, values) and
       -- b (block, values) of the layer; the block.
       -- [T, n_in] -> [T, n_out]
-      WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-        SELECT array_agg(ROW(input.t, 0, input.x)::position_activation ORDER BY input.t) AS x
-        FROM ln1 AS input
+      WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+        SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+        FROM (SELECT input.t, input.x AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+              FROM ln1 AS input) AS position
       ),
       bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
         SELECT values::float8[] AS b
         FROM c_attn_b
         WHERE block = forward.block + 1
       )
-      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      SELECT position.t, position.x
       FROM (
-        SELECT position.t, w.col,
-               gpt2sql.dot(w.values, position.x)
-               + (SELECT b FROM bias)[w.col + 1] AS y
-        FROM c_attn_w AS w
-        -- Each stored row against every position. The CASE makes the positions depend on the row, so
-        -- the planner reads each stored row once, instead of copying the rows aside to read them again
-        -- for each position.
-        CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-        WHERE w.block = forward.block + 1
-        OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                  -- workers), not after the sort by position, which would carry every stored row along
-      ) AS product
-      GROUP BY product.t
+        SELECT by_column.g,              -- each lane's output vector: its products in column order
+               array_agg(by_column.y1) AS x1,
+               array_agg(by_column.y2) AS x2,
+               array_agg(by_column.y3) AS x3,
+               array_agg(by_column.y4) AS x4,
+               array_agg(by_column.y5) AS x5,
+               array_agg(by_column.y6) AS x6,
+               array_agg(by_column.y7) AS x7,
+               array_agg(by_column.y8) AS x8
+        FROM (
+          SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+                 gpt2sql.dot(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y1,
+                 gpt2sql.dot(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y2,
+                 gpt2sql.dot(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y3,
+                 gpt2sql.dot(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y4,
+                 gpt2sql.dot(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y5,
+                 gpt2sql.dot(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y6,
+                 gpt2sql.dot(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y7,
+                 gpt2sql.dot(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y8
+          FROM c_attn_w AS w
+          CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+          WHERE w.block = forward.block + 1
+          ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+          OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+        ) AS by_column
+        GROUP BY by_column.g
+        OFFSET 0                         -- the lanes' outputs made before any is looked at
+      ) AS columns
+      CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+        (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+        (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+        (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+        (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+        (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+        (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+        (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+        (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+      ) AS position (t, x)
+      WHERE position.t IS NOT NULL
     ),
     q AS MATERIALIZED (             -- [T, 3*C] -> [T, NH, HS]: each head's query, converted once
       -- attn_q (stage attn, 1 of 5): causal self-attention starts by cutting each new position's
@@ -211,72 +259,158 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       GROUP BY t
     ),
     attproj AS MATERIALIZED (       -- [T, C] -> [T, C]: c_proj
-      WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-        SELECT array_agg(ROW(input.t, 0, input.x)::position_activation ORDER BY input.t) AS x
-        FROM atty AS input
+      WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+        SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+        FROM (SELECT input.t, input.x AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+              FROM atty AS input) AS position
       ),
       bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
         SELECT values::float8[] AS b
         FROM c_proj_b
         WHERE block = forward.block + 1
       )
-      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      SELECT position.t, position.x
       FROM (
-        SELECT position.t, w.col,
-               gpt2sql.dot(w.values, position.x)
-               + (SELECT b FROM bias)[w.col + 1] AS y
-        FROM c_proj_w AS w
-        -- Each stored row against every position. The CASE makes the positions depend on the row, so
-        -- the planner reads each stored row once, instead of copying the rows aside to read them again
-        -- for each position.
-        CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-        WHERE w.block = forward.block + 1
-        OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                  -- workers), not after the sort by position, which would carry every stored row along
-      ) AS product
-      GROUP BY product.t
+        SELECT by_column.g,              -- each lane's output vector: its products in column order
+               array_agg(by_column.y1) AS x1,
+               array_agg(by_column.y2) AS x2,
+               array_agg(by_column.y3) AS x3,
+               array_agg(by_column.y4) AS x4,
+               array_agg(by_column.y5) AS x5,
+               array_agg(by_column.y6) AS x6,
+               array_agg(by_column.y7) AS x7,
+               array_agg(by_column.y8) AS x8
+        FROM (
+          SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+                 gpt2sql.dot(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y1,
+                 gpt2sql.dot(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y2,
+                 gpt2sql.dot(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y3,
+                 gpt2sql.dot(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y4,
+                 gpt2sql.dot(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y5,
+                 gpt2sql.dot(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y6,
+                 gpt2sql.dot(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y7,
+                 gpt2sql.dot(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y8
+          FROM c_proj_w AS w
+          CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+          WHERE w.block = forward.block + 1
+          ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+          OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+        ) AS by_column
+        GROUP BY by_column.g
+        OFFSET 0                         -- the lanes' outputs made before any is looked at
+      ) AS columns
+      CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+        (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+        (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+        (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+        (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+        (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+        (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+        (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+        (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+      ) AS position (t, x)
+      WHERE position.t IS NOT NULL
     ),
     residual2 AS MATERIALIZED (     -- [T, C] + [T, C] -> [T, C]
       -- residual: the residual connection, x + f(x) position by position (residual2 adds attn's
       -- output to the block's input).
       -- Inputs: the rows (t, x float8[C]) of the residual stream x and of f(x), two CTEs before.
       -- [T, C] + [T, C] -> [T, C]
-      SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM unnest(residual.x, attproj.x) AS e(a, b)) AS x
+      SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM (SELECT unnest(residual.x) AS a, unnest(attproj.x) AS b) AS e) AS x
       FROM residual
       JOIN attproj USING (t)
     ),
     ln2 AS MATERIALIZED (           -- [T, C] -> [T, C]: ln_2
       SELECT input.t,
              (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-              FROM unnest(input.x, (SELECT values FROM ln_2_g WHERE block = forward.block + 1), (SELECT values FROM ln_2_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
+              FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_2_g WHERE block = forward.block + 1)) AS g, unnest((SELECT values FROM ln_2_b WHERE block = forward.block + 1)) AS b) AS e) AS x
       FROM residual2 AS input
-      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+      CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
     ),
     fch AS MATERIALIZED (           -- [T, C] -> [T, 4*C]: mlp c_fc
-      WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-        SELECT array_agg(ROW(input.t, 0, input.x)::position_activation ORDER BY input.t) AS x
-        FROM ln2 AS input
+      WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+        SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+        FROM (SELECT input.t, input.x AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+              FROM ln2 AS input) AS position
       ),
       bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
         SELECT values::float8[] AS b
         FROM mlp_c_fc_b
         WHERE block = forward.block + 1
       )
-      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      SELECT position.t, position.x
       FROM (
-        SELECT position.t, w.col,
-               gpt2sql.dot(w.values, position.x)
-               + (SELECT b FROM bias)[w.col + 1] AS y
-        FROM mlp_c_fc_w AS w
-        -- Each stored row against every position. The CASE makes the positions depend on the row, so
-        -- the planner reads each stored row once, instead of copying the rows aside to read them again
-        -- for each position.
-        CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-        WHERE w.block = forward.block + 1
-        OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                  -- workers), not after the sort by position, which would carry every stored row along
-      ) AS product
-      GROUP BY product.t
+        SELECT by_column.g,              -- each lane's output vector: its products in column order
+               array_agg(by_column.y1) AS x1,
+               array_agg(by_column.y2) AS x2,
+               array_agg(by_column.y3) AS x3,
+               array_agg(by_column.y4) AS x4,
+               array_agg(by_column.y5) AS x5,
+               array_agg(by_column.y6) AS x6,
+               array_agg(by_column.y7) AS x7,
+               array_agg(by_column.y8) AS x8
+        FROM (
+          SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+                 gpt2sql.dot(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y1,
+                 gpt2sql.dot(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y2,
+                 gpt2sql.dot(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y3,
+                 gpt2sql.dot(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y4,
+                 gpt2sql.dot(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y5,
+                 gpt2sql.dot(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y6,
+                 gpt2sql.dot(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y7,
+                 gpt2sql.dot(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y8
+          FROM mlp_c_fc_w AS w
+          CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+          WHERE w.block = forward.block + 1
+          ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+          OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+        ) AS by_column
+        GROUP BY by_column.g
+        OFFSET 0                         -- the lanes' outputs made before any is looked at
+      ) AS columns
+      CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+        (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+        (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+        (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+        (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+        (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+        (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+        (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+        (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+      ) AS position (t, x)
+      WHERE position.t IS NOT NULL
     ),
     fch_gelu AS MATERIALIZED (      -- [T, 4*C] -> [T, 4*C]: gelu
       -- gelu (stage mlp): GPT-2's gelu, the tanh approximation, 0.5·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))),
@@ -284,34 +418,77 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       -- PostgreSQL reports as an error.
       -- Inputs: fch (t, x float8[4*C]).
       -- [T, 4*C] -> [T, 4*C]
-      SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * v * (1 + 0.044715 * v * v)))) FROM unnest(fch.x) AS v) AS x
+      SELECT fch.t, (SELECT array_agg(0.5 * e.v * (1 + tanh(sqrt(2 / pi()) * e.v * (1 + 0.044715 * e.v * e.v)))) FROM (SELECT unnest(fch.x) AS v) AS e) AS x
       FROM fch
     ),
     fcproj AS MATERIALIZED (        -- [T, 4*C] -> [T, C]: mlp c_proj
-      WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-        SELECT array_agg(ROW(input.t, 0, input.x)::position_activation ORDER BY input.t) AS x
-        FROM fch_gelu AS input
+      WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+        SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+               array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+        FROM (SELECT input.t, input.x AS x, (row_number() OVER (ORDER BY input.t) - 1)::int AS n
+              FROM fch_gelu AS input) AS position
       ),
       bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
         SELECT values::float8[] AS b
         FROM mlp_c_proj_b
         WHERE block = forward.block + 1
       )
-      SELECT product.t, array_agg(product.y ORDER BY product.col) AS x
+      SELECT position.t, position.x
       FROM (
-        SELECT position.t, w.col,
-               gpt2sql.dot(w.values, position.x)
-               + (SELECT b FROM bias)[w.col + 1] AS y
-        FROM mlp_c_proj_w AS w
-        -- Each stored row against every position. The CASE makes the positions depend on the row, so
-        -- the planner reads each stored row once, instead of copying the rows aside to read them again
-        -- for each position.
-        CROSS JOIN LATERAL unnest(CASE WHEN w.col >= 0 THEN (SELECT x FROM activation) END) AS position
-        WHERE w.block = forward.block + 1
-        OFFSET 0  -- a subquery of its own: the dot products are computed where the rows are read (in the
-                  -- workers), not after the sort by position, which would carry every stored row along
-      ) AS product
-      GROUP BY product.t
+        SELECT by_column.g,              -- each lane's output vector: its products in column order
+               array_agg(by_column.y1) AS x1,
+               array_agg(by_column.y2) AS x2,
+               array_agg(by_column.y3) AS x3,
+               array_agg(by_column.y4) AS x4,
+               array_agg(by_column.y5) AS x5,
+               array_agg(by_column.y6) AS x6,
+               array_agg(by_column.y7) AS x7,
+               array_agg(by_column.y8) AS x8
+        FROM (
+          SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+                 gpt2sql.dot(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y1,
+                 gpt2sql.dot(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y2,
+                 gpt2sql.dot(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y3,
+                 gpt2sql.dot(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y4,
+                 gpt2sql.dot(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y5,
+                 gpt2sql.dot(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y6,
+                 gpt2sql.dot(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y7,
+                 gpt2sql.dot(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+                 + (SELECT b FROM bias)[w.col + 1] AS y8
+          FROM mlp_c_proj_w AS w
+          CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+          WHERE w.block = forward.block + 1
+          ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+          OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
+        ) AS by_column
+        GROUP BY by_column.g
+        OFFSET 0                         -- the lanes' outputs made before any is looked at
+      ) AS columns
+      CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+        (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+        (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+        (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+        (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+        (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+        (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+        (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+        (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+      ) AS position (t, x)
+      WHERE position.t IS NOT NULL
     ),
     residual3 AS MATERIALIZED (     -- [T, C] + [T, C] -> [T*C]: the block's output
       -- block_output (residual3): the block's output, residual2 + the MLP's output, position by
@@ -319,14 +496,13 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       -- Inputs: residual2 and fcproj (t, x float8[C]).
       -- [T, C] + [T, C] -> [T*C]
       SELECT array_agg(e.a + e.b) AS x
-      FROM (SELECT residual2.x AS a, fcproj.x AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS position
-      CROSS JOIN LATERAL unnest(position.a, position.b) AS e(a, b)
+      FROM (SELECT unnest(residual2.x) AS a, unnest(fcproj.x) AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS e
     )
     SELECT residual3.x,
-           (SELECT array_agg(k)        -- the new positions' keys and values, [T*C] each, for the cache
-            FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[40 + 1 : 2 * 40]) AS k) AS k,
-           (SELECT array_agg(v)
-            FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[2 * 40 + 1 : 3 * 40]) AS v) AS v
+           (SELECT array_agg(new.k)    -- the new positions' keys and values, [T*C] each, for the cache
+            FROM (SELECT unnest(x[40 + 1 : 2 * 40]) AS k FROM qkv ORDER BY t) AS new) AS k,
+           (SELECT array_agg(new.v)
+            FROM (SELECT unnest(x[2 * 40 + 1 : 3 * 40]) AS v FROM qkv ORDER BY t) AS new) AS v
     FROM residual3
   ) AS transformer_block
   WHERE forward.block + 1 < 3
@@ -344,26 +520,72 @@ final AS MATERIALIZED (         -- [T*C] -> [S, C]: each sequence's last positio
 lnf AS MATERIALIZED (           -- [T', C] -> [T', C]: ln_f
   SELECT input.t,
          (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-          FROM unnest(input.x, (SELECT values FROM ln_f_g), (SELECT values FROM ln_f_b)) AS e(x, g, b)) AS x
+          FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_f_g)) AS g, unnest((SELECT values FROM ln_f_b)) AS b) AS e) AS x
   FROM final AS input
-  CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+  CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
 ),
 logits AS (                     -- [T', C] -> [T', V]
   -- logits: each position's final hidden state against every token's embedding, lnf @ lm_headᵀ
   -- (lm_head is a view over wte when the head is tied): one dot product per token, by the model's
-  -- kernel. As in linear.sql, the activations are prepared once, into one array that parallel
-  -- workers scanning lm_head share.
+  -- kernel. As in linear.sql, each token's row is read once and computes its products with W
+  -- positions in the columns of one output row, the positions' activations prepared once into one
+  -- array per lane; each position's logits are then one float8[V] in token order (the logit of
+  -- token k is logit[k + 1]), which sampling, log-probabilities and scoring read without a join.
   -- Inputs: lnf (t, x float8[C]); lm_head.
   -- [T, C] -> [T, V]
-  WITH activation AS MATERIALIZED (  -- every position's activation in the kernel's type, converted once
-    SELECT array_agg(ROW(lnf.t, 0, lnf.x)::position_activation ORDER BY lnf.t) AS x
-    FROM lnf
+  WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
+    SELECT (count(*)::int + 8 - 1) / 8 AS groups,
+           array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
+           array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 1) AS lane_2,
+           array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 2) AS lane_3,
+           array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 3) AS lane_4,
+           array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 4) AS lane_5,
+           array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 5) AS lane_6,
+           array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 6) AS lane_7,
+           array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 7) AS lane_8
+    FROM (SELECT lnf.t, lnf.x AS x, (row_number() OVER (ORDER BY lnf.t) - 1)::int AS n
+          FROM lnf) AS position
   )
-  SELECT position.t, lm_head.token,
-         gpt2sql.dot(lm_head.values, position.x) AS logit
-  FROM lm_head
-  -- each token's row against every position (the CASE: see linear.sql)
-  CROSS JOIN LATERAL unnest(CASE WHEN lm_head.token >= 0 THEN (SELECT x FROM activation) END) AS position
+  SELECT position.t, position.x AS logit
+  FROM (
+    SELECT by_token.g,               -- each lane's logits, in token order
+           array_agg(by_token.y1) AS x1,
+           array_agg(by_token.y2) AS x2,
+           array_agg(by_token.y3) AS x3,
+           array_agg(by_token.y4) AS x4,
+           array_agg(by_token.y5) AS x5,
+           array_agg(by_token.y6) AS x6,
+           array_agg(by_token.y7) AS x7,
+           array_agg(by_token.y8) AS x8
+    FROM (
+      SELECT lm_head.token, lanes.g, -- [V, T]: each token's products with W positions, in one row
+             gpt2sql.dot(lm_head.values, ((SELECT lane_1 FROM activation)[lanes.g]).x) AS y1,
+             gpt2sql.dot(lm_head.values, ((SELECT lane_2 FROM activation)[lanes.g]).x) AS y2,
+             gpt2sql.dot(lm_head.values, ((SELECT lane_3 FROM activation)[lanes.g]).x) AS y3,
+             gpt2sql.dot(lm_head.values, ((SELECT lane_4 FROM activation)[lanes.g]).x) AS y4,
+             gpt2sql.dot(lm_head.values, ((SELECT lane_5 FROM activation)[lanes.g]).x) AS y5,
+             gpt2sql.dot(lm_head.values, ((SELECT lane_6 FROM activation)[lanes.g]).x) AS y6,
+             gpt2sql.dot(lm_head.values, ((SELECT lane_7 FROM activation)[lanes.g]).x) AS y7,
+             gpt2sql.dot(lm_head.values, ((SELECT lane_8 FROM activation)[lanes.g]).x) AS y8
+      FROM lm_head
+      CROSS JOIN LATERAL generate_series(1, CASE WHEN lm_head.token >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
+      ORDER BY lanes.g, lm_head.token  -- one group: the primary key's order, read in it (no sort)
+      OFFSET 0                         -- a subquery of its own: the products computed where the rows are read
+    ) AS by_token
+    GROUP BY by_token.g
+    OFFSET 0                         -- the lanes' outputs made before any is looked at
+  ) AS columns
+  CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
+    (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
+    (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
+    (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
+    (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
+    (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
+    (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
+    (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
+    (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+  ) AS position (t, x)
+  WHERE position.t IS NOT NULL
 ),
 choosing AS (                   -- [T']: how each sequence chooses
   -- choosing_batch: how each generation of a batched step chooses its next token, at the last
@@ -381,30 +603,30 @@ choosing AS (                   -- [T']: how each sequence chooses
          WITH ORDINALITY AS o(temperature, top_k, top_p, seed, step, logprobs, n)
     ON o.n = fed.s + 1
 ),
--- probs: softmax(logits / temperature) over the vocabulary at each position that chooses a token
--- (rule 2 of src/reference/sample.ts): the position's maximum is subtracted before exp(), and
--- each position's sum runs in token order as the reference's. exp() of less than -700 is taken as
--- 0 (e^-700 is 1e-304): the quotient of a smaller one by the sum could fall below the smallest
--- float8, which PostgreSQL reports as an error where IEEE arithmetic gives 0 (see "Numerics" in
--- sql/README.md). Each token keeps its logit, which orders the candidates. None at a position
--- whose temperature is 0 (greedy needs no probabilities).
--- Inputs: logits (t, token, logit); choosing (t, temperature).
--- [T', V] -> [T', V]
-scaled AS (                     -- [T', V]: logits / temperature
-  SELECT logits.t, logits.token, logits.logit, logits.logit / choosing.temperature AS z
+-- probs: softmax(logits / temperature) at each position that chooses a token (rule 2 of
+-- src/reference/sample.ts), kept as the two numbers every token's probability comes from: the
+-- position's largest z = logit / temperature, and total, the sum of exp(z - z_max) over the
+-- vocabulary in token order, as the reference sums it. A token's probability is then
+-- exp(z - z_max) / total; no row per token is made for tokens sampling does not keep. The
+-- maximum of z is the maximum of the logits divided by the temperature (dividing by a positive
+-- number keeps the order, also after rounding). exp() of less than -700 is taken as 0 (e^-700 is
+-- 1e-304): the quotient of a smaller one by the sum could fall below the smallest float8, which
+-- PostgreSQL reports as an error where IEEE arithmetic gives 0 (see "Numerics" in sql/README.md).
+-- None at a position whose temperature is 0 (greedy needs no probabilities).
+-- Inputs: logits (t, logit float8[V]); choosing (t, temperature).
+-- [T', V] -> [T']: (t, temperature, z_max, total)
+softmax AS (                    -- [T']: each position's z_max and total, in one pass over its logits each
+  SELECT logits.t, choosing.temperature, maximum.z_max, sums.total
   FROM logits
-  JOIN choosing USING (t)
-  WHERE choosing.temperature > 0
-),
-exps AS (                       -- [T', V]: exp(z - max z)
-  SELECT t, token, logit, CASE WHEN z - z_max > -700 THEN exp(z - z_max) ELSE 0 END AS e
-  FROM scaled
-  JOIN (SELECT t, max(z) AS z_max FROM scaled GROUP BY t) AS maximum USING (t)
-),
-probs AS (                      -- [T', V]: e / sum(e)
-  SELECT t, token, logit, e / total AS prob
-  FROM exps
-  JOIN (SELECT t, sum(e ORDER BY token) AS total FROM exps GROUP BY t) AS sums USING (t)
+  JOIN (SELECT * FROM choosing WHERE temperature > 0 OFFSET 0) AS choosing USING (t)  -- OFFSET 0: filtered
+  CROSS JOIN LATERAL (                                                            -- before any division
+    SELECT max(v.logit) / choosing.temperature AS z_max
+    FROM (SELECT unnest(logits.logit) AS logit) AS v
+  ) AS maximum
+  CROSS JOIN LATERAL (
+    SELECT sum(CASE WHEN v.z - maximum.z_max > -700 THEN exp(v.z - maximum.z_max) ELSE 0 END) AS total
+    FROM (SELECT unnest(logits.logit) / choosing.temperature AS z) AS v  -- in token order
+  ) AS sums
 ),
 -- sample: chooses the next token at each position that chooses one, as src/reference/sample.ts
 -- specifies, with that position's own options (choosing). temperature = 0 is greedy: the highest
@@ -412,24 +634,38 @@ probs AS (                      -- [T', V]: e / sum(e)
 -- renormalize; keep the nucleus, each token whose running sum of probability before it is < top_p
 -- (1 keeps all), renormalize; pick the first token whose running sum exceeds u = the first 32 bits
 -- of md5('seed:step') / 2^32, or the last kept one if rounding leaves none. "By probability" is
--- logit descending, ties to the lower id: the order of probability, also among tokens whose
--- probabilities are equal (0 far below the top at a low temperature); every running sum is a
--- float8 sum in that order.
--- Inputs: logits (t, token, logit), probs (t, token, logit, prob); choosing (t, temperature,
--- top_k, top_p, seed, step), step being the index of the token being chosen (0 for the first
--- new one).
+-- logit descending, ties to the lower id; every running sum is a float8 sum in that order.
+-- Only what is kept is ranked: greedy keeps the largest logit (a bounded sort of one), top-k the
+-- k largest (a bounded heap of k); with top-p alone, a token whose probability is below
+-- (1 - top_p) / 2V can never be in the nucleus (all the tokens after it hold less than
+-- (1 - top_p) / 2, so the sum before it is at least top_p), so only the others are sorted (for
+-- top_p within 1e-9 of 1, where rounding could matter, every token is). The chosen token is the
+-- one the whole ranking would give.
+-- Inputs: logits (t, logit float8[V]), softmax (probs.sql); choosing (t, temperature, top_k, top_p,
+-- seed, step), step being the index of the token being chosen (0 for the first new one).
 -- [T', V] -> [T']
-ranked AS (                     -- [T', V]: rank 1 is the most probable
-  SELECT t, token, prob, row_number() OVER (PARTITION BY t ORDER BY logit DESC, token) AS rank
-  FROM probs
+candidates AS (                 -- [T', <=V]: the tokens top-k and top-p may keep, rank 1 the most probable
+  SELECT softmax.t, top.token, top.rank, top.e / softmax.total AS prob
+  FROM softmax
+  JOIN choosing USING (t)
+  JOIN logits USING (t)
+  CROSS JOIN LATERAL (
+    SELECT (v.i - 1)::int AS token, v.e, row_number() OVER (ORDER BY v.logit DESC, v.i) AS rank
+    FROM (SELECT given.logit, given.i, CASE WHEN given.z > -700 THEN exp(given.z) ELSE 0 END AS e
+          FROM (SELECT logit, i, logit / softmax.temperature - softmax.z_max AS z
+                FROM (SELECT unnest(logits.logit) AS logit, generate_subscripts(logits.logit, 1) AS i) AS token_logit) AS given
+          WHERE choosing.top_k > 0 OR choosing.top_p > 1 - 1e-9
+             OR CASE WHEN given.z > -700 THEN exp(given.z) ELSE 0 END / softmax.total
+                  >= (1 - choosing.top_p) / (2 * cardinality(logits.logit))
+          ORDER BY given.logit DESC, given.i
+          LIMIT CASE WHEN choosing.top_k > 0 THEN choosing.top_k END) AS v
+  ) AS top
 ),
 top_k AS (                      -- [T', <=V]: the top_k first by probability, renormalized
   SELECT t, token, rank,
          prob / CASE WHEN top_k > 0 THEN sum(prob) OVER whole ELSE 1 END AS prob
-  FROM (SELECT ranked.t, ranked.token, ranked.rank, ranked.prob, choosing.top_k
-        FROM ranked
-        JOIN choosing USING (t)
-        WHERE choosing.top_k = 0 OR ranked.rank <= choosing.top_k) AS first_k
+  FROM candidates
+  JOIN choosing USING (t)
   -- the sum of the whole partition, added in rank order as the reference adds it
   WINDOW whole AS (PARTITION BY t ORDER BY rank ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
@@ -458,11 +694,14 @@ uniform AS (                    -- [T']: u in [0, 1), the same in every PostgreS
   WHERE temperature > 0
 ),
 chosen AS (                     -- [T', V] -> [T']
-  (SELECT DISTINCT ON (logits.t) logits.t, logits.token  -- greedy
-   FROM logits
-   JOIN choosing USING (t)
-   WHERE choosing.temperature = 0
-   ORDER BY logits.t, logits.logit DESC, logits.token)
+  (SELECT choosing.t, greedy.token  -- greedy: the largest logit, a sort bounded to one row
+   FROM choosing
+   JOIN logits USING (t)
+   CROSS JOIN LATERAL (SELECT (i - 1)::int AS token
+                       FROM (SELECT unnest(logits.logit) AS logit, generate_subscripts(logits.logit, 1) AS i) AS token_logit
+                       ORDER BY logit DESC, i
+                       LIMIT 1) AS greedy
+   WHERE choosing.temperature = 0)
   UNION ALL
   (SELECT DISTINCT ON (cumulative.t) cumulative.t, cumulative.token  -- the first whose running sum passes u; if rounding leaves none, the last kept
    FROM cumulative
@@ -482,12 +721,13 @@ FROM (
   -- step_logprobs: the token each sequence chose (rank 0) and, for the sequences that ask for
   -- logprobs, its log-probability under the model's own distribution (log_softmax.sql: temperature
   -- 1, every token, before top-k and top-p) and the `logprobs` most probable tokens with theirs
-  -- (ranks 1, 2, …: logit descending, ties to the lower id), as OpenAI's API reports them. The
-  -- others get a NULL logprob and no alternatives: their logits are not summed.
-  -- Inputs: logits (t, token, logit), chosen (t, token), choosing (t, logprobs).
+  -- (ranks 1, 2, …: logit descending, ties to the lower id, a bounded sort of `logprobs` rows), as
+  -- OpenAI's API reports them. The others get a NULL logprob and no alternatives: their logits
+  -- are not summed.
+  -- Inputs: logits (t, logit float8[V]), chosen (t, token), choosing (t, logprobs).
   -- [T', V] -> [T' * (1 + logprobs)]: (t, rank, token, logprob)
   WITH logits AS (                -- [T'', V]: the logits of the sequences that ask for logprobs
-    SELECT logits.t, logits.token, logits.logit
+    SELECT logits.t, logits.logit
     FROM logits
     JOIN choosing USING (t)
     WHERE choosing.logprobs >= 0
@@ -495,37 +735,37 @@ FROM (
   -- log_softmax: each position's log-probabilities over the vocabulary under the model's own
   -- distribution (temperature 1, every token): logprob = logit - logsumexp(logits of the position),
   -- logsumexp computed as max + ln(sum(exp(logit - max))), so exp() never overflows and the largest
-  -- term is 1; the sum runs in token order, as the reference's. Both are window aggregates over the
-  -- whole position, rows sorted once by (t, token), the order the sum needs: no join, no second
-  -- sort (a GROUP BY joined back sorted the T*V rows twice). exp() of less than -700 is taken as
-  -- 0 (e^-700 is 1e-304, nothing beside the 1 of the maximum): PostgreSQL reports an underflow as an
-  -- error where IEEE arithmetic gives 0 (see "Numerics" in sql/README.md). A token's logprob is
-  -- exact however far below the maximum it is: only the sum drops such terms.
-  -- Inputs: logits (t, token, logit), one row per position t and token.
-  -- [T, V] -> [T, V]
-  logit_max AS (                  -- [T, V]: each logit beside its position's largest
-    SELECT t, token, logit, max(logit) OVER by_position AS m
+  -- term is 1; the sum runs in token order (the order of the position's logit array), as the
+  -- reference's. A token's logprob is then one subtraction, logit[token + 1] - lse: nothing is
+  -- made per token. exp() of less than -700 is taken as 0 (e^-700 is 1e-304, nothing beside the 1
+  -- of the maximum): PostgreSQL reports an underflow as an error where IEEE arithmetic gives 0 (see
+  -- "Numerics" in sql/README.md). A token's logprob is exact however far below the maximum it is:
+  -- only the sum drops such terms.
+  -- Inputs: logits (t, logit float8[V]), one row per position t.
+  -- [T, V] -> [T]: (t, logit, lse)
+  logsumexp AS (                  -- [T]: max + ln(sum(exp(logit - max))) of each position, beside its logits
+    SELECT logits.t, logits.logit, maximum.m + ln(sums.total) AS lse
     FROM logits
-    WINDOW by_position AS (PARTITION BY t ORDER BY token ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-  ),
-  logprobs AS (                   -- [T, V]: logit - (max + ln(sum(exp(logit - max))))
-    SELECT t, token, logit,
-           logit - (m + ln(sum(CASE WHEN logit - m > -700 THEN exp(logit - m) ELSE 0 END) OVER by_position)) AS logprob
-    FROM logit_max
-    WINDOW by_position AS (PARTITION BY t ORDER BY token ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-  ),
-  alternatives AS (               -- [T'', V]: rank 1 is the most probable
-    SELECT t, token, logprob, (row_number() OVER (PARTITION BY t ORDER BY logit DESC, token))::int AS rank
-    FROM logprobs
+    CROSS JOIN LATERAL (SELECT max(v.logit) AS m FROM (SELECT unnest(logits.logit) AS logit) AS v) AS maximum
+    CROSS JOIN LATERAL (
+      SELECT sum(CASE WHEN v.logit - maximum.m > -700 THEN exp(v.logit - maximum.m) ELSE 0 END) AS total
+      FROM (SELECT unnest(logits.logit) AS logit) AS v  -- in token order
+    ) AS sums
   )
-  SELECT chosen.t, 0 AS rank, chosen.token, logprobs.logprob
+  SELECT chosen.t, 0 AS rank, chosen.token, logsumexp.logit[chosen.token + 1] - logsumexp.lse AS logprob
   FROM chosen
-  LEFT JOIN logprobs USING (t, token)
+  LEFT JOIN logsumexp USING (t)
   UNION ALL
-  SELECT alternatives.t, alternatives.rank, alternatives.token, alternatives.logprob
-  FROM alternatives
+  SELECT logsumexp.t, alternatives.rank, alternatives.token, alternatives.logit - logsumexp.lse
+  FROM logsumexp
   JOIN choosing USING (t)
-  WHERE alternatives.rank <= choosing.logprobs
+  CROSS JOIN LATERAL (            -- [logprobs]: rank 1 is the most probable
+    SELECT (top.i - 1)::int AS token, top.logit, (row_number() OVER (ORDER BY top.logit DESC, top.i))::int AS rank
+    FROM (SELECT logit, i
+          FROM (SELECT unnest(logsumexp.logit) AS logit, generate_subscripts(logsumexp.logit, 1) AS i) AS token_logit
+          ORDER BY logit DESC, i
+          LIMIT choosing.logprobs) AS top
+  ) AS alternatives
 ) AS tokens
 JOIN choosing USING (t)
 LEFT JOIN vocab USING (token)

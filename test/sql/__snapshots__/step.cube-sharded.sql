@@ -85,9 +85,9 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       -- [T, C] -> [T, C]
       SELECT input.t,
              (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-              FROM unnest(input.x, (SELECT values FROM ln_1_g WHERE block = forward.block + 1), (SELECT values FROM ln_1_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
+              FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_1_g WHERE block = forward.block + 1)) AS g, unnest((SELECT values FROM ln_1_b WHERE block = forward.block + 1)) AS b) AS e) AS x
       FROM residual AS input
-      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+      CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
     ),
     qkv AS MATERIALIZED (           -- [T, C] -> [T, 3*C]: c_attn, q, k and v side by side
       -- linear_sharded: x @ w + b for every position, on a sharded model (load --shards): w is a
@@ -253,16 +253,16 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       -- output to the block's input).
       -- Inputs: the rows (t, x float8[C]) of the residual stream x and of f(x), two CTEs before.
       -- [T, C] + [T, C] -> [T, C]
-      SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM unnest(residual.x, attproj.x) AS e(a, b)) AS x
+      SELECT residual.t, (SELECT array_agg(e.a + e.b) FROM (SELECT unnest(residual.x) AS a, unnest(attproj.x) AS b) AS e) AS x
       FROM residual
       JOIN attproj USING (t)
     ),
     ln2 AS MATERIALIZED (           -- [T, C] -> [T, C]: ln_2
       SELECT input.t,
              (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-              FROM unnest(input.x, (SELECT values FROM ln_2_g WHERE block = forward.block + 1), (SELECT values FROM ln_2_b WHERE block = forward.block + 1)) AS e(x, g, b)) AS x
+              FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_2_g WHERE block = forward.block + 1)) AS g, unnest((SELECT values FROM ln_2_b WHERE block = forward.block + 1)) AS b) AS e) AS x
       FROM residual2 AS input
-      CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+      CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
     ),
     fch AS MATERIALIZED (           -- [T, C] -> [T, 4*C]: mlp c_fc
       WITH activation AS MATERIALIZED (  -- each position's activation, and what the kernel's dot product takes besides it
@@ -296,7 +296,7 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       -- PostgreSQL reports as an error.
       -- Inputs: fch (t, x float8[4*C]).
       -- [T, 4*C] -> [T, 4*C]
-      SELECT fch.t, (SELECT array_agg(0.5 * v * (1 + tanh(sqrt(2 / pi()) * v * (1 + 0.044715 * v * v)))) FROM unnest(fch.x) AS v) AS x
+      SELECT fch.t, (SELECT array_agg(0.5 * e.v * (1 + tanh(sqrt(2 / pi()) * e.v * (1 + 0.044715 * e.v * e.v)))) FROM (SELECT unnest(fch.x) AS v) AS e) AS x
       FROM fch
     ),
     fcproj AS MATERIALIZED (        -- [T, 4*C] -> [T, C]: mlp c_proj
@@ -334,14 +334,13 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       -- Inputs: residual2 and fcproj (t, x float8[C]).
       -- [T, C] + [T, C] -> [T*C]
       SELECT array_agg(e.a + e.b) AS x
-      FROM (SELECT residual2.x AS a, fcproj.x AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS position
-      CROSS JOIN LATERAL unnest(position.a, position.b) AS e(a, b)
+      FROM (SELECT unnest(residual2.x) AS a, unnest(fcproj.x) AS b FROM residual2 JOIN fcproj USING (t) ORDER BY t) AS e
     )
     SELECT residual3.x,
-           (SELECT array_agg(k)        -- the new positions' keys and values, [T*C] each, for the cache
-            FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[256 + 1 : 2 * 256]) AS k) AS k,
-           (SELECT array_agg(v)
-            FROM (SELECT x FROM qkv ORDER BY t) AS position, unnest(position.x[2 * 256 + 1 : 3 * 256]) AS v) AS v
+           (SELECT array_agg(new.k)    -- the new positions' keys and values, [T*C] each, for the cache
+            FROM (SELECT unnest(x[256 + 1 : 2 * 256]) AS k FROM qkv ORDER BY t) AS new) AS k,
+           (SELECT array_agg(new.v)
+            FROM (SELECT unnest(x[2 * 256 + 1 : 3 * 256]) AS v FROM qkv ORDER BY t) AS new) AS v
     FROM residual3
   ) AS transformer_block
   WHERE forward.block + 1 < 3
@@ -359,9 +358,9 @@ final AS MATERIALIZED (         -- [T*C] -> [S, C]: each sequence's last positio
 lnf AS MATERIALIZED (           -- [T', C] -> [T', C]: ln_f
   SELECT input.t,
          (SELECT array_agg(e.g * ((e.x - stats.mean) / sqrt(stats.variance + 0.00001::float8)) + e.b)
-          FROM unnest(input.x, (SELECT values FROM ln_f_g), (SELECT values FROM ln_f_b)) AS e(x, g, b)) AS x
+          FROM (SELECT unnest(input.x) AS x, unnest((SELECT values FROM ln_f_g)) AS g, unnest((SELECT values FROM ln_f_b)) AS b) AS e) AS x
   FROM final AS input
-  CROSS JOIN LATERAL (SELECT avg(x) AS mean, var_pop(x) AS variance FROM unnest(input.x) AS x) AS stats
+  CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
 ),
 logits AS (                     -- [T', C] -> [T', V]
   -- logits_sharded: lnf @ lm_headᵀ on a sharded model (load --shards), as logits.sql computes it:
@@ -370,7 +369,8 @@ logits AS (                     -- [T', C] -> [T', V]
   -- per token, by the kernel's arithmetic for shards: the sum of the token's row and of its empty
   -- row, whose NULL the sum skips (see shardedKeyColumns in src/load/weight-tables.ts), the shape
   -- postgres_fdw sends to a shard whole (see linear_sharded.sql); the activation travels as a
-  -- float8[] parameter and only (token, logit) rows come back.
+  -- float8[] parameter and only (token, logit) rows come back, which become each position's
+  -- float8[V] in token order, as logits.sql gives it.
   -- Inputs: lnf (t, x float8[C]); lm_head.
   -- [T, C] -> [T, V]
   WITH activation AS MATERIALIZED (  -- each position's activation, and what the kernel's dot product takes besides it
@@ -379,7 +379,7 @@ logits AS (                     -- [T', C] -> [T', V]
                   FROM generate_series(0, 0) AS p ORDER BY p) AS norms
     FROM lnf
   )
-  SELECT position.t, product.token, product.logit
+  SELECT position.t, array_agg(product.logit ORDER BY product.token) AS logit
   FROM activation AS position
   CROSS JOIN LATERAL (              -- on every shard, for this position: one sum per token
     SELECT lm_head.token,
@@ -390,6 +390,7 @@ logits AS (                     -- [T', C] -> [T', V]
     FROM lm_head
     GROUP BY lm_head.token
   ) AS product
+  GROUP BY position.t
 ),
 choosing AS (                   -- [T']: how each sequence chooses
   -- choosing_batch: how each generation of a batched step chooses its next token, at the last
@@ -407,30 +408,30 @@ choosing AS (                   -- [T']: how each sequence chooses
          WITH ORDINALITY AS o(temperature, top_k, top_p, seed, step, logprobs, n)
     ON o.n = fed.s + 1
 ),
--- probs: softmax(logits / temperature) over the vocabulary at each position that chooses a token
--- (rule 2 of src/reference/sample.ts): the position's maximum is subtracted before exp(), and
--- each position's sum runs in token order as the reference's. exp() of less than -700 is taken as
--- 0 (e^-700 is 1e-304): the quotient of a smaller one by the sum could fall below the smallest
--- float8, which PostgreSQL reports as an error where IEEE arithmetic gives 0 (see "Numerics" in
--- sql/README.md). Each token keeps its logit, which orders the candidates. None at a position
--- whose temperature is 0 (greedy needs no probabilities).
--- Inputs: logits (t, token, logit); choosing (t, temperature).
--- [T', V] -> [T', V]
-scaled AS (                     -- [T', V]: logits / temperature
-  SELECT logits.t, logits.token, logits.logit, logits.logit / choosing.temperature AS z
+-- probs: softmax(logits / temperature) at each position that chooses a token (rule 2 of
+-- src/reference/sample.ts), kept as the two numbers every token's probability comes from: the
+-- position's largest z = logit / temperature, and total, the sum of exp(z - z_max) over the
+-- vocabulary in token order, as the reference sums it. A token's probability is then
+-- exp(z - z_max) / total; no row per token is made for tokens sampling does not keep. The
+-- maximum of z is the maximum of the logits divided by the temperature (dividing by a positive
+-- number keeps the order, also after rounding). exp() of less than -700 is taken as 0 (e^-700 is
+-- 1e-304): the quotient of a smaller one by the sum could fall below the smallest float8, which
+-- PostgreSQL reports as an error where IEEE arithmetic gives 0 (see "Numerics" in sql/README.md).
+-- None at a position whose temperature is 0 (greedy needs no probabilities).
+-- Inputs: logits (t, logit float8[V]); choosing (t, temperature).
+-- [T', V] -> [T']: (t, temperature, z_max, total)
+softmax AS (                    -- [T']: each position's z_max and total, in one pass over its logits each
+  SELECT logits.t, choosing.temperature, maximum.z_max, sums.total
   FROM logits
-  JOIN choosing USING (t)
-  WHERE choosing.temperature > 0
-),
-exps AS (                       -- [T', V]: exp(z - max z)
-  SELECT t, token, logit, CASE WHEN z - z_max > -700 THEN exp(z - z_max) ELSE 0 END AS e
-  FROM scaled
-  JOIN (SELECT t, max(z) AS z_max FROM scaled GROUP BY t) AS maximum USING (t)
-),
-probs AS (                      -- [T', V]: e / sum(e)
-  SELECT t, token, logit, e / total AS prob
-  FROM exps
-  JOIN (SELECT t, sum(e ORDER BY token) AS total FROM exps GROUP BY t) AS sums USING (t)
+  JOIN (SELECT * FROM choosing WHERE temperature > 0 OFFSET 0) AS choosing USING (t)  -- OFFSET 0: filtered
+  CROSS JOIN LATERAL (                                                            -- before any division
+    SELECT max(v.logit) / choosing.temperature AS z_max
+    FROM (SELECT unnest(logits.logit) AS logit) AS v
+  ) AS maximum
+  CROSS JOIN LATERAL (
+    SELECT sum(CASE WHEN v.z - maximum.z_max > -700 THEN exp(v.z - maximum.z_max) ELSE 0 END) AS total
+    FROM (SELECT unnest(logits.logit) / choosing.temperature AS z) AS v  -- in token order
+  ) AS sums
 ),
 -- sample: chooses the next token at each position that chooses one, as src/reference/sample.ts
 -- specifies, with that position's own options (choosing). temperature = 0 is greedy: the highest
@@ -438,24 +439,38 @@ probs AS (                      -- [T', V]: e / sum(e)
 -- renormalize; keep the nucleus, each token whose running sum of probability before it is < top_p
 -- (1 keeps all), renormalize; pick the first token whose running sum exceeds u = the first 32 bits
 -- of md5('seed:step') / 2^32, or the last kept one if rounding leaves none. "By probability" is
--- logit descending, ties to the lower id: the order of probability, also among tokens whose
--- probabilities are equal (0 far below the top at a low temperature); every running sum is a
--- float8 sum in that order.
--- Inputs: logits (t, token, logit), probs (t, token, logit, prob); choosing (t, temperature,
--- top_k, top_p, seed, step), step being the index of the token being chosen (0 for the first
--- new one).
+-- logit descending, ties to the lower id; every running sum is a float8 sum in that order.
+-- Only what is kept is ranked: greedy keeps the largest logit (a bounded sort of one), top-k the
+-- k largest (a bounded heap of k); with top-p alone, a token whose probability is below
+-- (1 - top_p) / 2V can never be in the nucleus (all the tokens after it hold less than
+-- (1 - top_p) / 2, so the sum before it is at least top_p), so only the others are sorted (for
+-- top_p within 1e-9 of 1, where rounding could matter, every token is). The chosen token is the
+-- one the whole ranking would give.
+-- Inputs: logits (t, logit float8[V]), softmax (probs.sql); choosing (t, temperature, top_k, top_p,
+-- seed, step), step being the index of the token being chosen (0 for the first new one).
 -- [T', V] -> [T']
-ranked AS (                     -- [T', V]: rank 1 is the most probable
-  SELECT t, token, prob, row_number() OVER (PARTITION BY t ORDER BY logit DESC, token) AS rank
-  FROM probs
+candidates AS (                 -- [T', <=V]: the tokens top-k and top-p may keep, rank 1 the most probable
+  SELECT softmax.t, top.token, top.rank, top.e / softmax.total AS prob
+  FROM softmax
+  JOIN choosing USING (t)
+  JOIN logits USING (t)
+  CROSS JOIN LATERAL (
+    SELECT (v.i - 1)::int AS token, v.e, row_number() OVER (ORDER BY v.logit DESC, v.i) AS rank
+    FROM (SELECT given.logit, given.i, CASE WHEN given.z > -700 THEN exp(given.z) ELSE 0 END AS e
+          FROM (SELECT logit, i, logit / softmax.temperature - softmax.z_max AS z
+                FROM (SELECT unnest(logits.logit) AS logit, generate_subscripts(logits.logit, 1) AS i) AS token_logit) AS given
+          WHERE choosing.top_k > 0 OR choosing.top_p > 1 - 1e-9
+             OR CASE WHEN given.z > -700 THEN exp(given.z) ELSE 0 END / softmax.total
+                  >= (1 - choosing.top_p) / (2 * cardinality(logits.logit))
+          ORDER BY given.logit DESC, given.i
+          LIMIT CASE WHEN choosing.top_k > 0 THEN choosing.top_k END) AS v
+  ) AS top
 ),
 top_k AS (                      -- [T', <=V]: the top_k first by probability, renormalized
   SELECT t, token, rank,
          prob / CASE WHEN top_k > 0 THEN sum(prob) OVER whole ELSE 1 END AS prob
-  FROM (SELECT ranked.t, ranked.token, ranked.rank, ranked.prob, choosing.top_k
-        FROM ranked
-        JOIN choosing USING (t)
-        WHERE choosing.top_k = 0 OR ranked.rank <= choosing.top_k) AS first_k
+  FROM candidates
+  JOIN choosing USING (t)
   -- the sum of the whole partition, added in rank order as the reference adds it
   WINDOW whole AS (PARTITION BY t ORDER BY rank ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
@@ -484,11 +499,14 @@ uniform AS (                    -- [T']: u in [0, 1), the same in every PostgreS
   WHERE temperature > 0
 ),
 chosen AS (                     -- [T', V] -> [T']
-  (SELECT DISTINCT ON (logits.t) logits.t, logits.token  -- greedy
-   FROM logits
-   JOIN choosing USING (t)
-   WHERE choosing.temperature = 0
-   ORDER BY logits.t, logits.logit DESC, logits.token)
+  (SELECT choosing.t, greedy.token  -- greedy: the largest logit, a sort bounded to one row
+   FROM choosing
+   JOIN logits USING (t)
+   CROSS JOIN LATERAL (SELECT (i - 1)::int AS token
+                       FROM (SELECT unnest(logits.logit) AS logit, generate_subscripts(logits.logit, 1) AS i) AS token_logit
+                       ORDER BY logit DESC, i
+                       LIMIT 1) AS greedy
+   WHERE choosing.temperature = 0)
   UNION ALL
   (SELECT DISTINCT ON (cumulative.t) cumulative.t, cumulative.token  -- the first whose running sum passes u; if rounding leaves none, the last kept
    FROM cumulative
@@ -508,12 +526,13 @@ FROM (
   -- step_logprobs: the token each sequence chose (rank 0) and, for the sequences that ask for
   -- logprobs, its log-probability under the model's own distribution (log_softmax.sql: temperature
   -- 1, every token, before top-k and top-p) and the `logprobs` most probable tokens with theirs
-  -- (ranks 1, 2, …: logit descending, ties to the lower id), as OpenAI's API reports them. The
-  -- others get a NULL logprob and no alternatives: their logits are not summed.
-  -- Inputs: logits (t, token, logit), chosen (t, token), choosing (t, logprobs).
+  -- (ranks 1, 2, …: logit descending, ties to the lower id, a bounded sort of `logprobs` rows), as
+  -- OpenAI's API reports them. The others get a NULL logprob and no alternatives: their logits
+  -- are not summed.
+  -- Inputs: logits (t, logit float8[V]), chosen (t, token), choosing (t, logprobs).
   -- [T', V] -> [T' * (1 + logprobs)]: (t, rank, token, logprob)
   WITH logits AS (                -- [T'', V]: the logits of the sequences that ask for logprobs
-    SELECT logits.t, logits.token, logits.logit
+    SELECT logits.t, logits.logit
     FROM logits
     JOIN choosing USING (t)
     WHERE choosing.logprobs >= 0
@@ -521,37 +540,37 @@ FROM (
   -- log_softmax: each position's log-probabilities over the vocabulary under the model's own
   -- distribution (temperature 1, every token): logprob = logit - logsumexp(logits of the position),
   -- logsumexp computed as max + ln(sum(exp(logit - max))), so exp() never overflows and the largest
-  -- term is 1; the sum runs in token order, as the reference's. Both are window aggregates over the
-  -- whole position, rows sorted once by (t, token), the order the sum needs: no join, no second
-  -- sort (a GROUP BY joined back sorted the T*V rows twice). exp() of less than -700 is taken as
-  -- 0 (e^-700 is 1e-304, nothing beside the 1 of the maximum): PostgreSQL reports an underflow as an
-  -- error where IEEE arithmetic gives 0 (see "Numerics" in sql/README.md). A token's logprob is
-  -- exact however far below the maximum it is: only the sum drops such terms.
-  -- Inputs: logits (t, token, logit), one row per position t and token.
-  -- [T, V] -> [T, V]
-  logit_max AS (                  -- [T, V]: each logit beside its position's largest
-    SELECT t, token, logit, max(logit) OVER by_position AS m
+  -- term is 1; the sum runs in token order (the order of the position's logit array), as the
+  -- reference's. A token's logprob is then one subtraction, logit[token + 1] - lse: nothing is
+  -- made per token. exp() of less than -700 is taken as 0 (e^-700 is 1e-304, nothing beside the 1
+  -- of the maximum): PostgreSQL reports an underflow as an error where IEEE arithmetic gives 0 (see
+  -- "Numerics" in sql/README.md). A token's logprob is exact however far below the maximum it is:
+  -- only the sum drops such terms.
+  -- Inputs: logits (t, logit float8[V]), one row per position t.
+  -- [T, V] -> [T]: (t, logit, lse)
+  logsumexp AS (                  -- [T]: max + ln(sum(exp(logit - max))) of each position, beside its logits
+    SELECT logits.t, logits.logit, maximum.m + ln(sums.total) AS lse
     FROM logits
-    WINDOW by_position AS (PARTITION BY t ORDER BY token ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-  ),
-  logprobs AS (                   -- [T, V]: logit - (max + ln(sum(exp(logit - max))))
-    SELECT t, token, logit,
-           logit - (m + ln(sum(CASE WHEN logit - m > -700 THEN exp(logit - m) ELSE 0 END) OVER by_position)) AS logprob
-    FROM logit_max
-    WINDOW by_position AS (PARTITION BY t ORDER BY token ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-  ),
-  alternatives AS (               -- [T'', V]: rank 1 is the most probable
-    SELECT t, token, logprob, (row_number() OVER (PARTITION BY t ORDER BY logit DESC, token))::int AS rank
-    FROM logprobs
+    CROSS JOIN LATERAL (SELECT max(v.logit) AS m FROM (SELECT unnest(logits.logit) AS logit) AS v) AS maximum
+    CROSS JOIN LATERAL (
+      SELECT sum(CASE WHEN v.logit - maximum.m > -700 THEN exp(v.logit - maximum.m) ELSE 0 END) AS total
+      FROM (SELECT unnest(logits.logit) AS logit) AS v  -- in token order
+    ) AS sums
   )
-  SELECT chosen.t, 0 AS rank, chosen.token, logprobs.logprob
+  SELECT chosen.t, 0 AS rank, chosen.token, logsumexp.logit[chosen.token + 1] - logsumexp.lse AS logprob
   FROM chosen
-  LEFT JOIN logprobs USING (t, token)
+  LEFT JOIN logsumexp USING (t)
   UNION ALL
-  SELECT alternatives.t, alternatives.rank, alternatives.token, alternatives.logprob
-  FROM alternatives
+  SELECT logsumexp.t, alternatives.rank, alternatives.token, alternatives.logit - logsumexp.lse
+  FROM logsumexp
   JOIN choosing USING (t)
-  WHERE alternatives.rank <= choosing.logprobs
+  CROSS JOIN LATERAL (            -- [logprobs]: rank 1 is the most probable
+    SELECT (top.i - 1)::int AS token, top.logit, (row_number() OVER (ORDER BY top.logit DESC, top.i))::int AS rank
+    FROM (SELECT logit, i
+          FROM (SELECT unnest(logsumexp.logit) AS logit, generate_subscripts(logsumexp.logit, 1) AS i) AS token_logit
+          ORDER BY logit DESC, i
+          LIMIT choosing.logprobs) AS top
+  ) AS alternatives
 ) AS tokens
 JOIN choosing USING (t)
 LEFT JOIN vocab USING (token)
