@@ -2,13 +2,16 @@
 // driver × kernel × engine available, on a server with and without parallel workers, and on one
 // server against a coordinator with shards, printed as markdown tables for the README.
 //
-//   npx tsx scripts/bench.ts [--size gpt2|gpt2-medium|gpt2-large|gpt2-xl] [--checkpoint DIR] [--server URL]
-//                            [--only pglite|postgres] [--kernels vector,array] [--workers 0,default]
+//   npx tsx scripts/bench.ts [--size gpt2|gpt2-medium|gpt2-large|gpt2-xl] [--checkpoint DIR] [--server URL | --cluster]
+//                            [--shared-buffers 4GB] [--only pglite|postgres] [--kernels vector,array] [--workers 0,default]
 //                            [--tokens N] [--contexts 16,512] [--recompute full|estimate|none]
-//                            [--tables single,concurrency,shards] [--concurrency 1,4,8] [--shards N]
+//                            [--tables single,sampling,concurrency,http,shards] [--concurrency 1,4,8] [--shards N]
 //
 // Defaults: the checkpoint is generated into $TMPDIR/gpt2sql-bench/SIZE if missing; the server is
-// BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres (skipped if unreachable);
+// BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres (skipped if unreachable), or
+// with --cluster a PostgreSQL 15 cluster made for the run (root, Debian's pg_createcluster: see
+// scripts/bench/clusters.ts) with shared_buffers --shared-buffers, enough to keep the model's
+// weights in memory as a server that serves it would, and removed after;
 // --workers 0,default measures the server without parallel workers and with its default
 // (max_parallel_workers_per_gather); PGlite has none. --tables concurrency measures only the
 // aggregate tokens per second of 1, 4 and 8 generations at once (the HTTP server's scheduler:
@@ -19,7 +22,7 @@
 // clusters gpt2sql_shard_PORT made for the run with the server's settings and removed after, also
 // on Ctrl-C (run as root, with Debian's pg_createcluster; see scripts/bench/clusters.ts):
 //   npx tsx scripts/bench.ts --tables shards --shards 2
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +35,8 @@ import type { Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { workersOption } from '../src/engine/workers.ts';
 import { KERNEL_NAMES } from '../src/sql/kernels.ts';
-import { modelBytes, timeConcurrent, timeGeneration, timeKernelFloor, timeLoad, timePrefill, timeStepAtContext } from './bench/measure.ts';
+import { createClusters, removeClusters, BENCH_SETTINGS, type Cluster } from './bench/clusters.ts';
+import { modelBytes, timeConcurrent, timeGeneration, timeHttpConcurrent, timeKernelFloor, timeLoad, timePrefill, timeStepAtContext, type BenchSampling } from './bench/measure.ts';
 import { benchShards, type ShardsRow } from './bench/shards.ts';
 
 const { values: args } = parseArgs({
@@ -46,7 +50,9 @@ const { values: args } = parseArgs({
     kernels: { type: 'string' },
     tokens: { type: 'string', default: '32' },
     recompute: { type: 'string', default: 'estimate' },
-    tables: { type: 'string', default: 'single,concurrency' },
+    tables: { type: 'string', default: 'single,sampling,concurrency,http' },
+    cluster: { type: 'boolean', default: false },
+    'shared-buffers': { type: 'string', default: '4GB' },
     concurrency: { type: 'string', default: '1,4,8' },
     shards: { type: 'string', default: '2' },
   },
@@ -56,13 +62,18 @@ if (!['full', 'estimate', 'none'].includes(args.recompute!)) throw new Error(`--
 if (!(args.size! in PRESETS)) throw new Error(`--size must be one of ${Object.keys(PRESETS).join(', ')}, not "${args.size}"`);
 const contexts = args.contexts ? args.contexts.split(',').map(Number) : [];
 const tables = new Set(args.tables!.split(','));
-const unknownTables = [...tables].filter((t) => !['single', 'concurrency', 'shards'].includes(t));
-if (unknownTables.length) throw new Error(`--tables takes single, concurrency and shards, not "${unknownTables.join(',')}"`);
+const TABLES = ['single', 'sampling', 'concurrency', 'http', 'shards'];
+const unknownTables = [...tables].filter((t) => !TABLES.includes(t));
+if (unknownTables.length) throw new Error(`--tables takes ${TABLES.join(', ')}, not "${unknownTables.join(',')}"`);
 const shardCount = Number(args.shards);
 if (!Number.isInteger(shardCount) || shardCount < 1) throw new Error(`--shards must be an integer >= 1, not "${args.shards}"`);
 const concurrencies = args.concurrency!.split(',').map(Number);
-/** The concurrency table's rows, filled beside the main table's. */
+/** The concurrency table's rows, filled beside the main table's; and the sampling table's, and the HTTP API's. */
 const concurrencyRows: string[][] = [];
+const samplingRows: string[][] = [];
+const httpRows: string[][] = [];
+/** The server's version and settings, for the tables' caption. */
+let serverCaption = '';
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
 const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
@@ -122,6 +133,12 @@ async function benchKernel(opened: Database, reopen: () => Promise<Database>, dr
   let db = await reopen();
   const size = (await modelBytes(db, model)) / 1024 ** 2;
   if (tables.has('concurrency')) await benchConcurrency(db, model, driver, kernelName);
+  if (tables.has('sampling')) await benchSampling(db, model, driver, kernelName);
+  if (tables.has('http')) {
+    await db.close();
+    await benchHttp(target, name, driver, kernelName);
+    db = await reopen();
+  }
   const rows: Row[] = [];
   if (tables.has('single')) log(`${driver}/${kernelName}: kernel floor`);
   const floor = tables.has('single') ? await timeKernelFloor(db, model) : NaN;
@@ -142,13 +159,14 @@ async function benchKernel(opened: Database, reopen: () => Promise<Database>, dr
     const first = rows.length === 0;
     rows.push({
       driver, kernel: kernelName, engine: 'incremental', workers: workers.label,
-      cells: [first ? fmt(load, 1) : '', first ? `${fmt(size, 0)} MB` : '', fmt(prefill), fmt(generation.perToken), ...atContext, first ? fmt(floor) : '', fmt(generation.total, 1), rss, cliRss],
+      cells: [first ? fmt(load, 1) : '', first ? `${fmt(size, 0)} MB` : '', fmt(prefill), fmt(generation.perToken), ...atContext,
+        first ? fmt(floor) : '', `${fmt(generation.perToken / floor)}×`, fmt(generation.total, 1), rss, cliRss],
     });
   }
   if (args.recompute !== 'none' && tables.has('single')) {
     log(`${driver}/${kernelName}: recompute (${args.recompute})`);
     const recompute = await benchRecompute(db, model, tokens);
-    rows.push({ driver, kernel: kernelName, engine: 'recompute', workers: rows[0].workers, cells: ['', '', fmt(recompute.prefill), recompute.perToken, '', '', '', recompute.total, '', ''] });
+    rows.push({ driver, kernel: kernelName, engine: 'recompute', workers: rows[0].workers, cells: ['', '', fmt(recompute.prefill), recompute.perToken, '', '', '', '', recompute.total, '', ''] });
   }
   await db.exec(`DROP SCHEMA ${model.schema_name} CASCADE`);
   await db.query('DELETE FROM gpt2sql.models WHERE name = $1', [name]);
@@ -172,6 +190,59 @@ async function benchConcurrency(db: Database, model: ModelRow, driver: string, k
   }
 }
 
+/** What each sampled row of the sampling table chooses with; the first, greedy, is what the others are compared with. */
+const SAMPLINGS: Array<[string, BenchSampling]> = [
+  ['greedy', { temperature: 0 }],
+  ['temperature 0.8, top-k 40', { temperature: 0.8, topK: 40, seed: 1 }],
+  ['temperature 0.8, top-p 0.95', { temperature: 0.8, topP: 0.95, seed: 1 }],
+  ['temperature 0.8 alone', { temperature: 0.8, seed: 1 }],
+];
+
+/**
+ * Seconds per token with each way of choosing (SAMPLINGS), 16 new tokens after a 32-token
+ * prompt, with the database's default workers: what sampling costs beside a greedy step.
+ */
+async function benchSampling(db: Database, model: ModelRow, driver: string, kernelName: string): Promise<void> {
+  const workers = (await workersOption(db)).count;
+  let greedy = NaN;
+  for (const [label, sampling] of SAMPLINGS) {
+    log(`${driver}/${kernelName}: ${label}`);
+    const run = await timeGeneration(db, model, 32, 16, 'incremental', workers, sampling);
+    if (sampling.temperature === 0) greedy = run.perToken;
+    samplingRows.push([driver, kernelName, label, fmt(run.perToken, 3), `${fmt(run.perToken / greedy)}×`]);
+  }
+}
+
+/**
+ * Tokens per second through the HTTP API: `gpt2sql serve` on the database (as a user starts it),
+ * 1 and 8 (--concurrency's first and last) requests to /v1/completions at once, each 16 new tokens
+ * after its own 8-token prompt, sampled as the concurrency table's; the speed-up is against one.
+ */
+async function benchHttp(target: string, model: string, driver: string, kernelName: string): Promise<void> {
+  const serve = spawn(process.execPath, ['src/cli/bin.mjs', 'serve', '--http', '0', '--port', '0', '--db', target], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      serve.stdout.on('data', (chunk) => {
+        out += chunk;
+        const ready = /API on (http:\/\/[^/\s]+)\/v1/.exec(out);
+        if (ready && /Ctrl-C/.test(out)) resolve(ready[1]);
+      });
+      serve.on('exit', (code) => reject(new Error(`gpt2sql serve exited with ${code}`)));
+    });
+    let single = NaN;
+    for (const concurrency of [concurrencies[0], concurrencies.at(-1)!]) {
+      log(`${driver}/${kernelName}: ${concurrency} requests at once to /v1/completions`);
+      const run = await timeHttpConcurrent(url, model, concurrency, 8, 16);
+      if (Number.isNaN(single)) single = run.perSecond / concurrency;
+      httpRows.push([driver, kernelName, String(concurrency), String(run.tokens), fmt(run.total, 1), fmt(run.perSecond, 3), `${fmt(run.perSecond / single, 2)}×`]);
+    }
+  } finally {
+    serve.kill('SIGTERM');
+    await new Promise((resolve) => (serve.exitCode === null ? serve.on('exit', resolve) : resolve(null)));
+  }
+}
+
 /**
  * The article's engine over `tokens` + `tokens`: `--recompute full` generates them all (every step
  * a full pass over 32, 33, … 63 positions; about 10 minutes on PGlite); `estimate` measures the
@@ -188,8 +259,8 @@ async function benchRecompute(db: Database, model: ModelRow, tokens: number): Pr
   return { prefill, perToken: `${fmt((prefill + last) / 2)} (est.)`, total: `${fmt(((prefill + last) / 2) * tokens, 1)} (est.)` };
 }
 
-async function benchDriver(driver: 'pglite' | 'postgres', checkpoint: Checkpoint): Promise<Row[]> {
-  const target = driver === 'pglite' ? mkdtempSync(join(tmpdir(), 'gpt2sql-bench-db-')) : args.server!;
+async function benchDriver(driver: 'pglite' | 'postgres', checkpoint: Checkpoint, server: string): Promise<Row[]> {
+  const target = driver === 'pglite' ? mkdtempSync(join(tmpdir(), 'gpt2sql-bench-db-')) : server;
   let db: Database;
   try {
     db = await openDatabase({ db: target });
@@ -204,6 +275,7 @@ async function benchDriver(driver: 'pglite' | 'postgres', checkpoint: Checkpoint
   };
   const rows: Row[] = [];
   try {
+    if (driver === 'postgres') serverCaption = await describeServer(db);
     const available = await db.availableExtensions();
     const wanted = args.kernels ? args.kernels.split(',') : [...KERNEL_NAMES];
     for (const kernelName of wanted) {
@@ -221,8 +293,29 @@ async function benchDriver(driver: 'pglite' | 'postgres', checkpoint: Checkpoint
   return rows;
 }
 
+/** The server's version and the settings its speed depends on, for the tables' caption. */
+async function describeServer(db: Database): Promise<string> {
+  const names = ['shared_buffers', 'work_mem', 'max_parallel_workers_per_gather', 'jit'];
+  const [row] = await db.query<Record<string, string>>(`SELECT split_part(version(), ' ', 2) AS version, ${names.map((n) => `current_setting('${n}') AS ${n}`).join(', ')}`);
+  return `PostgreSQL ${row.version}, ${names.map((n) => `${n} ${row[n]}`).join(', ')}`;
+}
+
+/**
+ * The server to measure: --server, or with --cluster a cluster made for the run with the
+ * benchmark's settings and --shared-buffers (removed after, also on Ctrl-C).
+ */
+async function withServer<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  if (!args.cluster) return fn(args.server!);
+  const [cluster]: Cluster[] = await createClusters(1, log, { ...BENCH_SETTINGS, shared_buffers: args['shared-buffers']! });
+  try {
+    return await fn(cluster.url);
+  } finally {
+    await removeClusters([cluster]);
+  }
+}
+
 function table(rows: Row[], tokens: number): string {
-  const header = ['driver', 'kernel', 'engine', 'workers', 'load s', 'model size', `prefill ${tokens} s`, 's/token', 's/token @16', 's/token @512', 'kernel floor s', `${tokens}+${tokens} total s`, 'bench peak RSS', 'CLI peak RSS'];
+  const header = ['driver', 'kernel', 'engine', 'workers', 'load s', 'model size', `prefill ${tokens} s`, 's/token', 's/token @16', 's/token @512', 'kernel floor s', '× floor', `${tokens}+${tokens} total s`, 'bench peak RSS', 'CLI peak RSS'];
   const lines = [header, header.map(() => '---'), ...rows.map((r) => [r.driver, r.kernel, r.engine, r.workers, ...r.cells])];
   return lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
@@ -244,17 +337,33 @@ const dir = await checkpointDir();
 const checkpoint = await openCheckpoint(dir);
 const tokens = Number(args.tokens);
 const rows: Row[] = [];
-for (const driver of ['pglite', 'postgres'] as const) {
-  if (args.only && args.only !== driver) continue;
-  if (tables.has('single') || tables.has('concurrency')) rows.push(...(await benchDriver(driver, checkpoint)));
-}
-const shards = tables.has('shards') ? await benchShards(checkpoint, { server: args.server!, shards: shardCount, tokens, log }) : undefined;
+const shards = await withServer(async (server) => {
+  for (const driver of ['pglite', 'postgres'] as const) {
+    if (args.only && args.only !== driver) continue;
+    if (['single', 'sampling', 'concurrency', 'http'].some((t) => tables.has(t))) rows.push(...(await benchDriver(driver, checkpoint, server)));
+  }
+  return tables.has('shards') ? benchShards(checkpoint, { server, shards: shardCount, tokens, log }) : undefined;
+});
 await checkpoint.close();
 const sections = [`${args.size} shape (random weights, ${checkpoint.config.n_layer} layers, ${checkpoint.config.n_embd} wide), ${new Date().toISOString().slice(0, 10)}, ` +
   `${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ${fmt(totalmem() / 1024 ** 3, 0)} GiB, Node ${process.version}`];
+if (serverCaption) sections.push(`The server: ${serverCaption}.`);
 if (rows.length) {
-  sections.push(table(rows, tokens), 'Bench peak RSS: the benchmark process while it generates (PGlite runs inside it, a server does not). ' +
+  sections.push(table(rows, tokens), 'Kernel floor: the bare scans computing every dot product one token needs (each matrix and the output head ' +
+    'against a plain activation, nothing else: scripts/bench/measure.ts). × floor: s/token over it. ' +
+    'Bench peak RSS: the benchmark process while it generates (PGlite runs inside it, a server does not). ' +
     'CLI peak RSS: `gpt2sql complete -n 4` on the model, start to end.');
+}
+if (samplingRows.length) {
+  const header = ['driver', 'kernel', 'choosing', 's/token', '× greedy'];
+  sections.push([header, header.map(() => '---'), ...samplingRows].map((cells) => `| ${cells.join(' | ')} |`).join('\n'));
+  sections.push('16 new tokens after a 32-token prompt, the database\'s default workers; × greedy: s/token over the greedy row\'s.');
+}
+if (httpRows.length) {
+  const header = ['driver', 'kernel', 'requests at once', 'tokens', 'wall s', 'tokens/s', 'speed-up'];
+  sections.push([header, header.map(() => '---'), ...httpRows].map((cells) => `| ${cells.join(' | ')} |`).join('\n'));
+  sections.push('`gpt2sql serve` on the database, requests to /v1/completions sent together: each 16 new tokens after its own 8-token prompt, ' +
+    'temperature 0.8, top-k 40, a seed each. tokens/s: every token over the wall time; speed-up against one request alone.');
 }
 if (concurrencyRows.length) {
   const header = ['driver', 'kernel', 'workers', 'generations at once', 'tokens', 'wall s', 'tokens/s', 'tokens/s (all running)', 'speed-up'];

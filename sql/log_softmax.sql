@@ -7,17 +7,16 @@
 -- of the maximum): PostgreSQL reports an underflow as an error where IEEE arithmetic gives 0 (see
 -- "Numerics" in sql/README.md). A token's logprob is exact however far below the maximum it is:
 -- only the sum drops such terms.
--- Inputs: logits (t, logit float8[V]), one row per position t.
+-- Inputs: logits (t, logit float8[V], max_logit), one row per position t.
 -- [T, V] -> [T]: (t, logit, lse)
 --
--- In psql: WITH logits (t, logit) AS (VALUES (0, '{2.0, 1.0, -800.0}'::float8[]), (1, '{0.5, 0.5}')),
---   this SELECT t, logit[1] - lse AS logprob_of_token_0 FROM logsumexp ORDER BY t;
+-- In psql: WITH logits (t, logit, max_logit) AS (VALUES (0, '{2.0, 1.0, -800.0}'::float8[], 2.0),
+--   (1, '{0.5, 0.5}', 0.5)), this SELECT t, logit[1] - lse AS logprob_of_token_0 FROM logsumexp ORDER BY t;
 logsumexp AS (                  -- [T]: max + ln(sum(exp(logit - max))) of each position, beside its logits
-  SELECT logits.t, logits.logit, maximum.m + ln(sums.total) AS lse
+  SELECT logits.t, logits.logit, logits.max_logit + ln(sums.total) AS lse
   FROM logits
-  CROSS JOIN LATERAL (SELECT max(v.logit) AS m FROM (SELECT unnest(logits.logit) AS logit) AS v) AS maximum
   CROSS JOIN LATERAL (
-    SELECT sum(CASE WHEN v.logit - maximum.m > -700 THEN exp(v.logit - maximum.m) ELSE 0 END) AS total
+    SELECT sum(CASE WHEN v.logit - logits.max_logit > -700 THEN exp(v.logit - logits.max_logit) ELSE 0 END) AS total
     FROM (SELECT unnest(logits.logit) AS logit) AS v  -- in token order
   ) AS sums
 )

@@ -3,9 +3,11 @@
 -- kernel. As in linear.sql, each token's row is read once and computes its products with W
 -- positions in the columns of one output row, the positions' activations prepared once into one
 -- array per lane; each position's logits are then one float8[V] in token order (the logit of
--- token k is logit[k + 1]), which sampling, log-probabilities and scoring read without a join.
+-- token k is logit[k + 1]), which sampling, log-probabilities and scoring read without a join,
+-- and their largest, found in the same pass: greedy takes the first token that has it
+-- (array_position), softmax and log_softmax subtract it.
 -- Inputs: lnf (t, x float8[C]); lm_head.
--- [T, C] -> [T, V]
+-- [T, C] -> [T, V]: (t, logit float8[V], max_logit)
 --
 -- In psql, on a model of the array kernel (its schema on the search_path), for one position:
 --   WITH lnf (t, x) AS (SELECT 0, ARRAY(SELECT random() FROM generate_series(1, 768))) SELECT t,
@@ -17,7 +19,7 @@ WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's
   FROM (SELECT lnf.t, {{prepare}} AS x, (row_number() OVER (ORDER BY lnf.t) - 1)::int AS n
         FROM lnf) AS position
 )
-SELECT position.t, position.x AS logit
+SELECT position.t, position.x AS logit, position.m AS max_logit
 FROM (
   SELECT by_token.g,               -- each lane's logits, in token order
          {{columns}}
@@ -34,5 +36,5 @@ FROM (
 ) AS columns
 CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
   {{positions}}
-) AS position (t, x)
+) AS position (t, x, m)
 {{filled}}

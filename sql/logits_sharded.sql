@@ -5,9 +5,9 @@
 -- row, whose NULL the sum skips (see shardedKeyColumns in src/load/weight-tables.ts), the shape
 -- postgres_fdw sends to a shard whole (see linear_sharded.sql); the activation travels as a
 -- float8[] parameter and only (token, logit) rows come back, which become each position's
--- float8[V] in token order, as logits.sql gives it.
+-- float8[V] in token order and its largest, as logits.sql gives them.
 -- Inputs: lnf (t, x float8[C]); lm_head.
--- [T, C] -> [T, V]
+-- [T, C] -> [T, V]: (t, logit float8[V], max_logit)
 --
 -- In psql: `gpt2sql sql next` on a sharded model prints it filled in; EXPLAIN VERBOSE of that
 -- statement shows each shard's remote SQL.
@@ -15,7 +15,7 @@ WITH activation AS MATERIALIZED (  -- each position's activation, and what the k
   SELECT lnf.t, lnf.x, {{norms}} AS norms
   FROM lnf
 )
-SELECT position.t, array_agg(product.logit ORDER BY product.token) AS logit
+SELECT position.t, array_agg(product.logit ORDER BY product.token) AS logit, max(product.logit) AS max_logit
 FROM activation AS position
 CROSS JOIN LATERAL (              -- on every shard, for this position: one sum per token
   SELECT lm_head.token,

@@ -4,8 +4,9 @@
 --
 -- In psql: the snapshot test/sql/__snapshots__/sample_given.sql, with its $1..$6 replaced by
 -- values: '{2,1,0}'::float8[], 1, 0, 1, 42, 0.
-WITH logits AS (                -- [1, V]: one position, t = 0
-  SELECT 0 AS t, {{logits}} AS logit
+WITH logits AS (                -- [1, V]: one position, t = 0, and its largest logit
+  SELECT 0 AS t, given.logit, (SELECT max(v) FROM unnest(given.logit) AS v) AS max_logit
+  FROM (SELECT {{logits}} AS logit) AS given
 ),
 lnf AS (                        -- the position that chooses
   SELECT 0 AS t

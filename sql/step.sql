@@ -5,7 +5,10 @@
 -- them; it also returns the new positions' keys and values, which a statement of their own
 -- appends to the caches (kv_save.sql). A generation fed its whole prompt is being prefilled, fed
 -- one token it takes a step. Without the cache it is the article's full recompute of one
--- sequence. It writes nothing: PostgreSQL gives a statement that writes no parallel workers.
+-- sequence. Batched, it appends the new keys and values to the caches itself (the CTE saved) when
+-- no scan of it has parallel workers; with workers it writes nothing (PostgreSQL gives a
+-- statement that writes none) and returns them, for kv_save.sql to append in a statement of its
+-- own.
 -- [T] -> [S]: each sequence's chosen token and its bytes (and, batched, the new keys and values)
 --
 -- In psql: `gpt2sql sql complete` prints it (without the cache) inside complete.sql.
@@ -18,5 +21,6 @@ choosing AS (                   -- [T']: how each sequence chooses
   {{choosing}}
 ),
 {{probs}},
+{{save}},
 {{sample}}
 {{result}}

@@ -10,7 +10,7 @@
 -- In psql: what the explorer's "show the SQL" gives, with the trace's schema in place.
 WITH
 logits AS (                     -- [1, V]: the last position's logits, as the trace computed them, in token order
-  SELECT logits.t, array_agg(logits.logit ORDER BY logits.token) AS logit
+  SELECT logits.t, array_agg(logits.logit ORDER BY logits.token) AS logit, max(logits.logit) AS max_logit
   FROM {{trace}}.logits
   JOIN (SELECT max(t) AS t FROM {{trace}}.tokens) AS last USING (t)
   GROUP BY logits.t
@@ -43,10 +43,9 @@ SELECT shown.rank, shown.token, (
        CASE WHEN greedy.is_greedy THEN (shown.rank = 1)::int ELSE shown.prob END::float8 AS prob,
        CASE WHEN greedy.is_greedy THEN shown.rank = 1 ELSE kept.token IS NOT NULL END AS kept,
        CASE WHEN greedy.is_greedy THEN (shown.rank = 1)::int ELSE coalesce(kept.prob, 0) END::float8 AS kept_prob,
-       CASE WHEN greedy.is_greedy THEN (shown.rank = 1)::int ELSE coalesce(cumulative.running, 0) END::float8 AS cumulative,
+       CASE WHEN greedy.is_greedy THEN (shown.rank = 1)::int ELSE coalesce(kept.running, 0) END::float8 AS cumulative,
        CASE WHEN greedy.is_greedy THEN 1 ELSE (SELECT count(*) FROM kept) END::int AS kept_count
 FROM shown
 CROSS JOIN greedy
 LEFT JOIN kept USING (t, token)
-LEFT JOIN cumulative USING (t, token)
 ORDER BY shown.rank

@@ -50,12 +50,16 @@ export async function timePrefill(db: Database, model: ModelRow, length: number,
   return seconds(started);
 }
 
+/** How a benchmark's generation chooses its tokens: greedy unless told. */
+export type BenchSampling = { temperature: number; topK?: number; topP?: number; seed?: number };
+const GREEDY: BenchSampling = { temperature: 0 };
+
 /** Seconds per generated token after the first, over `count` tokens after a `promptLength` prompt. */
-export async function timeGeneration(db: Database, model: ModelRow, promptLength: number, count: number, engine: 'incremental' | 'recompute', workers = 0) {
+export async function timeGeneration(db: Database, model: ModelRow, promptLength: number, count: number, engine: 'incremental' | 'recompute', workers = 0, sampling = GREEDY) {
   const stamps: number[] = [];
   const started = performance.now();
   await generate(db, model, promptIds(promptLength), {
-    maxTokens: count, temperature: 0, engine, workers, onToken: () => stamps.push(performance.now()),
+    maxTokens: count, ...sampling, engine, workers, onToken: () => stamps.push(performance.now()),
   });
   const total = seconds(started);
   const perToken = stamps.length > 1 ? (stamps[stamps.length - 1] - stamps[0]) / 1000 / (stamps.length - 1) : NaN;
@@ -89,6 +93,27 @@ export async function timeConcurrent(db: Database, model: ModelRow, concurrency:
   const steadyTokens = stamps.filter((t) => t > steadyFrom).length;
   const steady = steadyTokens / ((Math.max(...stamps) - steadyFrom) / 1000);
   return { total, tokens, perSecond: tokens / total, steadyPerSecond: steady };
+}
+
+/**
+ * Aggregate tokens per second of `concurrency` requests to `POST /v1/completions` of a running
+ * `gpt2sql serve` at `url`, sent together, each `count` new tokens after its own `promptLength`-token
+ * prompt, sampled as timeConcurrent samples: what a client of the HTTP API sees.
+ */
+export async function timeHttpConcurrent(url: string, model: string, concurrency: number, promptLength: number, count: number) {
+  const started = performance.now();
+  const results = await Promise.all(Array.from({ length: concurrency }, async (_, i) => {
+    const response = await fetch(`${url}/v1/completions`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model, prompt: promptIds(promptLength, i + 1), max_tokens: count, temperature: 0.8, top_k: 40, seed: i }),
+    });
+    if (!response.ok) throw new Error(`POST /v1/completions: ${response.status} ${await response.text()}`);
+    const body = await response.json() as { usage: { completion_tokens: number } };
+    return body.usage.completion_tokens;
+  }));
+  const total = seconds(started);
+  const tokens = results.reduce((sum, n) => sum + n, 0);
+  return { total, tokens, perSecond: tokens / total };
 }
 
 /**

@@ -31,11 +31,16 @@ export interface SequenceStep {
 /** The table a step returns its rows into, for the statements after it. */
 const STEP_RESULT = 'step_result';
 
-/** The three statements of a batched step for one model, rendered once, and the scans' parallel workers. */
+/**
+ * The statements of a batched step for one model, rendered once, and the scans' parallel workers:
+ * the step alone, which appends the new keys and values to the caches itself; or, when its scans
+ * have workers, the step into a temporary table (a statement that writes gets no workers), then
+ * kv_save.sql from there and step_chosen.sql reading the tokens back.
+ */
 export interface BatchStatements {
   step: BoundStatement;
-  save: BoundStatement;
-  chosen: BoundStatement;
+  /** With workers: the statements after the step. */
+  afterwards?: { save: BoundStatement; chosen: BoundStatement };
   parallel: ParallelPlan;
 }
 
@@ -48,10 +53,10 @@ export function batchStatements(model: ModelRow, workers: number, sequences: rea
   const counts = batchCounts(sequences);
   const parallel = parallelPlan(model, workers, counts.positions);
   const forward = { ...BATCH_STEP_INPUTS.forward, counts };
+  const writes = parallel.workers === 0;
   return {
-    step: renderBound(stepStatement(model, { ...BATCH_STEP_INPUTS, forward }, parallel.shape)),
-    save: renderBound(kvSave(model, STEP_RESULT)),
-    chosen: renderBound(stepChosen(STEP_RESULT)),
+    step: renderBound(stepStatement(model, { ...BATCH_STEP_INPUTS, forward }, parallel.shape, writes)),
+    afterwards: writes ? undefined : { save: renderBound(kvSave(model, STEP_RESULT)), chosen: renderBound(stepChosen(STEP_RESULT)) },
     parallel,
   };
 }
@@ -71,9 +76,10 @@ function batchCounts(sequences: readonly Pick<SequenceStep, 'ids'>[]): { positio
 
 /**
  * Runs one step of `sequences` (at least one) in one transaction and returns each sequence's
- * chosen token, in their order: step.sql into a temporary table (it writes nothing, so PostgreSQL
- * may give it parallel workers), kv_save.sql appending the new keys and values from there, and the
- * chosen tokens read back.
+ * chosen token, in their order: step.sql, which appends the new keys and values to the caches;
+ * or, with parallel workers, step.sql into a temporary table (it writes nothing, so PostgreSQL may
+ * give it workers), kv_save.sql appending the new keys and values from there, and the chosen
+ * tokens read back.
  *
  * @example
  * const sequences = [{ session: 7, ids: [15496, 11], start: 0, sampling, step: 0 }];
@@ -82,9 +88,11 @@ function batchCounts(sequences: readonly Pick<SequenceStep, 'ids'>[]): { positio
 export async function batchStep(db: Database, model: ModelRow, statements: BatchStatements, sequences: readonly SequenceStep[]): Promise<GeneratedToken[]> {
   const values = batchValues(model, sequences);
   const rows = await withModelStatements(db, model.schema_name, { parallel: statements.parallel }, async (run) => {
+    const { afterwards } = statements;
+    if (!afterwards) return run.run<ChosenRow>(statements.step, values);
     await run.into(STEP_RESULT, statements.step, values);
-    await run.run(statements.save, values);
-    return run.run<ChosenRow>(statements.chosen, values);
+    await run.run(afterwards.save, values);
+    return run.run<ChosenRow>(afterwards.chosen, values);
   });
   return sequences.map((sequence, s) => tokenOf(rows.filter((row) => row.s === s), sequence.logprobs !== undefined));
 }

@@ -292,6 +292,6 @@ export function logits(model: ModelShape, lanes: Lanes = lanesFor()): Sql {
   }
   return template('logits', {
     prepare: kernel.prepare('lnf.x'),
-    ...laneFills({ lanes, key: 'lm_head.token', parts: 1, ordered: 'by_token', product: (x) => kernel.dot('lm_head', x, model.n_embd) }),
+    ...laneFills({ lanes, key: 'lm_head.token', parts: 1, ordered: 'by_token', maximum: true, product: (x) => kernel.dot('lm_head', x, model.n_embd) }),
   });
 }

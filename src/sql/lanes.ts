@@ -56,6 +56,8 @@ export interface LaneScan {
   addend?(column: string): Code;
   /** The alias of the products in output order, which the columns aggregate (default `by_column`). */
   ordered?: string;
+  /** Each lane's largest value too, found as its vector is made (the logits': what greedy chooses, softmax subtracts). */
+  maximum?: boolean;
 }
 
 /** The fills of a lane template: the activation's lanes, the groups, the products, the columns and the positions. */
@@ -107,10 +109,13 @@ export function laneFills(scan: LaneScan): LaneFills {
     products: each((i) => sql`${scan.product(prepared(i))} AS y${i}`),
     columns: each((i) => {
       const value = scan.addend ? sql`${ordered}.y${i} + ${scan.addend(`${ordered}.col`)}` : sql`${ordered}.y${i}`;
-      return sql`array_agg(${value}) AS x${i}`;
+      return scan.maximum ? sql`array_agg(${value}) AS x${i}, max(${value}) AS m${i}` : sql`array_agg(${value}) AS x${i}`;
     }),
     // Each lane's position: with one group, a value computed once; with groups, found by the group.
-    positions: each((i) => (grouped ? sql`((${lane(i)}[${first}]).t, columns.x${i})` : sql`((SELECT (lane_${i}[1]).t FROM activation), columns.x${i})`)),
+    positions: each((i) => {
+      const t = grouped ? sql`(${lane(i)}[${first}]).t` : sql`(SELECT (lane_${i}[1]).t FROM activation)`;
+      return scan.maximum ? sql`(${t}, columns.x${i}, columns.m${i})` : sql`(${t}, columns.x${i})`;
+    }),
     filled: grouped ? sql`WHERE position.t IS NOT NULL` : EMPTY,  // a lane the last group does not fill has no position
     ...(scan.parts > 1 ? { sums: each((i) => sql`sum(by_part.y${i}) AS y${i}`) } : {}),
   };

@@ -6,7 +6,7 @@
  */
 import { cachedHeads, kernel } from './kernels.ts';
 import { BATCH_INPUTS, FORWARD_INPUTS, headOf, lanesOf, logits, transformer, type BlocksShape, type ForwardInputs, type ModelShape } from './forward.ts';
-import { input, sql, template, type Fill, type Sql } from './sql.ts';
+import { ctes, EMPTY, input, sql, template, type Fill, type Sql } from './sql.ts';
 
 /** How the next token is chosen, the rules of src/reference/sample.ts: the one shape of the sampling options. */
 export interface Sampling {
@@ -92,38 +92,44 @@ export function sample(): Sql {
 
 /**
  * step.sql: the forward pass over the ids fed and each sequence's next token chosen. Batched
- * (BATCH_STEP_INPUTS), each sequence's cache is read and the new keys and values come back, one
- * row per block, for kvSave to append (a statement that writes gets no parallel workers), with
- * the chosen tokens and, when asked, their log-probabilities (step_logprobs.sql). One statement.
+ * (BATCH_STEP_INPUTS), each sequence's cache is read, and the chosen tokens come back with, when
+ * asked, their log-probabilities (step_logprobs.sql). The new keys and values of each block are
+ * appended to the caches by the statement itself (`writes`: the CTE saved, kv_save.sql), or, for a
+ * statement whose scans have parallel workers (a statement that writes gets none), returned one
+ * row per block for kvSave to append in a statement of its own. One statement.
  *
  * @example
- * renderBound(step(model, BATCH_STEP_INPUTS)); // parameters: ids, places, seqs, sessions, temperatures, …
+ * renderBound(step(model, BATCH_STEP_INPUTS, 'recursive', true)); // parameters: ids, places, seqs, sessions, temperatures, …
  */
-export function step(model: ModelShape, inputs: StepInputs, shape: BlocksShape = 'recursive'): Sql {
+export function step(model: ModelShape, inputs: StepInputs, shape: BlocksShape = 'recursive', writes = false): Sql {
   const newKv = shape === 'unrolled'
     ? sql`${Array.from({ length: model.n_layer }, (_, b) => `SELECT ${b} AS block, k, v FROM block_${b}`).join('\nUNION ALL\n')}`
     : sql`SELECT block, k, v FROM forward WHERE block >= 0`;
   const tokens = template('step_logprobs', { log_softmax: template('log_softmax') });
+  const batched = inputs.forward.sequences !== undefined;
+  const saving = batched && writes;
   return template('step', {
     transformer: transformer(model, inputs.forward, 'last', shape).ctes,
     logits: logits(model, lanesOf(inputs.forward, 'outputs')),
     choosing: inputs.choosing,
     probs: probs(),
+    save: saving ? ctes({ name: 'saved', note: 'the new keys and values, appended to the caches', body: kvSave(model, sql`(\n${newKv}\n)`) }) : EMPTY,
     sample: sample(),
-    result: inputs.forward.sequences !== undefined ? template('step_tokens_kv', { tokens, new_kv: newKv }) : template('step_token'),
+    result: !batched ? template('step_token') : saving ? template('step_tokens', { tokens }) : template('step_tokens_kv', { tokens, new_kv: newKv }),
   });
 }
 
 /**
- * kv_save.sql: block b's k and v of each new position t, head h, cut out of the rows a batched
- * step returned into the table `result`, appended to the cache of t's session at t's place.
+ * kv_save.sql: block b's k and v of each new position t, head h, cut out of the rows (block, k, v)
+ * of `result` (the table a batched step returned them into, or the step's own CTEs), appended to
+ * the cache of t's session at t's place.
  */
-export function kvSave(model: ModelShape, result: string): Sql {
+export function kvSave(model: ModelShape, result: string | Sql): Sql {
   const HS = model.n_embd / model.n_head;
   const { k, v } = cachedHeads(kernel(model.kernel), HS);
   const head = (column: 'k' | 'v') => headOf(`result.${column}`, 'h', HS, `t * ${model.n_embd}`);
   return template('kv_save', {
-    result: sql`${result}`, sessions: input('sessions'), seqs: input('seqs'), places: input('places'),
+    result: typeof result === 'string' ? sql`${result}` : result, sessions: input('sessions'), seqs: input('seqs'), places: input('places'),
     n_embd: model.n_embd, n_head: model.n_head, k: k.prepare(head('k')), v: v.prepare(head('v')),
   });
 }

@@ -28,17 +28,18 @@ const REQUESTS = [
 ];
 
 /**
- * Counts the steps `db` runs (each fills the table step_result once) until `restore` is called.
- * The same object is patched: its connection keeps the statements it has prepared.
+ * Counts the steps `db` runs (each is one transaction: nothing else in a generation opens one)
+ * until `restore` is called. The same object is patched: its connection keeps the statements it
+ * has prepared.
  */
 function counting(db: Database): { db: Database; steps: () => number; restore: () => void } {
   let steps = 0;
-  const exec = db.exec;
-  db.exec = (script) => {
-    if (/CREATE TEMP TABLE "?step_result"?/.test(script)) steps++;
-    return exec(script);
+  const transaction = db.transaction;
+  db.transaction = (fn) => {
+    steps++;
+    return transaction(fn);
   };
-  return { db, steps: () => steps, restore: () => { db.exec = exec; } };
+  return { db, steps: () => steps, restore: () => { db.transaction = transaction; } };
 }
 
 async function leftovers(db: Database, model: ModelRow): Promise<number> {

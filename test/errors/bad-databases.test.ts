@@ -90,16 +90,6 @@ describe.skipIf(!SERVER)('a PostgreSQL server gpt2sql cannot use', () => {
     expect(line).not.toContain('secret');
   });
 
-  it.concurrent('refuses a kernel whose extension the server lacks, naming the kernel to use', async ({ skip }) => {
-    const db = await openDatabase({ db: SERVER!, migrate: false });
-    const extensions = await db.availableExtensions().finally(() => db.close());
-    if (extensions.has('vector')) skip('this server has pgvector, so --kernel vector is not refused');
-    expectOneLineError(
-      await load(SERVER!, '--kernel', 'vector'),
-      /^gpt2sql: the kernel "vector" needs the PostgreSQL extension "vector", which this database does not have; use --kernel cube or --kernel array \(or --kernel auto\)$/,
-    );
-  });
-
   it('left the model loaded before exactly as it was', async () => {
     expect(await modelState(SERVER!, name)).toEqual(before);
   });

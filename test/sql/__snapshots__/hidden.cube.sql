@@ -582,6 +582,7 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
           OFFSET 0                         -- a subquery of its own: the products computed where the rows are read
         ) AS by_part
         GROUP BY by_part.g, by_part.col
+        ORDER BY by_part.g, by_part.col  -- the columns in order: the order their parts came in
       ) AS by_column
       GROUP BY by_column.g
       OFFSET 0                         -- the lanes' outputs made before any is looked at
@@ -1081,6 +1082,7 @@ block_1 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 1
           OFFSET 0                         -- a subquery of its own: the products computed where the rows are read
         ) AS by_part
         GROUP BY by_part.g, by_part.col
+        ORDER BY by_part.g, by_part.col  -- the columns in order: the order their parts came in
       ) AS by_column
       GROUP BY by_column.g
       OFFSET 0                         -- the lanes' outputs made before any is looked at
@@ -1576,6 +1578,7 @@ block_2 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 2
           OFFSET 0                         -- a subquery of its own: the products computed where the rows are read
         ) AS by_part
         GROUP BY by_part.g, by_part.col
+        ORDER BY by_part.g, by_part.col  -- the columns in order: the order their parts came in
       ) AS by_column
       GROUP BY by_column.g
       OFFSET 0                         -- the lanes' outputs made before any is looked at

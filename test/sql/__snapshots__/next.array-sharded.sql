@@ -327,14 +327,14 @@ logits AS (                     -- [1, C] -> [1, V]
   -- row, whose NULL the sum skips (see shardedKeyColumns in src/load/weight-tables.ts), the shape
   -- postgres_fdw sends to a shard whole (see linear_sharded.sql); the activation travels as a
   -- float8[] parameter and only (token, logit) rows come back, which become each position's
-  -- float8[V] in token order, as logits.sql gives it.
+  -- float8[V] in token order and its largest, as logits.sql gives them.
   -- Inputs: lnf (t, x float8[C]); lm_head.
-  -- [T, C] -> [T, V]
+  -- [T, C] -> [T, V]: (t, logit float8[V], max_logit)
   WITH activation AS MATERIALIZED (  -- each position's activation, and what the kernel's dot product takes besides it
     SELECT lnf.t, lnf.x, NULL::float8[] AS norms
     FROM lnf
   )
-  SELECT position.t, array_agg(product.logit ORDER BY product.token) AS logit
+  SELECT position.t, array_agg(product.logit ORDER BY product.token) AS logit, max(product.logit) AS max_logit
   FROM activation AS position
   CROSS JOIN LATERAL (              -- on every shard, for this position: one sum per token
     SELECT lm_head.token,
@@ -362,23 +362,20 @@ choosing AS (                   -- [1]: the temperature of the probabilities
 -- position's largest z = logit / temperature, and total, the sum of exp(z - z_max) over the
 -- vocabulary in token order, as the reference sums it. A token's probability is then
 -- exp(z - z_max) / total; no row per token is made for tokens sampling does not keep. The
--- maximum of z is the maximum of the logits divided by the temperature (dividing by a positive
--- number keeps the order, also after rounding). exp() of less than -700 is taken as 0 (e^-700 is
+-- maximum of z is the largest logit (logits.sql finds it) divided by the temperature (dividing by
+-- a positive number keeps the order, also after rounding): one pass over the logits. exp() of less than -700 is taken as 0 (e^-700 is
 -- 1e-304): the quotient of a smaller one by the sum could fall below the smallest float8, which
 -- PostgreSQL reports as an error where IEEE arithmetic gives 0 (see "Numerics" in sql/README.md).
 -- None at a position whose temperature is 0 (greedy needs no probabilities).
--- Inputs: logits (t, logit float8[V]); choosing (t, temperature).
+-- Inputs: logits (t, logit float8[V], max_logit); choosing (t, temperature).
 -- [T', V] -> [T']: (t, temperature, z_max, total)
-softmax AS (                    -- [T']: each position's z_max and total, in one pass over its logits each
-  SELECT logits.t, choosing.temperature, maximum.z_max, sums.total
+softmax AS (                    -- [T']: each position's z_max and total, in one pass over its logits
+  SELECT logits.t, choosing.temperature, scaled.z_max, sums.total
   FROM logits
   JOIN (SELECT * FROM choosing WHERE temperature > 0 OFFSET 0) AS choosing USING (t)  -- OFFSET 0: filtered
-  CROSS JOIN LATERAL (                                                            -- before any division
-    SELECT max(v.logit) / choosing.temperature AS z_max
-    FROM (SELECT unnest(logits.logit) AS logit) AS v
-  ) AS maximum
+  CROSS JOIN LATERAL (SELECT logits.max_logit / choosing.temperature AS z_max) AS scaled  -- before any division
   CROSS JOIN LATERAL (
-    SELECT sum(CASE WHEN v.z - maximum.z_max > -700 THEN exp(v.z - maximum.z_max) ELSE 0 END) AS total
+    SELECT sum(CASE WHEN v.z - scaled.z_max > -700 THEN exp(v.z - scaled.z_max) ELSE 0 END) AS total
     FROM (SELECT unnest(logits.logit) / choosing.temperature AS z) AS v  -- in token order
   ) AS sums
 ),

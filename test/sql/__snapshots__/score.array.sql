@@ -511,9 +511,11 @@ logits AS (                     -- [T, C] -> [T, V]
   -- kernel. As in linear.sql, each token's row is read once and computes its products with W
   -- positions in the columns of one output row, the positions' activations prepared once into one
   -- array per lane; each position's logits are then one float8[V] in token order (the logit of
-  -- token k is logit[k + 1]), which sampling, log-probabilities and scoring read without a join.
+  -- token k is logit[k + 1]), which sampling, log-probabilities and scoring read without a join,
+  -- and their largest, found in the same pass: greedy takes the first token that has it
+  -- (array_position), softmax and log_softmax subtract it.
   -- Inputs: lnf (t, x float8[C]); lm_head.
-  -- [T, C] -> [T, V]
+  -- [T, C] -> [T, V]: (t, logit float8[V], max_logit)
   WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
     SELECT (count(*)::int + 8 - 1) / 8 AS groups,
            array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
@@ -527,17 +529,17 @@ logits AS (                     -- [T, C] -> [T, V]
     FROM (SELECT lnf.t, lnf.x AS x, (row_number() OVER (ORDER BY lnf.t) - 1)::int AS n
           FROM lnf) AS position
   )
-  SELECT position.t, position.x AS logit
+  SELECT position.t, position.x AS logit, position.m AS max_logit
   FROM (
     SELECT by_token.g,               -- each lane's logits, in token order
-           array_agg(by_token.y1) AS x1,
-           array_agg(by_token.y2) AS x2,
-           array_agg(by_token.y3) AS x3,
-           array_agg(by_token.y4) AS x4,
-           array_agg(by_token.y5) AS x5,
-           array_agg(by_token.y6) AS x6,
-           array_agg(by_token.y7) AS x7,
-           array_agg(by_token.y8) AS x8
+           array_agg(by_token.y1) AS x1, max(by_token.y1) AS m1,
+           array_agg(by_token.y2) AS x2, max(by_token.y2) AS m2,
+           array_agg(by_token.y3) AS x3, max(by_token.y3) AS m3,
+           array_agg(by_token.y4) AS x4, max(by_token.y4) AS m4,
+           array_agg(by_token.y5) AS x5, max(by_token.y5) AS m5,
+           array_agg(by_token.y6) AS x6, max(by_token.y6) AS m6,
+           array_agg(by_token.y7) AS x7, max(by_token.y7) AS m7,
+           array_agg(by_token.y8) AS x8, max(by_token.y8) AS m8
     FROM (
       SELECT lm_head.token, lanes.g, -- [V, T]: each token's products with W positions, in one row
              gpt2sql.dot(lm_head.values, ((SELECT lane_1 FROM activation)[lanes.g]).x) AS y1,
@@ -557,15 +559,15 @@ logits AS (                     -- [T, C] -> [T, V]
     OFFSET 0                         -- the lanes' outputs made before any is looked at
   ) AS columns
   CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
-    (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
-    (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
-    (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
-    (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
-    (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
-    (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
-    (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
-    (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
-  ) AS position (t, x)
+    (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1, columns.m1),
+    (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2, columns.m2),
+    (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3, columns.m3),
+    (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4, columns.m4),
+    (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5, columns.m5),
+    (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6, columns.m6),
+    (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7, columns.m7),
+    (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8, columns.m8)
+  ) AS position (t, x, m)
   WHERE position.t IS NOT NULL
 ),
 -- log_softmax: each position's log-probabilities over the vocabulary under the model's own
@@ -577,14 +579,13 @@ logits AS (                     -- [T, C] -> [T, V]
 -- of the maximum): PostgreSQL reports an underflow as an error where IEEE arithmetic gives 0 (see
 -- "Numerics" in sql/README.md). A token's logprob is exact however far below the maximum it is:
 -- only the sum drops such terms.
--- Inputs: logits (t, logit float8[V]), one row per position t.
+-- Inputs: logits (t, logit float8[V], max_logit), one row per position t.
 -- [T, V] -> [T]: (t, logit, lse)
 logsumexp AS (                  -- [T]: max + ln(sum(exp(logit - max))) of each position, beside its logits
-  SELECT logits.t, logits.logit, maximum.m + ln(sums.total) AS lse
+  SELECT logits.t, logits.logit, logits.max_logit + ln(sums.total) AS lse
   FROM logits
-  CROSS JOIN LATERAL (SELECT max(v.logit) AS m FROM (SELECT unnest(logits.logit) AS logit) AS v) AS maximum
   CROSS JOIN LATERAL (
-    SELECT sum(CASE WHEN v.logit - maximum.m > -700 THEN exp(v.logit - maximum.m) ELSE 0 END) AS total
+    SELECT sum(CASE WHEN v.logit - logits.max_logit > -700 THEN exp(v.logit - logits.max_logit) ELSE 0 END) AS total
     FROM (SELECT unnest(logits.logit) AS logit) AS v  -- in token order
   ) AS sums
 ),

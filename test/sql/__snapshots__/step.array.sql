@@ -5,7 +5,10 @@
 -- them; it also returns the new positions' keys and values, which a statement of their own
 -- appends to the caches (kv_save.sql). A generation fed its whole prompt is being prefilled, fed
 -- one token it takes a step. Without the cache it is the article's full recompute of one
--- sequence. It writes nothing: PostgreSQL gives a statement that writes no parallel workers.
+-- sequence. Batched, it appends the new keys and values to the caches itself (the CTE saved) when
+-- no scan of it has parallel workers; with workers it writes nothing (PostgreSQL gives a
+-- statement that writes none) and returns them, for kv_save.sql to append in a statement of its
+-- own.
 -- [T] -> [S]: each sequence's chosen token and its bytes (and, batched, the new keys and values)
 WITH RECURSIVE
 fed AS MATERIALIZED (           -- [T]: (t, s, place, token)
@@ -530,9 +533,11 @@ logits AS (                     -- [T', C] -> [T', V]
   -- kernel. As in linear.sql, each token's row is read once and computes its products with W
   -- positions in the columns of one output row, the positions' activations prepared once into one
   -- array per lane; each position's logits are then one float8[V] in token order (the logit of
-  -- token k is logit[k + 1]), which sampling, log-probabilities and scoring read without a join.
+  -- token k is logit[k + 1]), which sampling, log-probabilities and scoring read without a join,
+  -- and their largest, found in the same pass: greedy takes the first token that has it
+  -- (array_position), softmax and log_softmax subtract it.
   -- Inputs: lnf (t, x float8[C]); lm_head.
-  -- [T, C] -> [T, V]
+  -- [T, C] -> [T, V]: (t, logit float8[V], max_logit)
   WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
     SELECT (count(*)::int + 8 - 1) / 8 AS groups,
            array_agg(ROW(position.t, 0, position.x)::position_activation ORDER BY position.n) FILTER (WHERE position.n % 8 = 0) AS lane_1,
@@ -546,17 +551,17 @@ logits AS (                     -- [T', C] -> [T', V]
     FROM (SELECT lnf.t, lnf.x AS x, (row_number() OVER (ORDER BY lnf.t) - 1)::int AS n
           FROM lnf) AS position
   )
-  SELECT position.t, position.x AS logit
+  SELECT position.t, position.x AS logit, position.m AS max_logit
   FROM (
     SELECT by_token.g,               -- each lane's logits, in token order
-           array_agg(by_token.y1) AS x1,
-           array_agg(by_token.y2) AS x2,
-           array_agg(by_token.y3) AS x3,
-           array_agg(by_token.y4) AS x4,
-           array_agg(by_token.y5) AS x5,
-           array_agg(by_token.y6) AS x6,
-           array_agg(by_token.y7) AS x7,
-           array_agg(by_token.y8) AS x8
+           array_agg(by_token.y1) AS x1, max(by_token.y1) AS m1,
+           array_agg(by_token.y2) AS x2, max(by_token.y2) AS m2,
+           array_agg(by_token.y3) AS x3, max(by_token.y3) AS m3,
+           array_agg(by_token.y4) AS x4, max(by_token.y4) AS m4,
+           array_agg(by_token.y5) AS x5, max(by_token.y5) AS m5,
+           array_agg(by_token.y6) AS x6, max(by_token.y6) AS m6,
+           array_agg(by_token.y7) AS x7, max(by_token.y7) AS m7,
+           array_agg(by_token.y8) AS x8, max(by_token.y8) AS m8
     FROM (
       SELECT lm_head.token, lanes.g, -- [V, T]: each token's products with W positions, in one row
              gpt2sql.dot(lm_head.values, ((SELECT lane_1 FROM activation)[lanes.g]).x) AS y1,
@@ -576,15 +581,15 @@ logits AS (                     -- [T', C] -> [T', V]
     OFFSET 0                         -- the lanes' outputs made before any is looked at
   ) AS columns
   CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
-    (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
-    (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
-    (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
-    (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
-    (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
-    (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
-    (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
-    (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
-  ) AS position (t, x)
+    (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1, columns.m1),
+    (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2, columns.m2),
+    (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3, columns.m3),
+    (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4, columns.m4),
+    (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5, columns.m5),
+    (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6, columns.m6),
+    (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7, columns.m7),
+    (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8, columns.m8)
+  ) AS position (t, x, m)
   WHERE position.t IS NOT NULL
 ),
 choosing AS (                   -- [T']: how each sequence chooses
@@ -608,23 +613,20 @@ choosing AS (                   -- [T']: how each sequence chooses
 -- position's largest z = logit / temperature, and total, the sum of exp(z - z_max) over the
 -- vocabulary in token order, as the reference sums it. A token's probability is then
 -- exp(z - z_max) / total; no row per token is made for tokens sampling does not keep. The
--- maximum of z is the maximum of the logits divided by the temperature (dividing by a positive
--- number keeps the order, also after rounding). exp() of less than -700 is taken as 0 (e^-700 is
+-- maximum of z is the largest logit (logits.sql finds it) divided by the temperature (dividing by
+-- a positive number keeps the order, also after rounding): one pass over the logits. exp() of less than -700 is taken as 0 (e^-700 is
 -- 1e-304): the quotient of a smaller one by the sum could fall below the smallest float8, which
 -- PostgreSQL reports as an error where IEEE arithmetic gives 0 (see "Numerics" in sql/README.md).
 -- None at a position whose temperature is 0 (greedy needs no probabilities).
--- Inputs: logits (t, logit float8[V]); choosing (t, temperature).
+-- Inputs: logits (t, logit float8[V], max_logit); choosing (t, temperature).
 -- [T', V] -> [T']: (t, temperature, z_max, total)
-softmax AS (                    -- [T']: each position's z_max and total, in one pass over its logits each
-  SELECT logits.t, choosing.temperature, maximum.z_max, sums.total
+softmax AS (                    -- [T']: each position's z_max and total, in one pass over its logits
+  SELECT logits.t, choosing.temperature, scaled.z_max, sums.total
   FROM logits
   JOIN (SELECT * FROM choosing WHERE temperature > 0 OFFSET 0) AS choosing USING (t)  -- OFFSET 0: filtered
-  CROSS JOIN LATERAL (                                                            -- before any division
-    SELECT max(v.logit) / choosing.temperature AS z_max
-    FROM (SELECT unnest(logits.logit) AS logit) AS v
-  ) AS maximum
+  CROSS JOIN LATERAL (SELECT logits.max_logit / choosing.temperature AS z_max) AS scaled  -- before any division
   CROSS JOIN LATERAL (
-    SELECT sum(CASE WHEN v.z - maximum.z_max > -700 THEN exp(v.z - maximum.z_max) ELSE 0 END) AS total
+    SELECT sum(CASE WHEN v.z - scaled.z_max > -700 THEN exp(v.z - scaled.z_max) ELSE 0 END) AS total
     FROM (SELECT unnest(logits.logit) / choosing.temperature AS z) AS v  -- in token order
   ) AS sums
 ),
@@ -635,79 +637,77 @@ softmax AS (                    -- [T']: each position's z_max and total, in one
 -- (1 keeps all), renormalize; pick the first token whose running sum exceeds u = the first 32 bits
 -- of md5('seed:step') / 2^32, or the last kept one if rounding leaves none. "By probability" is
 -- logit descending, ties to the lower id; every running sum is a float8 sum in that order.
--- Only what is kept is ranked: greedy keeps the largest logit (a bounded sort of one), top-k the
--- k largest (a bounded heap of k); with top-p alone, a token whose probability is below
--- (1 - top_p) / 2V can never be in the nucleus (all the tokens after it hold less than
--- (1 - top_p) / 2, so the sum before it is at least top_p), so only the others are sorted (for
--- top_p within 1e-9 of 1, where rounding could matter, every token is). The chosen token is the
--- one the whole ranking would give.
--- Inputs: logits (t, logit float8[V]), softmax (probs.sql); choosing (t, temperature, top_k, top_p,
--- seed, step), step being the index of the token being chosen (0 for the first new one).
+-- Only what is kept is ranked: greedy takes the first token with the largest logit (logits.sql
+-- found it: one search of the array), top-k the k largest (a bounded heap of k); with top-p
+-- alone, a token whose probability is below (1 - top_p) / 2V can never be in the nucleus (the
+-- tokens after it hold less than (1 - top_p) / 2, so the sum before it is at least top_p), so only
+-- the others are sorted (for top_p within 1e-9 of 1, where rounding could matter, every token is).
+-- What is kept is sorted once, each position on its own, and every running sum after it reads the
+-- rows in that order (temperature alone renormalizes nothing: none is computed); the pick is the
+-- row whose running sum is the first above u (running sums never go down), found beside them.
+-- The chosen token is the one the whole ranking would give.
+-- Inputs: logits (t, logit float8[V], max_logit), softmax (probs.sql); choosing (t, temperature,
+-- top_k, top_p, seed, step), step being the index of the token being chosen (0 for the first).
 -- [T', V] -> [T']
-candidates AS (                 -- [T', <=V]: the tokens top-k and top-p may keep, rank 1 the most probable
-  SELECT softmax.t, top.token, top.rank, top.e / softmax.total AS prob
+kept AS (                       -- [T', <=V]: what each sampling position keeps, by probability, and its pick
+  SELECT softmax.t, position.token, position.rank, position.prob, position.running, position.picked
   FROM softmax
   JOIN choosing USING (t)
   JOIN logits USING (t)
   CROSS JOIN LATERAL (
-    SELECT (v.i - 1)::int AS token, v.e, row_number() OVER (ORDER BY v.logit DESC, v.i) AS rank
-    FROM (SELECT given.logit, given.i, CASE WHEN given.z > -700 THEN exp(given.z) ELSE 0 END AS e
-          FROM (SELECT logit, i, logit / softmax.temperature - softmax.z_max AS z
-                FROM (SELECT unnest(logits.logit) AS logit, generate_subscripts(logits.logit, 1) AS i) AS token_logit) AS given
-          WHERE choosing.top_k > 0 OR choosing.top_p > 1 - 1e-9
-             OR CASE WHEN given.z > -700 THEN exp(given.z) ELSE 0 END / softmax.total
-                  >= (1 - choosing.top_p) / (2 * cardinality(logits.logit))
-          ORDER BY given.logit DESC, given.i
-          LIMIT CASE WHEN choosing.top_k > 0 THEN choosing.top_k END) AS v
-  ) AS top
-),
-top_k AS (                      -- [T', <=V]: the top_k first by probability, renormalized
-  SELECT t, token, rank,
-         prob / CASE WHEN top_k > 0 THEN sum(prob) OVER whole ELSE 1 END AS prob
-  FROM candidates
-  JOIN choosing USING (t)
-  -- the sum of the whole partition, added in rank order as the reference adds it
-  WINDOW whole AS (PARTITION BY t ORDER BY rank ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-),
-nucleus AS (                    -- [T', <=V]: the running sum of probability before each token
-  SELECT t, token, rank, prob,
-         coalesce(sum(prob) OVER (PARTITION BY t ORDER BY rank ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
-  FROM top_k
-),
-kept AS (                       -- [T', <=V]: the nucleus, renormalized
-  SELECT t, token, rank,
-         prob / CASE WHEN top_p < 1 THEN sum(prob) OVER whole ELSE 1 END AS prob
-  FROM (SELECT nucleus.t, nucleus.token, nucleus.rank, nucleus.prob, choosing.top_p
-        FROM nucleus
-        JOIN choosing USING (t)
-        WHERE choosing.top_p >= 1 OR nucleus.before < choosing.top_p) AS within_p
-  WINDOW whole AS (PARTITION BY t ORDER BY rank ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-),
-cumulative AS (                 -- [T', <=V]: the running sum of the kept probabilities
-  SELECT t, token, rank, sum(prob) OVER (PARTITION BY t ORDER BY rank ROWS UNBOUNDED PRECEDING) AS running
-  FROM kept
-),
-uniform AS (                    -- [T']: u in [0, 1), the same in every PostgreSQL and in the reference
-  SELECT t, ('x' || substr(md5(seed::text || ':' || step::text), 1, 8))::bit(32)::bigint
-            / 4294967296.0::float8 AS u
-  FROM choosing
-  WHERE temperature > 0
+    WITH given AS (             -- [V]: each token's exp(z - z_max), z = logit / temperature
+      SELECT logit, i, CASE WHEN z > -700 THEN exp(z) ELSE 0 END AS e
+      FROM (SELECT token_logit.*, token_logit.logit / softmax.temperature - softmax.z_max AS z
+            FROM (SELECT unnest(logits.logit) AS logit, generate_subscripts(logits.logit, 1) AS i) AS token_logit) AS scaled
+    ),
+    every_token AS (            -- [V]: temperature alone keeps every token, its probability as it is
+      SELECT logit, i, e / softmax.total AS prob
+      FROM given
+      WHERE choosing.top_k = 0 AND choosing.top_p >= 1
+      ORDER BY logit DESC, i
+    ),
+    candidates AS (             -- [<=V]: the tokens top-k and top-p may keep, most probable first
+      SELECT logit, i, e / softmax.total AS prob
+      FROM given
+      WHERE NOT (choosing.top_k = 0 AND choosing.top_p >= 1)
+        AND (choosing.top_k > 0 OR choosing.top_p > 1 - 1e-9 OR e / softmax.total >= (1 - choosing.top_p) / (2 * cardinality(logits.logit)))
+      ORDER BY logit DESC, i
+      LIMIT CASE WHEN choosing.top_k > 0 THEN choosing.top_k END
+    ),
+    nucleus AS (                -- the top_k renormalized (the sum of all of them, in rank order), and the
+      SELECT logit, i, prob      -- running sum of probability before each token: those top_p keeps
+      FROM (SELECT logit, i, prob, coalesce(sum(prob) OVER (ORDER BY logit DESC, i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+            FROM (SELECT logit, i, prob / CASE WHEN choosing.top_k > 0 THEN sum(prob) OVER whole ELSE 1 END AS prob
+                  FROM candidates
+                  WINDOW whole AS (ORDER BY logit DESC, i ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) AS top_k) AS ranked
+      WHERE choosing.top_p >= 1 OR before < choosing.top_p
+    ),
+    renormalized AS (           -- every token, or the nucleus renormalized; each with its running sum
+      SELECT logit, i, prob, sum(prob) OVER (ORDER BY logit DESC, i ROWS UNBOUNDED PRECEDING) AS running
+      FROM (SELECT * FROM every_token
+            UNION ALL
+            (SELECT logit, i, prob / CASE WHEN choosing.top_p < 1 THEN sum(prob) OVER whole ELSE 1 END AS prob
+             FROM nucleus
+             WINDOW whole AS (ORDER BY logit DESC, i ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
+            ORDER BY logit DESC, i) AS kept
+    )
+    SELECT (i - 1)::int AS token, (row_number() OVER by_probability)::int AS rank, prob, running,
+           -- the first running sum above u, or the last kept token if rounding leaves none
+           CASE WHEN running > u THEN coalesce(lag(running) OVER by_probability, -1) <= u
+                ELSE lead(running) OVER by_probability IS NULL END AS picked
+    FROM renormalized
+    CROSS JOIN (SELECT ('x' || substr(md5(choosing.seed::text || ':' || choosing.step::text), 1, 8))::bit(32)::bigint
+                       / 4294967296.0::float8 AS u) AS uniform  -- u in [0, 1), as the reference computes it
+    WINDOW by_probability AS (ORDER BY logit DESC, i)
+  ) AS position
 ),
 chosen AS (                     -- [T', V] -> [T']
-  (SELECT choosing.t, greedy.token  -- greedy: the largest logit, a sort bounded to one row
-   FROM choosing
+  (SELECT choosing.t, array_position(logits.logit, logits.max_logit) - 1 AS token  -- greedy: the first token
+   FROM choosing                                                                    -- with the largest logit
    JOIN logits USING (t)
-   CROSS JOIN LATERAL (SELECT (i - 1)::int AS token
-                       FROM (SELECT unnest(logits.logit) AS logit, generate_subscripts(logits.logit, 1) AS i) AS token_logit
-                       ORDER BY logit DESC, i
-                       LIMIT 1) AS greedy
    WHERE choosing.temperature = 0)
   UNION ALL
-  (SELECT DISTINCT ON (cumulative.t) cumulative.t, cumulative.token  -- the first whose running sum passes u; if rounding leaves none, the last kept
-   FROM cumulative
-   JOIN uniform USING (t)
-   ORDER BY cumulative.t, cumulative.running > uniform.u DESC,
-            CASE WHEN cumulative.running > uniform.u THEN cumulative.rank ELSE -cumulative.rank END)
+  (SELECT t, token FROM kept WHERE picked)
 )
 -- step_tokens_kv: what a batched step returns, rows of two kinds: for each sequence s, the token
 -- chosen and its bytes (rank 0; with logprobs, its log-probability, and ranks 1 to logprobs the
@@ -724,10 +724,10 @@ FROM (
   -- (ranks 1, 2, …: logit descending, ties to the lower id, a bounded sort of `logprobs` rows), as
   -- OpenAI's API reports them. The others get a NULL logprob and no alternatives: their logits
   -- are not summed.
-  -- Inputs: logits (t, logit float8[V]), chosen (t, token), choosing (t, logprobs).
+  -- Inputs: logits (t, logit float8[V], max_logit), chosen (t, token), choosing (t, logprobs).
   -- [T', V] -> [T' * (1 + logprobs)]: (t, rank, token, logprob)
   WITH logits AS (                -- [T'', V]: the logits of the sequences that ask for logprobs
-    SELECT logits.t, logits.logit
+    SELECT logits.t, logits.logit, logits.max_logit
     FROM logits
     JOIN choosing USING (t)
     WHERE choosing.logprobs >= 0
@@ -741,14 +741,13 @@ FROM (
   -- of the maximum): PostgreSQL reports an underflow as an error where IEEE arithmetic gives 0 (see
   -- "Numerics" in sql/README.md). A token's logprob is exact however far below the maximum it is:
   -- only the sum drops such terms.
-  -- Inputs: logits (t, logit float8[V]), one row per position t.
+  -- Inputs: logits (t, logit float8[V], max_logit), one row per position t.
   -- [T, V] -> [T]: (t, logit, lse)
   logsumexp AS (                  -- [T]: max + ln(sum(exp(logit - max))) of each position, beside its logits
-    SELECT logits.t, logits.logit, maximum.m + ln(sums.total) AS lse
+    SELECT logits.t, logits.logit, logits.max_logit + ln(sums.total) AS lse
     FROM logits
-    CROSS JOIN LATERAL (SELECT max(v.logit) AS m FROM (SELECT unnest(logits.logit) AS logit) AS v) AS maximum
     CROSS JOIN LATERAL (
-      SELECT sum(CASE WHEN v.logit - maximum.m > -700 THEN exp(v.logit - maximum.m) ELSE 0 END) AS total
+      SELECT sum(CASE WHEN v.logit - logits.max_logit > -700 THEN exp(v.logit - logits.max_logit) ELSE 0 END) AS total
       FROM (SELECT unnest(logits.logit) AS logit) AS v  -- in token order
     ) AS sums
   )
