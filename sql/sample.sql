@@ -5,14 +5,16 @@
 -- (1 keeps all), renormalize; pick the first token whose running sum exceeds u = the first 32 bits
 -- of md5('seed:step') / 2^32, or the last kept one if rounding leaves none. "By probability" is
 -- logit descending, ties to the lower id; every running sum is a float8 sum in that order.
--- Only what is kept is ranked: greedy takes the first token with the largest logit (logits.sql
--- found it: one search of the array), top-k the k largest (a bounded heap of k); with top-p
--- alone, a token whose probability is below (1 - top_p) / 2V can never be in the nucleus (the
--- tokens after it hold less than (1 - top_p) / 2, so the sum before it is at least top_p), so only
--- the others are sorted (for top_p within 1e-9 of 1, where rounding could matter, every token is).
--- What is kept is sorted once, each position on its own, and every running sum after it reads the
--- rows in that order (temperature alone renormalizes nothing: none is computed); the pick is the
--- row whose running sum is the first above u (running sums never go down), found beside them.
+-- Only what is kept is ranked, and only up to the pick: greedy takes the first token with the
+-- largest logit (logits.sql found it: one search of the array); top-k the k largest (a bounded
+-- heap of k); with top-p alone, a token whose probability is below (1 - top_p) / 2V can never be
+-- in the nucleus (the tokens after it hold less than (1 - top_p) / 2, so the sum before it is at
+-- least top_p), so only the tokens whose z = logit / temperature - z_max is above ln of that bound
+-- times total (less a margin far wider than rounding) are sorted (for top_p within 1e-9 of 1,
+-- where rounding could matter, every token is). Temperature alone sorts every token and
+-- renormalizes nothing. What is kept is sorted once, each position on its own; every running sum
+-- reads it in that order, and probabilities are computed after the sort, as the rows are read: the
+-- pick reads them until its running sum first exceeds u (running sums never go down) and stops.
 -- The chosen token is the one the whole ranking would give.
 -- Inputs: logits (t, logit float8[V], max_logit), softmax (probs.sql); choosing (t, temperature,
 -- top_k, top_p, seed, step), step being the index of the token being chosen (0 for the first).
@@ -25,36 +27,30 @@ kept AS (                       -- [T', <=V]: what each sampling position keeps,
   JOIN choosing USING (t)
   JOIN logits USING (t)
   CROSS JOIN LATERAL (
-    WITH given AS (             -- [V]: each token's exp(z - z_max), z = logit / temperature
-      SELECT logit, i, CASE WHEN z > -700 THEN exp(z) ELSE 0 END AS e
-      FROM (SELECT token_logit.*, token_logit.logit / softmax.temperature - softmax.z_max AS z
-            FROM (SELECT unnest(logits.logit) AS logit, generate_subscripts(logits.logit, 1) AS i) AS token_logit) AS scaled
-    ),
-    every_token AS (            -- [V]: temperature alone keeps every token, its probability as it is
-      SELECT logit, i, e / softmax.total AS prob
-      FROM given
-      WHERE choosing.top_k = 0 AND choosing.top_p >= 1
-      ORDER BY logit DESC, i
-    ),
-    candidates AS (             -- [<=V]: the tokens top-k and top-p may keep, most probable first
-      SELECT logit, i, e / softmax.total AS prob
-      FROM given
-      WHERE NOT (choosing.top_k = 0 AND choosing.top_p >= 1)
-        AND (choosing.top_k > 0 OR choosing.top_p > 1 - 1e-9 OR e / softmax.total >= (1 - choosing.top_p) / (2 * cardinality(logits.logit)))
-      ORDER BY logit DESC, i
-      LIMIT CASE WHEN choosing.top_k > 0 THEN choosing.top_k END
+    WITH candidates AS NOT MATERIALIZED (  -- [<=V]: the tokens sampling may keep, most probable first;
+      SELECT logit, i, CASE WHEN z > -700 THEN exp(z) ELSE 0 END / softmax.total AS prob  -- each one's
+      FROM (SELECT logit, i, logit / softmax.temperature - softmax.z_max AS z  -- probability, computed
+            FROM (SELECT logit, i                                               -- as it is read
+                  FROM (SELECT unnest(logits.logit) AS logit, generate_subscripts(logits.logit, 1) AS i) AS token_logit
+                  WHERE choosing.top_k > 0 OR choosing.top_p > 1 - 1e-9
+                     OR logit / softmax.temperature - softmax.z_max
+                        >= ln((1 - choosing.top_p) / (2 * cardinality(logits.logit)) * softmax.total) - 1e-6
+                  ORDER BY logit DESC, i
+                  LIMIT CASE WHEN choosing.top_k > 0 THEN choosing.top_k END) AS ranked) AS scaled
     ),
     nucleus AS (                -- the top_k renormalized (the sum of all of them, in rank order), and the
       SELECT logit, i, prob      -- running sum of probability before each token: those top_p keeps
       FROM (SELECT logit, i, prob, coalesce(sum(prob) OVER (ORDER BY logit DESC, i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
             FROM (SELECT logit, i, prob / CASE WHEN choosing.top_k > 0 THEN sum(prob) OVER whole ELSE 1 END AS prob
                   FROM candidates
+                  WHERE NOT (choosing.top_k = 0 AND choosing.top_p >= 1)
                   WINDOW whole AS (ORDER BY logit DESC, i ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) AS top_k) AS ranked
       WHERE choosing.top_p >= 1 OR before < choosing.top_p
     ),
-    renormalized AS (           -- every token, or the nucleus renormalized; each with its running sum
-      SELECT logit, i, prob, sum(prob) OVER (ORDER BY logit DESC, i ROWS UNBOUNDED PRECEDING) AS running
-      FROM (SELECT * FROM every_token
+    renormalized AS (           -- every token (temperature alone), or the nucleus renormalized; each with
+      SELECT logit, i, prob, sum(prob) OVER (ORDER BY logit DESC, i ROWS UNBOUNDED PRECEDING) AS running  -- its
+      FROM ((SELECT logit, i, prob FROM candidates WHERE choosing.top_k = 0 AND choosing.top_p >= 1  -- running
+             ORDER BY logit DESC, i)  -- (as candidates are: this ORDER BY tells the planner so)         -- sum
             UNION ALL
             (SELECT logit, i, prob / CASE WHEN choosing.top_p < 1 THEN sum(prob) OVER whole ELSE 1 END AS prob
              FROM nucleus
@@ -77,5 +73,7 @@ chosen AS (                     -- [T', V] -> [T']
    JOIN logits USING (t)
    WHERE choosing.temperature = 0)
   UNION ALL
-  (SELECT t, token FROM kept WHERE picked)
+  (SELECT choosing.t, (SELECT kept.token FROM kept WHERE kept.t = choosing.t AND kept.picked LIMIT 1) AS token
+   FROM choosing                -- the one picked token: its LIMIT stops reading the position's ranking there
+   WHERE choosing.temperature > 0)
 )
