@@ -460,7 +460,7 @@ kept AS (                       -- [T', <=V]: what each sampling position keeps,
   JOIN choosing USING (t)
   JOIN logits USING (t)
   CROSS JOIN LATERAL (
-    WITH candidates AS NOT MATERIALIZED (  -- [<=V]: the tokens sampling may keep, most probable first;
+    WITH candidates AS NOT MATERIALIZED (  -- [<=V]: the tokens sampling may keep, most probable first,
       SELECT logit, i, CASE WHEN z > -700 THEN exp(z) ELSE 0 END / softmax.total AS prob  -- each one's
       FROM (SELECT logit, i, logit / softmax.temperature - softmax.z_max AS z  -- probability, computed
             FROM (SELECT logit, i                                               -- as it is read
