@@ -51,7 +51,7 @@ describe.each(testDatabases())('gpt2sql complete on $driver', (target) => {
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout) as CompleteResult;
     expect(result.prompt_tokens).toEqual(tiktoken.encode('Hello'));
-    expect(result.tokens).toEqual(referenceGenerate(m.weights, result.prompt_tokens, { maxTokens: 5 }));
+    expect(result.tokens).toEqual(referenceGenerate(m.weights, result.prompt_tokens, { maxTokens: 5, eotId: m.eotId }));
     expect(result).toMatchObject({ model: m.model.name, text: tiktoken.decode(result.tokens) });
     expect(result.seconds).toBeGreaterThan(0);
   });

@@ -49,7 +49,7 @@ describe.each(testDatabases())('generation on $driver', (target) => {
   it('continues greedily exactly as the reference, 20 tokens, streaming each with its bytes', async () => {
     const streamed: GeneratedToken[] = [];
     const result = await generate(db, m.model, PROMPT, { maxTokens: 20, onToken: (token) => streamed.push(token) });
-    expect(result).toEqual({ tokens: referenceGenerate(m.weights, PROMPT, { maxTokens: 20 }), stop: 'max_tokens' });
+    expect(result).toEqual({ tokens: referenceGenerate(m.weights, PROMPT, { maxTokens: 20, eotId: m.eotId }), stop: 'max_tokens' });
     expect(streamed.map((t) => t.id)).toEqual(result.tokens);
     const [vocab] = await db.query<{ bytes: Uint8Array }>('SELECT bytes FROM vocab WHERE token = $1', [result.tokens[0]]);
     expect(Buffer.from(streamed[0].bytes)).toEqual(Buffer.from(vocab.bytes));
@@ -67,7 +67,7 @@ describe.each(testDatabases())('generation on $driver', (target) => {
     const incremental = await generate(db, m.model, PROMPT, { ...options, engine: 'incremental' });
     const recompute = await generate(db, m.model, PROMPT, { ...options, engine: 'recompute' });
     expect(recompute).toEqual(incremental);
-    expectSampledAsReference(m.weights, PROMPT, options, incremental.tokens, m.model.kernel, 'incremental and recompute');
+    expectSampledAsReference(m.weights, PROMPT, { ...options, eotId: m.eotId }, incremental.tokens, m.model.kernel, 'incremental and recompute');
   });
 
   it('with top-k 1 continues as greedy does', async () => {
@@ -95,7 +95,7 @@ describe.each(testDatabases())('generation on $driver', (target) => {
   it('stops when the context is full', async () => {
     const prompt = someIds(m.model.n_ctx - 3);
     const result = await generate(db, m.model, prompt, { maxTokens: 10 });
-    expect(result).toEqual({ tokens: referenceGenerate(m.weights, prompt, { maxTokens: 10 }), stop: 'n_ctx' });
+    expect(result).toEqual({ tokens: referenceGenerate(m.weights, prompt, { maxTokens: 10, eotId: m.eotId }), stop: 'n_ctx' });
     expect(result.tokens).toHaveLength(3);
   });
 
@@ -157,8 +157,8 @@ describe.runIf(process.env.TEST_DATABASE_URL)('concurrent generation on postgres
     try {
       const options = [{ maxTokens: 10, ...SAMPLING }, { maxTokens: 10, temperature: 0.9, seed: 5 }];
       const results = await Promise.all([generate(a, m.model, PROMPT, options[0]), generate(b, m.model, someIds(9), options[1])]);
-      expectSampledAsReference(m.weights, PROMPT, options[0], results[0].tokens, m.model.kernel, 'session a');
-      expectSampledAsReference(m.weights, someIds(9), options[1], results[1].tokens, m.model.kernel, 'session b');
+      expectSampledAsReference(m.weights, PROMPT, { ...options[0], eotId: m.eotId }, results[0].tokens, m.model.kernel, 'session a');
+      expectSampledAsReference(m.weights, someIds(9), { ...options[1], eotId: m.eotId }, results[1].tokens, m.model.kernel, 'session b');
       expect(results.map((r) => r.tokens)).toEqual([
         (await generate(a, m.model, PROMPT, options[0])).tokens, // each alone, one after the other
         (await generate(b, m.model, someIds(9), options[1])).tokens,

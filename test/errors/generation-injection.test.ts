@@ -41,7 +41,7 @@ describe.each(testDatabases())('hostile prompts through the commands on $driver'
       expect(run.code).toBe(0);
       expect(JSON.parse(run.stdout) as CompleteResult).toMatchObject({
         prompt_tokens: encode(ALL),
-        tokens: referenceTokens(m.weights, ALL, { maxTokens: 2 }),
+        tokens: referenceTokens(m, ALL, { maxTokens: 2 }),
       });
     }
   });

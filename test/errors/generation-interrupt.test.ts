@@ -45,7 +45,7 @@ describe.each(testDatabases())('a signal during generation on $driver', (target)
   let full: number[];
   beforeAll(async () => {
     m = await loadOn(target, 'gen_int', SIZE);
-    full = referenceTokens(m.weights, PROMPT, { maxTokens: MAX_TOKENS });
+    full = referenceTokens(m, PROMPT, { maxTokens: MAX_TOKENS });
     expect(full).toHaveLength(MAX_TOKENS); // a run that ignored Ctrl-C would print all of them
     expect(tiktoken.decode(full)).not.toContain('\uFFFD'); // every prefix of the text is whole tokens
   });

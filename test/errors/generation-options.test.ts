@@ -104,7 +104,7 @@ describe.each(testDatabases())('a bad prompt or option for generation on $driver
   beforeAll(async () => {
     m = await loadOn(target, 'gen_opts', SIZE);
     before = { state: await modelState(target.db, m.model.name), tokens: await greedyTokens(target.db, m.model.name) };
-    expect(before.tokens).toEqual(referenceTokens(m.weights, 'Hello', { maxTokens: 5 }));
+    expect(before.tokens).toEqual(referenceTokens(m, 'Hello', { maxTokens: 5 }));
   });
   afterAll(() => cleanUp(target, m));
 
@@ -130,7 +130,7 @@ describe.each(testDatabases())('a bad prompt or option for generation on $driver
 
   it('stops at n_ctx when -n would pass it: the tokens that fit on stdout, a notice on stderr, exit 0', async () => {
     const run = await cli(['complete', 'Hello', '-n', '30']);
-    const tokens = referenceTokens(m.weights, 'Hello', { maxTokens: 30 });
+    const tokens = referenceTokens(m, 'Hello', { maxTokens: 30 });
     expect(tokens).toHaveLength(SIZE.n_ctx - 1); // no <|endoftext|> before the context is full
     expect(run.stderr).toBe(`gpt2sql: stopped after ${SIZE.n_ctx - 1} new tokens: the prompt (1 token) and the new ones fill ` +
       `model ${m.model.name}'s context of n_ctx = ${SIZE.n_ctx} tokens\n`);

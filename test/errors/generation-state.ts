@@ -8,7 +8,6 @@ import { completeCommand } from '../../src/cli/commands/complete.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
 import { generate as referenceGenerate, type GenerateOptions } from '../../src/reference/generate.ts';
-import type { Gpt2Weights } from '../../src/reference/weights.ts';
 import type { TestDatabase } from '../helpers/databases.ts';
 import { dropModel, loadGeneratedModel, type LoadedModel } from '../helpers/loaded-model.ts';
 import { memoryIo } from '../helpers/memory-io.ts';
@@ -38,9 +37,9 @@ export async function cleanUp(target: TestDatabase, ...loaded: Array<LoadedModel
   }
 }
 
-/** The new tokens the reference generates after `prompt`, with gpt2sql's options. */
-export function referenceTokens(weights: Gpt2Weights, prompt: string, options: GenerateOptions): number[] {
-  return referenceGenerate(weights, encode(prompt), options);
+/** The new tokens the reference generates after `prompt` on a loaded model, with gpt2sql's options. */
+export function referenceTokens({ weights, eotId }: LoadedModel, prompt: string, options: Omit<GenerateOptions, 'eotId'>): number[] {
+  return referenceGenerate(weights, encode(prompt), { ...options, eotId });
 }
 
 /** What `gpt2sql complete PROMPT --json --temperature 0 -n 5` gives: the test of "the model still works". */
