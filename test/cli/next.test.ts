@@ -1,4 +1,3 @@
-import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextCommand } from '../../src/cli/commands/next.ts';
 import type { Candidate } from '../../src/engine/next.ts';
@@ -8,8 +7,10 @@ import { memoryIo } from '../helpers/memory-io.ts';
 import { expectClose } from '../helpers/numeric.ts';
 import { runCli } from '../helpers/cli-process.ts';
 import { CONFIGS, dropModel, loadTestModel, type LoadedModel } from '../engine/forward-models.ts';
+import { cutTiktoken, SMALL_VOCAB } from '../helpers/small-vocab.ts';
 
-const tiktoken = getEncoding('gpt2');
+/** The models here have the small vocabulary: its reference tokenizer. */
+const tiktoken = cutTiktoken(SMALL_VOCAB);
 /** The vector kernel's tolerance of test/engine/forward.test.ts (it covers the array kernel too). */
 const TOLERANCE = 1e-5;
 

@@ -5,7 +5,6 @@
  */
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getEncoding } from 'js-tiktoken';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gpt2, softmax } from '../../src/reference/gpt2.ts';
@@ -18,8 +17,10 @@ import { expectClose, TRACE_TOLERANCE } from '../helpers/numeric.ts';
 import { expectSampledAsReference } from '../helpers/sampled.ts';
 import { lensMismatch, referenceViews } from './reference-views.ts';
 import { SCREENSHOTS, serveExplorer, type ServedExplorer } from './served-explorer.ts';
+import { cutTiktoken, SMALL_VOCAB } from '../helpers/small-vocab.ts';
 
-const tiktoken = getEncoding('gpt2');
+/** The models here have the small vocabulary: its reference tokenizer. */
+const tiktoken = cutTiktoken(SMALL_VOCAB);
 const PROMPT = 'The quick brown fox jumps over the lazy dog because';
 const HOSTILE = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script> & "quotes" \'; DROP TABLE wte; --';
 
