@@ -12,7 +12,7 @@ import type { LoadedModel } from '../helpers/loaded-model.ts';
 import { runCli } from '../helpers/cli-process.ts';
 import { memoryIo } from '../helpers/memory-io.ts';
 import { closedPort } from './closed-port.ts';
-import { runProgram } from './run-program.ts';
+import { runProgram } from '../helpers/run-program.ts';
 import { cleanUp, encode, greedyTokens, loadOn, referenceTokens, tiktoken } from './generation-state.ts';
 import { expectOneLineError, modelState, type ModelState } from './model-state.ts';
 
