@@ -2,7 +2,6 @@
 // reference's weights), the tokens the reference gives for a prompt, and the session rows a
 // generation may leave behind.
 import { rmSync } from 'node:fs';
-import { getEncoding } from 'js-tiktoken';
 import type { MakeCheckpointOptions } from '../../src/checkpoint/make-checkpoint.ts';
 import { completeCommand } from '../../src/cli/commands/complete.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
@@ -11,9 +10,13 @@ import { generate as referenceGenerate, type GenerateOptions } from '../../src/r
 import type { TestDatabase } from '../helpers/databases.ts';
 import { dropModel, loadGeneratedModel, type LoadedModel } from '../helpers/loaded-model.ts';
 import { memoryIo } from '../helpers/memory-io.ts';
+import { cutTiktoken, SMALL_VOCAB } from '../helpers/small-vocab.ts';
 
-export const tiktoken = getEncoding('gpt2');
-/** GPT-2's ids for `text`, by js-tiktoken; special tokens are plain text, as in gpt2sql. */
+/** The models of these tests have the small vocabulary (their subject is errors, not the vocabulary). */
+export { SMALL_VOCAB };
+/** The small vocabulary's reference tokenizer, js-tiktoken's gpt2 cut the same way. */
+export const tiktoken = cutTiktoken(SMALL_VOCAB);
+/** The small vocabulary's ids for `text`, by js-tiktoken; special tokens are plain text, as in gpt2sql. */
 export const encode = (text: string) => tiktoken.encode(text, [], []);
 
 /** Loads a generated checkpoint under a unique name with this prefix. */
