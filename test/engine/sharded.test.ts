@@ -30,16 +30,18 @@ import { startCli } from '../helpers/cli-process.ts';
 import { expectClose } from '../helpers/numeric.ts';
 import { createShardDatabases, type ShardDatabases } from '../helpers/shard-databases.ts';
 import { checkpointEotId } from '../helpers/loaded-model.ts';
+import { SMALL_VOCAB } from '../helpers/small-vocab.ts';
 
-const PROMPT = [15496, 11, 995, 0, 314, 460];
+const PROMPT = [464, 11, 995, 0, 314, 460];
 const SAMPLING = { temperature: 1, topK: 40, topP: 0.95, seed: 42 };
 /**
  * Per kernel, a model whose mlp c_proj rows (4 × n_embd values) are stored in two parts, which a
- * shard sums in part order: 256 wide for cube (8 bytes a value), 480 for arrays (4).
+ * shard sums in part order: 256 wide for cube (8 bytes a value), 480 for arrays (4). The small
+ * vocabulary: the subject is the shards, and wte is on them whatever its size.
  */
 const CONFIGS = {
-  cube: { n_layer: 2, n_head: 4, n_embd: 256, seed: 7 },
-  array: { n_layer: 2, n_head: 4, n_embd: 480, seed: 8 },
+  cube: { n_layer: 2, n_head: 4, n_embd: 256, vocab_size: SMALL_VOCAB, seed: 7 },
+  array: { n_layer: 2, n_head: 4, n_embd: 480, vocab_size: SMALL_VOCAB, seed: 8 },
 };
 /** The matrices on the shards (the generated checkpoint's head is tied to wte). */
 const MATRICES = ['c_attn_w', 'c_proj_w', 'mlp_c_fc_w', 'mlp_c_proj_w', 'wte'];
