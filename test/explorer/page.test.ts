@@ -5,6 +5,7 @@
  */
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { getEncoding } from 'js-tiktoken';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gpt2, softmax } from '../../src/reference/gpt2.ts';
@@ -17,10 +18,9 @@ import { expectClose, TRACE_TOLERANCE } from '../helpers/numeric.ts';
 import { expectSampledAsReference } from '../helpers/sampled.ts';
 import { lensMismatch, referenceViews } from './reference-views.ts';
 import { SCREENSHOTS, serveExplorer, type ServedExplorer } from './served-explorer.ts';
-import { cutTiktoken, SMALL_VOCAB } from '../helpers/small-vocab.ts';
 
-/** The models here have the small vocabulary: its reference tokenizer. */
-const tiktoken = cutTiktoken(SMALL_VOCAB);
+/** The page shows GPT-2's tokens as a user sees them: the served model keeps the whole vocabulary. */
+const tiktoken = getEncoding('gpt2');
 const PROMPT = 'The quick brown fox jumps over the lazy dog because';
 const HOSTILE = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script> & "quotes" \'; DROP TABLE wte; --';
 
