@@ -94,6 +94,18 @@ describe.each(testDatabases())('generation on $driver', (target) => {
     }
   });
 
+  it('stops at the small vocabulary\'s own <|endoftext|>, its last token, where the reference does', async () => {
+    // The reference decides: the first seed whose generation (nearly uniform at temperature 100) draws it.
+    const options = { maxTokens: 40, temperature: 100 };
+    const seed = Array.from({ length: 5000 }, (_, s) => s)
+      .find((s) => referenceGenerate(m.weights, PROMPT, { ...options, seed: s, eotId: m.eotId }).length < options.maxTokens);
+    expect(seed, 'a seed whose reference generation ends at <|endoftext|>').toBeDefined();
+    const result = await generate(db, m.model, PROMPT, { ...options, seed });
+    expect(result.stop).toBe('eot');
+    expect(result.tokens).not.toContain(m.eotId);
+    expectSampledAsReference(m.weights, PROMPT, { ...options, seed, eotId: m.eotId }, result.tokens, m.model.kernel, 'stopped at the small vocabulary\'s <|endoftext|>');
+  });
+
   it('stops when the context is full', async () => {
     const prompt = someIds(m.model.n_ctx - 3);
     const result = await generate(db, m.model, prompt, { maxTokens: 10 });
