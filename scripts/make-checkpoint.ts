@@ -1,7 +1,10 @@
 // Writes a random GPT-2 checkpoint in Hugging Face layout (config.json, model.safetensors, tokenizer files).
-// Usage: npx tsx scripts/make-checkpoint.ts OUT_DIR [--preset tiny|gpt2|hot] [--n-layer N --n-head N --n-embd N
-//        --n-ctx N --vocab-size N] [--dtype F32|F16|BF16] [--prefix] [--lm-head] [--with-buffers] [--seed N]
-//        [--tokenizer hf|openai]
+// Usage: npx tsx scripts/make-checkpoint.ts OUT_DIR [--preset tiny|small|gpt2|hot|…] [--n-layer N --n-head N
+//        --n-embd N --n-ctx N --vocab N] [--dtype F32|F16|BF16] [--prefix] [--lm-head] [--with-buffers]
+//        [--seed N] [--tokenizer hf|openai]
+// --vocab N (or --vocab-size N, 257 to 50257) cuts GPT-2's tokenizer to its first N - 257 merges:
+// the 256 byte tokens, those merges' tokens, and <|endoftext|> last, id N - 1. Preset small: tiny
+// with 1024 tokens.
 import { parseArgs } from 'node:util';
 import { makeCheckpoint, PRESETS, type MakeCheckpointOptions } from '../src/checkpoint/make-checkpoint.ts';
 
@@ -13,6 +16,7 @@ const { values, positionals } = parseArgs({
     'n-head': { type: 'string' },
     'n-embd': { type: 'string' },
     'n-ctx': { type: 'string' },
+    vocab: { type: 'string' },
     'vocab-size': { type: 'string' },
     dtype: { type: 'string' },
     prefix: { type: 'boolean' },
@@ -48,7 +52,7 @@ const options: MakeCheckpointOptions = {
   n_head: integer('n-head'),
   n_embd: integer('n-embd'),
   n_ctx: integer('n-ctx'),
-  vocab_size: integer('vocab-size'),
+  vocab_size: integer('vocab') ?? integer('vocab-size'),
   dtype: oneOf('dtype', ['F32', 'F16', 'BF16'] as const),
   prefix: values.prefix,
   lmHead: values['lm-head'],

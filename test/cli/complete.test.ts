@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeCommand, type CompleteResult } from '../../src/cli/commands/complete.ts';
 import type { Io } from '../../src/cli/io.ts';
@@ -14,8 +13,10 @@ import { memoryIo } from '../helpers/memory-io.ts';
 import { checkedGeneration } from '../helpers/sampled.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
 import { CONFIGS, dropModel, loadTestModel, type LoadedModel } from '../engine/forward-models.ts';
+import { cutTiktoken, SMALL_VOCAB } from '../helpers/small-vocab.ts';
 
-const tiktoken = getEncoding('gpt2');
+/** The models here have the small vocabulary: its reference tokenizer. */
+const tiktoken = cutTiktoken(SMALL_VOCAB);
 
 /** An Io that also keeps each write to stdout separately, to see the streaming. */
 function chunkedIo(stdin = ''): Io & { stdout: string; stderr: string; chunks: string[] } {
@@ -51,7 +52,7 @@ describe.each(testDatabases())('gpt2sql complete on $driver', (target) => {
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout) as CompleteResult;
     expect(result.prompt_tokens).toEqual(tiktoken.encode('Hello'));
-    expect(result.tokens).toEqual(referenceGenerate(m.weights, result.prompt_tokens, { maxTokens: 5 }));
+    expect(result.tokens).toEqual(referenceGenerate(m.weights, result.prompt_tokens, { maxTokens: 5, eotId: m.eotId }));
     expect(result).toMatchObject({ model: m.model.name, text: tiktoken.decode(result.tokens) });
     expect(result.seconds).toBeGreaterThan(0);
   });
@@ -126,7 +127,7 @@ describe.each(testDatabases())('gpt2sql complete on $driver', (target) => {
       ['Hi', { topK: '-1' }, /--top-k must be an integer >= 0/],
       ['Hi', { maxTokens: '2.5' }, /--max-tokens must be an integer >= 0/],
       ['Hi', { engine: 'fast' }, /--engine must be incremental or recompute/],
-      [' x'.repeat(200), {}, /the prompt has 200 tokens but model .* reads at most n_ctx = 128; shorten it/],
+      [' the'.repeat(200), {}, /the prompt has 200 tokens but model .* reads at most n_ctx = 128; shorten it/],
     ];
     for (const [prompt, options, message] of cases) {
       await expect(completeCommand(prompt, { model: m.model.name, db: target.db, ...options }, memoryIo())).rejects.toThrow(message);
@@ -139,7 +140,7 @@ describe.each(testDatabases())('gpt2sql complete on $driver', (target) => {
 
 describe('gpt2sql complete on a first run', () => {
   it('loads the default model gpt2 from the hub first, then completes', async () => {
-    const hub = await startFakeHub({ repos: { gpt2: await tinyCheckpoint({ n_layer: 1, n_head: 1, n_embd: 8, seed: 31 }) } });
+    const hub = await startFakeHub({ repos: { gpt2: await tinyCheckpoint({ n_layer: 1, n_head: 1, n_embd: 8, vocab_size: SMALL_VOCAB, seed: 31 }) } });
     try {
       const env = { HF_ENDPOINT: hub.url, HF_HUB_CACHE: join(mkdtempSync(join(tmpdir(), 'gpt2sql-hf-')), 'hub') };
       const run = await runCli(['complete', 'Hello', '-n', '2', '--json', '--db', freshPgliteDir()], { env });

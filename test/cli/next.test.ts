@@ -1,4 +1,3 @@
-import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextCommand } from '../../src/cli/commands/next.ts';
 import type { Candidate } from '../../src/engine/next.ts';
@@ -7,9 +6,12 @@ import { testDatabases } from '../helpers/databases.ts';
 import { memoryIo } from '../helpers/memory-io.ts';
 import { expectClose } from '../helpers/numeric.ts';
 import { runCli } from '../helpers/cli-process.ts';
+import { runProgram } from '../helpers/run-program.ts';
 import { CONFIGS, dropModel, loadTestModel, type LoadedModel } from '../engine/forward-models.ts';
+import { cutTiktoken, SMALL_VOCAB } from '../helpers/small-vocab.ts';
 
-const tiktoken = getEncoding('gpt2');
+/** The models here have the small vocabulary: its reference tokenizer. */
+const tiktoken = cutTiktoken(SMALL_VOCAB);
 /** The vector kernel's tolerance of test/engine/forward.test.ts (it covers the array kernel too). */
 const TOLERANCE = 1e-5;
 
@@ -69,20 +71,21 @@ describe.each(testDatabases())('gpt2sql next on $driver', (target) => {
     expect(lines[2]).toMatch(new RegExp(`^\\s*1\\s+${first.id}\\s+${JSON.stringify(tiktoken.decode([first.id])).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s`));
   });
 
+  // The program's parsing and messages, run in this process: the executable is the first test's subject.
   it('--workers: the same candidates with any number; the embedded database says once that it has none', async () => {
     const args = ['next', prompt, '--json', '--top', '5', '--model', m.model.name, '--db', target.db];
-    const plain = await runCli(args);
+    const plain = await runProgram(args);
     for (const workers of ['0', '2']) {
-      const run = await runCli([...args, '--workers', workers]);
+      const run = await runProgram([...args, '--workers', workers]);
       expect(run.code).toBe(0);
       expect(JSON.parse(run.stdout)).toEqual(JSON.parse(plain.stdout));
       const notice = 'gpt2sql: --workers has no effect here: the embedded database runs in one process, without parallel workers';
       expect(run.stderr.split(notice).length - 1, run.stderr).toBe(target.driver === 'pglite' ? 1 : 0);
     }
-    const bad = await runCli([...args, '--workers', '-1']);
+    const bad = await runProgram([...args, '--workers', '-1']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--workers must be an integer (>= 0|from 0 to \d+, the server's max_parallel_workers .*), got "-1"/);
-    expect((await runCli([...args, '--workers', 'many'])).stderr).toContain('--workers must be a number, got "many"');
+    expect((await runProgram([...args, '--workers', 'many'])).stderr).toContain('--workers must be a number, got "many"');
   });
 
   it('refuses a bad --top or --temperature', async () => {

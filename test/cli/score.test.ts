@@ -1,4 +1,3 @@
-import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readableToken, scoreCommand, type ScoreResult } from '../../src/cli/commands/score.ts';
 import { gpt2 } from '../../src/reference/gpt2.ts';
@@ -7,14 +6,16 @@ import { memoryIo } from '../helpers/memory-io.ts';
 import { expectClose } from '../helpers/numeric.ts';
 import { runCli, startCli } from '../helpers/cli-process.ts';
 import { dropModel, loadTestModel, type LoadedModel } from '../engine/forward-models.ts';
+import { cutTiktoken, SMALL_VOCAB } from '../helpers/small-vocab.ts';
 
-const tiktoken = getEncoding('gpt2');
+/** The model has the small vocabulary (the subject is scoring): its reference tokenizer. */
+const tiktoken = cutTiktoken(SMALL_VOCAB);
 const encode = (text: string) => tiktoken.encode(text, [], []);
 /** The vector kernel's tolerance of test/engine/forward.test.ts (it covers the others too); see test/engine/score.test.ts. */
 const TOLERANCE = 1e-5;
 /** n_ctx 16: PROMPT fits, LONG needs windows. */
-const CONFIG = { n_layer: 2, n_head: 2, n_embd: 16, n_ctx: 16, seed: 23 };
-const PROMPT = 'The quick brown fox jumps over the lazy dog';
+const CONFIG = { n_layer: 2, n_head: 2, n_embd: 16, n_ctx: 16, vocab_size: SMALL_VOCAB, seed: 23 };
+const PROMPT = 'The cat and the dog are in the house'; // 13 tokens of the small vocabulary
 const LONG = 'It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness, it was the epoch of belief, it was the epoch of incredulity';
 
 /** The reference's logprob of each token after the ones before it (the text fits the context), and the top ids before each. */
@@ -79,7 +80,7 @@ describe.each(testDatabases())('gpt2sql score on $driver', (target) => {
     expect(lines[0]).toMatch(/^place\s+id\s+token\s+logprob$/);
     expect(lines).toHaveLength(2 + ids.length + 3);
     expect(lines[2]).toMatch(/^\s+0\s+464\s+"The"$/); // the first token: no logprob
-    expect(lines[3]).toMatch(new RegExp(`^\\s+1\\s+${ids[1]}\\s+" quick"\\s+${result.tokens[1].logprob!.toFixed(4)}$`));
+    expect(lines[3]).toMatch(new RegExp(`^\\s+1\\s+${ids[1]}\\s+" c"\\s+${result.tokens[1].logprob!.toFixed(4)}$`)); // ' cat' is ' c' + 'at' in the small vocabulary
     expect(lines.at(-2)).toBe(`tokens: ${ids.length} (${ids.length - 1} scored; the first has nothing before it)`);
     expect(lines.at(-1)).toBe(`perplexity: ${result.perplexity!.toFixed(4)}`);
   });

@@ -81,7 +81,7 @@ describe.each(testDatabases())('upgrading a database of format 3 on $driver', (t
       expect(columns).toEqual([{ name: 'k', type: typeName(k.type) }, { name: 'v', type: typeName(v.type) }]);
 
       const result = await generate(database, model, PROMPT, { maxTokens: 8 });
-      expect(result.tokens).toEqual(referenceGenerate(loaded.weights, PROMPT, { maxTokens: 8 }));
+      expect(result.tokens).toEqual(referenceGenerate(loaded.weights, PROMPT, { maxTokens: 8, eotId: loaded.eotId }));
       const [left] = await database.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${quoteIdent(model.schema_name)}.kv_cache`);
       expect(left.n).toBe(0);
     } finally {

@@ -5,7 +5,7 @@ import { nextTokens } from '../../src/engine/next.ts';
 import { logits, newKvCache, softmax, transformer } from '../../src/reference/gpt2.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { expectClose, LOGITS_TOLERANCE } from '../helpers/numeric.ts';
-import { CONFIGS, dropModel, loadTestModel, someIds, type LoadedModel } from './forward-models.ts';
+import { CONFIGS, dropModel, fullVocabulary, GPT2_VOCAB, loadTestModel, someIds, type LoadedModel } from './forward-models.ts';
 
 /**
  * Tolerances (max absolute difference from the float64 reference) per kernel. The weights are the
@@ -46,15 +46,16 @@ describe.each(testDatabases())('forward pass on $driver', (target) => {
     await db.close();
   });
 
+  // The output head at GPT-2's full size: every config with the whole vocabulary.
   describe.each(Object.entries(CONFIGS))('%s', (_, config) => {
     let m: LoadedModel;
     beforeAll(async () => {
-      m = await loadTestModel(db, config);
+      m = await loadTestModel(db, fullVocabulary(config));
       loaded.push(m);
     });
 
     it.each([1, 64])('matches the reference for a prompt of %i tokens', async (length) => {
-      const ids = someIds(length);
+      const ids = someIds(length, GPT2_VOCAB);
       const tolerance = TOLERANCE[m.model.kernel];
       const lnf = transformer(m.weights, ids, newKvCache(m.weights)); // [T, C]
       const expectedLogits = logits(m.weights, lnf.slice(-1))[0]; // [V]

@@ -9,6 +9,7 @@ import { quoteIdent } from '../../src/sql/quote.ts';
 import { renderInlined, type Sql } from '../../src/sql/sql.ts';
 import { generate as referenceGenerate } from '../../src/reference/generate.ts';
 import { testDatabases } from '../helpers/databases.ts';
+import { SMALL_VOCAB } from '../helpers/small-vocab.ts';
 import { checkedGeneration, expectSampledAsReference } from '../helpers/sampled.ts';
 import { CONFIGS, dropModel, loadTestModel, someIds, type LoadedModel } from './forward-models.ts';
 
@@ -49,7 +50,7 @@ describe.each(testDatabases())('generation on $driver', (target) => {
   it('continues greedily exactly as the reference, 20 tokens, streaming each with its bytes', async () => {
     const streamed: GeneratedToken[] = [];
     const result = await generate(db, m.model, PROMPT, { maxTokens: 20, onToken: (token) => streamed.push(token) });
-    expect(result).toEqual({ tokens: referenceGenerate(m.weights, PROMPT, { maxTokens: 20 }), stop: 'max_tokens' });
+    expect(result).toEqual({ tokens: referenceGenerate(m.weights, PROMPT, { maxTokens: 20, eotId: m.eotId }), stop: 'max_tokens' });
     expect(streamed.map((t) => t.id)).toEqual(result.tokens);
     const [vocab] = await db.query<{ bytes: Uint8Array }>('SELECT bytes FROM vocab WHERE token = $1', [result.tokens[0]]);
     expect(Buffer.from(streamed[0].bytes)).toEqual(Buffer.from(vocab.bytes));
@@ -67,7 +68,7 @@ describe.each(testDatabases())('generation on $driver', (target) => {
     const incremental = await generate(db, m.model, PROMPT, { ...options, engine: 'incremental' });
     const recompute = await generate(db, m.model, PROMPT, { ...options, engine: 'recompute' });
     expect(recompute).toEqual(incremental);
-    expectSampledAsReference(m.weights, PROMPT, options, incremental.tokens, m.model.kernel, 'incremental and recompute');
+    expectSampledAsReference(m.weights, PROMPT, { ...options, eotId: m.eotId }, incremental.tokens, m.model.kernel, 'incremental and recompute');
   });
 
   it('with top-k 1 continues as greedy does', async () => {
@@ -76,7 +77,8 @@ describe.each(testDatabases())('generation on $driver', (target) => {
   });
 
   it('stops at <|endoftext|>, found by its symbol in the vocabulary, without returning it', async () => {
-    expect(await endOfTextId(db, m.model)).toBe(50256);
+    expect(m.eotId).toBe(SMALL_VOCAB - 1); // the small vocabulary's last token
+    expect(await endOfTextId(db, m.model)).toBe(m.eotId);
     const sampled = await checkedGeneration(db, m.model, m.weights, PROMPT, { maxTokens: 10, ...SAMPLING });
     const at = sampled.findIndex((id, i) => i >= 2 && !sampled.slice(0, i).includes(id));
     const eot = sampled[at];
@@ -92,10 +94,22 @@ describe.each(testDatabases())('generation on $driver', (target) => {
     }
   });
 
+  it('stops at the small vocabulary\'s own <|endoftext|>, its last token, where the reference does', async () => {
+    // The reference decides: the first seed whose generation (nearly uniform at temperature 100) draws it.
+    const options = { maxTokens: 40, temperature: 100 };
+    const seed = Array.from({ length: 5000 }, (_, s) => s)
+      .find((s) => referenceGenerate(m.weights, PROMPT, { ...options, seed: s, eotId: m.eotId }).length < options.maxTokens);
+    expect(seed, 'a seed whose reference generation ends at <|endoftext|>').toBeDefined();
+    const result = await generate(db, m.model, PROMPT, { ...options, seed });
+    expect(result.stop).toBe('eot');
+    expect(result.tokens).not.toContain(m.eotId);
+    expectSampledAsReference(m.weights, PROMPT, { ...options, seed, eotId: m.eotId }, result.tokens, m.model.kernel, 'stopped at the small vocabulary\'s <|endoftext|>');
+  });
+
   it('stops when the context is full', async () => {
     const prompt = someIds(m.model.n_ctx - 3);
     const result = await generate(db, m.model, prompt, { maxTokens: 10 });
-    expect(result).toEqual({ tokens: referenceGenerate(m.weights, prompt, { maxTokens: 10 }), stop: 'n_ctx' });
+    expect(result).toEqual({ tokens: referenceGenerate(m.weights, prompt, { maxTokens: 10, eotId: m.eotId }), stop: 'n_ctx' });
     expect(result.tokens).toHaveLength(3);
   });
 
@@ -157,8 +171,8 @@ describe.runIf(process.env.TEST_DATABASE_URL)('concurrent generation on postgres
     try {
       const options = [{ maxTokens: 10, ...SAMPLING }, { maxTokens: 10, temperature: 0.9, seed: 5 }];
       const results = await Promise.all([generate(a, m.model, PROMPT, options[0]), generate(b, m.model, someIds(9), options[1])]);
-      expectSampledAsReference(m.weights, PROMPT, options[0], results[0].tokens, m.model.kernel, 'session a');
-      expectSampledAsReference(m.weights, someIds(9), options[1], results[1].tokens, m.model.kernel, 'session b');
+      expectSampledAsReference(m.weights, PROMPT, { ...options[0], eotId: m.eotId }, results[0].tokens, m.model.kernel, 'session a');
+      expectSampledAsReference(m.weights, someIds(9), { ...options[1], eotId: m.eotId }, results[1].tokens, m.model.kernel, 'session b');
       expect(results.map((r) => r.tokens)).toEqual([
         (await generate(a, m.model, PROMPT, options[0])).tokens, // each alone, one after the other
         (await generate(b, m.model, someIds(9), options[1])).tokens,

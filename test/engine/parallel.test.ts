@@ -141,7 +141,7 @@ describe.each(testDatabases().filter((target) => target.driver === 'pglite'))('-
     expect(await workersOption(db)).toEqual({ count: 0, ignored: false });
     expect(await workersOption(db, 4)).toEqual({ count: 0, ignored: true });
     await expect(workersOption(db, -1)).rejects.toBeInstanceOf(OptionError);
-    const expected = referenceGenerate(m.weights, PROMPT, { maxTokens: 5 });
+    const expected = referenceGenerate(m.weights, PROMPT, { maxTokens: 5, eotId: m.eotId });
     expect((await generate(db, m.model, PROMPT, { maxTokens: 5, workers: 4 })).tokens).toEqual(expected);
   });
 });

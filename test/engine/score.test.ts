@@ -129,7 +129,7 @@ describe.each(testDatabases())('scoring on $driver', (target) => {
   });
 
   it('gives each token and each alternative its bytes from the vocabulary', async () => {
-    const ids = [15496, 11, 995, 447]; // 447: the first two bytes of a three-byte UTF-8 character
+    const ids = [464, 11, 995, 447]; // The, world; 447: the first two bytes of a three-byte UTF-8 character
     const scoring = await scoreTokens(db, m.model, ids, { top: 3 });
     const vocab = new Map((await db.query<{ token: number; bytes: Uint8Array }>(
       `SELECT token, bytes FROM ${quoteIdent(m.model.schema_name)}.vocab WHERE token = ANY($1::int[])`,
@@ -152,7 +152,7 @@ describe.each(testDatabases())('scoring on $driver', (target) => {
   });
 
   it('scores a text of one token: nothing to score, no perplexity', async () => {
-    expect(await scoreTokens(db, m.model, [15496])).toMatchObject({ tokens: [{ id: 15496, logprob: null, top: [] }], perplexity: null, scored: 0, windows: 1 });
+    expect(await scoreTokens(db, m.model, [464])).toMatchObject({ tokens: [{ id: 464, logprob: null, top: [] }], perplexity: null, scored: 0, windows: 1 });
   });
 
   it.each([5, 8, 16])('reads a text longer than the context in windows, stride %i, as Hugging Face\'s guide does', async (stride) => {

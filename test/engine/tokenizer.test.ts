@@ -7,6 +7,8 @@ import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
 import { loadGpt2Tokenizer, tiktokenBytes } from '../helpers/tokenizer-schema.ts';
 import { prng } from '../helpers/prng.ts';
 import { tokenizerCorpus } from '../helpers/tokenizer-corpus.ts';
+import { tinyCheckpoint } from '../helpers/checkpoints.ts';
+import { cutTiktoken, SMALL_VOCAB } from '../helpers/small-vocab.ts';
 
 /** The independent reference: OpenAI's tiktoken "gpt2" encoding, ported to JavaScript. */
 const tiktoken = getEncoding('gpt2');
@@ -100,6 +102,40 @@ describe.each(testDatabases())('tokenizer on $driver', (target) => {
     expect(await encode(db, model, '')).toEqual([]);
     expect(await decode(db, model, [])).toBe('');
     expect(await decodeEach(db, model, [])).toEqual([]);
+  });
+});
+
+describe.each(testDatabases())('a cut vocabulary (make-checkpoint --vocab) on $driver', (target) => {
+  let db: Database;
+  const schema = uniqueModelName('tokenizer_cut');
+  const model = { schema_name: schema };
+  const cut = cutTiktoken(SMALL_VOCAB); // tiktoken's code on GPT-2's ranks below 1023
+
+  beforeAll(async () => {
+    db = await target.open();
+    await loadGpt2Tokenizer(db, schema, await tinyCheckpoint({ preset: 'small' }));
+  });
+  afterAll(async () => {
+    await db.exec(`DROP SCHEMA ${schema} CASCADE`);
+    await db.close();
+  });
+
+  it(`encodes the corpus of ${corpus.length} strings exactly as tiktoken cut to the same merges, and decodes it back`, async () => {
+    const ids: number[][] = [];
+    for (const text of corpus) ids.push(await encode(db, model, text));
+    const expected = corpus.map((text) => cut.encode(text, [], []));
+    expect(mismatches(corpus, ids, expected)).toEqual([]);
+    expect(ids.flat().every((id) => id < SMALL_VOCAB - 1)).toBe(true);
+    expect(ids.flat().length, 'the cut vocabulary needs more tokens than the whole one').toBeGreaterThan(corpus.flatMap(reference).length);
+    const texts: string[] = [];
+    for (const tokens of ids) texts.push(await decode(db, model, tokens));
+    expect(mismatches(corpus, texts, corpus)).toEqual([]);
+  });
+
+  it('keeps <|endoftext|> as its last token, and refuses the ids beyond it', async () => {
+    expect(await db.query('SELECT token FROM vocab WHERE symbol = $1', ['<|endoftext|>'])).toEqual([{ token: SMALL_VOCAB - 1 }]);
+    expect(await decode(db, model, [SMALL_VOCAB - 1])).toBe('<|endoftext|>');
+    await expect(decode(db, model, [SMALL_VOCAB])).rejects.toThrow(new RegExp(`not a token id of this model: ${SMALL_VOCAB}; ids run from 0 to ${SMALL_VOCAB - 1}`));
   });
 });
 

@@ -11,9 +11,11 @@ import { runCli, startCli } from '../helpers/cli-process.ts';
 import { expectLoaded, expectOneLineError, modelState, type ModelState } from './model-state.ts';
 import { closedPort } from './closed-port.ts';
 import { startPasswordRefusingServer } from './password-refusing-server.ts';
+import { SMALL_VOCAB } from '../helpers/small-vocab.ts';
 
 const SERVER = process.env.TEST_DATABASE_URL;
-const SIZE = { n_layer: 1, n_head: 1, n_embd: 4, n_ctx: 8 };
+// The small vocabulary: the subject is the errors, and a load of it takes a fraction of the whole one's time.
+const SIZE = { n_layer: 1, n_head: 1, n_embd: 4, n_ctx: 8, vocab_size: SMALL_VOCAB };
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** SERVER with some parts replaced, e.g. another database or user. */

@@ -11,8 +11,10 @@ import { runCli, runCliAsReader } from '../helpers/cli-process.ts';
 import { closedPort } from './closed-port.ts';
 import { brokenCheckpoint, DEFECTS, type Defect } from './broken-checkpoints.ts';
 import { expectLoaded, expectOneLineError, modelState, type ModelState } from './model-state.ts';
+import { SMALL_VOCAB } from '../helpers/small-vocab.ts';
 
-const SIZE = { n_layer: 1, n_head: 1, n_embd: 4, n_ctx: 8 };
+// The small vocabulary: the subject is the errors, and a load of it takes a fraction of the whole one's time.
+const SIZE = { n_layer: 1, n_head: 1, n_embd: 4, n_ctx: 8, vocab_size: SMALL_VOCAB };
 
 /** The one line each defect must produce (after `gpt2sql: `); `DIR` stands for the broken directory. */
 const EXPECTED: Record<Defect, string> = {

@@ -8,12 +8,13 @@ import { testDatabases } from '../helpers/databases.ts';
 import { HOSTILE_PROMPTS } from '../helpers/hostile-prompts.ts';
 import type { LoadedModel } from '../helpers/loaded-model.ts';
 import { runCli } from '../helpers/cli-process.ts';
-import { cleanUp, encode, loadOn, referenceTokens } from './generation-state.ts';
+import { cleanUp, encode, loadOn, referenceTokens, SMALL_VOCAB } from './generation-state.ts';
 import { modelState, type ModelState } from './model-state.ts';
 
 /** Every hostile prompt in one text (92 tokens): one `complete` run covers them all. */
 const ALL = HOSTILE_PROMPTS.join('\n');
-const SIZE = { n_layer: 1, n_head: 1, n_embd: 8, n_ctx: 128, seed: 76 };
+// n_ctx 192: the hostile prompts together are 144 tokens of the small vocabulary.
+const SIZE = { n_layer: 1, n_head: 1, n_embd: 8, n_ctx: 192, vocab_size: SMALL_VOCAB, seed: 76 };
 
 describe.each(testDatabases())('hostile prompts through the commands on $driver', (target) => {
   let m: LoadedModel;
@@ -41,7 +42,7 @@ describe.each(testDatabases())('hostile prompts through the commands on $driver'
       expect(run.code).toBe(0);
       expect(JSON.parse(run.stdout) as CompleteResult).toMatchObject({
         prompt_tokens: encode(ALL),
-        tokens: referenceTokens(m.weights, ALL, { maxTokens: 2 }),
+        tokens: referenceTokens(m, ALL, { maxTokens: 2 }),
       });
     }
   });

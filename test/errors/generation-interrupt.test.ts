@@ -11,10 +11,10 @@ import { startCli } from '../helpers/cli-process.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import type { LoadedModel } from '../helpers/loaded-model.ts';
 import { memoryIo } from '../helpers/memory-io.ts';
-import { cleanUp, encode, greedyTokens, loadOn, referenceTokens, sessionRows, tiktoken } from './generation-state.ts';
+import { cleanUp, encode, greedyTokens, loadOn, referenceTokens, sessionRows, tiktoken, SMALL_VOCAB } from './generation-state.ts';
 
-const SIZE = { n_layer: 1, n_head: 1, n_embd: 8, n_ctx: 64, seed: 72 };
-const PROMPT = 'Hello';
+const SIZE = { n_layer: 1, n_head: 1, n_embd: 8, n_ctx: 64, vocab_size: SMALL_VOCAB, seed: 72 };
+const PROMPT = 'The'; // one token in the small vocabulary
 const MAX_TOKENS = SIZE.n_ctx - 1;
 
 /** How many of `tokens` the streamed text `seen` shows whole (the prompt first). */
@@ -45,7 +45,7 @@ describe.each(testDatabases())('a signal during generation on $driver', (target)
   let full: number[];
   beforeAll(async () => {
     m = await loadOn(target, 'gen_int', SIZE);
-    full = referenceTokens(m.weights, PROMPT, { maxTokens: MAX_TOKENS });
+    full = referenceTokens(m, PROMPT, { maxTokens: MAX_TOKENS });
     expect(full).toHaveLength(MAX_TOKENS); // a run that ignored Ctrl-C would print all of them
     expect(tiktoken.decode(full)).not.toContain('\uFFFD'); // every prefix of the text is whole tokens
   });

@@ -12,11 +12,11 @@ import type { LoadedModel } from '../helpers/loaded-model.ts';
 import { runCli } from '../helpers/cli-process.ts';
 import { memoryIo } from '../helpers/memory-io.ts';
 import { closedPort } from './closed-port.ts';
-import { runProgram } from './run-program.ts';
-import { cleanUp, encode, greedyTokens, loadOn, referenceTokens, tiktoken } from './generation-state.ts';
+import { runProgram } from '../helpers/run-program.ts';
+import { cleanUp, encode, greedyTokens, loadOn, referenceTokens, tiktoken, SMALL_VOCAB } from './generation-state.ts';
 import { expectOneLineError, modelState, type ModelState } from './model-state.ts';
 
-const SIZE = { n_layer: 1, n_head: 1, n_embd: 8, n_ctx: 16, seed: 71 };
+const SIZE = { n_layer: 1, n_head: 1, n_embd: 8, n_ctx: 16, vocab_size: SMALL_VOCAB, seed: 71 };
 const TOO_LONG = ' the'.repeat(SIZE.n_ctx + 4); // one token each
 const NUL = 'a\0b'; // only standard input can carry it: arguments are C strings
 const NUL_MESSAGE = 'gpt2sql: the text contains U+0000 (NUL), which PostgreSQL text cannot hold; remove it and try again';
@@ -104,7 +104,7 @@ describe.each(testDatabases())('a bad prompt or option for generation on $driver
   beforeAll(async () => {
     m = await loadOn(target, 'gen_opts', SIZE);
     before = { state: await modelState(target.db, m.model.name), tokens: await greedyTokens(target.db, m.model.name) };
-    expect(before.tokens).toEqual(referenceTokens(m.weights, 'Hello', { maxTokens: 5 }));
+    expect(before.tokens).toEqual(referenceTokens(m, 'Hello', { maxTokens: 5 }));
   });
   afterAll(() => cleanUp(target, m));
 
@@ -129,12 +129,12 @@ describe.each(testDatabases())('a bad prompt or option for generation on $driver
   });
 
   it('stops at n_ctx when -n would pass it: the tokens that fit on stdout, a notice on stderr, exit 0', async () => {
-    const run = await cli(['complete', 'Hello', '-n', '30']);
-    const tokens = referenceTokens(m.weights, 'Hello', { maxTokens: 30 });
+    const run = await cli(['complete', 'The', '-n', '30']); // one token in the small vocabulary
+    const tokens = referenceTokens(m, 'The', { maxTokens: 30 });
     expect(tokens).toHaveLength(SIZE.n_ctx - 1); // no <|endoftext|> before the context is full
     expect(run.stderr).toBe(`gpt2sql: stopped after ${SIZE.n_ctx - 1} new tokens: the prompt (1 token) and the new ones fill ` +
       `model ${m.model.name}'s context of n_ctx = ${SIZE.n_ctx} tokens\n`);
-    expect(run.stdout).toBe(`Hello${tiktoken.decode(tokens)}\n`);
+    expect(run.stdout).toBe(`The${tiktoken.decode(tokens)}\n`);
     expect(run.code).toBe(0);
   });
 

@@ -2,19 +2,21 @@
 // reference's weights), the tokens the reference gives for a prompt, and the session rows a
 // generation may leave behind.
 import { rmSync } from 'node:fs';
-import { getEncoding } from 'js-tiktoken';
 import type { MakeCheckpointOptions } from '../../src/checkpoint/make-checkpoint.ts';
 import { completeCommand } from '../../src/cli/commands/complete.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
 import { generate as referenceGenerate, type GenerateOptions } from '../../src/reference/generate.ts';
-import type { Gpt2Weights } from '../../src/reference/weights.ts';
 import type { TestDatabase } from '../helpers/databases.ts';
 import { dropModel, loadGeneratedModel, type LoadedModel } from '../helpers/loaded-model.ts';
 import { memoryIo } from '../helpers/memory-io.ts';
+import { cutTiktoken, SMALL_VOCAB } from '../helpers/small-vocab.ts';
 
-export const tiktoken = getEncoding('gpt2');
-/** GPT-2's ids for `text`, by js-tiktoken; special tokens are plain text, as in gpt2sql. */
+/** The models of these tests have the small vocabulary (their subject is errors, not the vocabulary). */
+export { SMALL_VOCAB };
+/** The small vocabulary's reference tokenizer, js-tiktoken's gpt2 cut the same way. */
+export const tiktoken = cutTiktoken(SMALL_VOCAB);
+/** The small vocabulary's ids for `text`, by js-tiktoken; special tokens are plain text, as in gpt2sql. */
 export const encode = (text: string) => tiktoken.encode(text, [], []);
 
 /** Loads a generated checkpoint under a unique name with this prefix. */
@@ -38,9 +40,9 @@ export async function cleanUp(target: TestDatabase, ...loaded: Array<LoadedModel
   }
 }
 
-/** The new tokens the reference generates after `prompt`, with gpt2sql's options. */
-export function referenceTokens(weights: Gpt2Weights, prompt: string, options: GenerateOptions): number[] {
-  return referenceGenerate(weights, encode(prompt), options);
+/** The new tokens the reference generates after `prompt` on a loaded model, with gpt2sql's options. */
+export function referenceTokens({ weights, eotId }: LoadedModel, prompt: string, options: Omit<GenerateOptions, 'eotId'>): number[] {
+  return referenceGenerate(weights, encode(prompt), { ...options, eotId });
 }
 
 /** What `gpt2sql complete PROMPT --json --temperature 0 -n 5` gives: the test of "the model still works". */

@@ -19,6 +19,7 @@ import { expectSampledAsReference } from '../helpers/sampled.ts';
 import { lensMismatch, referenceViews } from './reference-views.ts';
 import { SCREENSHOTS, serveExplorer, type ServedExplorer } from './served-explorer.ts';
 
+/** The page shows GPT-2's tokens as a user sees them: the served model keeps the whole vocabulary. */
 const tiktoken = getEncoding('gpt2');
 const PROMPT = 'The quick brown fox jumps over the lazy dog because';
 const HOSTILE = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script> & "quotes" \'; DROP TABLE wte; --';
@@ -148,7 +149,7 @@ describe.each(testDatabases())('the explorer page in Chromium on $driver', (targ
     const options = { temperature, seed, topK: 0, topP: 1, maxTokens };
     const [[, tokens]] = await served.query(psqlScript(served.model, [], completeStatement(served.model), completeValues(PROMPT, served.model, options)));
     const expected = tokens.replace(/[{}]/g, '').split(',').filter((id) => id !== '').map(Number);
-    expectSampledAsReference(served.weights, ids, options, expected, served.model.kernel, 'the generation the page streams');
+    expectSampledAsReference(served.weights, ids, { ...options, eotId: served.eotId }, expected, served.model.kernel, 'the generation the page streams');
     expect((await data(page, '#generated .generated-token', 'data-text')).join('')).toBe(tiktoken.decode(expected));
     const probs = (await data(page, '#generated .generated-token', 'data-prob')).map(Number);
     const so_far = [...ids];

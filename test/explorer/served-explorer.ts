@@ -10,7 +10,7 @@ import type { Gpt2Weights } from '../../src/reference/weights.ts';
 import { startCli } from '../helpers/cli-process.ts';
 import type { TestDatabase } from '../helpers/databases.ts';
 import { psql, type PsqlConnection } from '../helpers/psql.ts';
-import { CONFIGS, dropModel, loadTestModel } from '../engine/forward-models.ts';
+import { CONFIGS, dropModel, fullVocabulary, loadTestModel } from '../engine/forward-models.ts';
 
 /** Where the tests save their screenshots (not committed; docs/explorer.png is one of them, copied). */
 export const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
@@ -20,6 +20,8 @@ export interface ServedExplorer {
   url: string;
   model: ModelRow;
   weights: Gpt2Weights;
+  /** <|endoftext|>'s id in the checkpoint's vocabulary. */
+  eotId: number;
   /** Rows of a query, through psql. */
   query(sql: string): Promise<string[][]>;
   stop(): Promise<void>;
@@ -31,14 +33,14 @@ const PAGE = /explorer page on (http:\/\/127\.0\.0\.1:\d+)\//;
 export async function serveExplorer(target: TestDatabase): Promise<ServedExplorer> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const db = await target.open();
-  const { model, weights } = await loadTestModel(db, CONFIGS['2 blocks, 2 heads, 32 wide']).finally(() => db.close());
+  const { model, weights, eotId } = await loadTestModel(db, fullVocabulary(CONFIGS['2 blocks, 2 heads, 32 wide'])).finally(() => db.close());
   const run = startCli(['serve', '--http', '0', '--port', '0', '--db', target.db]);
   await run.until((stdout) => /Ctrl-C/.test(stdout));
   const url = PAGE.exec(run.stdout)![1];
   const wire = /connect with: +psql -h 127\.0\.0\.1 -p (\d+) -U postgres postgres/.exec(run.stdout);
   const connection: PsqlConnection = wire ? ['-h', '127.0.0.1', '-p', wire[1], '-U', 'postgres', '-d', 'postgres'] : ['-d', target.db];
   return {
-    url, model, weights,
+    url, model, weights, eotId,
     query: (sql) => psql(connection, sql),
     async stop() {
       run.kill('SIGTERM');

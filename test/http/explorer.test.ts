@@ -1,4 +1,3 @@
-import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HeadResponse, NextResponse, TraceResponse } from '../../src/explorer/explorer-api.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
@@ -9,8 +8,10 @@ import { expectClose, TRACE_TOLERANCE } from '../helpers/numeric.ts';
 import { CONFIGS } from '../engine/forward-models.ts';
 import { lensMismatch, referenceViews, type ReferenceViews } from '../explorer/reference-views.ts';
 import { startAnotherApi, startTestApi, type TestApi } from './api-fixture.ts';
+import { cutTiktoken, SMALL_VOCAB } from '../helpers/small-vocab.ts';
 
-const tiktoken = getEncoding('gpt2');
+/** The models here have the small vocabulary: its reference tokenizer. */
+const tiktoken = cutTiktoken(SMALL_VOCAB);
 const PROMPT = 'The cat sat on the mat, <b>twice</b>';
 
 describe.each(testDatabases())('the explorer\'s endpoints on $driver', (target) => {
@@ -128,7 +129,7 @@ describe.each(testDatabases())('the explorer\'s endpoints on $driver', (target) 
     await refused('/explorer/trace', { model: t.model.name }, 400, 'prompt', /prompt is required/);
     await refused('/explorer/trace', { model: t.model.name, prompt: '' }, 400, 'prompt', /prompt is empty/);
     await refused('/explorer/trace', { model: 'no_such_model', prompt: 'x' }, 404, 'model', /model "no_such_model" is not loaded/);
-    await refused('/explorer/trace', { model: t.model.name, prompt: 'x '.repeat(t.model.n_ctx + 1) }, 400, 'prompt', /the prompt has 130 tokens but model .* reads at most n_ctx = 128/);
+    await refused('/explorer/trace', { model: t.model.name, prompt: ' the'.repeat(t.model.n_ctx + 2) }, 400, 'prompt', /the prompt has 130 tokens but model .* reads at most n_ctx = 128/);
     await refused('/explorer/generate-sql', traced({ seed: 0.5 }), 400, 'seed', /seed must be an integer/);
     expect((await get<TraceResponse>('/explorer/trace', traced())).status).toBe(200);
   });

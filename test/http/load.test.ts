@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode } from '../../src/engine/tokenizer.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { someIds } from '../engine/forward-models.ts';
+import { SMALL_VOCAB } from '../helpers/small-vocab.ts';
 import { generationRows, referenceCompletion, startTestApi, type Sampled, type TestApi } from './api-fixture.ts';
 
 setFlagsFromString('--expose-gc');
@@ -31,7 +32,7 @@ function loadCase(i: number): Case {
     { temperature: 0 }, { temperature: 0.8, topK: 40, seed: i }, { topP: 0.9, seed: i }, { temperature: 1.3, topK: 5, topP: 0.8, seed: 100 + i },
   ];
   return {
-    prompt: someIds(3 + (i % 7)).map((id) => (id + i * 101) % 50257),
+    prompt: someIds(3 + (i % 7)).map((id) => (id + i * 101) % (SMALL_VOCAB - 1)),
     sampled: { maxTokens: 1 + (i % 3), ...sampling[i % 4] },
     logprobs: i % 5 === 0 ? 2 : undefined,
     echo: i % 6 === 0,

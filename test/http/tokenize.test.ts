@@ -2,6 +2,7 @@ import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabases } from '../helpers/databases.ts';
 import { post, startTestApi, type TestApi } from './api-fixture.ts';
+import { CONFIGS, fullVocabulary } from '../engine/forward-models.ts';
 
 const tiktoken = getEncoding('gpt2');
 const TEXT = 'Hello, wörld! 🤗 <|endoftext|>';
@@ -14,7 +15,7 @@ describe.each(testDatabases())('POST /tokenize and /detokenize on $driver, as ll
    */
   const named = () => (target.driver === 'postgres' ? { model: t.model.name } : {});
   beforeAll(async () => {
-    t = await startTestApi(target);
+    t = await startTestApi(target, { config: fullVocabulary(CONFIGS['1 block, 1 head, 16 wide']) }); // the tokenizer is the subject: GPT-2's own
   });
   afterAll(async () => {
     await t.close();

@@ -16,6 +16,7 @@ import { loadReferenceWeights } from '../../src/reference/weights.ts';
 import { quoteIdent, quoteLiteral } from '../../src/sql/quote.ts';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { testDatabases } from '../helpers/databases.ts';
+import { checkpointEotId } from '../helpers/loaded-model.ts';
 
 const CONFIG = { n_layer: 1, n_head: 2, n_embd: 16, n_ctx: 32, seed: 41 };
 const PROMPT = [464, 3290, 318];
@@ -61,7 +62,7 @@ describe.each(testDatabases().filter((target) => target.driver === 'postgres'))(
       const model = await loadModel(db, checkpoint, { name: 'plain', source: dir, kernel: 'auto' });
       expect(model.kernel).toBe('cube');
       const weights = await loadReferenceWeights(checkpoint);
-      expect((await generate(db, model, PROMPT, { maxTokens: 6 })).tokens).toEqual(referenceGenerate(weights, PROMPT, { maxTokens: 6 }));
+      expect((await generate(db, model, PROMPT, { maxTokens: 6 })).tokens).toEqual(referenceGenerate(weights, PROMPT, { maxTokens: 6, eotId: checkpointEotId(checkpoint) }));
     } finally {
       await checkpoint.close();
     }

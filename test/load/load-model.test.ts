@@ -11,6 +11,7 @@ import { loadModel } from '../../src/load/load-model.ts';
 import { weightTables } from '../../src/load/weight-tables.ts';
 import { INLINE_BYTES, kernel, rowParts } from '../../src/sql/kernels.ts';
 import { renderBound } from '../../src/sql/sql.ts';
+import { quoteIdent } from '../../src/sql/quote.ts';
 import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
 import { readSafetensorsBytes } from '../helpers/safetensors-bytes.ts';
 
@@ -94,6 +95,7 @@ describe.each(testDatabases())('load on $driver', (target) => {
     ['F32, transformer. prefix, explicit lm_head, buffers', { dtype: 'F32', prefix: true, lmHead: true, withBuffers: true, seed: 3 }],
     ['F16', { dtype: 'F16', seed: 4 }],
     ['BF16, openai tokenizer files', { dtype: 'BF16', seed: 5, tokenizer: 'openai' }],
+    ['F32, GPT-2\'s tokenizer cut to 300 tokens', { dtype: 'F32', seed: 6, vocab_size: 300 }],
   ];
   it.each(cases)('stores exactly the checkpoint numbers: %s', async (_label, options) => {
     const dir = await checkpointDir(options);
@@ -105,7 +107,12 @@ describe.each(testDatabases())('load on $driver', (target) => {
       const expected = expectedRows(tensors, table, SMALL.n_layer, prefix).map((row) => row.map(Math.fround));
       expect(await storedRows(db, model.schema_name, table), table).toEqual(expected);
     }
-    expect(model).toMatchObject({ n_layer: 2, n_head: 2, n_embd: 8, n_ctx: 16, vocab_size: 50257, dtype: options.dtype, tied_lm_head: true });
+    const vocabSize = options.vocab_size ?? 50257;
+    expect(model).toMatchObject({ n_layer: 2, n_head: 2, n_embd: 8, n_ctx: 16, vocab_size: vocabSize, dtype: options.dtype, tied_lm_head: true });
+    // the vocabulary as the checkpoint's files have it: every id once, <|endoftext|> the last
+    const [vocab] = await db.query<{ tokens: number; last: number; eot: number }>(
+      `SELECT count(*)::int AS tokens, max(token) AS last, max(token) FILTER (WHERE symbol = '<|endoftext|>') AS eot FROM ${quoteIdent(model.schema_name)}.vocab`);
+    expect(vocab).toEqual({ tokens: vocabSize, last: vocabSize - 1, eot: vocabSize - 1 });
   });
 
   it.each(['vector', 'cube'])('stores exactly the checkpoint numbers with the %s kernel, rows too long for a page in parts', async (kernelName) => {

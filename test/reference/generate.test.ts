@@ -28,10 +28,10 @@ describe('generate', () => {
   });
 
   it('stops at maxTokens and when the context is full', () => {
-    expect(generate(weights, prompt, { maxTokens: 0 })).toEqual([]);
+    expect(generate(weights, prompt, { maxTokens: 0, eotId: null })).toEqual([]);
     expect(generate(weights, prompt, { maxTokens: 2, eotId: null })).toHaveLength(2);
     expect(generate(weights, prompt, { maxTokens: 50, eotId: null })).toHaveLength(config.n_ctx - prompt.length);
-    expect(generate(weights, Array(config.n_ctx).fill(0), { maxTokens: 5 })).toEqual([]);
+    expect(generate(weights, Array(config.n_ctx).fill(0), { maxTokens: 5, eotId: null })).toEqual([]);
   });
 
   it('stops at eotId without returning it', () => {
@@ -41,9 +41,9 @@ describe('generate', () => {
   });
 
   it('rejects an empty or too long prompt and bad options', () => {
-    expect(() => generate(weights, [], { maxTokens: 1 })).toThrow(/at least one token/);
-    expect(() => generate(weights, Array(13).fill(0), { maxTokens: 1 })).toThrow(/n_ctx = 12/);
-    expect(() => generate(weights, prompt, { maxTokens: -1 })).toThrow(/maxTokens/);
-    expect(() => generate(weights, prompt, { maxTokens: 1, topP: 2 })).toThrow(/topP/);
+    expect(() => generate(weights, [], { maxTokens: 1, eotId: null })).toThrow(/at least one token/);
+    expect(() => generate(weights, Array(13).fill(0), { maxTokens: 1, eotId: null })).toThrow(/n_ctx = 12/);
+    expect(() => generate(weights, prompt, { maxTokens: -1, eotId: null })).toThrow(/maxTokens/);
+    expect(() => generate(weights, prompt, { maxTokens: 1, topP: 2, eotId: null })).toThrow(/topP/);
   });
 });

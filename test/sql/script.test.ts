@@ -25,13 +25,14 @@ describe.each(testDatabases())('scripts on $driver', (target) => {
   let db: Database;
   let model: ModelRow;
   let weights: Gpt2Weights;
+  let eotId: number;
 
   /** Runs the statement of a script: its tables are the model's (the script sets the search_path; this test's connection did). */
   const run = <R>(statement: string) => db.query<R>(statement);
 
   beforeAll(async () => {
     db = await target.open();
-    ({ model, weights } = await loadGeneratedModel(db, 'script', { n_layer: 2, n_head: 2, n_embd: 16, n_ctx: 24, seed: 31 }));
+    ({ model, weights, eotId } = await loadGeneratedModel(db, 'script', { n_layer: 2, n_head: 2, n_embd: 16, n_ctx: 24, seed: 31 }));
     await db.exec(`SET search_path TO ${quoteIdent(model.schema_name)}, public`);
   });
   afterAll(async () => {
@@ -82,7 +83,7 @@ describe.each(testDatabases())('scripts on $driver', (target) => {
     const engine = await generate(db, model, ids, options);
     expect(row.prompt_tokens).toEqual(ids);
     expect(row.tokens).toEqual(engine.tokens);
-    expectSampledAsReference(weights, ids, options, row.tokens, model.kernel, `complete script, ${JSON.stringify(options)}`);
+    expectSampledAsReference(weights, ids, { ...options, eotId }, row.tokens, model.kernel, `complete script, ${JSON.stringify(options)}`);
     expect([row.stop, engine.stop]).toEqual([stop, stop]);
     expect(row.text).toBe(await decode(db, model, engine.tokens));
   });

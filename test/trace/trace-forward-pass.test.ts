@@ -1,4 +1,3 @@
-import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -11,11 +10,13 @@ import { testDatabases } from '../helpers/databases.ts';
 import { dropModel, loadGeneratedModel } from '../helpers/loaded-model.ts';
 import { expectClose, TRACE_TOLERANCE as TOLERANCE, type Nested } from '../helpers/numeric.ts';
 import { HOT } from '../engine/hot-models.ts';
+import { cutTiktoken, SMALL_VOCAB } from '../helpers/small-vocab.ts';
 import { readTrace } from './read-trace.ts';
 
-const tiktoken = getEncoding('gpt2');
-const PROMPT = "It's a trace"; // 4 tokens: the logits and probs tables hold T * V rows
-const CHECKPOINT = { n_layer: 2, n_head: 2, n_embd: 32, n_ctx: 32, seed: 21 };
+// The subject is the trace, not the vocabulary: the small one, and its reference tokenizer.
+const tiktoken = cutTiktoken(SMALL_VOCAB);
+const PROMPT = "It's a trace"; // 6 tokens: the logits and probs tables hold T * V rows
+const CHECKPOINT = { n_layer: 2, n_head: 2, n_embd: 32, n_ctx: 32, vocab_size: SMALL_VOCAB, seed: 21 };
 const HOT_PROMPT_START = 'The quick brown fox'; // starts with the token whose embedding row is constant
 
 describe.each(testDatabases())('traceForwardPass on $driver', (target) => {
@@ -81,7 +82,7 @@ describe.each(testDatabases())('traceForwardPass on $driver', (target) => {
 
   it('keeps every intermediate of the hot checkpoint (a constant row, scores spread by > 1000) within tolerance, on each kernel', async () => {
     const kernels = models.map((model) => model.kernel);
-    const ids = tiktoken.encode(HOT_PROMPT_START);
+    const ids = tiktoken.encode(HOT_PROMPT_START); // the hot checkpoint has the small vocabulary too
     for (const kernel of kernels) {
       const hot = await loadGeneratedModel(db, `trace_hot_${kernel}`, HOT, kernel);
       models.push(hot.model);
@@ -105,7 +106,7 @@ describe.each(testDatabases())('traceForwardPass on $driver', (target) => {
     await traceForwardPass(db, model, tiktoken.encode('four'), { name, prompt: 'four' });
     const [info] = await db.query<{ prompt: string; tokens: number }>(
       `SELECT prompt, (SELECT count(*)::int FROM ${schema}.tokens) AS tokens FROM ${schema}.info`);
-    expect(info).toEqual({ prompt: 'four', tokens: 1 });
+    expect(info).toEqual({ prompt: 'four', tokens: tiktoken.encode('four').length });
     const [{ tables }] = await db.query<{ tables: string[] }>(
       'SELECT array_agg(tablename::text ORDER BY tablename) AS tables FROM pg_tables WHERE schemaname = $1', [schema]);
     expect(tables).toEqual([...TRACE_TABLES, 'info'].sort());
