@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { GptSqlError } from '../errors.ts';
+import { packageVersion } from '../package-files.ts';
 import { processIo, type Io } from './io.ts';
 import { registerCommands } from './commands/index.ts';
 
@@ -10,6 +11,7 @@ export function buildProgram(io: Io): Command {
     .option('--db <dir|url>', 'PGlite data directory or postgres:// URL (default: $GPT2SQL_DB, $DATABASE_URL, or ~/.local/share/gpt2sql)')
     .option('--model <name>', 'which loaded model to use (default: gpt2)')
     .option('-v, --verbose', 'print stack traces on errors')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
     .exitOverride();
   registerCommands(program, io);

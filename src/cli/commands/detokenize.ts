@@ -19,7 +19,7 @@ export async function detokenizeCommand(args: readonly string[], options: Detoke
   const ids = parseIds(args.length > 0 ? args.join(' ') : await io.readStdin());
   const text = await withDatabase(options, async (db) => {
     return decode(db, await findModel(db, options.model), ids);
-  });
+  }, { readsWeights: false });
   io.out(options.json ? `${JSON.stringify(text)}\n` : text);
   return text;
 }

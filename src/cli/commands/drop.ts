@@ -6,7 +6,7 @@ import type { GlobalOptions, Io } from '../io.ts';
 
 /** `gpt2sql drop NAME`: removes a model's schema and catalog row in one transaction. */
 export async function dropCommand(name: string, options: GlobalOptions, io: Io): Promise<void> {
-  await withDatabase(options, async (db) => dropModel(db, await findModel(db, name)));
+  await withDatabase(options, async (db) => dropModel(db, await findModel(db, name)), { readsWeights: false });
   io.err(`dropped model ${name}\n`);
 }
 

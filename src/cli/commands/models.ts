@@ -13,7 +13,8 @@ export interface ModelsCommandOptions extends GlobalOptions {
 /** `gpt2sql models`: the loaded models, as a table or JSON. */
 export async function modelsCommand(options: ModelsCommandOptions, io: Io): Promise<ModelRow[]> {
   const [models, limits, shards] = await withDatabase(options, async (db) =>
-    [await listModels(db), await db.parallelLimits(), await db.kysely.selectFrom('gpt2sql.shards').selectAll().orderBy('model').orderBy('shard').execute()] as const);
+    [await listModels(db), await db.parallelLimits(), await db.kysely.selectFrom('gpt2sql.shards').selectAll().orderBy('model').orderBy('shard').execute()] as const,
+  { readsWeights: false });
   const shardsOf = (model: ModelRow) => shards.filter((shard) => shard.model === model.name).map((shard) => shard.location);
   if (options.json) {
     io.out(`${JSON.stringify(models.map((m) => ({ ...m, shard_locations: shardsOf(m) })), null, 2)}\n`);

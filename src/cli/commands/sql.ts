@@ -31,7 +31,7 @@ export async function sqlCommand(name: ScriptName, prompt: string | undefined, o
   const script = await withDatabase(options, async (db) => {
     const model = await findModel(db, options.model);
     return build(db, model, text);
-  });
+  }, { readsWeights: false });
   io.out(script);
   return script;
 }

@@ -28,7 +28,7 @@ export async function tokenizeCommand(text: string | undefined, options: Tokeniz
     const ids = await encode(db, model, input);
     io.out(options.json ? `${JSON.stringify(ids)}\n` : formatTokens(await decodeEach(db, model, ids)));
     return ids;
-  });
+  }, { readsWeights: false });
 }
 
 /** --jsonl: each line a JSON string, each answered by a line with its id array, in order. */
