@@ -25,4 +25,7 @@ export type { ApiServer } from './http/api-server.ts';
 export type { OutputPositions } from './trace/trace-forward-pass.ts';
 export { GptSqlError } from './errors.ts';
 export { OptionError } from './engine/options.ts';
-export { packageVersion as version } from './package-files.ts';
+import { packageVersion } from './package-files.ts';
+
+/** This package's version, as `gpt2sql --version` prints it. */
+export const version: string = packageVersion();
