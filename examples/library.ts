@@ -27,7 +27,7 @@ try {
   const scoring: Scoring = await gpt2.score('The quick brown fox jumps over the lazy dog', { top: 1 });
   console.log('perplexity', scoring.perplexity);
 
-  const schema = await gpt2.trace('The cat sat', { as: 'cat', logits: 'last' });
+  const { schema } = await gpt2.trace('The cat sat', { as: 'cat', logits: 'last' });
   console.log(await gpt2.db.query(`SELECT count(*)::int AS n FROM ${schema}.att`));
 
   console.log(await gpt2.psql('complete', 'Hello', { maxTokens: 5 })); // pipe into psql -X

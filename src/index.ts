@@ -11,7 +11,7 @@
  */
 export {
   open, Gpt2Sql,
-  type OpenOptions, type ModelChoice, type LoadOptions, type CompleteOptions, type Completed, type StreamedToken, type TraceOptions, type ServeOptions,
+  type OpenOptions, type ModelChoice, type LoadOptions, type CompleteOptions, type Completed, type StreamedToken, type TraceOptions, type Traced, type ServeOptions,
 } from './api/gpt2sql.ts';
 export type { ScriptName, ScriptOptions } from './api/psql-scripts.ts';
 export type { DownloadProgress } from './checkpoint/hub-download.ts';

@@ -67,6 +67,12 @@ export interface TraceOptions extends ModelChoice {
   signal?: AbortSignal;
 }
 
+/** What a trace made: the schema of its tables, and the prompt's token ids (its positions). */
+export interface Traced {
+  schema: string;
+  tokens: number[];
+}
+
 export interface ServeOptions {
   /** Default 8080; 0 picks a free port. */
   port?: number;
@@ -203,18 +209,20 @@ export class Gpt2Sql {
   }
 
   /**
-   * One forward pass over `prompt` with every intermediate kept as a table (docs/trace.md);
-   * returns the schema that holds them.
+   * One forward pass over `prompt` with every intermediate kept as a table (docs/trace.md), in
+   * one transaction that replaces an earlier trace of the same name; gives the schema that holds
+   * them and the prompt's tokens.
    *
    * @example
-   * const schema = await gpt2.trace('The cat sat', { as: 'cat' }); // 'trace_cat'
+   * const { schema } = await gpt2.trace('The cat sat', { as: 'cat' }); // 'trace_cat'
    * await gpt2.db.query(`SELECT * FROM ${schema}.att WHERE block = 0 AND head = 0`);
    */
-  async trace(prompt: string, options: TraceOptions = {}): Promise<string> {
+  async trace(prompt: string, options: TraceOptions = {}): Promise<Traced> {
     const { model: name, as, ...rest } = options;
     const model = await findModel(this.db, name);
-    const ids = await this.promptIds(model, prompt);
-    return traceForwardPass(this.db, model, ids, { ...rest, name: as ?? model.name, prompt });
+    checkPromptText(prompt);
+    const tokens = await encode(this.db, model, prompt);
+    return { schema: await traceForwardPass(this.db, model, tokens, { ...rest, name: as ?? model.name, prompt }), tokens };
   }
 
   /**

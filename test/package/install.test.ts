@@ -3,7 +3,7 @@
 // TypeScript toolchain and no path into the checkout, so the commands can only run the compiled
 // package: its bin, dist/, sql/ and its dependencies.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,6 +106,13 @@ describe('the installed package', () => {
     writeFileSync(join(app, 'use.mjs'), "import { open, version } from 'gpt2sql';\nconsole.log(typeof open, version);\n");
     const { stdout } = await run(process.execPath, ['use.mjs'], { cwd: app });
     expect(stdout).toBe(`function ${VERSION}\n`);
+    // Its types as a TypeScript user's compiler reads them (strict, NodeNext, without skipLibCheck):
+    // examples/library.ts, which calls every function of the API, checked against the installed .d.ts
+    // files by the checkout's compiler (the one tool taken from the checkout; Node's types beside it).
+    copyFileSync(join(CHECKOUT, 'examples', 'library.ts'), join(app, 'library.ts'));
+    const compilerOptions = { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: ['node'], typeRoots: [join(CHECKOUT, 'node_modules', '@types')] };
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['library.ts'] }));
+    await run(process.execPath, [join(CHECKOUT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { cwd: app });
   });
 });
 

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { findModel } from '../../engine/model.ts';
-import { decode } from '../../engine/tokenizer.ts';
+import { Gpt2Sql } from '../../api/gpt2sql.ts';
 import { GptSqlError } from '../../errors.ts';
 import { withDatabase } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
@@ -17,9 +16,7 @@ export interface DetokenizeCommandOptions extends GlobalOptions {
  */
 export async function detokenizeCommand(args: readonly string[], options: DetokenizeCommandOptions, io: Io): Promise<string> {
   const ids = parseIds(args.length > 0 ? args.join(' ') : await io.readStdin());
-  const text = await withDatabase(options, async (db) => {
-    return decode(db, await findModel(db, options.model), ids);
-  }, { readsWeights: false });
+  const text = await withDatabase(options, (db) => new Gpt2Sql(db).detokenize(ids, { model: options.model }), { readsWeights: false });
   io.out(options.json ? `${JSON.stringify(text)}\n` : text);
   return text;
 }

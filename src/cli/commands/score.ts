@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { TokenLogprob } from '../../engine/generate.ts';
-import { scoreTokens, type ScoredToken, type Scoring } from '../../engine/score.ts';
-import { encode } from '../../engine/tokenizer.ts';
+import { Gpt2Sql } from '../../api/gpt2sql.ts';
+import type { ScoredToken, Scoring } from '../../engine/score.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { withModel } from '../model-access.ts';
 import { addScoreFlags, addWorkersFlag, scoreFlags, workersFlag, type OptionFlags } from '../option-flags.ts';
@@ -45,8 +45,7 @@ export async function scoreCommand(text: string | undefined, options: ScoreComma
   return withModel(options, io, async (db, model) => {
     const { top, stride } = scoreFlags(options, model.n_ctx);
     const workers = await workersFlag(options, db, io);
-    const ids = await encode(db, model, prompt);
-    const scoring = await scoreTokens(db, model, ids, { top, stride, workers, signal: options.signal }).catch((error: unknown) => {
+    const scoring = await new Gpt2Sql(db).score(prompt, { model: model.name, top, stride, workers, signal: options.signal }).catch((error: unknown) => {
       throw options.signal?.aborted ? interruptedError(options.signal, ': nothing was printed; the database is unchanged') : error;
     });
     if (options.signal?.aborted) throw interruptedError(options.signal, ': nothing was printed; the database is unchanged');

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import { Gpt2Sql } from '../../api/gpt2sql.ts';
 import type { ModelRow } from '../../db/catalog-tables.ts';
 import { findModel } from '../../engine/model.ts';
-import { encode } from '../../engine/tokenizer.ts';
 import { GptSqlError } from '../../errors.ts';
-import { OUTPUT_POSITIONS, TRACE_TABLES, traceForwardPass, traceSchema, type OutputPositions } from '../../trace/trace-forward-pass.ts';
+import { OUTPUT_POSITIONS, TRACE_TABLES, traceSchema, type OutputPositions } from '../../trace/trace-forward-pass.ts';
 import { withDatabase } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { addWorkersFlag, workersFlag, type OptionFlags } from '../option-flags.ts';
@@ -32,13 +32,12 @@ export async function traceCommand(prompt: string | undefined, options: TraceCom
   return withDatabase(options, async (db) => {
     const model = await findModel(db, options.model);
     const workers = await workersFlag(options, db, io);
-    const ids = await encode(db, model, text);
     const name = options.as ?? model.name;
-    const schema = await traceForwardPass(db, model, ids, { name, prompt: text, signal: options.signal, workers, lens, logits }).catch((error: unknown) => {
+    const { schema, tokens } = await new Gpt2Sql(db).trace(text, { model: model.name, as: name, signal: options.signal, workers, lens, logits }).catch((error: unknown) => {
       if (!options.signal?.aborted) throw error;
       throw interruptedError(options.signal, `: the trace was rolled back and ${traceSchema(name)} is as it was; run the same command again to make it`);
     });
-    io.out(traceSummary(model, ids.length, schema, db.psqlHint));
+    io.out(traceSummary(model, tokens.length, schema, db.psqlHint));
     return schema;
   });
 }
