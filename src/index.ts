@@ -9,20 +9,17 @@
  * for await (const token of gpt2.stream('Happy New Year! I wish you', { maxTokens: 16 })) process.stdout.write(token.text);
  * await gpt2.close();
  */
-export {
-  open, Gpt2Sql,
-  type OpenOptions, type ModelChoice, type LoadOptions, type CompleteOptions, type Completed, type StreamedToken, type TraceOptions, type Traced, type ServeOptions,
-} from './api/gpt2sql.ts';
+export { open, serve, Gpt2Sql, DEFAULT_MODEL } from './api/gpt2sql.ts';
+export type {
+  OpenOptions, ModelChoice, LoadOptions, StreamOptions, CompleteOptions, Completed, StreamedToken, ModelEntry, Parallelism, TraceOptions, Traced,
+  ModelRow, ParallelLimits, OutputPositions, WireServer, GeneratedToken, Generation, StopReason, TokenLogprob, Candidate,
+  NextOptions, Sampling, ScoreOptions, SchedulerOptions, ScoredToken, Scoring, TokenPiece, ApiServer,
+} from './api/api-types.ts';
+export { download, type DownloadOptions } from './api/download.ts';
+export { HTTP_HOST, HTTP_PORT, SERVE_PORT, type ServeOptions } from './api/serve.ts';
 export type { ScriptName, ScriptOptions } from './api/psql-scripts.ts';
 export type { DownloadProgress } from './checkpoint/hub-download.ts';
-export type { ModelRow } from './db/catalog-tables.ts';
 export type { Database } from './db/database.ts';
-export type { Candidate } from './engine/next.ts';
-export type { GeneratedToken, Generation, StopReason, TokenLogprob } from './engine/generate.ts';
-export type { NextOptions, Sampling, ScoreOptions } from './engine/options.ts';
-export type { ScoredToken, Scoring } from './engine/score.ts';
-export type { ApiServer } from './http/api-server.ts';
-export type { OutputPositions } from './trace/trace-forward-pass.ts';
 export { GptSqlError } from './errors.ts';
 export { OptionError } from './engine/options.ts';
 import { packageVersion } from './package-files.ts';

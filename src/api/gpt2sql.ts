@@ -2,89 +2,33 @@
  * The library: one object over one database, with a method per thing gpt2sql does. The CLI's
  * commands are written over the same calls; the HTTP server is started from here too.
  */
-import { resolveSource, type DownloadProgress } from '../checkpoint/hub-download.ts';
 import { openCheckpoint } from '../checkpoint/open-checkpoint.ts';
 import type { ModelRow } from '../db/catalog-tables.ts';
-import type { Database } from '../db/database.ts';
+import type { Database, WireServer } from '../db/database.ts';
 import { openDatabase } from '../db/open-database.ts';
-import { generate, type GeneratedToken, type Generation, type GenerateOptions } from '../engine/generate.ts';
+import { generate, type Generation } from '../engine/generate.ts';
 import { findModel, listModels } from '../engine/model.ts';
 import { nextTokens, type Candidate } from '../engine/next.ts';
 import { checkPrompt, checkPromptText, type NextOptions, type ScoreOptions } from '../engine/options.ts';
-import { Scheduler, type SchedulerOptions } from '../engine/scheduler.ts';
 import { scoreTokens, type Scoring } from '../engine/score.ts';
-import { decode, encode } from '../engine/tokenizer.ts';
-import { HTTP_HOST, HTTP_PORT, startApiServer, type ApiServer } from '../http/api-server.ts';
+import { decode, decodeEach, encode, type TokenPiece } from '../engine/tokenizer.ts';
+import { parallelSummary } from '../engine/workers.ts';
+import type { ApiServer } from '../http/api-server.ts';
 import { dropModel } from '../load/drop-model.ts';
 import { loadModel } from '../load/load-model.ts';
 import { defaultModelName } from '../load/model-names.ts';
-import { traceForwardPass, type OutputPositions } from '../trace/trace-forward-pass.ts';
+import { traceForwardPass } from '../trace/trace-forward-pass.ts';
+import type {
+  CompleteOptions, Completed, LoadOptions, ModelChoice, ModelEntry, OpenOptions, Parallelism, StreamedToken, StreamOptions, TraceOptions, Traced,
+} from './api-types.ts';
+import { checkpointDirectory } from './download.ts';
 import { psqlStatements, type ScriptName, type ScriptOptions } from './psql-scripts.ts';
+import { SERVE_PORT, serveDatabase, type ServeOptions } from './serve.ts';
 import { tokenStream } from './token-stream.ts';
 
-/** Which loaded model a call uses: its name in the catalog (default gpt2). */
-export interface ModelChoice {
-  model?: string;
-}
-
-export interface LoadOptions {
-  /** The model's name in the database (default: the last part of the source). */
-  as?: string;
-  /** How dot products are computed: auto (default), vector, cube or array. */
-  kernel?: 'auto' | 'vector' | 'cube' | 'array';
-  /** postgres:// URLs of servers that hold the weight matrices (see docs/scaling.md). */
-  shards?: readonly string[];
-  /** A hub download's bytes as they arrive. */
-  onDownload?(progress: DownloadProgress): void;
-  /** Weights copied so far, and in all. */
-  onProgress?(done: number, total: number): void;
-  /** Stops the load at the next tensor and rolls it back. */
-  signal?: AbortSignal;
-}
-
-export type CompleteOptions = ModelChoice & Omit<GenerateOptions, 'maxTokens' | 'onToken'> & { maxTokens?: number };
-
-export interface Completed extends Generation {
-  model: string;
-  /** The prompt's token ids. */
-  promptTokens: number[];
-  /** The new tokens' text. */
-  text: string;
-}
-
-/** A token as a stream gives it: its id, its text (whole characters only) and, with `logprobs`, its log-probability. */
-export interface StreamedToken extends GeneratedToken {
-  /** The text this token completes: '' while a character's bytes are still arriving. */
-  text: string;
-}
-
-export interface TraceOptions extends ModelChoice {
-  /** The trace's name: its tables go to schema trace_NAME (default: the model's name). */
-  as?: string;
-  logits?: OutputPositions;
-  lens?: OutputPositions;
-  workers?: number;
-  signal?: AbortSignal;
-}
-
-/** What a trace made: the schema of its tables, and the prompt's token ids (its positions). */
-export interface Traced {
-  schema: string;
-  tokens: number[];
-}
-
-export interface ServeOptions {
-  /** Default 8080; 0 picks a free port. */
-  port?: number;
-  /** Default 127.0.0.1. */
-  host?: string;
-  /** When set, requests need `Authorization: Bearer KEY`. */
-  apiKey?: string;
-  /** How many generations a step computes together (maxBatch), how many may wait (maxQueue), parallel workers. */
-  scheduler?: SchedulerOptions;
-  /** Where unexpected errors' details go. */
-  log?(line: string): void;
-}
+export { DEFAULT_MODEL } from '../engine/model.ts';
+export { defaultModelName } from '../load/model-names.ts';
+export { OUTPUT_POSITIONS, TRACE_TABLES, traceSchema } from '../trace/trace-forward-pass.ts';
 
 /**
  * gpt2sql over one database. Open it with {@link open}; close it when done.
@@ -105,6 +49,30 @@ export class Gpt2Sql {
     return listModels(this.db);
   }
 
+  /**
+   * The loaded models with the servers that hold a sharded model's weight matrices.
+   *
+   * @example
+   * for (const { name, shard_locations } of await gpt2.catalog()) console.log(name, shard_locations.join(', ') || '–');
+   */
+  async catalog(): Promise<ModelEntry[]> {
+    const models = await listModels(this.db);
+    const shards = await this.db.kysely.selectFrom('gpt2sql.shards').selectAll().orderBy('model').orderBy('shard').execute();
+    return models.map((model) => ({ ...model, shard_locations: shards.filter((shard) => shard.model === model.name).map((shard) => shard.location) }));
+  }
+
+  /**
+   * How many parallel workers a scan of weights gets here by default (the `workers` option of
+   * complete, next, score and trace), and how to raise the server's limits.
+   *
+   * @example
+   * console.log((await gpt2.parallelism()).summary);
+   */
+  async parallelism(): Promise<Parallelism> {
+    const limits = await this.db.parallelLimits();
+    return { limits, summary: parallelSummary(limits) };
+  }
+
   /** One loaded model's catalog row; an error naming the loaded ones when it is not. */
   model(name?: string): Promise<ModelRow> {
     return findModel(this.db, name);
@@ -119,10 +87,10 @@ export class Gpt2Sql {
    * await gpt2.load('./checkpoints/tiny', { as: 'tiny', kernel: 'array' });
    */
   async load(source: string, options: LoadOptions = {}): Promise<ModelRow> {
-    const dir = await resolveSource(source, { onProgress: options.onDownload });
-    const checkpoint = await openCheckpoint(dir);
+    const { directory, onDownload, signal } = options;
+    const checkpoint = await openCheckpoint(directory ?? await checkpointDirectory(source, { onProgress: onDownload, signal }));
     try {
-      const { as = defaultModelName(source), kernel, shards, onProgress, signal } = options;
+      const { as = defaultModelName(source), kernel, shards, onProgress } = options;
       return await loadModel(this.db, checkpoint, { name: as, source, kernel, shards, onProgress, signal });
     } finally {
       await checkpoint.close();
@@ -139,6 +107,16 @@ export class Gpt2Sql {
     return encode(this.db, await findModel(this.db, model), text);
   }
 
+  /**
+   * Each token id with its own bytes (several tokens may share one UTF-8 character), computed by sql/detokenize.sql.
+   *
+   * @example
+   * const pieces = await gpt2.tokenPieces(await gpt2.tokenize('Hello, wörld')); // [{ token: 15496, bytes: Uint8Array […] }, …]
+   */
+  async tokenPieces(ids: readonly number[], { model }: ModelChoice = {}): Promise<TokenPiece[]> {
+    return decodeEach(this.db, await findModel(this.db, model), ids);
+  }
+
   /** The text of token ids, computed by sql/detokenize.sql. */
   async detokenize(ids: readonly number[], { model }: ModelChoice = {}): Promise<string> {
     return decode(this.db, await findModel(this.db, model), ids);
@@ -148,14 +126,22 @@ export class Gpt2Sql {
    * Continues `prompt`: greedy by default, or sampled (temperature, topK, topP, seed); stops at
    * <|endoftext|>, after maxTokens (default 20) or when the context is full.
    *
+   * onPrompt and onToken follow it as it runs; when `signal` fires, it stops after the step
+   * running and gives what was generated, with stop 'aborted'.
+   *
    * @example
    * const { text, tokens, stop } = await gpt2.complete('Hello', { maxTokens: 5, temperature: 0.8, seed: 42 });
+   * await gpt2.complete('Hello', { onToken: (token) => process.stdout.write(token.text) });
    */
   async complete(prompt: string, options: CompleteOptions = {}): Promise<Completed> {
-    const { model: name, maxTokens = 20, ...rest } = options;
+    const { model: name, maxTokens = 20, onPrompt, onToken, ...rest } = options;
     const model = await findModel(this.db, name);
     const promptTokens = await this.promptIds(model, prompt);
-    const generation = await generate(this.db, model, promptTokens, { ...rest, maxTokens });
+    onPrompt?.(promptTokens);
+    const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+    const generation = await generate(this.db, model, promptTokens, {
+      ...rest, maxTokens, onToken: onToken && ((token) => onToken({ ...token, text: utf8.decode(token.bytes, { stream: true }) })),
+    });
     return { model: model.name, promptTokens, ...generation, text: await decode(this.db, model, generation.tokens) };
   }
 
@@ -169,7 +155,7 @@ export class Gpt2Sql {
    *   process.stdout.write(token.text); // token.id, token.logprob, token.top
    * }
    */
-  async *stream(prompt: string, options: CompleteOptions = {}): AsyncGenerator<StreamedToken, Generation, undefined> {
+  async *stream(prompt: string, options: StreamOptions = {}): AsyncGenerator<StreamedToken, Generation, undefined> {
     const { model: name, maxTokens = 20, signal, ...rest } = options;
     const model = await findModel(this.db, name);
     const promptIds = await this.promptIds(model, prompt);
@@ -249,9 +235,20 @@ export class Gpt2Sql {
    * await server.close();
    */
   serve(options: ServeOptions = {}): Promise<ApiServer> {
-    const scheduler = new Scheduler(this.db, options.scheduler);
-    const { port = HTTP_PORT, host = HTTP_HOST, apiKey, log } = options;
-    return startApiServer({ backend: Promise.resolve({ db: this.db, scheduler }), port, host, apiKey, log });
+    return serveDatabase(Promise.resolve(this.db), options);
+  }
+
+  /**
+   * psql's way in to an embedded database: PostgreSQL's wire protocol on 127.0.0.1 (default port
+   * 5433, 0 picks a free one). A server database has none to give: a GptSqlError says so.
+   *
+   * @example
+   * const wire = await gpt2.listenPsql(0);
+   * console.log(wire.psql); // psql -h 127.0.0.1 -p … -U postgres postgres
+   * await wire.stop();
+   */
+  listenPsql(port: number = SERVE_PORT): Promise<WireServer> {
+    return this.db.serve(port);
   }
 
   /** Closes the database. */
@@ -267,14 +264,6 @@ export class Gpt2Sql {
   }
 }
 
-export interface OpenOptions {
-  /**
-   * A PGlite data directory (created if need be) or a postgres:// URL. Default: $GPT2SQL_DB,
-   * $DATABASE_URL, or ~/.local/share/gpt2sql.
-   */
-  db?: string;
-}
-
 /**
  * Opens a database (applying pending migrations) and gives gpt2sql over it.
  *
@@ -283,5 +272,17 @@ export interface OpenOptions {
  * const server = await open({ db: 'postgres://postgres@127.0.0.1:5432/test' }); // a PostgreSQL server
  */
 export async function open(options: OpenOptions = {}): Promise<Gpt2Sql> {
-  return new Gpt2Sql(await openDatabase({ db: options.db }));
+  return new Gpt2Sql(await openDatabase({ db: options.db, readsWeights: options.readsWeights }));
+}
+
+/**
+ * Starts the HTTP API at once over a database still opening: requests get 503 until `opening`
+ * resolves (a large PGlite database takes seconds). Closing the server leaves the database open.
+ *
+ * @example
+ * const opening = open({ db: './gpt2sql-data' });
+ * const server = await serve(opening, { port: 0, scheduler: { maxBatch: 4 } });
+ */
+export function serve(opening: Promise<Gpt2Sql>, options: ServeOptions = {}): Promise<ApiServer> {
+  return serveDatabase(opening.then((gpt2) => gpt2.db), options);
 }

@@ -95,6 +95,8 @@ describe('the installed package', () => {
     expect(readdirSync(installed).sort()).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'bin', 'dist', 'package.json', 'sql']);
     expect(readdirSync(join(installed, 'dist')).sort()).toEqual(['cli', 'explorer', 'migrations', 'src']);
     expect(existsSync(join(installed, 'dist', 'src', 'index.d.ts'))).toBe(true);
+    // A development tool (scripts/, tests) whose gpt-3-encoder is a development dependency only.
+    expect(existsSync(join(installed, 'dist', 'src', 'checkpoint', 'make-checkpoint.js'))).toBe(false);
     for (const tool of ['tsx', 'esbuild', 'typescript', 'vitest']) expect(existsSync(join(app, 'node_modules', tool)), tool).toBe(false);
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
     expect(manifest.exports['.']).toEqual({ types: './dist/src/index.d.ts', default: './dist/src/index.js' });

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { Gpt2Sql } from '../../api/gpt2sql.ts';
 import { GptSqlError } from '../../errors.ts';
-import { withDatabase } from '../context.ts';
+import { withGpt2Sql } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 
 export interface DetokenizeCommandOptions extends GlobalOptions {
@@ -16,7 +15,7 @@ export interface DetokenizeCommandOptions extends GlobalOptions {
  */
 export async function detokenizeCommand(args: readonly string[], options: DetokenizeCommandOptions, io: Io): Promise<string> {
   const ids = parseIds(args.length > 0 ? args.join(' ') : await io.readStdin());
-  const text = await withDatabase(options, (db) => new Gpt2Sql(db).detokenize(ids, { model: options.model }), { readsWeights: false });
+  const text = await withGpt2Sql(options, (gpt2) => gpt2.detokenize(ids, { model: options.model }), { readsWeights: false });
   io.out(options.json ? `${JSON.stringify(text)}\n` : text);
   return text;
 }

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import type { ModelRow } from '../../db/catalog-tables.ts';
-import { psqlStatements, type ScriptName, type ScriptOptions } from '../../api/psql-scripts.ts';
-import { findModel } from '../../engine/model.ts';
-import { withDatabase } from '../context.ts';
+import type { ModelRow } from '../../api/api-types.ts';
+import type { ScriptName, ScriptOptions } from '../../api/psql-scripts.ts';
+import { withGpt2Sql } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { addCompletionFlags, addNextFlags, addScoreFlags, completionFlags, nextFlags, scoreFlags, type OptionFlags } from '../option-flags.ts';
 import { readPrompt } from '../prompt-input.ts';
@@ -20,9 +19,9 @@ export type { ScriptName };
 export async function sqlCommand(name: ScriptName, prompt: string | undefined, options: SqlCommandOptions, io: Io): Promise<string> {
   const text = name === 'tokenize' ? prompt ?? (await io.readStdin()) : await readPrompt(prompt, io);
   const checked = checkedFlags(name, options);
-  const script = await withDatabase(options, async (db) => {
-    const model = await findModel(db, options.model);
-    return psqlStatements(db, model, name, text, checked(model));
+  const script = await withGpt2Sql(options, async (gpt2) => {
+    const model = await gpt2.model(options.model);
+    return gpt2.psql(name, text, { model: model.name, ...checked(model) });
   }, { readsWeights: false });
   io.out(script);
   return script;
