@@ -14,7 +14,7 @@ try {
   const model = await gpt2.load(source, { as: 'gpt2', directory, signal: stop.signal, onProgress: (done, total) => done === total && console.log(`copied ${total} weights`) });
   console.log(`\nloaded ${model.name}: ${model.n_layer} layers, kernel ${model.kernel}`);
   const models: ModelEntry[] = await gpt2.catalog();
-  console.log(models.map((m) => `${m.name} ${m.shard_locations.join(', ') || '–'}`), (await gpt2.parallelism()).summary);
+  console.log(models.map((m) => `${m.name} ${m.shard_locations.join(', ') || '–'}`), (await gpt2.parallelism()).summary, (await gpt2.workers()).count);
 
   const ids: number[] = await gpt2.tokenize('Hello, world');
   console.log(ids, JSON.stringify(await gpt2.detokenize(ids)), (await gpt2.tokenPieces(ids)).map((piece) => piece.bytes.length));

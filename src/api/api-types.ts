@@ -14,6 +14,7 @@ export type { NextOptions, Sampling, ScoreOptions } from '../engine/options.ts';
 export type { SchedulerOptions } from '../engine/scheduler.ts';
 export type { ScoredToken, Scoring } from '../engine/score.ts';
 export type { TokenPiece } from '../engine/tokenizer.ts';
+export type { Workers } from '../engine/workers.ts';
 export type { ApiServer } from '../http/api-server.ts';
 
 /** Which loaded model a call uses: its name in the catalog (default gpt2). */

@@ -12,7 +12,7 @@ import { nextTokens, type Candidate } from '../engine/next.ts';
 import { checkPrompt, checkPromptText, type NextOptions, type ScoreOptions } from '../engine/options.ts';
 import { scoreTokens, type Scoring } from '../engine/score.ts';
 import { decode, decodeEach, encode, type TokenPiece } from '../engine/tokenizer.ts';
-import { parallelSummary } from '../engine/workers.ts';
+import { parallelSummary, workersOption, type Workers } from '../engine/workers.ts';
 import type { ApiServer } from '../http/api-server.ts';
 import { dropModel } from '../load/drop-model.ts';
 import { loadModel } from '../load/load-model.ts';
@@ -71,6 +71,17 @@ export class Gpt2Sql {
   async parallelism(): Promise<Parallelism> {
     const limits = await this.db.parallelLimits();
     return { limits, summary: parallelSummary(limits) };
+  }
+
+  /**
+   * The `workers` option checked against this database's limits (an OptionError beyond them);
+   * absent, the server's default. On PGlite any count is accepted and ignored (`ignored: true`).
+   *
+   * @example
+   * const { count } = await gpt2.workers(); // 2 on a stock server, 0 on PGlite
+   */
+  workers(requested?: number): Promise<Workers> {
+    return workersOption(this.db, requested);
   }
 
   /** One loaded model's catalog row; an error naming the loaded ones when it is not. */

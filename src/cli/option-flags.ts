@@ -3,8 +3,7 @@ import {
   completionOptions, DEFAULT_MAX_TOKENS, DEFAULT_NEXT, DEFAULT_SAMPLING, engineOption, nextOptions, OPTION_FIELDS, OptionError, schedulerLimits, scoreOptions,
   type Completion, type EngineName, type SchedulerLimits, type NextOptions, type OptionName, type ScoreOptions,
 } from '../engine/options.ts';
-import type { Database } from '../db/database.ts';
-import { workersOption } from '../engine/workers.ts';
+import type { Gpt2Sql } from '../api/gpt2sql.ts';
 import { GptSqlError } from '../errors.ts';
 import type { Io } from './io.ts';
 
@@ -109,15 +108,15 @@ export function addWorkersFlag(command: Command): Command {
 }
 
 /**
- * --workers, checked against the database's limits (workersOption). On the embedded database,
+ * --workers, checked against the database's limits (Gpt2Sql.workers). On the embedded database,
  * which has no parallel workers, a notice on stderr that it has no effect.
  *
  * @example
- * await workersFlag({ workers: '0' }, db, io); // 0
+ * await workersFlag({ workers: '0' }, gpt2, io); // 0
  */
-export async function workersFlag(flags: OptionFlags, db: Database, io: Io): Promise<number> {
+export async function workersFlag(flags: OptionFlags, gpt2: Gpt2Sql, io: Io): Promise<number> {
   const { workers } = checkFlags(flags, () => numberFlags(flags, ['workers']));
-  const resolved = await workersOption(db, workers).catch((error: unknown) => {
+  const resolved = await gpt2.workers(workers).catch((error: unknown) => {
     throw asFlagError(flags, error);
   });
   if (resolved.ignored) io.err('gpt2sql: --workers has no effect here: the embedded database runs in one process, without parallel workers\n');

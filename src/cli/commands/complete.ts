@@ -29,7 +29,7 @@ export async function completeCommand(prompt: string | undefined, options: Compl
   const completion = completionFlags(options);
   const engine = engineFlag(options);
   return withModel(options, io, async (gpt2, model) => {
-    const workers = await workersFlag(options, gpt2.db, io);
+    const workers = await workersFlag(options, gpt2, io);
     // Printed as the text streams; the bytes of a character split across tokens wait for the rest.
     const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
     let started = 0;

@@ -19,7 +19,7 @@ export async function nextCommand(prompt: string | undefined, options: NextComma
   const text = await readPrompt(prompt, io);
   const next = nextFlags(options);
   return withModel(options, io, async (gpt2, model) => {
-    const workers = await workersFlag(options, gpt2.db, io);
+    const workers = await workersFlag(options, gpt2, io);
     const candidates = await gpt2.next(text, { model: model.name, ...next, workers });
     // The statement is read-only and ran to its end: after a signal, stop without printing.
     if (options.signal?.aborted) throw interruptedError(options.signal!, ': the candidates were not printed; the database is unchanged');

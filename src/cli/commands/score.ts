@@ -42,7 +42,7 @@ export async function scoreCommand(text: string | undefined, options: ScoreComma
   scoreFlags({ top: options.top }, 1); // --top before any database opens; the stride's bound needs the model's n_ctx
   return withModel(options, io, async (gpt2, model) => {
     const { top, stride } = scoreFlags(options, model.n_ctx);
-    const workers = await workersFlag(options, gpt2.db, io);
+    const workers = await workersFlag(options, gpt2, io);
     const scoring = await gpt2.score(prompt, { model: model.name, top, stride, workers, signal: options.signal }).catch((error: unknown) => {
       throw options.signal?.aborted ? interruptedError(options.signal, ': nothing was printed; the database is unchanged') : error;
     });

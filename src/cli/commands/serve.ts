@@ -36,7 +36,7 @@ export async function serveCommand(options: ServeCommandOptions & { signal: Abor
     io.err(`gpt2sql: the API on ${host} has no authentication: anyone who reaches this port can use it; give --api-key KEY (or set GPT2SQL_API_KEY)\n`);
   }
   const opening = open({ db: options.db });
-  const scheduler = async (db: Gpt2Sql['db']) => ({ ...limits, workers: await workersFlag(options, db, io) });
+  const scheduler = async () => ({ ...limits, workers: await workersFlag(options, await opening, io) });
   const api = await listenHttp(opening, { host, port: httpPort, apiKey, scheduler, log: (line) => io.err(`gpt2sql: ${line}\n`) })
     .catch(async (error: unknown) => {
       await opening.then((gpt2) => gpt2.close(), () => {});

@@ -30,7 +30,7 @@ export async function traceCommand(prompt: string | undefined, options: TraceCom
   const logits = outputPositions('--logits', options.logits ?? 'all');
   return withGpt2Sql(options, async (gpt2) => {
     const model = await gpt2.model(options.model);
-    const workers = await workersFlag(options, gpt2.db, io);
+    const workers = await workersFlag(options, gpt2, io);
     const name = options.as ?? model.name;
     const { schema, tokens } = await gpt2.trace(text, { model: model.name, as: name, signal: options.signal, workers, lens, logits }).catch((error: unknown) => {
       if (!options.signal?.aborted) throw error;
