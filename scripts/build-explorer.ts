@@ -1,5 +1,5 @@
-// Builds the explorer page (src/explorer) into dist/explorer, or into OUT_DIR: npm install and
-// npm test run it; gpt2sql serve also builds it when it is missing or older than its sources.
+// Builds the explorer page (src/explorer) into dist/explorer, or into OUT_DIR: npm test and npm
+// pack run it; gpt2sql serve also builds it when it is missing or older than its sources.
 // Usage: npx tsx scripts/build-explorer.ts [OUT_DIR]
 import { relative } from 'node:path';
 import { buildExplorer, EXPLORER_DIST } from '../src/http/explorer-assets.ts';

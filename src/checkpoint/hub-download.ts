@@ -11,7 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
-import { downloadFile, getHFHubCachePath, getRepoFolderName, HubApiError, modelInfo, pathsInfo, type PathInfo } from '@huggingface/hub';
+import type { PathInfo } from '@huggingface/hub';
 import { GptSqlError } from '../errors.ts';
 import { unreadable } from './file-errors.ts';
 import { readShardNames } from './open-checkpoint.ts';
@@ -51,6 +51,9 @@ const INDEX = 'model.safetensors.index.json';
 const HUB_ID = /^[\w][\w.-]*(\/[\w][\w.-]*)?$/;
 const COMMIT = /^[0-9a-f]{40}$/;
 
+/** The hub client, imported by the first source that is not a local directory (loading it takes a while). */
+let hub: typeof import('@huggingface/hub');
+
 /**
  * Returns a local checkpoint directory for `source`: the directory itself, or the cached snapshot of
  * a hub model, downloading what is missing. A complete cached snapshot is used without the network.
@@ -72,11 +75,12 @@ export async function resolveSource(source: string, options: ResolveSourceOption
       `${source} is neither a directory nor a hub model id (like gpt2 or openai-community/gpt2-medium); check the path`,
     );
   }
+  hub ??= await import('@huggingface/hub');
   const repo: Repo = {
     id: source,
     hubUrl: (options.hubUrl ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/+$/, ''),
     revision: options.revision ?? 'main',
-    storage: join(options.cacheDir ?? getHFHubCachePath(), getRepoFolderName({ type: 'model', name: source })),
+    storage: join(options.cacheDir ?? hub.getHFHubCachePath(), hub.getRepoFolderName({ type: 'model', name: source })),
     accessToken: process.env.HF_TOKEN || undefined,
   };
   const cached = await cachedSnapshot(repo);
@@ -108,7 +112,7 @@ async function cachedSnapshot(repo: Repo): Promise<string | undefined> {
 }
 
 async function download(repo: Repo, onProgress: (progress: DownloadProgress) => void): Promise<string> {
-  const { sha: commit } = await modelInfo({ ...hubParams(repo), name: repo.id, revision: repo.revision, additionalFields: ['sha'] });
+  const { sha: commit } = await hub.modelInfo({ ...hubParams(repo), name: repo.id, revision: repo.revision, additionalFields: ['sha'] });
   if (commit !== repo.revision) {
     await mkdir(join(repo.storage, 'refs'), { recursive: true });
     await writeFile(join(repo.storage, 'refs', repo.revision), commit);
@@ -130,7 +134,7 @@ async function download(repo: Repo, onProgress: (progress: DownloadProgress) => 
 
 /** The files open-checkpoint reads, as the hub lists them; a sharded index is fetched first to learn its shards. */
 async function filesToDownload(repo: Repo, commit: string, snapshot: string): Promise<PathInfo[]> {
-  const found = await pathsInfo({ ...hubParams(repo), paths: [...BASE_FILES, WEIGHTS, INDEX], revision: commit });
+  const found = await hub.pathsInfo({ ...hubParams(repo), paths: [...BASE_FILES, WEIGHTS, INDEX], revision: commit });
   const byPath = new Map(found.filter((file) => file.type === 'file').map((file) => [file.path, file]));
   const absent = BASE_FILES.filter((path) => !byPath.has(path));
   if (absent.length > 0) throw new GptSqlError(`${repo.id} on the hub has no ${absent.join(', ')}, which gpt2sql needs; load a checkpoint that has them`);
@@ -140,7 +144,7 @@ async function filesToDownload(repo: Repo, commit: string, snapshot: string): Pr
   if (!index) throw new GptSqlError(`${repo.id} on the hub has no ${WEIGHTS}; gpt2sql reads safetensors only: convert the checkpoint and load its directory`);
   if (!(await exists(join(snapshot, INDEX)))) await downloadToCache(repo, commit, index, () => {});
   const shards = await readShardNames(join(snapshot, INDEX));
-  const shardInfo = await pathsInfo({ ...hubParams(repo), paths: shards, revision: commit });
+  const shardInfo = await hub.pathsInfo({ ...hubParams(repo), paths: shards, revision: commit });
   if (shardInfo.length !== shards.length) throw new GptSqlError(`${repo.id} on the hub lacks shards its ${INDEX} names; load a checkpoint directory that has them all`);
   return [...base, ...shardInfo];
 }
@@ -151,7 +155,7 @@ async function downloadToCache(repo: Repo, commit: string, file: PathInfo, onByt
   if (!etag) throw new GptSqlError(`the hub gave no hash for ${file.path} of ${repo.id}; try again later`);
   const blob = join(repo.storage, 'blobs', etag);
   if (!(await exists(blob))) {
-    const data = await downloadFile({ ...hubParams(repo), path: file.path, revision: commit });
+    const data = await hub.downloadFile({ ...hubParams(repo), path: file.path, revision: commit });
     if (!data) throw new GptSqlError(`${file.path} vanished from ${repo.id} during the download; try again`);
     await mkdir(dirname(blob), { recursive: true });
     onBytes(0);
@@ -176,17 +180,17 @@ function hubParams(repo: Repo) {
 
 /** Turns hub and network failures into one line that says what to do. */
 function explainHubError(error: unknown, repo: Repo): unknown {
-  if (error instanceof HubApiError && (error.statusCode === 404 || error.statusCode === 401)) {
+  if (error instanceof hub.HubApiError && (error.statusCode === 404 || error.statusCode === 401)) {
     return new GptSqlError(
       `${repo.id} is not a local directory, and the hub at ${repo.hubUrl} has no model ${repo.id}` +
         `${repo.revision === 'main' ? '' : ` at revision ${repo.revision}`}; ` +
         'check the name (like gpt2 or openai-community/gpt2-medium), or for a private or gated model set HF_TOKEN',
     );
   }
-  if (error instanceof HubApiError && error.statusCode === 403) {
+  if (error instanceof hub.HubApiError && error.statusCode === 403) {
     return new GptSqlError(`${repo.id} is gated; accept its terms on the hub, then set HF_TOKEN to a token of yours`);
   }
-  if (error instanceof HubApiError) {
+  if (error instanceof hub.HubApiError) {
     return new GptSqlError(`the hub at ${repo.hubUrl} answered ${error.statusCode} for ${repo.id} (${oneLine(error.message)}); try again later`);
   }
   const code = networkErrorCode(error);

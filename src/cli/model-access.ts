@@ -1,29 +1,28 @@
-import type { ModelRow } from '../db/catalog-tables.ts';
-import type { Database } from '../db/database.ts';
-import { DEFAULT_MODEL, findModel, listModels } from '../engine/model.ts';
+import { DEFAULT_MODEL, type Gpt2Sql } from '../api/gpt2sql.ts';
+import type { ModelRow } from '../api/api-types.ts';
 import { GptSqlError } from '../errors.ts';
 import { loadCommand } from './commands/load.ts';
-import { withDatabase } from './context.ts';
+import { withGpt2Sql } from './context.ts';
 import type { GlobalOptions, Io } from './io.ts';
 
 /**
  * Runs `fn` with the model of --model (default gpt2). On a first run, when the default model is
  * not loaded yet, loads it from the Hugging Face hub first (with progress); other missing models
- * get findModel's message.
+ * get the library's message naming the loaded ones.
  *
  * @example
- * await withModel(options, io, async (db, model) => nextTokens(db, model, await encode(db, model, text)));
+ * await withModel(options, io, async (gpt2, model) => gpt2.next(text, { model: model.name }));
  */
-export async function withModel<T>(options: GlobalOptions, io: Io, fn: (db: Database, model: ModelRow) => Promise<T>): Promise<T> {
+export async function withModel<T>(options: GlobalOptions, io: Io, fn: (gpt2: Gpt2Sql, model: ModelRow) => Promise<T>): Promise<T> {
   const name = options.model ?? DEFAULT_MODEL;
   const missing = Symbol('missing');
-  const result = await withDatabase(options, async (db) => {
-    if (name === DEFAULT_MODEL && !(await listModels(db)).some((model) => model.name === name)) return missing;
-    return { value: await fn(db, await findModel(db, name)) };
+  const result = await withGpt2Sql(options, async (gpt2) => {
+    if (name === DEFAULT_MODEL && !(await gpt2.models()).some((model) => model.name === name)) return missing;
+    return { value: await fn(gpt2, await gpt2.model(name)) };
   });
   if (result !== missing) return result.value;
   await loadDefaultModel(options, io);
-  return withDatabase(options, async (db) => fn(db, await findModel(db, name)));
+  return withGpt2Sql(options, async (gpt2) => fn(gpt2, await gpt2.model(name)));
 }
 
 async function loadDefaultModel(options: GlobalOptions, io: Io): Promise<void> {

@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import {
   completionOptions, DEFAULT_MAX_TOKENS, DEFAULT_NEXT, DEFAULT_SAMPLING, engineOption, nextOptions, OPTION_FIELDS, OptionError, schedulerLimits, scoreOptions,
-  type Completion, type EngineName, type NextOptions, type OptionName, type ScoreOptions,
+  type Completion, type EngineName, type SchedulerLimits, type NextOptions, type OptionName, type ScoreOptions,
 } from '../engine/options.ts';
-import type { Database } from '../db/database.ts';
-import { Scheduler } from '../engine/scheduler.ts';
-import { workersOption } from '../engine/workers.ts';
+import type { Gpt2Sql } from '../api/gpt2sql.ts';
 import { GptSqlError } from '../errors.ts';
 import type { Io } from './io.ts';
 
@@ -110,15 +108,15 @@ export function addWorkersFlag(command: Command): Command {
 }
 
 /**
- * --workers, checked against the database's limits (workersOption). On the embedded database,
+ * --workers, checked against the database's limits (Gpt2Sql.workers). On the embedded database,
  * which has no parallel workers, a notice on stderr that it has no effect.
  *
  * @example
- * await workersFlag({ workers: '0' }, db, io); // 0
+ * await workersFlag({ workers: '0' }, gpt2, io); // 0
  */
-export async function workersFlag(flags: OptionFlags, db: Database, io: Io): Promise<number> {
+export async function workersFlag(flags: OptionFlags, gpt2: Gpt2Sql, io: Io): Promise<number> {
   const { workers } = checkFlags(flags, () => numberFlags(flags, ['workers']));
-  const resolved = await workersOption(db, workers).catch((error: unknown) => {
+  const resolved = await gpt2.workers(workers).catch((error: unknown) => {
     throw asFlagError(flags, error);
   });
   if (resolved.ignored) io.err('gpt2sql: --workers has no effect here: the embedded database runs in one process, without parallel workers\n');
@@ -126,16 +124,13 @@ export async function workersFlag(flags: OptionFlags, db: Database, io: Io): Pro
 }
 
 /**
- * serve's --max-batch and --max-queue, read now; the scheduler made later from them checks their
- * ranges (its OptionError becomes a message about the flag).
+ * serve's --max-batch and --max-queue, checked now (an OptionError becomes a message about the flag).
  *
  * @example
- * const makeScheduler = schedulerFlags({ maxBatch: '4' });
- * const scheduler = makeScheduler(db, 0); // a Scheduler stepping at most 4 generations at once
+ * schedulerFlags({ maxBatch: '4' }); // { maxBatch: 4, maxQueue: 64 }: a step advances at most 4 generations
  */
-export function schedulerFlags(flags: OptionFlags): (db: Database, workers: number) => Scheduler {
-  const limits = checkFlags(flags, () => schedulerLimits(numberFlags(flags, ['max_batch', 'max_queue'])));
-  return (db, workers) => new Scheduler(db, { ...limits, workers });
+export function schedulerFlags(flags: OptionFlags): SchedulerLimits {
+  return checkFlags(flags, () => schedulerLimits(numberFlags(flags, ['max_batch', 'max_queue'])));
 }
 
 /** Adds serve's --max-batch and --max-queue. */

@@ -1,9 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Connection, Database } from './database.ts';
-import { kyselyOver } from './kysely-dialect.ts';
-import { migrateToLatest } from './migrate.ts';
-import { openPglite } from './pglite-driver.ts';
-import { openPostgres } from './postgres-driver.ts';
 import { namingShard } from './shard-errors.ts';
 import { resolveTarget, type Target } from './target.ts';
 
@@ -12,6 +8,11 @@ export interface OpenOptions {
   db?: string;
   /** Skip migrations (only for tools that inspect a database as it is). */
   migrate?: boolean;
+  /**
+   * Whether the caller computes with the weights (default true). False (tokenize, detokenize,
+   * models, drop) lets PGlite start with small buffers, much faster on a large model.
+   */
+  readsWeights?: boolean;
 }
 
 /**
@@ -23,9 +24,13 @@ export interface OpenOptions {
  */
 export async function openDatabase(options: OpenOptions = {}): Promise<Database> {
   const target = resolveTarget(options.db);
-  const database = wrap(await connect(target));
+  // Each driver, Kysely and the migrations are imported when a database is opened, and only the
+  // driver it uses: `gpt2sql --help` loads none of them, a PGlite command never loads pg.
+  const [connection, { kyselyOver }] = await Promise.all([connect(target, options.readsWeights ?? true), import('./kysely-dialect.ts')]);
+  const database = wrap(connection, kyselyOver);
   if (options.migrate !== false) {
     try {
+      const { migrateToLatest } = await import('./migrate.ts');
       await migrateToLatest(database);
     } catch (error) {
       await database.close();
@@ -35,8 +40,9 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
   return database;
 }
 
-function connect(target: Target): Promise<Connection> {
-  return target.driver === 'pglite' ? openPglite(target.dir) : openPostgres(target.url);
+async function connect(target: Target, readsWeights: boolean): Promise<Connection> {
+  if (target.driver === 'pglite') return (await import('./pglite-driver.ts')).openPglite(target.dir, { readsWeights });
+  return (await import('./postgres-driver.ts')).openPostgres(target.url);
 }
 
 /**
@@ -46,7 +52,7 @@ function connect(target: Target): Promise<Connection> {
  * statement of another caller never lands inside someone's transaction. Statements sent from
  * inside a transaction (its async context) run in it without waiting.
  */
-function wrap(connection: Connection): Database {
+function wrap(connection: Connection, kyselyOver: typeof import('./kysely-dialect.ts').kyselyOver): Database {
   const turns = new Turns();
   /** Runs a statement in its turn; outside a transaction, an error a shard caused comes back naming it (namingShard). */
   const statement = <T>(run: () => Promise<T>) => turns.take(async () => {

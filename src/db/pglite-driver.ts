@@ -75,12 +75,15 @@ const COPY_BATCH_BYTES = 64 * 1024 * 1024;
  * Opens (creating if needed) an embedded PGlite database in `dir`, with pgvector and cube. JIT is
  * off, as on a server (postgres-driver.ts): PGlite has the setting, on by default.
  */
-export async function openPglite(dir: string): Promise<Connection> {
+export async function openPglite(dir: string, { readsWeights = true }: { readsWeights?: boolean } = {}): Promise<Connection> {
   prepareDirectory(dir);
   const releaseLock = acquireDirectoryLock(dir);
   let pg: PGlite;
   try {
-    pg = await PGlite.create(dir, { extensions: { vector, cube }, parsers: TYPE_PARSERS, postgresqlconf: [sharedBuffersFor(dir), 'jit = off'] });
+    // A command that reads no weights (tokenize, models…) keeps the default buffers: sized to the
+    // data, PGlite would touch a gigabyte of memory before the first statement.
+    const buffers = readsWeights ? [sharedBuffersFor(dir)] : [];
+    pg = await PGlite.create(dir, { extensions: { vector, cube }, parsers: TYPE_PARSERS, postgresqlconf: [...buffers, 'jit = off'] });
   } catch (error) {
     releaseLock();
     throw error;

@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { EXPLORER_DIST, EXPLORER_SOURCE, PACKAGE_ROOT } from '../package-files.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** The page's sources (TypeScript, index.html, explorer.css, favicon.svg), and where their build goes. */
-export const EXPLORER_SOURCE = fileURLToPath(new URL('../explorer/', import.meta.url));
-export const EXPLORER_DIST = fileURLToPath(new URL('../../dist/explorer/', import.meta.url));
+export { EXPLORER_DIST, EXPLORER_SOURCE };
 
 /** Copied as they are, next to the bundle. */
 const STATIC_FILES = ['index.html', 'explorer.css', 'favicon.svg'];
@@ -57,8 +54,12 @@ async function writeAtomically(path: string, contents: Uint8Array): Promise<void
   await rename(temporary, path);
 }
 
-/** The newest modification time among the page's sources (every file of src/explorer). */
+/**
+ * The newest modification time among the page's sources (every file of src/explorer); 0 in an
+ * installed package, which has no sources: its build is never stale.
+ */
 async function newestSource(): Promise<number> {
+  if (!existsSync(EXPLORER_SOURCE)) return 0;
   const entries = await readdir(EXPLORER_SOURCE, { recursive: true, withFileTypes: true });
   const times = await Promise.all(entries.filter((entry) => entry.isFile())
     .map(async (entry) => (await stat(join(entry.parentPath, entry.name))).mtimeMs));
@@ -96,7 +97,7 @@ function ensureBuilt(): Promise<void> {
     } catch (error) {
       if ((await oldestBuilt(EXPLORER_DIST)) === undefined) {
         built = undefined; // the next request tries again
-        throw new Error(`could not build the explorer page into ${EXPLORER_DIST}: ${(error as Error).message.split('\n')[0]}; run npm run build in ${ROOT}`);
+        throw new Error(`could not build the explorer page into ${EXPLORER_DIST}: ${(error as Error).message.split('\n')[0]}; run npm run build in ${PACKAGE_ROOT}`);
       }
     }
   })();

@@ -14,9 +14,8 @@
  * inputs are placeholders too. The header holds no placeholder: it describes every use.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
+import { join } from 'node:path';
+import { SQL_DIR } from '../package-files.ts';
 
 export interface TemplateLine {
   indent: number;
@@ -44,7 +43,7 @@ const parsed = new Map<string, TemplateFile>();
 export function parsedTemplate(name: string): TemplateFile {
   let file = parsed.get(name);
   if (!file) {
-    file = parseTemplate(readFileSync(`${SQL_DIR}${name}.sql`, 'utf8'));
+    file = parseTemplate(readFileSync(join(SQL_DIR, `${name}.sql`), 'utf8'));
     parsed.set(name, file);
   }
   return file;
@@ -52,7 +51,7 @@ export function parsedTemplate(name: string): TemplateFile {
 
 /** The text of `sql/<name>.sql`, as it is on disk. */
 export function templateText(name: string): string {
-  return readFileSync(`${SQL_DIR}${name}.sql`, 'utf8');
+  return readFileSync(join(SQL_DIR, `${name}.sql`), 'utf8');
 }
 
 export function parseTemplate(text: string): TemplateFile {

@@ -42,7 +42,7 @@ export interface Served {
  * another gpt2sql process opens the directory.
  */
 export async function serve(dir: string): Promise<Served> {
-  const run = startCli(['serve', '--port', '0', '--db', dir]);
+  const run = startCli(['serve', '--port', '0', '--http', '0', '--db', dir]);
   const listening = /on 127\.0\.0\.1:(\d+)/;
   await run.until((stdout) => listening.test(stdout));
   return {

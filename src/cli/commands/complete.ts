@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import type { ModelRow } from '../../db/catalog-tables.ts';
-import { generate, type Generation } from '../../engine/generate.ts';
-import { checkPrompt } from '../../engine/options.ts';
-import { decode, encode } from '../../engine/tokenizer.ts';
+import type { Completed } from '../../api/api-types.ts';
+import type { ModelRow } from '../../api/api-types.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { withModel } from '../model-access.ts';
 import { addCompletionFlags, addWorkersFlag, completionFlags, engineFlag, workersFlag, type OptionFlags } from '../option-flags.ts';
@@ -30,22 +28,24 @@ export async function completeCommand(prompt: string | undefined, options: Compl
   const text = await readPrompt(prompt, io);
   const completion = completionFlags(options);
   const engine = engineFlag(options);
-  return withModel(options, io, async (db, model) => {
-    const workers = await workersFlag(options, db, io);
-    const promptIds = await encode(db, model, text);
-    checkPrompt(model, promptIds); // before the prompt is printed: a refused prompt prints nothing
+  return withModel(options, io, async (gpt2, model) => {
+    const workers = await workersFlag(options, gpt2, io);
+    // Printed as the text streams; the bytes of a character split across tokens wait for the rest.
     const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
-    if (!options.json) io.out(text);
-    const started = performance.now();
-    const generation = await generate(db, model, promptIds, {
-      ...completion, engine, workers, signal: options.signal,
+    let started = 0;
+    const completed = await gpt2.complete(text, {
+      ...completion, model: model.name, engine, workers, signal: options.signal,
+      onPrompt: () => { // once the prompt is accepted: a refused prompt prints nothing
+        if (!options.json) io.out(text);
+        started = performance.now();
+      },
       onToken: (token) => options.json || io.out(utf8.decode(token.bytes, { stream: true })),
     });
     const seconds = Math.round(performance.now() - started) / 1000;
     if (!options.json) io.out(`${utf8.decode()}\n`);
-    const result = { model: model.name, prompt_tokens: promptIds, tokens: generation.tokens, text: await decode(db, model, generation.tokens), seconds };
+    const result = { model: model.name, prompt_tokens: completed.promptTokens, tokens: completed.tokens, text: completed.text, seconds };
     if (options.json) io.out(`${JSON.stringify(result)}\n`);
-    reportStop(generation, model, promptIds.length, options, io);
+    reportStop(completed, model, options, io);
     return result;
   });
 }
@@ -56,13 +56,13 @@ const counted = (count: number, noun: string) => `${count} ${noun}${count === 1 
  * After the text is printed: a notice when the context ran out before --max-tokens; when
  * interrupted, an error with the exit code a shell expects after the signal (130 after Ctrl-C).
  */
-function reportStop(generation: Generation, model: ModelRow, promptLength: number, { signal }: GlobalOptions, io: Io): void {
-  const count = generation.tokens.length;
-  if (generation.stop === 'n_ctx') {
-    io.err(`gpt2sql: stopped after ${counted(count, 'new token')}: the prompt (${counted(promptLength, 'token')}) and the new ones fill ` +
+function reportStop(completed: Completed, model: ModelRow, { signal }: GlobalOptions, io: Io): void {
+  const count = completed.tokens.length;
+  if (completed.stop === 'n_ctx') {
+    io.err(`gpt2sql: stopped after ${counted(count, 'new token')}: the prompt (${counted(completed.promptTokens.length, 'token')}) and the new ones fill ` +
       `model ${model.name}'s context of n_ctx = ${model.n_ctx} tokens\n`);
   }
-  if (generation.stop === 'aborted') throw interruptedError(signal!, ` after ${counted(count, 'new token')}; the text generated so far was printed`);
+  if (completed.stop === 'aborted') throw interruptedError(signal!, ` after ${counted(count, 'new token')}; the text generated so far was printed`);
 }
 
 export function registerComplete(program: Command, io: Io): void {

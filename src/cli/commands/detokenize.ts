@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { findModel } from '../../engine/model.ts';
-import { decode } from '../../engine/tokenizer.ts';
 import { GptSqlError } from '../../errors.ts';
-import { withDatabase } from '../context.ts';
+import { withGpt2Sql } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 
 export interface DetokenizeCommandOptions extends GlobalOptions {
@@ -17,9 +15,7 @@ export interface DetokenizeCommandOptions extends GlobalOptions {
  */
 export async function detokenizeCommand(args: readonly string[], options: DetokenizeCommandOptions, io: Io): Promise<string> {
   const ids = parseIds(args.length > 0 ? args.join(' ') : await io.readStdin());
-  const text = await withDatabase(options, async (db) => {
-    return decode(db, await findModel(db, options.model), ids);
-  });
+  const text = await withGpt2Sql(options, (gpt2) => gpt2.detokenize(ids, { model: options.model }), { readsWeights: false });
   io.out(options.json ? `${JSON.stringify(text)}\n` : text);
   return text;
 }

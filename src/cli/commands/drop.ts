@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
-import { findModel } from '../../engine/model.ts';
-import { dropModel } from '../../load/drop-model.ts';
-import { withDatabase } from '../context.ts';
+import { withGpt2Sql } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 
 /** `gpt2sql drop NAME`: removes a model's schema and catalog row in one transaction. */
 export async function dropCommand(name: string, options: GlobalOptions, io: Io): Promise<void> {
-  await withDatabase(options, async (db) => dropModel(db, await findModel(db, name)));
+  await withGpt2Sql(options, (gpt2) => gpt2.drop(name), { readsWeights: false });
   io.err(`dropped model ${name}\n`);
 }
 

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
-import { resolveSource } from '../../checkpoint/hub-download.ts';
-import { openCheckpoint } from '../../checkpoint/open-checkpoint.ts';
-import type { ModelRow } from '../../db/catalog-tables.ts';
-import { loadModel } from '../../load/load-model.ts';
-import { defaultModelName } from '../../load/model-names.ts';
-import { withDatabase } from '../context.ts';
+import type { LoadOptions } from '../../api/api-types.ts';
+import { download } from '../../api/download.ts';
+import { defaultModelName } from '../../api/gpt2sql.ts';
+import type { ModelRow } from '../../api/api-types.ts';
+import { withGpt2Sql } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { progressBar, type Progress } from '../progress.ts';
-import { interruptedError, whenAborted, withStopSignals } from '../signals.ts';
+import { interruptedError, withStopSignals } from '../signals.ts';
 
 export interface LoadCommandOptions extends GlobalOptions {
   as?: string;
@@ -22,54 +21,47 @@ export interface LoadCommandOptions extends GlobalOptions {
  */
 export async function fetchCheckpoint(source: string, io: Io, signal?: AbortSignal): Promise<string> {
   let bar: Progress | undefined;
-  const resolved = resolveSource(source, {
-    onProgress: ({ bytesDone, bytesTotal }) => {
-      bar ??= progressBar(io, `download ${source}`, bytesTotal, 'bytes');
-      bar.update(bytesDone, bytesTotal);
-    },
+  const onProgress = ({ bytesDone, bytesTotal }: { bytesDone: number; bytesTotal: number }) => {
+    bar ??= progressBar(io, `download ${source}`, bytesTotal, 'bytes');
+    bar.update(bytesDone, bytesTotal);
+  };
+  // A download writes nothing to the database: a signal need not wait for it to end.
+  const dir = await download(source, { onProgress, signal }).catch((error: unknown) => {
+    if (!signal?.aborted) throw error;
+    throw interruptedError(signal, `: the download of ${source} stopped; run the same command again to go on`);
   });
-  const dir = await Promise.race([resolved, ...(signal ? [downloadStopped(signal, source)] : [])]);
   bar?.finish();
   return dir;
-}
-
-/** Rejects when `signal` fires: a download writes nothing to the database, and need not end first. */
-async function downloadStopped(signal: AbortSignal, source: string): Promise<never> {
-  await whenAborted(signal);
-  throw interruptedError(signal, `: the download of ${source} stopped; run the same command again to go on`);
 }
 
 /** `gpt2sql load SOURCE`: a checkpoint into the database, in one transaction; options.signal rolls it back. */
 export async function loadCommand(source: string, options: LoadCommandOptions, io: Io): Promise<ModelRow> {
   const name = options.as ?? defaultModelName(source);
   const { signal } = options;
-  const dir = await fetchCheckpoint(source, io, signal);
-  const checkpoint = await openCheckpoint(dir);
-  try {
-    return await withDatabase(options, async (db) => {
-      let bar: Progress | undefined;
-      const started = Date.now();
-      const onProgress = (done: number, total: number) => {
-        // Without a terminal the bar prints only when it ends: say once that copying has begun.
-        if (!bar && !io.interactive) io.err(`load ${name}: copying ${total} weights into ${db.location}\n`);
-        (bar ??= progressBar(io, `load ${name}`, total, 'items')).update(done);
-      };
-      try {
-        const shards = options.shards?.split(',').map((url) => url.trim()).filter(Boolean);
-        const model = await loadModel(db, checkpoint, { name, source, kernel: options.kernel, shards, onProgress, signal });
-        const seconds = ((Date.now() - started) / 1000).toFixed(1);
-        const where = model.shards ? `${db.location}, its weight matrices on ${model.shards} shards,` : db.location;
-        bar?.finish(`loaded ${describeModel(model)} into ${where} in ${seconds} s`);
-        return model;
-      } catch (error) {
-        if (bar && io.interactive) io.err('\n'); // end the bar's line before the error's
-        if (!signal?.aborted) throw error;
-        throw interruptedError(signal, `: loading ${name} was rolled back and the database is as it was; run the same command again to load it`);
-      }
-    });
-  } finally {
-    await checkpoint.close();
-  }
+  const directory = await fetchCheckpoint(source, io, signal);
+  return withGpt2Sql(options, async (gpt2) => {
+    const { location } = gpt2.db;
+    let bar: Progress | undefined;
+    const started = Date.now();
+    const onProgress = (done: number, total: number) => {
+      // Without a terminal the bar prints only when it ends: say once that copying has begun.
+      if (!bar && !io.interactive) io.err(`load ${name}: copying ${total} weights into ${location}\n`);
+      (bar ??= progressBar(io, `load ${name}`, total, 'items')).update(done);
+    };
+    try {
+      const shards = options.shards?.split(',').map((url) => url.trim()).filter(Boolean);
+      const kernel = options.kernel as LoadOptions['kernel']; // the loader checks it, naming the kernels
+      const model = await gpt2.load(source, { as: name, directory, kernel, shards, onProgress, signal });
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      const where = model.shards ? `${location}, its weight matrices on ${model.shards} shards,` : location;
+      bar?.finish(`loaded ${describeModel(model)} into ${where} in ${seconds} s`);
+      return model;
+    } catch (error) {
+      if (bar && io.interactive) io.err('\n'); // end the bar's line before the error's
+      if (!signal?.aborted) throw error;
+      throw interruptedError(signal, `: loading ${name} was rolled back and the database is as it was; run the same command again to load it`);
+    }
+  });
 }
 
 /** One line about a model: name, size and where it came from. */

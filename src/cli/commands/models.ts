@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import type { ModelRow } from '../../db/catalog-tables.ts';
-import { listModels } from '../../engine/model.ts';
-import { parallelSummary } from '../../engine/workers.ts';
-import { withDatabase } from '../context.ts';
+import type { ModelEntry } from '../../api/api-types.ts';
+import { withGpt2Sql } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { formatTable } from '../table.ts';
 
@@ -11,22 +9,20 @@ export interface ModelsCommandOptions extends GlobalOptions {
 }
 
 /** `gpt2sql models`: the loaded models, as a table or JSON. */
-export async function modelsCommand(options: ModelsCommandOptions, io: Io): Promise<ModelRow[]> {
-  const [models, limits, shards] = await withDatabase(options, async (db) =>
-    [await listModels(db), await db.parallelLimits(), await db.kysely.selectFrom('gpt2sql.shards').selectAll().orderBy('model').orderBy('shard').execute()] as const);
-  const shardsOf = (model: ModelRow) => shards.filter((shard) => shard.model === model.name).map((shard) => shard.location);
+export async function modelsCommand(options: ModelsCommandOptions, io: Io): Promise<ModelEntry[]> {
+  const [models, parallelism] = await withGpt2Sql(options, async (gpt2) => [await gpt2.catalog(), await gpt2.parallelism()] as const, { readsWeights: false });
   if (options.json) {
-    io.out(`${JSON.stringify(models.map((m) => ({ ...m, shard_locations: shardsOf(m) })), null, 2)}\n`);
+    io.out(`${JSON.stringify(models, null, 2)}\n`);
   } else if (models.length === 0) {
     io.err('no models loaded yet; load one with: gpt2sql load gpt2 (or a local checkpoint directory)\n');
   } else {
     const header = ['name', 'layers', 'heads', 'embd', 'ctx', 'vocab', 'kernel', 'dtype', 'source', 'loaded', 'shards'];
     const rows = models.map((m) => [
       m.name, m.n_layer, m.n_head, m.n_embd, m.n_ctx, m.vocab_size, m.kernel, m.dtype, m.source,
-      m.loaded_at.toISOString().replace('T', ' ').slice(0, 19), shardsOf(m).join(', ') || '–',
+      m.loaded_at.toISOString().replace('T', ' ').slice(0, 19), m.shard_locations.join(', ') || '–',
     ]);
     io.out(formatTable(header, rows));
-    io.out(`\n${parallelSummary(limits)}\n`);
+    io.out(`\n${parallelism.summary}\n`);
   }
   return models;
 }

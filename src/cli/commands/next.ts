@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { nextTokens, type Candidate } from '../../engine/next.ts';
-import { encode } from '../../engine/tokenizer.ts';
+import type { Candidate } from '../../api/api-types.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { withModel } from '../model-access.ts';
 import { addNextFlags, addWorkersFlag, nextFlags, workersFlag, type OptionFlags } from '../option-flags.ts';
@@ -19,9 +18,9 @@ export interface NextCommandOptions extends GlobalOptions, Pick<OptionFlags, 'to
 export async function nextCommand(prompt: string | undefined, options: NextCommandOptions, io: Io): Promise<Candidate[]> {
   const text = await readPrompt(prompt, io);
   const next = nextFlags(options);
-  return withModel(options, io, async (db, model) => {
-    const workers = await workersFlag(options, db, io);
-    const candidates = await nextTokens(db, model, await encode(db, model, text), { ...next, workers });
+  return withModel(options, io, async (gpt2, model) => {
+    const workers = await workersFlag(options, gpt2, io);
+    const candidates = await gpt2.next(text, { model: model.name, ...next, workers });
     // The statement is read-only and ran to its end: after a signal, stop without printing.
     if (options.signal?.aborted) throw interruptedError(options.signal!, ': the candidates were not printed; the database is unchanged');
     io.out(options.json ? `${JSON.stringify(candidates, null, 2)}\n` : formatCandidates(candidates));

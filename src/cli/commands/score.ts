@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import type { TokenLogprob } from '../../engine/generate.ts';
-import { scoreTokens, type ScoredToken, type Scoring } from '../../engine/score.ts';
-import { encode } from '../../engine/tokenizer.ts';
+import type { ScoredToken, Scoring, TokenLogprob } from '../../api/api-types.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { withModel } from '../model-access.ts';
 import { addScoreFlags, addWorkersFlag, scoreFlags, workersFlag, type OptionFlags } from '../option-flags.ts';
@@ -42,11 +40,10 @@ export interface ScoreResult {
 export async function scoreCommand(text: string | undefined, options: ScoreCommandOptions, io: Io): Promise<ScoreResult> {
   const prompt = await readPrompt(text === '-' ? undefined : text, io);
   scoreFlags({ top: options.top }, 1); // --top before any database opens; the stride's bound needs the model's n_ctx
-  return withModel(options, io, async (db, model) => {
+  return withModel(options, io, async (gpt2, model) => {
     const { top, stride } = scoreFlags(options, model.n_ctx);
-    const workers = await workersFlag(options, db, io);
-    const ids = await encode(db, model, prompt);
-    const scoring = await scoreTokens(db, model, ids, { top, stride, workers, signal: options.signal }).catch((error: unknown) => {
+    const workers = await workersFlag(options, gpt2, io);
+    const scoring = await gpt2.score(prompt, { model: model.name, top, stride, workers, signal: options.signal }).catch((error: unknown) => {
       throw options.signal?.aborted ? interruptedError(options.signal, ': nothing was printed; the database is unchanged') : error;
     });
     if (options.signal?.aborted) throw interruptedError(options.signal, ': nothing was printed; the database is unchanged');

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { SERVE_PORT, type Database, type WireServer } from '../../db/database.ts';
-import { openDatabase } from '../../db/open-database.ts';
-import { DEFAULT_MODEL, listModels } from '../../engine/model.ts';
+import { DEFAULT_MODEL, open, serve, type Gpt2Sql } from '../../api/gpt2sql.ts';
+import type { ApiServer, WireServer } from '../../api/api-types.ts';
+import { HTTP_HOST, HTTP_PORT, SERVE_PORT, type ServeOptions } from '../../api/serve.ts';
 import { GptSqlError } from '../../errors.ts';
-import type { Backend } from '../../http/api-call.ts';
-import { HTTP_HOST, HTTP_PORT, startApiServer, type ApiServer } from '../../http/api-server.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { addSchedulerFlags, addWorkersFlag, portFlag, schedulerFlags, workersFlag, type OptionFlags } from '../option-flags.ts';
 import { interruptedError, whenAborted, withStopSignals } from '../signals.ts';
@@ -31,39 +29,39 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
 export async function serveCommand(options: ServeCommandOptions & { signal: AbortSignal }, io: Io): Promise<never> {
   const wirePort = portFlag('--port', options.port ?? String(SERVE_PORT));
   const httpPort = portFlag('--http', options.http ?? String(HTTP_PORT));
-  const makeScheduler = schedulerFlags(options);
+  const limits = schedulerFlags(options);
   const host = options.host ?? HTTP_HOST;
   const apiKey = options.apiKey ?? (process.env.GPT2SQL_API_KEY || undefined);
   if (!LOOPBACK.test(host) && apiKey === undefined) {
     io.err(`gpt2sql: the API on ${host} has no authentication: anyone who reaches this port can use it; give --api-key KEY (or set GPT2SQL_API_KEY)\n`);
   }
-  const opening = openDatabase({ db: options.db });
-  const backend = opening.then(async (db): Promise<Backend> => ({ db, scheduler: makeScheduler(db, await workersFlag(options, db, io)) }));
-  const api = await listenHttp(backend, { host, port: httpPort, apiKey, log: (line) => io.err(`gpt2sql: ${line}\n`) })
+  const opening = open({ db: options.db });
+  const scheduler = async () => ({ ...limits, workers: await workersFlag(options, await opening, io) });
+  const api = await listenHttp(opening, { host, port: httpPort, apiKey, scheduler, log: (line) => io.err(`gpt2sql: ${line}\n`) })
     .catch(async (error: unknown) => {
-      await opening.then((db) => db.close(), () => {});
+      await opening.then((gpt2) => gpt2.close(), () => {});
       throw error;
     });
   let wire: WireServer | undefined;
   try {
     io.out(`explorer page on ${api.url}/ (attention, next token, logit lens, generation, and the SQL of each)\n`);
     io.out(`OpenAI-compatible API on ${api.url}/v1 (opening the database…)\n`);
-    const { db } = await backend;
-    printCurlExample(api, await exampleModel(db), apiKey !== undefined, io);
-    wire = await serveWire(db, wirePort, io);
+    const gpt2 = await opening;
+    printCurlExample(api, await exampleModel(gpt2), apiKey !== undefined, io);
+    wire = await serveWire(gpt2, wirePort, io);
     io.out('press Ctrl-C to stop\n');
     await whenAborted(options.signal);
   } finally {
     await api.close();
     await wire?.stop();
-    await opening.then((db) => db.close(), () => {});
+    await opening.then((gpt2) => gpt2.close(), () => {});
   }
-  throw interruptedError(options.signal, `: stopped serving ${(await opening).location}; the database is closed`);
+  throw interruptedError(options.signal, `: stopped serving ${(await opening).db.location}; the database is closed`);
 }
 
-async function listenHttp(backend: Promise<Backend>, options: { host: string; port: number; apiKey?: string; log(line: string): void }): Promise<ApiServer> {
+async function listenHttp(opening: Promise<Gpt2Sql>, options: ServeOptions & { host: string; port: number }): Promise<ApiServer> {
   try {
-    return await startApiServer({ backend, ...options });
+    return await serve(opening, options);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new GptSqlError(`port ${options.port} on ${options.host} is in use; choose another with --http N`);
@@ -76,25 +74,25 @@ async function listenHttp(backend: Promise<Backend>, options: { host: string; po
  * psql's way in: the embedded database over the wire protocol. A server database has none to
  * give (it is a server already): one line says so and how to connect.
  */
-async function serveWire(db: Database, port: number, io: Io): Promise<WireServer | undefined> {
+async function serveWire(gpt2: Gpt2Sql, port: number, io: Io): Promise<WireServer | undefined> {
   let server: WireServer;
   try {
-    server = await db.serve(port);
+    server = await gpt2.listenPsql(port);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new GptSqlError(`port ${port} is in use; choose another with --port N`);
     if (!(error instanceof GptSqlError)) throw error;
     io.out(`no psql endpoint (--port): ${error.message}\n`);
     return undefined;
   }
-  io.out(`serving ${db.location} on ${server.host}:${server.port}\n`);
+  io.out(`serving ${gpt2.db.location} on ${server.host}:${server.port}\n`);
   io.out(`connect with:  ${server.psql}\n`);
   io.out('then e.g.:     SET search_path TO gpt2, public;  SELECT * FROM gpt2sql.models;\n');
   return server;
 }
 
 /** The model a first request would name: gpt2 if loaded (or none is), else the first loaded one. */
-async function exampleModel(db: Database): Promise<string> {
-  const names = (await listModels(db)).map((model) => model.name);
+async function exampleModel(gpt2: Gpt2Sql): Promise<string> {
+  const names = (await gpt2.models()).map((model) => model.name);
   return names.length === 0 || names.includes(DEFAULT_MODEL) ? DEFAULT_MODEL : names[0];
 }
 

@@ -1,22 +1,14 @@
 import type { Command } from 'commander';
-import type { ModelRow } from '../../db/catalog-tables.ts';
-import type { Database } from '../../db/database.ts';
-import { findModel } from '../../engine/model.ts';
-import { checkPrompt } from '../../engine/options.ts';
-import { encode, unsendableText } from '../../engine/tokenizer.ts';
-import { GptSqlError } from '../../errors.ts';
-import { completeStatement, completeValues, nextPromptStatement, psqlScript, scoreTextStatement } from '../../sql/script.ts';
-import { tokenize } from '../../sql/statements.ts';
-import { withDatabase } from '../context.ts';
+import type { ModelRow } from '../../api/api-types.ts';
+import type { ScriptName, ScriptOptions } from '../../api/psql-scripts.ts';
+import { withGpt2Sql } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { addCompletionFlags, addNextFlags, addScoreFlags, completionFlags, nextFlags, scoreFlags, type OptionFlags } from '../option-flags.ts';
 import { readPrompt } from '../prompt-input.ts';
 
 export type SqlCommandOptions = GlobalOptions & Pick<OptionFlags, 'maxTokens' | 'temperature' | 'topK' | 'topP' | 'seed' | 'top' | 'stride'>;
 
-export type ScriptName = 'tokenize' | 'next' | 'complete' | 'score';
-
-const PIPE_HINT = 'Run it with: psql -X -v ON_ERROR_STOP=1 -f FILE (or pipe it into psql); on the embedded database, through `gpt2sql serve`.';
+export type { ScriptName };
 
 /**
  * `gpt2sql sql tokenize|next|complete|score [PROMPT]`: prints one self-contained SQL script that
@@ -25,84 +17,28 @@ const PIPE_HINT = 'Run it with: psql -X -v ON_ERROR_STOP=1 -f FILE (or pipe it i
  * printed. Returns the script.
  */
 export async function sqlCommand(name: ScriptName, prompt: string | undefined, options: SqlCommandOptions, io: Io): Promise<string> {
-  const text = name === 'tokenize' ? sendable(prompt ?? (await io.readStdin())) : await readPrompt(prompt, io);
-  const builders = { tokenize: () => tokenizeScript, next: nextScript, complete: completeScript, score: scoreScript };
-  const build = builders[name](options);
-  const script = await withDatabase(options, async (db) => {
-    const model = await findModel(db, options.model);
-    return build(db, model, text);
-  });
+  const text = name === 'tokenize' ? prompt ?? (await io.readStdin()) : await readPrompt(prompt, io);
+  const checked = checkedFlags(name, options);
+  const script = await withGpt2Sql(options, async (gpt2) => {
+    const model = await gpt2.model(options.model);
+    return gpt2.psql(name, text, { model: model.name, ...checked(model) });
+  }, { readsWeights: false });
   io.out(script);
   return script;
 }
 
-/** sql tokenize's text: any text PostgreSQL can hold, exactly as given (empty too). */
-function sendable(text: string): string {
-  const problem = unsendableText(text);
-  if (problem) throw new GptSqlError(problem);
-  return text;
+/**
+ * The flags of `name`, checked as its command checks them (messages name the flags), before the
+ * database opens; score's stride is checked against the model's context once it is known.
+ */
+function checkedFlags(name: ScriptName, options: SqlCommandOptions): (model: ModelRow) => ScriptOptions {
+  if (name === 'next') return constant(nextFlags(options));
+  if (name === 'complete') return constant(completionFlags(options));
+  if (name === 'score') scoreFlags({ top: options.top }, 1);
+  return (model) => (name === 'score' ? scoreFlags(options, model.n_ctx) : {});
 }
 
-type BuildScript = (db: Database, model: ModelRow, text: string) => Promise<string>;
-
-async function tokenizeScript(_db: Database, model: ModelRow, text: string): Promise<string> {
-  const header = ['gpt2sql sql tokenize: the token ids `gpt2sql tokenize` gives, as rows (position, token).'];
-  return psqlScript(model, [...header, PIPE_HINT], tokenize(), { text });
-}
-
-function nextScript(options: SqlCommandOptions): BuildScript {
-  const { top, temperature } = nextFlags(options); // the checks and defaults of `gpt2sql next`
-  return async (db, model, text) => {
-    await checkedPromptIds(db, model, text);
-    const header = [
-      `gpt2sql sql next: the candidates \`gpt2sql next --top ${top} --temperature ${temperature}\` gives,`,
-      'as rows (id, token, logit, probability), ranked by logit (the order of probability).',
-    ];
-    return psqlScript(model, [...header, PIPE_HINT], nextPromptStatement(model), { text, top: Math.min(top, model.vocab_size), temperature });
-  };
-}
-
-function completeScript(options: SqlCommandOptions): BuildScript {
-  const completion = completionFlags(options);
-  return async (db, model, text) => {
-    await checkedPromptIds(db, model, text);
-    const { maxTokens, temperature, topK, topP, seed } = completion;
-    const flags = `--max-tokens ${maxTokens} --temperature ${temperature} --top-k ${topK} --top-p ${topP} --seed ${seed}`;
-    const header = [
-      `gpt2sql sql complete: the tokens \`gpt2sql complete ${flags}\` generates,`,
-      'as one row (prompt_tokens, tokens, text, stop): the new token ids, their text, and why it stopped',
-      '(eot: <|endoftext|> was chosen; max_tokens; n_ctx: the context is full). One statement.',
-    ];
-    return psqlScript(model, [...header, PIPE_HINT], completeStatement(model), completeValues(text, model, completion));
-  };
-}
-
-function scoreScript(options: SqlCommandOptions): BuildScript {
-  scoreFlags({ top: options.top }, 1); // --top now; the stride's bound needs the model's n_ctx
-  return async (db, model, text) => {
-    const { top, stride } = scoreFlags(options, model.n_ctx); // the checks and defaults of `gpt2sql score`
-    await checkedTextIds(db, model, text);
-    const header = [
-      `gpt2sql sql score: the log-probabilities \`gpt2sql score --top ${top} --stride ${stride}\` gives, as rows`,
-      '(position, id, token, logprob, top_ids, top_logprobs, perplexity), one per token: the first has no logprob,',
-      `and a text longer than n_ctx = ${model.n_ctx} tokens is read in windows that start every ${stride} tokens.`,
-    ];
-    return psqlScript(model, [...header, PIPE_HINT], scoreTextStatement(model), { text, stride, top: Math.min(top, model.vocab_size) });
-  };
-}
-
-/** A text to score must tokenize to ids of the model; any length, as `gpt2sql score` reads it in windows. */
-async function checkedTextIds(db: Database, model: ModelRow, text: string): Promise<void> {
-  const ids = await encode(db, model, text);
-  checkPrompt(model, ids.slice(0, model.n_ctx));
-}
-
-/** The prompt must tokenize to something the model can read, as the commands require. */
-async function checkedPromptIds(db: Database, model: ModelRow, text: string): Promise<number[]> {
-  const ids = await encode(db, model, text);
-  checkPrompt(model, ids);
-  return ids;
-}
+const constant = <T>(value: T) => () => value;
 
 export function registerSql(program: Command, io: Io): void {
   const sql = program

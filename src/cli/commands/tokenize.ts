@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import type { Database } from '../../db/database.ts';
-import { findModel } from '../../engine/model.ts';
-import { decodeEach, encode, type TokenizerModel, type TokenPiece } from '../../engine/tokenizer.ts';
+import type { ModelChoice, TokenPiece } from '../../api/api-types.ts';
+import type { Gpt2Sql } from '../../api/gpt2sql.ts';
 import { GptSqlError } from '../../errors.ts';
-import { withDatabase } from '../context.ts';
+import { withGpt2Sql } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { formatTable } from '../table.ts';
 
@@ -22,22 +21,22 @@ export async function tokenizeCommand(text: string | undefined, options: Tokeniz
   if (options.json && options.jsonl) throw new GptSqlError('--json and --jsonl cannot be used together; --jsonl already prints JSON');
   if (options.jsonl && text !== undefined) throw new GptSqlError('--jsonl reads its strings from standard input; leave out TEXT');
   const input = text ?? (await io.readStdin());
-  return withDatabase(options, async (db) => {
-    const model = await findModel(db, options.model);
-    if (options.jsonl) return tokenizeLines(db, model, input, io);
-    const ids = await encode(db, model, input);
-    io.out(options.json ? `${JSON.stringify(ids)}\n` : formatTokens(await decodeEach(db, model, ids)));
+  return withGpt2Sql(options, async (gpt2) => {
+    const model = { model: (await gpt2.model(options.model)).name };
+    if (options.jsonl) return tokenizeLines(gpt2, model, input, io);
+    const ids = await gpt2.tokenize(input, model);
+    io.out(options.json ? `${JSON.stringify(ids)}\n` : formatTokens(await gpt2.tokenPieces(ids, model)));
     return ids;
-  });
+  }, { readsWeights: false });
 }
 
 /** --jsonl: each line a JSON string, each answered by a line with its id array, in order. */
-async function tokenizeLines(db: Database, model: TokenizerModel, input: string, io: Io): Promise<number[][]> {
+async function tokenizeLines(gpt2: Gpt2Sql, model: ModelChoice, input: string, io: Io): Promise<number[][]> {
   const lines = input.split('\n');
   if (lines[lines.length - 1] === '') lines.pop(); // the newline that ends the last line
   const results: number[][] = [];
   for (const [index, line] of lines.entries()) {
-    const ids = await encode(db, model, parseJsonString(line, index + 1));
+    const ids = await gpt2.tokenize(parseJsonString(line, index + 1), model);
     io.out(`${JSON.stringify(ids)}\n`);
     results.push(ids);
   }

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import type { ModelRow } from '../../db/catalog-tables.ts';
-import { findModel } from '../../engine/model.ts';
-import { encode } from '../../engine/tokenizer.ts';
+import type { ModelRow } from '../../api/api-types.ts';
 import { GptSqlError } from '../../errors.ts';
-import { OUTPUT_POSITIONS, TRACE_TABLES, traceForwardPass, traceSchema, type OutputPositions } from '../../trace/trace-forward-pass.ts';
-import { withDatabase } from '../context.ts';
+import type { OutputPositions } from '../../api/api-types.ts';
+import { OUTPUT_POSITIONS, TRACE_TABLES, traceSchema } from '../../api/gpt2sql.ts';
+import { withGpt2Sql } from '../context.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { addWorkersFlag, workersFlag, type OptionFlags } from '../option-flags.ts';
 import { readPrompt } from '../prompt-input.ts';
@@ -29,16 +28,15 @@ export async function traceCommand(prompt: string | undefined, options: TraceCom
   if (options.as !== undefined) traceSchema(options.as); // refuses an unusable name before opening the database
   const lens = outputPositions('--lens', options.lens ?? 'last');
   const logits = outputPositions('--logits', options.logits ?? 'all');
-  return withDatabase(options, async (db) => {
-    const model = await findModel(db, options.model);
-    const workers = await workersFlag(options, db, io);
-    const ids = await encode(db, model, text);
+  return withGpt2Sql(options, async (gpt2) => {
+    const model = await gpt2.model(options.model);
+    const workers = await workersFlag(options, gpt2, io);
     const name = options.as ?? model.name;
-    const schema = await traceForwardPass(db, model, ids, { name, prompt: text, signal: options.signal, workers, lens, logits }).catch((error: unknown) => {
+    const { schema, tokens } = await gpt2.trace(text, { model: model.name, as: name, signal: options.signal, workers, lens, logits }).catch((error: unknown) => {
       if (!options.signal?.aborted) throw error;
       throw interruptedError(options.signal, `: the trace was rolled back and ${traceSchema(name)} is as it was; run the same command again to make it`);
     });
-    io.out(traceSummary(model, ids.length, schema, db.psqlHint));
+    io.out(traceSummary(model, tokens.length, schema, gpt2.db.psqlHint));
     return schema;
   });
 }
