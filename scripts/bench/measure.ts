@@ -168,7 +168,7 @@ export async function timeKernelFloor(db: Database, model: ModelRow, repeats = 3
     const slice = (part: number) => code(k.prepare(`(SELECT array_agg(sin(i)::float8) FROM generate_series(${part * size + 1}, ${Math.min((part + 1) * size, width)}) AS i)`));
     const activation = count === 1 ? `(SELECT ${slice(0)})`
       : `CASE w.part ${Array.from({ length: count }, (_, part) => `WHEN ${part} THEN (SELECT ${slice(part)})`).join(' ')} END`;
-    return `(SELECT max(y) FROM (SELECT ${code(k.dot('w', sql`${activation}`, size))} AS y FROM ${quoteIdent(model.schema_name)}.${t.table} AS w OFFSET 0) AS products)`;
+    return `(SELECT max(y) FROM (SELECT ${code(k.dot('w', sql`(${activation})`, size))} AS y FROM ${quoteIdent(model.schema_name)}.${t.table} AS w OFFSET 0) AS products)`;
   });
   const floor = `SELECT ${scans.join('\n     + ')} AS every_dot_product`;
   const times: number[] = [];
