@@ -59,6 +59,8 @@ export interface ParallelLimits {
   total: number;
   /** max_worker_processes: background processes of every kind (max_parallel_workers is within it; changing it needs a restart). */
   processes: number;
+  /** The server's CPUs where known (a server on this machine), else null: SQL cannot tell them. */
+  cores: number | null;
 }
 
 export interface CopyOptions {
@@ -88,6 +90,8 @@ export interface Connection {
   readonly psqlHint: string;
   /** Whether the database runs parallel workers (a server) or is one process (PGlite). */
   readonly parallel: boolean;
+  /** The CPUs a server shares with this process when it runs on this machine (loopback or socket); null when it is elsewhere. */
+  readonly localCores: number | null;
   query<R = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   exec(script: string): Promise<void>;
   copyBinary(table: string, columns: readonly string[], tuples: AsyncIterable<Uint8Array>, options?: CopyOptions): Promise<void>;

@@ -105,7 +105,7 @@ function wrap(connection: Connection, kyselyOver: typeof import('./kysely-dialec
         `SELECT current_setting('max_parallel_workers_per_gather')::int AS per_gather,
                 current_setting('max_parallel_workers')::int AS total,
                 current_setting('max_worker_processes')::int AS processes`);
-      return { perGather: row.per_gather, total: row.total, processes: row.processes };
+      return { perGather: row.per_gather, total: row.total, processes: row.processes, cores: connection.localCores };
     },
     serve: (port) => connection.serve(port),
     close: () => connection.close(),

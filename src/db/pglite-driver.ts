@@ -91,6 +91,7 @@ export async function openPglite(dir: string, { readsWeights = true }: { readsWe
   return {
     location: dir,
     parallel: false, // one process: PostgreSQL's parallel workers are processes of their own
+    localCores: null,
     psqlHint: `gpt2sql serve   # then, in another terminal: ${psqlOver('127.0.0.1', SERVE_PORT)}`,
     async query<R = Row>(sql: string, params: readonly unknown[] = []) {
       const result = await thenTurn(pg.query<R>(sql, [...params]));

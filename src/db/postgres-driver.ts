@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
@@ -56,6 +57,14 @@ function parseUrl(url: string): URL {
   }
 }
 
+/** Whether the URL's server runs on this machine: a loopback address or a Unix socket (no host, or a path). */
+function onThisMachine(url: URL): boolean {
+  const host = decodeURIComponent(url.hostname).replace(/^\[|\]$/g, '');
+  const socket = url.searchParams.get('host');
+  if (socket) return socket.startsWith('/');
+  return host === '' || host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
 /** Connects to a PostgreSQL server through `pg`. */
 export async function openPostgres(url: string): Promise<Connection> {
   const parsed = parseUrl(url);
@@ -73,6 +82,7 @@ export async function openPostgres(url: string): Promise<Connection> {
   return {
     location: redactUrl(url),
     parallel: true,
+    localCores: onThisMachine(parsed) ? availableParallelism() : null,
     psqlHint: `psql ${redactUrl(url)}`,
     async query<R = Row>(sql: string, params: readonly unknown[] = []) {
       const result = await client.query(sql, [...params]);

@@ -11,7 +11,7 @@ import { renderBound, type BoundStatement } from '../sql/sql.ts';
 import { BATCH_STEP_INPUTS, kvSave, samplingValues, stepChosen, step as stepStatement, type Sampling } from '../sql/statements.ts';
 import type { GeneratedToken } from './generation.ts';
 import { withModelStatements, type InputValues } from './run-statement.ts';
-import { parallelPlan, type ParallelPlan } from './workers.ts';
+import { parallelPlan, type ParallelPlan, type WorkerCosts } from './workers.ts';
 
 /** A sequence's part of a step. */
 export interface SequenceStep {
@@ -49,9 +49,9 @@ export interface BatchStatements {
  * feed and the number of sequences (each stored row meets that many at once: src/sql/lanes.ts),
  * with up to `workers` parallel workers for the scans worth them (workers.ts).
  */
-export function batchStatements(model: ModelRow, workers: number, sequences: readonly Pick<SequenceStep, 'ids'>[]): BatchStatements {
+export function batchStatements(model: ModelRow, workers: WorkerCosts | number, sequences: readonly Pick<SequenceStep, 'ids'>[]): BatchStatements {
   const counts = batchCounts(sequences);
-  const parallel = parallelPlan(model, workers, counts.positions);
+  const parallel = parallelPlan(model, workers, counts.positions, counts.outputs);
   const forward = { ...BATCH_STEP_INPUTS.forward, counts };
   const writes = parallel.workers === 0;
   return {
@@ -62,10 +62,10 @@ export function batchStatements(model: ModelRow, workers: number, sequences: rea
 }
 
 /** What batchStatements' statements depend on, as a key: two batches of the same key share them. */
-export function batchStatementsKey(model: ModelRow, workers: number, sequences: readonly Pick<SequenceStep, 'ids'>[]): string {
+export function batchStatementsKey(model: ModelRow, workers: WorkerCosts | number, sequences: readonly Pick<SequenceStep, 'ids'>[]): string {
   const { positions, outputs } = batchCounts(sequences);
   const lanes = [lanesFor(positions), lanesFor(outputs)].map((l) => `${l.width}${l.grouped ? '+' : ''}`);
-  const parallel = parallelPlan(model, workers, positions);
+  const parallel = parallelPlan(model, workers, positions, outputs);
   return [model.name, ...lanes, parallel.workers, parallel.minScanBytes, parallel.shape].join('\n');
 }
 

@@ -7,7 +7,7 @@ import { checkPrompt, completionOptions, logprobsOption, type EngineName, type S
 import { runStatement, type InputValues } from './run-statement.ts';
 import type { GeneratedToken, Generation, StopReason, TokenLogprob } from './generation.ts';
 import { Scheduler } from './scheduler.ts';
-import { parallelPlan, workersOption } from './workers.ts';
+import { parallelPlan, workersOption, type WorkerCosts } from './workers.ts';
 import { endOfTextId } from './model.ts';
 
 export { endOfTextId };
@@ -45,10 +45,10 @@ export async function generate(db: Database, model: ModelRow, promptIds: readonl
   const { maxTokens, ...sampling } = completionOptions(options);
   const logprobs = logprobsOption(options.logprobs);
   checkPrompt(model, promptIds);
-  const workers = (await workersOption(db, options.workers)).count;
+  const workers = await workersOption(db, options.workers);
   if (options.engine !== 'recompute') {
     // A batch of one: the statements of the HTTP server's concurrent generations.
-    const scheduler = new Scheduler(db, { maxBatch: 1, workers });
+    const scheduler = new Scheduler(db, { maxBatch: 1, workers: workers.count });
     try {
       return await scheduler.generate({ model, prompt: promptIds, options: { maxTokens, ...sampling }, logprobs, signal: options.signal, onToken: options.onToken });
     } finally {
@@ -73,13 +73,13 @@ async function generateWith(next: NextToken, promptLength: number, maxTokens: nu
 }
 
 /** The article's engine: every step runs the whole sequence again, with no cache. */
-function recomputeStep(db: Database, model: ModelRow, prompt: readonly number[], sampling: Sampling, workers: number): NextToken {
+function recomputeStep(db: Database, model: ModelRow, prompt: readonly number[], sampling: Sampling, workers: WorkerCosts): NextToken {
   // The positions grow by one a step: written for any number of them (in groups), one output.
   const inputs = { ...RECOMPUTE_INPUTS, forward: { ...RECOMPUTE_INPUTS.forward, counts: { outputs: 1 } } };
   const statements = new Map<BlocksShape, BoundStatement>();
   return async (step, tokens) => {
     const ids = [...prompt, ...tokens];
-    const parallel = parallelPlan(model, workers, ids.length);
+    const parallel = parallelPlan(model, workers, ids.length, 1);
     if (!statements.has(parallel.shape)) statements.set(parallel.shape, renderBound(stepStatement(model, inputs, parallel.shape)));
     const values = stepValues(model, { ids, start: 0 }, sampling, step);
     return tokenOf(await runStatement(db, model.schema_name, statements.get(parallel.shape)!, values, { parallel }));

@@ -35,7 +35,7 @@ function nextInputs(positions: number) {
 export async function nextTokens(db: Database, model: ModelRow, ids: readonly number[], options: Partial<NextOptions> & { workers?: number } = {}): Promise<Candidate[]> {
   const { top, temperature } = nextOptions(options);
   checkPrompt(model, ids);
-  const parallel = parallelPlan(model, (await workersOption(db, options.workers)).count, ids.length);
+  const parallel = parallelPlan(model, await workersOption(db, options.workers), ids.length, 1);
   const rows = await runStatement<{ token: number; bytes: Uint8Array | null; logit: number; probability: number }>(
     db, model.schema_name, renderBound(next(model, nextInputs(ids.length), parallel.shape)), { ids, start: 0, temperature, top: Math.min(top, model.vocab_size) }, { parallel },
   );

@@ -13,7 +13,7 @@ import type { Generation, GeneratedToken } from './generation.ts';
 import { endOfTextId } from './model.ts';
 import { checkPrompt, completionOptions, logprobsOption, schedulerLimits, type Completion, type Sampling } from './options.ts';
 import { openSession, type Session } from './session.ts';
-import { workersOption } from './workers.ts';
+import { workersOption, type WorkerCosts } from './workers.ts';
 
 /** One generation asked of the scheduler. */
 export interface GenerationRequest {
@@ -85,7 +85,7 @@ export class Scheduler {
   private readonly loops = new Map<string, Promise<void>>();
   private readonly statements = new Map<string, BatchStatements>();
   private readonly eots = new Map<string, Promise<number | null>>();
-  private workers?: Promise<number>;
+  private workers?: Promise<WorkerCosts>;
   private closed = false;
 
   constructor(private readonly db: Database, private readonly options: SchedulerOptions = {}) {
@@ -194,7 +194,7 @@ export class Scheduler {
 
   /** One statement for every running generation; each gets its token, or leaves. */
   private async step(model: ModelRow, running: Entry[]): Promise<void> {
-    const workers = await (this.workers ??= workersOption(this.db, this.options.workers).then((w) => w.count));
+    const workers = await (this.workers ??= workersOption(this.db, this.options.workers));
     const batch = [...running];
     const sequences = batch.map((entry) => sequenceOf(entry));
     const key = batchStatementsKey(model, workers, sequences);

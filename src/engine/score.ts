@@ -87,7 +87,7 @@ export async function scoreTokens(
   const windows = scoreWindows(ids.length, model.n_ctx, stride);
   for (const window of windows) checkPrompt(model, ids.slice(window.start, window.end));
   // The first window is the longest: its parallel workers serve every window.
-  const parallel = parallelPlan(model, (await workersOption(db, options.workers)).count, windows[0].end - windows[0].start);
+  const parallel = parallelPlan(model, await workersOption(db, options.workers), windows[0].end - windows[0].start);
   // Written for each window's length (the last may be shorter): each stored row meets its positions W at a time.
   const statementFor = (positions: number) =>
     renderBound(score(model, { ...SCORE_INPUTS, forward: { ...SCORE_INPUTS.forward, counts: { positions, outputs: positions } } }, parallel.shape));

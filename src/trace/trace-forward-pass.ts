@@ -69,7 +69,7 @@ export async function traceForwardPass(db: Database, model: ModelRow, ids: reado
   const staging = `${schema}__${process.pid}`;
   const stagingSchema = quoteIdent(staging);
   const trace = sql`${stagingSchema}`;
-  const parallel = parallelPlan(model, (await workersOption(db, options.workers)).count, ids.length);
+  const parallel = parallelPlan(model, await workersOption(db, options.workers), ids.length);
   await db.transaction(async () => {
     options.signal?.throwIfAborted();
     // The model's tables unqualified, as the engine's statements name them (runStatement does the same).

@@ -1,10 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { generate } from '../../src/engine/generate.ts';
 import { nextTokens } from '../../src/engine/next.ts';
 import { OptionError } from '../../src/engine/options.ts';
 import { parallelSettings } from '../../src/engine/run-statement.ts';
-import { parallelPlan, workersOption } from '../../src/engine/workers.ts';
+import { gatherStartMs, parallelPlan, SERIAL, workersOption } from '../../src/engine/workers.ts';
 import { generate as referenceGenerate } from '../../src/reference/generate.ts';
 import { checkedGeneration } from '../helpers/sampled.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
@@ -117,15 +118,56 @@ describe.each(servers)('--workers on $driver', (target) => {
     expect(plan.match(/-> +Gather\b/g)?.length ?? 0, plan).toBeLessThanOrEqual(1);
   });
 
-  it('defaults to the server\'s max_parallel_workers_per_gather and refuses more than max_parallel_workers', async () => {
+  it('defaults to the server\'s max_parallel_workers_per_gather, at most its cores less one, and refuses more than max_parallel_workers', async () => {
     const [settings] = await db.query<{ per_gather: number; total: number }>(
       `SELECT current_setting('max_parallel_workers_per_gather')::int AS per_gather, current_setting('max_parallel_workers')::int AS total`);
-    expect(await workersOption(db)).toEqual({ count: Math.min(settings.per_gather, settings.total), ignored: false });
-    expect(await workersOption(db, 0)).toEqual({ count: 0, ignored: false });
-    expect(await workersOption(db, settings.total)).toEqual({ count: settings.total, ignored: false });
+    // The test servers run on this machine: they share its cores.
+    const cores = availableParallelism();
+    expect(await workersOption(db)).toMatchObject({ count: Math.min(settings.per_gather, settings.total, cores - 1), ignored: false });
+    expect(await workersOption(db, 0)).toEqual({ count: 0, startMs: 0, speedup: 1, ignored: false });
+    expect(await workersOption(db, settings.total)).toMatchObject({ count: settings.total, speedup: Math.min(settings.total + 1, cores), ignored: false });
     await expect(workersOption(db, settings.total + 1)).rejects.toThrow(new RegExp(`workers must be an integer from 0 to ${settings.total}, the server's max_parallel_workers`));
     await expect(workersOption(db, -1)).rejects.toBeInstanceOf(OptionError);
     await expect(workersOption(db, 1.5)).rejects.toBeInstanceOf(OptionError);
+  });
+
+  it('measures what starting a Gather\'s workers costs, once per connection', async () => {
+    // Independent of gatherStartMs: the same kind of scan timed here with and without workers.
+    const timed = async (workers: number) => db.transaction(async () => {
+      await db.exec(`SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0; SET LOCAL min_parallel_table_scan_size = 0; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL max_parallel_workers_per_gather = ${workers}`);
+      const rows = await db.query<{ 'QUERY PLAN': string }>('EXPLAIN (ANALYZE, TIMING OFF) SELECT count(*) FROM pg_catalog.pg_class');
+      const text = rows.map((row) => row['QUERY PLAN']).join('\n');
+      return { ms: Number(/Execution Time: ([\d.]+) ms/.exec(text)![1]), launched: Number(/Workers Launched: (\d+)/.exec(text)?.[1] ?? 0) };
+    });
+    const start = await gatherStartMs(db, 1);
+    expect(start).toBeGreaterThanOrEqual(1);
+    expect(start).toBeLessThan(5_000);
+    const withWorker = await timed(1);
+    expect(withWorker.launched, 'the server starts workers').toBe(1);
+    // A worker's start is most of a tiny scan's time with it: the measurement is of that order, not of the scan.
+    expect(withWorker.ms - (await timed(0)).ms).toBeGreaterThan(start / 20);
+    const again = performance.now();
+    expect(await gatherStartMs(db, 1)).toBe(start);
+    expect(performance.now() - again, 'measured once').toBeLessThan(5);
+  });
+
+  it('gives a scan workers only where its products outweigh their measured start on the cores there are', () => {
+    const model = { ...tiny.model, kernel: 'vector', n_embd: 768, n_layer: 12, n_head: 12, vocab_size: 50257 };
+    // c_fc: 4 × 768 × 768 values × 1.3 ns = 3.1 ms a position. 10 ms on 3 cores (2 workers): worth it
+    // from 10 × 3/2 / 3.1 = 5 positions; 40 ms on 2 cores (1 worker): from 40 × 2 / 3.1 = 26.
+    const c_fc = 4 * 768 * 768 * 4;
+    expect(parallelPlan(model, { count: 2, startMs: 10, speedup: 3 }, 8)).toMatchObject({ workers: 2, shape: 'unrolled' });
+    expect(parallelPlan(model, { count: 2, startMs: 10, speedup: 3 }, 8).minScanBytes).toBeLessThan(c_fc);
+    expect(parallelPlan(model, { count: 1, startMs: 40, speedup: 2 }, 8)).toMatchObject({ workers: 1, shape: 'recursive' }); // the head only
+    expect(parallelPlan(model, { count: 1, startMs: 40, speedup: 2 }, 8).minScanBytes).toBeGreaterThan(c_fc);
+    expect(parallelPlan(model, { count: 1, startMs: 40, speedup: 2 }, 30).shape).toBe('unrolled');
+    // The head computes logits for the outputs only: one of 8 positions, 50 ms of products, saves 25 of them.
+    expect(parallelPlan(model, { count: 1, startMs: 40, speedup: 2 }, 8, 1)).toEqual(SERIAL);
+    expect(parallelPlan(model, { count: 2, startMs: 10, speedup: 3 }, 1, 1)).toMatchObject({ workers: 2, shape: 'recursive' });
+    // One core: workers only take turns with the leader; nothing is saved.
+    expect(parallelPlan(model, { count: 2, startMs: 10, speedup: 1 }, 512)).toEqual(SERIAL);
+    // No worker started when measured: none planned.
+    expect(parallelPlan(model, { count: 2, startMs: Infinity, speedup: 3 }, 512)).toEqual(SERIAL);
   });
 });
 
@@ -143,8 +185,8 @@ describe.each(testDatabases().filter((target) => target.driver === 'pglite'))('-
 
   it('is accepted and has no effect: one process, no parallel workers', async () => {
     expect(await db.parallelLimits()).toBeNull();
-    expect(await workersOption(db)).toEqual({ count: 0, ignored: false });
-    expect(await workersOption(db, 4)).toEqual({ count: 0, ignored: true });
+    expect(await workersOption(db)).toEqual({ count: 0, startMs: 0, speedup: 1, ignored: false });
+    expect(await workersOption(db, 4)).toEqual({ count: 0, startMs: 0, speedup: 1, ignored: true });
     await expect(workersOption(db, -1)).rejects.toBeInstanceOf(OptionError);
     const expected = referenceGenerate(m.weights, PROMPT, { maxTokens: 5, eotId: m.eotId });
     expect((await generate(db, m.model, PROMPT, { maxTokens: 5, workers: 4 })).tokens).toEqual(expected);
