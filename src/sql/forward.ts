@@ -141,7 +141,7 @@ function linearOf(model: ModelShape, input: string, nIn: number, layer: string, 
 }
 
 /** Causal self-attention, all heads at once (stage attn): q, kv, preatt, att, atty. */
-function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs, block: Fill): Ctes {
+function attn(model: ModelShape, kernel: Kernel, inputs: ForwardInputs, block: Fill): Ctes {
   const HS = model.n_embd / model.n_head;
   const heads = kernel.heads(HS);
   const cache = cachedHeads(kernel, HS);
@@ -165,8 +165,8 @@ function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs, blo
 }
 
 /**
- * One transformer block, the CTEs of block.sql: picoGPT's
- * x = x + mha(layer_norm(x)); x = x + ffn(layer_norm(x)), with llm.c's activation names.
+ * One transformer block, the CTEs of block.sql: picoGPT's block in the stages' names,
+ * x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)), with llm.c's activation names.
  */
 export function blockParts(model: ModelShape, inputs: ForwardInputs, { input, block }: BlockPlace): Ctes {
   const kernel = kernelNamed(model.kernel);
@@ -177,7 +177,7 @@ export function blockParts(model: ModelShape, inputs: ForwardInputs, { input, bl
     { name: 'residual', note: '[T*C] -> [T, C]: the block\'s input, one row per position', body: template('block_input', { input, n_embd: C }) },
     { name: 'ln1', note: '[T, C] -> [T, C]: ln_1', body: layerNorm(model, 'residual', 'ln_1', block) },
     { name: 'qkv', note: '[T, C] -> [T, 3*C]: c_attn, q, k and v side by side', body: linear('ln1', C, 'c_attn') },
-    attention(model, kernel, inputs, block),
+    attn(model, kernel, inputs, block),
     { name: 'attproj', note: '[T, C] -> [T, C]: c_proj', body: linear('atty', C, 'c_proj') },
     { name: 'residual2', note: '[T, C] + [T, C] -> [T, C]', body: template('residual', { x: sql`residual`, fx: sql`attproj` }) },
     { name: 'ln2', note: '[T, C] -> [T, C]: ln_2', body: layerNorm(model, 'residual2', 'ln_2', block) },
