@@ -34,7 +34,7 @@ import type { ModelRow } from '../src/db/catalog-tables.ts';
 import type { Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { workersOption } from '../src/engine/workers.ts';
-import { KERNEL_NAMES } from '../src/sql/kernels.ts';
+import { KERNEL_NAMES } from '../src/sql/kernels/index.ts';
 import { createClusters, removeClusters, BENCH_SETTINGS, type Cluster } from './bench/clusters.ts';
 import { modelBytes, timeConcurrent, timeGeneration, timeHttpConcurrent, timeKernelFloor, timeLoad, timePrefill, timeStepAtContext, type BenchSampling } from './bench/measure.ts';
 import { benchShards, type ShardsRow } from './bench/shards.ts';

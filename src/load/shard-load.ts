@@ -1,7 +1,8 @@
 import type { Database } from '../db/database.ts';
 import { GptSqlError } from '../errors.ts';
-import { chooseKernel, kernel as kernelNamed, KERNEL_NAMES, shardedRows, type Kernel, type StoredColumn } from '../sql/kernels.ts';
+import { chooseKernel, type Kernel } from '../sql/kernels/index.ts';
 import { quoteIdent, quoteLiteral } from '../sql/quote.ts';
+import type { StoredColumn } from './kernel-storage/index.ts';
 import { FDW_EXTENSION, foreignServerSql, keyRanges, openShards, parseShardUrls, shardError, type OpenShard, type Shard } from './shards.ts';
 import type { WeightTable } from './weight-tables.ts';
 import { shardedKeyColumns } from './weight-tables.ts';
@@ -56,10 +57,7 @@ export class ShardLoad {
       const theirs = await inShard(shard, () => shard.db.availableExtensions());
       common = new Set([...common].filter((name) => theirs.has(name)));
     }
-    if (requested === 'auto') return KERNEL_NAMES.map(kernelNamed).find((k) => k.sharded && (!k.extension || common.has(k.extension)))!; // array needs none
-    const chosen = chooseKernel(requested, common);
-    shardedRows(chosen);
-    return chosen;
+    return chooseKernel(requested, common, true);
   }
 
   /** The schema a shard's rows are written into until the switch. */

@@ -1,16 +1,19 @@
 /**
  * GPT-2's forward pass as SQL parts, read top to bottom like picoGPT's gpt2.py: the embeddings,
  * every block (a chain of CTEs named as llm.c names the activations) in the article's recursive
- * CTE, and ln_f. Each part is a template of sql/ (src/sql/sql.ts); a kernel (kernels.ts) fills in
+ * CTE, and ln_f. Each part is a template of sql/ (src/sql/sql.ts); a kernel (kernels/) fills in
  * how a dot product is computed. Shapes use the letters of sql/README.md.
  */
-import type { ModelRow } from '../db/catalog-tables.ts';
-import { cachedHeads, kernel as kernelNamed, rowParts, shardedRows, type Kernel } from './kernels.ts';
+import type { Gpt2Config } from '../checkpoint/types.ts';
+import { cachedHeads, kernel as kernelNamed, rowParts, shardedRows, type Kernel } from './kernels/index.ts';
 import { laneFills, lanesFor, type Lanes } from './lanes.ts';
 import { ctes, EMPTY, input, sql, template, type Code, type Cte, type Ctes, type Fill, type Sql } from './sql.ts';
 
-/** What the forward pass needs from a model's catalog row. */
-export type ModelShape = Pick<ModelRow, 'n_layer' | 'n_head' | 'n_embd' | 'layer_norm_epsilon' | 'kernel' | 'shards'>;
+/**
+ * What the forward pass needs to know of a model (a row of the catalog, gpt2sql.models, has it):
+ * its hyperparameters, its kernel's name, and on how many shards its matrices are (0: none).
+ */
+export type ModelShape = Pick<Gpt2Config, 'n_layer' | 'n_head' | 'n_embd' | 'layer_norm_epsilon'> & { kernel: string; shards: number };
 
 /**
  * What the forward pass is fed: the positions, rows (t, s, place, token) of one sequence

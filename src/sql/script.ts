@@ -4,14 +4,14 @@
  * quoteLiteral, so it gives the CLI's answer with nothing else at hand. User text appears only as
  * a quoted literal in the code of the statement, never in a comment, and is never indented.
  */
-import type { ModelRow } from '../db/catalog-tables.ts';
+import type { Gpt2Config } from '../checkpoint/types.ts';
 import { oneSequence, type ModelShape } from './forward.ts';
 import { quoteIdent } from './quote.ts';
 import { input, renderInlined, sql, template, type InputName, type InputValue, type Sql } from './sql.ts';
 import { choosing, detokenize, next, SAMPLING_INPUTS, samplingValues, score, step, tokenize, type Sampling } from './statements.ts';
 
-/** What a script needs from the model's catalog row. */
-export type ScriptModel = ModelShape & Pick<ModelRow, 'name' | 'schema_name' | 'n_ctx' | 'vocab_size'>;
+/** What a script needs to know of a model (its catalog row has it): its name and schema besides its shape. */
+export type ScriptModel = ModelShape & Pick<Gpt2Config, 'n_ctx' | 'vocab_size'> & { name: string; schema_name: string };
 
 /**
  * The script around one statement: a header of comment lines (never user text); the client

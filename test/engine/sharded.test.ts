@@ -21,7 +21,7 @@ import { gpt2 } from '../../src/reference/gpt2.ts';
 import { loadReferenceWeights, type Gpt2Weights } from '../../src/reference/weights.ts';
 import type { BlocksShape } from '../../src/sql/forward.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
-import { kernel, rowParts } from '../../src/sql/kernels.ts';
+import { kernel, rowParts } from '../../src/sql/kernels/index.ts';
 import { renderInlined, type Sql } from '../../src/sql/sql.ts';
 import { BATCH_STEP_INPUTS, next, score, step } from '../../src/sql/statements.ts';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
