@@ -7,6 +7,7 @@
 import type { Gpt2Config } from '../checkpoint/types.ts';
 import { oneSequence, type ModelShape } from './forward.ts';
 import { quoteIdent } from './quote.ts';
+import { partitionwiseSql } from './sharding.ts';
 import { input, renderInlined, sql, template, type InputName, type InputValue, type Sql } from './sql.ts';
 import { choosing, detokenize, next, SAMPLING_INPUTS, samplingValues, score, step, tokenize, type Sampling } from './statements.ts';
 
@@ -32,7 +33,7 @@ export function psqlScript(model: ScriptModel, header: readonly string[], statem
     `SET search_path TO ${quoteIdent(model.schema_name)}, public;`,
     'SET jit = off;',
     // A sharded model's sums per output column are computed on its shards only with this on.
-    ...(model.shards > 0 ? [`SET enable_partitionwise_aggregate = on;  -- the weights are on ${model.shards} shards: each computes its own sums`] : []),
+    ...(model.shards > 0 ? [`${partitionwiseSql(false)}  -- the weights are on ${model.shards} shards: each computes its own sums`] : []),
     '',
   ];
   return `${lines.join('\n')}\n${renderInlined(statement, values)};\n`;
