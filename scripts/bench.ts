@@ -34,7 +34,7 @@ import type { ModelRow } from '../src/db/catalog-tables.ts';
 import type { Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { workersOption } from '../src/engine/workers.ts';
-import { KERNEL_NAMES } from '../src/sql/kernels.ts';
+import { kernel, KERNEL_NAMES } from '../src/sql/kernels/index.ts';
 import { createClusters, removeClusters, BENCH_SETTINGS, type Cluster } from './bench/clusters.ts';
 import { modelBytes, timeConcurrent, timeGeneration, timeHttpConcurrent, timeKernelFloor, timeLoad, timePrefill, timeStepAtContext, type BenchSampling } from './bench/measure.ts';
 import { benchShards, type ShardsRow } from './bench/shards.ts';
@@ -279,7 +279,7 @@ async function benchDriver(driver: 'pglite' | 'postgres', checkpoint: Checkpoint
     const available = await db.availableExtensions();
     const wanted = args.kernels ? args.kernels.split(',') : [...KERNEL_NAMES];
     for (const kernelName of wanted) {
-      const needs = kernelName === 'vector' ? 'vector' : kernelName === 'cube' ? 'cube' : undefined;
+      const needs = kernel(kernelName).extension;
       if (needs && !available.has(needs)) {
         log(`${driver}: no ${needs} extension, skipping the ${kernelName} kernel`);
         continue;

@@ -3,7 +3,7 @@
 -- output columns (w.col) on one shard, a row's parts together. For each position, the subquery
 -- product is what every shard runs on its own rows: the dot products with the position's
 -- activation, summed per output column (over the row's parts, in part order), by the kernel's
--- arithmetic for shards (ShardedRows in src/sql/kernels.ts). postgres_fdw sends it to the shards
+-- arithmetic for shards (ShardedRows in src/sql/kernels/kernel.ts). postgres_fdw sends it to the shards
 -- at once (an async append of foreign scans, each with the aggregate in its remote SQL, when
 -- enable_partitionwise_aggregate is on), the activation as a float8[] parameter; only (col, y)
 -- rows come back. The bias is added here. Summing on the shards or here is the planner's choice

@@ -9,7 +9,7 @@ import { withModelStatements } from '../../src/engine/run-statement.ts';
 import { openSession } from '../../src/engine/session.ts';
 import { loadModel } from '../../src/load/load-model.ts';
 import { weightTables } from '../../src/load/weight-tables.ts';
-import { cachedHeads, kernel, rowParts } from '../../src/sql/kernels.ts';
+import { cachedHeads, kernel, rowParts } from '../../src/sql/kernels/index.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
 import { renderInlined, sql, type Sql } from '../../src/sql/sql.ts';
 import { batchStatements, batchStep } from '../../src/engine/batch-step.ts';

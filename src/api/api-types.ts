@@ -3,6 +3,7 @@ import type { DownloadProgress } from '../checkpoint/hub-download.ts';
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { ParallelLimits } from '../db/database.ts';
 import type { GeneratedToken, Generation, GenerateOptions } from '../engine/generate.ts';
+import type { KernelName } from '../sql/kernels/index.ts';
 import type { OutputPositions } from '../trace/trace-forward-pass.ts';
 
 // The types the calls take and give, from the layers that define them: a client imports them from here.
@@ -16,6 +17,10 @@ export type { ScoredToken, Scoring } from '../engine/score.ts';
 export type { TokenPiece } from '../engine/tokenizer.ts';
 export type { Workers } from '../engine/workers.ts';
 export type { ApiServer } from '../http/api-server.ts';
+export type { KernelName };
+
+/** The kernels `load` takes, fastest first, each with what it computes with: what `--kernel`'s help lists. */
+export { KERNELS } from '../sql/kernels/index.ts';
 
 /** Which loaded model a call uses: its name in the catalog (default gpt2). */
 export interface ModelChoice {
@@ -38,8 +43,8 @@ export interface OpenOptions {
 export interface LoadOptions {
   /** The model's name in the database (default: the last part of the source). */
   as?: string;
-  /** How dot products are computed: auto (default), vector, cube or array. */
-  kernel?: 'auto' | 'vector' | 'cube' | 'array';
+  /** How dot products are computed: auto (default, the fastest the database has) or one of KERNELS. */
+  kernel?: 'auto' | KernelName;
   /** postgres:// URLs of servers that hold the weight matrices (see docs/scaling.md). */
   shards?: readonly string[];
   /** The checkpoint's directory when {@link download} fetched it already (default: resolved from the source). */

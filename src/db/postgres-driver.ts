@@ -69,10 +69,8 @@ function onThisMachine(url: URL): boolean {
 export async function openPostgres(url: string): Promise<Connection> {
   const parsed = parseUrl(url);
   // JIT off: the planner's cost estimates for recursive CTEs (the forward pass, BPE) are far above
-  // jit_above_cost, and compiling them takes longer than running them. Partitionwise aggregates
-  // on: a sharded model's sums per output column are then computed on its shards (see
-  // sql/linear_sharded.sql); no other table of gpt2sql is partitioned.
-  const client = new pg.Client({ connectionString: url, types, options: '-c jit=off -c enable_partitionwise_aggregate=on' });
+  // jit_above_cost, and compiling them takes longer than running them.
+  const client = new pg.Client({ connectionString: url, types, options: '-c jit=off' });
   client.on('error', () => {}); // a dropped connection surfaces on the next query instead
   try {
     await client.connect();

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { quoteIdent } from '../sql/quote.ts';
+import { partitionwiseSql } from '../sql/sharding.ts';
 import { INPUT_TYPES, typedLiteral, type BoundStatement, type InputName, type InputValue } from '../sql/sql.ts';
 import { SERIAL, type ParallelPlan } from './workers.ts';
 
@@ -30,7 +31,8 @@ export interface ModelStatements {
  * Runs statements on the tables of the model whose schema is `schema`, in one transaction, each
  * from a plan made once per connection:
  * - the model's schema first on the search_path, for this transaction only (SET LOCAL): the
- *   templates name the model's tables unqualified, so one text serves every model;
+ *   templates name the model's tables unqualified, so one text serves every model; and
+ *   partitionwise aggregates, which a sharded model's sums need (src/sql/sharding.ts);
  * - planned once: a statement is PREPAREd the first time it runs for a schema and a number of
  *   workers (a prepared statement keeps the search_path and the plan it was prepared with), then
  *   EXECUTEd with plan_cache_mode = force_generic_plan. Planning a forward pass took 85 ms of a
@@ -47,7 +49,7 @@ export interface ModelStatements {
 export async function withModelStatements<T>(db: Database, schema: string, options: RunOptions, fn: (statements: ModelStatements) => Promise<T>): Promise<T> {
   const parallel = options.parallel ?? SERIAL;
   return db.transaction(async () => {
-    await db.exec(`SET LOCAL search_path TO ${quoteIdent(schema)}, public; SET LOCAL plan_cache_mode = force_generic_plan; ${parallelSettings(parallel)}`);
+    await db.exec(`SET LOCAL search_path TO ${quoteIdent(schema)}, public; SET LOCAL plan_cache_mode = force_generic_plan; ${partitionwiseSql(true)} ${parallelSettings(parallel)}`);
     const execute = async (statement: BoundStatement, values: InputValues) => {
       const name = await prepare(db, `${schema}\n${parallel.workers}\n${parallel.minScanBytes}`, statement);
       const args = statement.parameters.map((input) => argument(input, values));

@@ -1,6 +1,6 @@
 import type { Database, ParallelLimits } from '../db/database.ts';
 import type { BlocksShape, ModelShape } from '../sql/forward.ts';
-import { kernel as kernelNamed } from '../sql/kernels.ts';
+import { kernel as kernelNamed } from '../sql/kernels/index.ts';
 import { integer, OptionError } from './options.ts';
 
 /** How many parallel workers the statements that read weights get, what starting them costs and what they give. */

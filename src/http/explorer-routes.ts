@@ -12,7 +12,7 @@ import type {
 import { listModels } from '../engine/model.ts';
 import { checkPrompt, checkPromptText, completionOptions, samplingOptions } from '../engine/options.ts';
 import { encode } from '../engine/tokenizer.ts';
-import { completeStatement, completeValues, psqlScript } from '../sql/script.ts';
+import { generateScript } from '../trace/explorer-scripts.ts';
 import { ExplorerTraces, type ExplorerTrace } from '../trace/explorer-traces.ts';
 import { attentionView, headView, lensView, nextView, runView, shownView, tokensView } from '../trace/trace-views.ts';
 import type { ApiCall } from './api-call.ts';
@@ -144,14 +144,5 @@ export async function getExplorerGenerateSql(call: ApiCall): Promise<void> {
   });
   const { model, prompt } = await modelAndPrompt(call, params);
   await asFieldError('prompt', async () => checkPrompt(model, await encode(call.backend.db, model, prompt)));
-  const header = [
-    `gpt2sql explorer: the completion the generate panel streams (gpt2sql complete --max-tokens ${options.maxTokens} --temperature ${options.temperature} --top-k ${options.topK} --top-p ${options.topP} --seed ${options.seed}),`,
-    'one statement: the prompt tokenized, one forward pass per new token in a recursive CTE, the tokens detokenized.',
-  ];
-  const tables = ['wte', 'wpe', 'ln_1_g', 'ln_1_b', 'c_attn_w', 'c_attn_b', 'c_proj_w', 'c_proj_b', 'ln_2_g', 'ln_2_b',
-    'mlp_c_fc_w', 'mlp_c_fc_b', 'mlp_c_proj_w', 'mlp_c_proj_b', 'ln_f_g', 'ln_f_b', 'lm_head', 'vocab', 'merges'];
-  sendJson(call.response, 200, {
-    sql: psqlScript(model, header, completeStatement(model), completeValues(prompt, model, options)),
-    tables: tables.map((table) => `${model.schema_name}.${table}`),
-  });
+  sendJson(call.response, 200, generateScript(model, prompt, options));
 }

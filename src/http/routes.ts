@@ -7,23 +7,35 @@ import { postDetokenize, postTokenize } from './tokenize.ts';
 
 interface Route {
   method: 'GET' | 'POST';
-  pattern: RegExp;
+  /** The path, with `{name}` for a part the handler receives (in order) as a parameter. */
+  path: string;
   handler: Handler;
 }
 
 /** Every endpoint behind the API key: OpenAI's under /v1, llama.cpp's tokenizer at the root, the explorer page's under /explorer. */
 const ROUTES: readonly Route[] = [
-  { method: 'GET', pattern: /^\/v1\/models$/, handler: getModels },
-  { method: 'GET', pattern: /^\/v1\/models\/([^/]+)$/, handler: getModel },
-  { method: 'POST', pattern: /^\/v1\/completions$/, handler: postCompletions },
-  { method: 'POST', pattern: /^\/tokenize$/, handler: postTokenize },
-  { method: 'POST', pattern: /^\/detokenize$/, handler: postDetokenize },
-  { method: 'GET', pattern: /^\/explorer\/models$/, handler: getExplorerModels },
-  { method: 'GET', pattern: /^\/explorer\/trace$/, handler: getExplorerTrace },
-  { method: 'GET', pattern: /^\/explorer\/head$/, handler: getExplorerHead },
-  { method: 'GET', pattern: /^\/explorer\/next$/, handler: getExplorerNext },
-  { method: 'GET', pattern: /^\/explorer\/generate-sql$/, handler: getExplorerGenerateSql },
+  { method: 'GET', path: '/v1/models', handler: getModels },
+  { method: 'GET', path: '/v1/models/{model}', handler: getModel },
+  { method: 'POST', path: '/v1/completions', handler: postCompletions },
+  { method: 'POST', path: '/tokenize', handler: postTokenize },
+  { method: 'POST', path: '/detokenize', handler: postDetokenize },
+  { method: 'GET', path: '/explorer/models', handler: getExplorerModels },
+  { method: 'GET', path: '/explorer/trace', handler: getExplorerTrace },
+  { method: 'GET', path: '/explorer/head', handler: getExplorerHead },
+  { method: 'GET', path: '/explorer/next', handler: getExplorerNext },
+  { method: 'GET', path: '/explorer/generate-sql', handler: getExplorerGenerateSql },
 ];
+
+/** A route's path as a pattern: `{name}` matches one path segment, captured. */
+function patternOf(path: string): RegExp {
+  const parts = path.split(/\{[a-z_]+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('([^/]+)')}$`);
+}
+
+const MATCHED = ROUTES.map((candidate) => ({ ...candidate, pattern: patternOf(candidate.path) }));
+
+/** What the 404 lists: every route, then what the server answers outside the table (api-server.ts). */
+const SERVED = `${ROUTES.map((candidate) => `${candidate.method} ${candidate.path}`).join(', ')}; without the key: the explorer page at GET / and GET /health`;
 
 /**
  * The handler of `method` `path` and what its pattern captured; 404 for a path no route has,
@@ -33,9 +45,9 @@ const ROUTES: readonly Route[] = [
  * route('GET', '/v1/models/gpt2'); // { handler: getModel, params: ['gpt2'] }
  */
 export function route(method: string | undefined, path: string): { handler: Handler; params: string[] } {
-  const matching = ROUTES.filter((candidate) => candidate.pattern.test(path));
+  const matching = MATCHED.filter((candidate) => candidate.pattern.test(path));
   if (matching.length === 0) {
-    throw new ApiError(404, `no endpoint ${method} ${path}; gpt2sql serves the explorer page at GET /, GET /v1/models, POST /v1/completions, POST /tokenize, POST /detokenize, GET /explorer/… and GET /health`, { code: 'not_found' });
+    throw new ApiError(404, `no endpoint ${method} ${path}; gpt2sql serves ${SERVED}`, { code: 'not_found' });
   }
   const found = matching.find((candidate) => candidate.method === method);
   if (!found) {

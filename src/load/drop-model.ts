@@ -2,7 +2,8 @@ import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
 import { GptSqlError } from '../errors.ts';
 import { quoteIdent } from '../sql/quote.ts';
-import { openShards, shardError, type OpenShard } from './shards.ts';
+import { replacedSchema } from '../sql/sharding.ts';
+import { openShards, shardError, urlOfOptions, type OpenShard } from './shards.ts';
 
 /**
  * Removes a model: its schema (weights, tokenizer tables, keys/values cache) and its catalog row,
@@ -21,7 +22,7 @@ export async function dropModel(db: Database, model: Pick<ModelRow, 'name' | 'sc
       for (const shard of shards) await db.exec(`DROP SERVER IF EXISTS ${quoteIdent(shard.serverName)} CASCADE`);
       await db.kysely.deleteFrom('gpt2sql.models').where('name', '=', model.name).execute();
       for (const shard of shards) {
-        await shard.db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(shard.remoteSchema)} CASCADE; DROP SCHEMA IF EXISTS ${quoteIdent(`${shard.remoteSchema}__replaced`)} CASCADE`)
+        await shard.db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(shard.remoteSchema)} CASCADE; DROP SCHEMA IF EXISTS ${quoteIdent(replacedSchema(shard.remoteSchema))} CASCADE`)
           .catch((error: unknown) => { throw shardError(shard, error); });
       }
     });
@@ -42,17 +43,7 @@ async function reachShards(db: Database, model: string): Promise<OpenShard[]> {
   if (rows.length === 0) return [];
   const urls = rows.map((row) => {
     if (!row.srvoptions) throw new GptSqlError(`shard ${row.shard} (${row.location}) of ${model} has no postgres_fdw server "${row.server_name}" here any more; load the model again, or drop its schema and catalog rows by hand`);
-    const options = Object.fromEntries([...row.srvoptions, ...(row.umoptions ?? [])].map((option) => {
-      const at = option.indexOf('=');
-      return [option.slice(0, at), option.slice(at + 1)];
-    }));
-    const url = new URL('postgres://localhost');
-    url.hostname = options.host ?? 'localhost';
-    url.port = options.port ?? '5432';
-    url.pathname = `/${encodeURIComponent(options.dbname ?? '')}`;
-    if (options.user) url.username = encodeURIComponent(options.user);
-    if (options.password) url.password = encodeURIComponent(options.password);
-    return url;
+    return urlOfOptions([...row.srvoptions, ...(row.umoptions ?? [])]);
   });
   const schema = (await db.kysely.selectFrom('gpt2sql.models').select('schema_name').where('name', '=', model).executeTakeFirstOrThrow()).schema_name;
   return openShards(schema, urls).catch((error: Error) => {

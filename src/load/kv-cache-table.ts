@@ -1,5 +1,5 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
-import { cachedHeads, kernel as kernelNamed } from '../sql/kernels.ts';
+import { cachedHeads, kernel as kernelNamed } from '../sql/kernels/index.ts';
 import { quoteIdent } from '../sql/quote.ts';
 
 /**

@@ -1,10 +1,11 @@
 import type { Checkpoint } from '../checkpoint/types.ts';
 import type { ModelRow } from '../db/catalog-tables.ts';
-import { encodeTuple, float4ArrayField, int4Field, type Field } from '../db/copy-binary.ts';
+import { encodeTuple, int4Field, type Field } from '../db/copy-binary.ts';
 import type { Database } from '../db/database.ts';
 import { GptSqlError } from '../errors.ts';
-import { chooseKernel, INLINE_BYTES, positionActivationTypeSql, rowParts, shardedRows, type Kernel, type StoredColumn } from '../sql/kernels.ts';
+import { chooseKernel, INLINE_BYTES, rowParts, type Kernel } from '../sql/kernels/index.ts';
 import { quoteIdent } from '../sql/quote.ts';
+import { FLOAT4_ARRAY, kernelStorage, positionActivationTypeSql, shardedStorage, type StoredColumn } from './kernel-storage/index.ts';
 import { ShardLoad, type CopyRows } from './shard-load.ts';
 import { shardRows, type Shard } from './shards.ts';
 import { kvCacheTableSql } from './kv-cache-table.ts';
@@ -17,7 +18,7 @@ export interface LoadOptions {
   name: string;
   /** Where it came from, as the user named it (a directory or a hub id). */
   source: string;
-  /** `--kernel`: auto, vector, cube or array. */
+  /** `--kernel`: auto or a kernel's name (src/sql/kernels/). */
   kernel?: string;
   /**
    * `--shards`: PostgreSQL URLs of the servers that hold the weight matrices' rows, each a
@@ -122,11 +123,6 @@ async function typeOid(db: Database, type: string): Promise<number> {
   return row.oid;
 }
 
-/** The stored columns of a table: the kernel's for matrix rows, one float4[] for the rest. */
-function storedColumns(table: WeightTable, kernel: Kernel, width?: number): StoredColumn[] {
-  return table.kernelStorage ? kernel.columns(width) : [{ name: 'values', type: 'float4[]' }];
-}
-
 /** A table's columns: its keys, then its stored columns (NOT NULL unless `nullable`: a sharded matrix's empty rows), and its primary key. */
 function columnDefinitions(keys: readonly string[], stored: StoredColumn[], nullable = false): string {
   const columns = [...keys.map((k) => `${k} integer NOT NULL`), ...stored.map((c) => `${c.name} ${c.type}${nullable ? '' : ' NOT NULL'}`)];
@@ -145,7 +141,8 @@ async function copyWeights(db: Database, checkpoint: Checkpoint, schema: string,
     done += count;
     onProgress?.(done, total, table);
   };
-  const elementOid = kernel.elementType ? await typeOid(db, kernel.elementType) : undefined;
+  const { elementType } = kernelStorage(kernel);
+  const elementOid = elementType ? await typeOid(db, elementType) : undefined;
   for (const table of weightTables(checkpoint.tiedLmHead)) {
     const tensors = tableTensors(table, checkpoint.config);
     const shape = checkpoint.tensors.find((t) => t.name === tensors[0])!.shape;
@@ -182,10 +179,11 @@ async function copyWeights(db: Database, checkpoint: Checkpoint, schema: string,
 function rowStorage(table: WeightTable, shape: number[], kernel: Kernel, sharded: boolean, elementOid?: number) {
   const width = table.layout === 'columns' ? shape[0] : shape[shape.length - 1];
   const parts = table.layout === 'columns' ? rowParts(kernel, width) : { count: 1, size: width };
-  if (sharded) return { parts, stored: shardedRows(kernel).columns(parts.size), fields: (values: Float32Array) => shardedRows(kernel).fields(values) };
-  const stored = storedColumns(table, kernel, parts.count * parts.size === width ? parts.size : undefined);
-  const fields = (values: Float32Array): Field[] => (table.kernelStorage ? kernel.fields(values, elementOid) : [float4ArrayField(values)]);
-  return { parts, stored, fields };
+  if (sharded) return { parts, stored: shardedStorage(kernel).columns(parts.size), fields: (values: Float32Array) => shardedStorage(kernel).fields(values) };
+  if (!table.kernelStorage) return { parts, stored: FLOAT4_ARRAY.columns(width), fields: FLOAT4_ARRAY.fields };
+  const storage = kernelStorage(kernel);
+  const stored = storage.columns(parts.count * parts.size === width ? parts.size : undefined);
+  return { parts, stored, fields: (values: Float32Array): Field[] => storage.fields(values, elementOid) };
 }
 
 /** Which rows storedTuples yields, and how. */

@@ -1,7 +1,9 @@
 import type { Database } from '../db/database.ts';
 import { GptSqlError } from '../errors.ts';
-import { chooseKernel, kernel as kernelNamed, KERNEL_NAMES, shardedRows, type Kernel, type StoredColumn } from '../sql/kernels.ts';
+import { chooseKernel, type Kernel } from '../sql/kernels/index.ts';
 import { quoteIdent, quoteLiteral } from '../sql/quote.ts';
+import { replacedSchema, shardNamePattern, shardPartition } from '../sql/sharding.ts';
+import type { StoredColumn } from './kernel-storage/index.ts';
 import { FDW_EXTENSION, foreignServerSql, keyRanges, openShards, parseShardUrls, shardError, type OpenShard, type Shard } from './shards.ts';
 import type { WeightTable } from './weight-tables.ts';
 import { shardedKeyColumns } from './weight-tables.ts';
@@ -56,10 +58,7 @@ export class ShardLoad {
       const theirs = await inShard(shard, () => shard.db.availableExtensions());
       common = new Set([...common].filter((name) => theirs.has(name)));
     }
-    if (requested === 'auto') return KERNEL_NAMES.map(kernelNamed).find((k) => k.sharded && (!k.extension || common.has(k.extension)))!; // array needs none
-    const chosen = chooseKernel(requested, common);
-    shardedRows(chosen);
-    return chosen;
+    return chooseKernel(requested, common, true);
   }
 
   /** The schema a shard's rows are written into until the switch. */
@@ -85,7 +84,7 @@ export class ShardLoad {
   static async replaceForeignServers(db: Database, schema: string, load: ShardLoad | undefined, kernel: Kernel): Promise<void> {
     const shards = load?.shards ?? [];
     if (shards.length) await db.exec(`CREATE EXTENSION IF NOT EXISTS ${FDW_EXTENSION} SCHEMA public`);
-    const earlier = await db.query<{ srvname: string }>("SELECT srvname FROM pg_foreign_server WHERE srvname ~ ('^' || $1 || '__shard_[0-9]+$')", [schema]);
+    const earlier = await db.query<{ srvname: string }>('SELECT srvname FROM pg_foreign_server WHERE srvname ~ $1', [shardNamePattern(schema)]);
     const names = new Set([...earlier.map((row) => row.srvname), ...shards.map((shard) => shard.serverName)]);
     for (const server of names) await db.exec(`DROP SERVER IF EXISTS ${quoteIdent(server)} CASCADE`);
     for (const shard of shards) await db.exec(foreignServerSql(shard, kernel.extension));
@@ -110,7 +109,7 @@ export class ShardLoad {
     const storedDefinitions = stored.map((c) => `${quoteIdent(c.name)} ${c.type}`); // NULL in a key's empty row (shardedKeyColumns)
     await db.exec(`CREATE TABLE ${quoteIdent(schema)}.${quoteIdent(table.table)} (\n  ${[...keyDefinitions, ...storedDefinitions].join(',\n  ')}\n) PARTITION BY RANGE (${key})`);
     for (const shard of this.shards) {
-      const partition = `${table.table}__shard_${shard.index}`;
+      const partition = shardPartition(table.table, shard.index);
       await db.exec(`CREATE FOREIGN TABLE ${quoteIdent(schema)}.${quoteIdent(partition)} (${keyDefinitions.join(', ')})
         SERVER ${quoteIdent(shard.serverName)} OPTIONS (schema_name ${quoteLiteral(shard.remoteSchema)}, table_name ${quoteLiteral(table.table)})`);
       this.partitions.push({
@@ -182,7 +181,7 @@ export class ShardLoad {
 
 /** Where a shard's earlier schema of the model waits during the switch. */
 function replaced(shard: Shard): string {
-  return `${shard.remoteSchema}__replaced`;
+  return replacedSchema(shard.remoteSchema);
 }
 
 /** Runs `fn` on a shard's connection; its errors name the shard. */

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { GptSqlError } from '../errors.ts';
 import { quoteIdent, quoteLiteral } from '../sql/quote.ts';
+import { shardName } from '../sql/sharding.ts';
 
 /**
  * The servers of a sharded model (`gpt2sql load … --shards URL,URL`), seen from the coordinator:
@@ -13,11 +14,11 @@ import { quoteIdent, quoteLiteral } from '../sql/quote.ts';
 export interface Shard {
   /** 0, 1, …: the order of --shards, which is the order of the key ranges. */
   index: number;
-  /** The postgres_fdw server on the coordinator: `<model schema>__shard_<index>`. */
+  /** The postgres_fdw server on the coordinator: shardName (src/sql/sharding.ts). */
   serverName: string;
   /** host:port/database: how messages and `gpt2sql models` name the shard. */
   location: string;
-  /** The schema on the shard that holds the model's rows: `<model schema>__shard_<index>`. */
+  /** The schema on the shard that holds the model's rows: shardName, too. */
   remoteSchema: string;
 }
 
@@ -32,7 +33,7 @@ export const FDW_EXTENSION = 'postgres_fdw';
 
 /** The shard of a model schema at `index`. */
 export function shardOf(schema: string, index: number, url: URL): Shard {
-  const name = `${schema}__shard_${index}`;
+  const name = shardName(schema, index);
   return { index, serverName: name, location: shardLocation(url), remoteSchema: name };
 }
 
@@ -87,11 +88,9 @@ export async function openShards(schema: string, urls: readonly URL[]): Promise<
  * sessions run without JIT (options).
  */
 export function foreignServerSql(shard: OpenShard, extension: string | undefined): string {
-  const { url } = shard;
+  const { server: where, mapping } = connectionOptions(shard.url);
   const options: Array<[string, string]> = [
-    ['host', url.hostname || 'localhost'],
-    ['port', url.port || '5432'],
-    ['dbname', decodeURIComponent(url.pathname.slice(1))],
+    ...where,
     ['async_capable', 'true'],
     ['fetch_size', '100000'],
     // A stored row is kilobytes: moving it costs far more than the default 0.01 says, and with
@@ -101,15 +100,44 @@ export function foreignServerSql(shard: OpenShard, extension: string | undefined
     ['options', '-c jit=off'],
     ...(extension ? [['extensions', extension] as [string, string]] : []),
   ];
-  const mapping: Array<[string, string]> = [];
-  if (url.username) mapping.push(['user', decodeURIComponent(url.username)]);
-  if (url.password) mapping.push(['password', decodeURIComponent(url.password)]);
   const list = (pairs: Array<[string, string]>) => pairs.map(([k, v]) => `${k} ${quoteLiteral(v)}`).join(', ');
   const server = quoteIdent(shard.serverName);
   return [
     `CREATE SERVER ${server} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (${list(options)})`,
     `CREATE USER MAPPING FOR CURRENT_USER SERVER ${server}${mapping.length ? ` OPTIONS (${list(mapping)})` : ''}`,
   ].join(';\n');
+}
+
+type Options = Array<[string, string]>;
+
+/**
+ * A shard URL as postgres_fdw's options: where the server is (host, port, dbname) and who
+ * connects (the user mapping's user and password). urlOfOptions reads them back.
+ *
+ * @example
+ * connectionOptions(new URL('postgres://u:p@db:5433/w')); // server: host db, port 5433, dbname w; mapping: user u, password p
+ */
+export function connectionOptions(url: URL): { server: Options; mapping: Options } {
+  const server: Options = [['host', url.hostname || 'localhost'], ['port', url.port || '5432'], ['dbname', decodeURIComponent(url.pathname.slice(1))]];
+  const mapping: Options = [];
+  if (url.username) mapping.push(['user', decodeURIComponent(url.username)]);
+  if (url.password) mapping.push(['password', decodeURIComponent(url.password)]);
+  return { server, mapping };
+}
+
+/** The URL of a shard from its server's and user mapping's options (`name=value`, as pg_foreign_server and pg_user_mappings list them): connectionOptions read back. */
+export function urlOfOptions(options: readonly string[]): URL {
+  const found = Object.fromEntries(options.map((option) => {
+    const at = option.indexOf('=');
+    return [option.slice(0, at), option.slice(at + 1)];
+  }));
+  const url = new URL('postgres://localhost');
+  url.hostname = found.host ?? 'localhost';
+  url.port = found.port ?? '5432';
+  url.pathname = `/${encodeURIComponent(found.dbname ?? '')}`;
+  if (found.user) url.username = encodeURIComponent(found.user);
+  if (found.password) url.password = encodeURIComponent(found.password);
+  return url;
 }
 
 /**

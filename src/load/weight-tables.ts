@@ -59,7 +59,7 @@ export function tableTensors(table: WeightTable, config: Gpt2Config): string[] {
 
 /**
  * The key columns of a table: `block` on per-block tables, then the row's key, and for matrix
- * columns the `part` of the row (see rowParts in src/sql/kernels.ts).
+ * columns the `part` of the row (see rowParts in src/sql/kernels/index.ts).
  */
 export function keyColumns(table: WeightTable): string[] {
   return [...(table.perBlock ? ['block'] : []), ...(table.key ? [table.key] : []), ...(table.layout === 'columns' ? ['part'] : [])];

@@ -7,7 +7,7 @@
  * V = vocab_size, NH = n_head, HS = C / NH.
  *
  * SQL stages and their reference functions: embed -> embed; ln_1, ln_2, ln_f -> layerNorm;
- * attn -> mha (attention per head); mlp -> ffn; logits -> logits; sample -> sample.ts.
+ * attn -> attn (attnHead per head); mlp -> mlp; logits -> logits; sample -> sample.ts.
  *
  * Incremental decoding: `transformer` appends the keys and values of the positions it is fed to a
  * KvCache and attends over everything in it, so the full pass `gpt2` is a prefill on an empty cache and
@@ -84,7 +84,7 @@ export function embed(weights: Gpt2Weights, ids: number[], start = 0): Matrix {
 }
 
 /** Causal self-attention of one head: softmax(q kᵀ / sqrt(HS)) v. Query t is position Tk - T + t and sees keys 0..that. */
-export function attention(q: Matrix, k: Matrix, v: Matrix, record?: HeadRecorder): Matrix {
+export function attnHead(q: Matrix, k: Matrix, v: Matrix, record?: HeadRecorder): Matrix {
   const past = k.length - q.length; // positions that were cached before q's first one
   const preatt = q.map((qt, t) => // [T, HS] @ [Tk, HS]ᵀ -> [T, <=Tk]: masked (future) positions are left out
     Float64Array.from(k.slice(0, past + t + 1), (ks) => dot(qt, ks) / Math.sqrt(qt.length)));
@@ -94,12 +94,12 @@ export function attention(q: Matrix, k: Matrix, v: Matrix, record?: HeadRecorder
 }
 
 /** Multi-head attention (stage `attn`); appends this call's keys and values to the block's cache. */
-export function mha(x: Matrix, block: Gpt2BlockWeights, cache: BlockKvCache, nHead: number, record?: BlockRecorder): Matrix {
+export function attn(x: Matrix, block: Gpt2BlockWeights, cache: BlockKvCache, nHead: number, record?: BlockRecorder): Matrix {
   const C = block.c_proj_b.length, HS = C / nHead;
   const qkv = linear(x, block.c_attn_w, block.c_attn_b); // [T, C] -> [T, 3*C]
   cache.k.push(...columns(qkv, C, C)); // [T, 3*C] -> [T, C], cache k: [Tk, C]
   cache.v.push(...columns(qkv, 2 * C, C)); // [T, 3*C] -> [T, C], cache v: [Tk, C]
-  const heads = range(nHead).map((h) => attention( // NH x ([T, HS], [Tk, HS], [Tk, HS]) -> [NH, T, HS]
+  const heads = range(nHead).map((h) => attnHead( // NH x ([T, HS], [Tk, HS], [Tk, HS]) -> [NH, T, HS]
     columns(qkv, h * HS, HS), columns(cache.k, h * HS, HS), columns(cache.v, h * HS, HS),
     record && ((activations) => record(activations, h))));
   const atty = concatHeads(heads); // [NH, T, HS] -> [T, C]
@@ -108,7 +108,7 @@ export function mha(x: Matrix, block: Gpt2BlockWeights, cache: BlockKvCache, nHe
 }
 
 /** The position-wise feed-forward network (stage `mlp`). */
-export function ffn(x: Matrix, block: Gpt2BlockWeights, record?: BlockRecorder): Matrix {
+export function mlp(x: Matrix, block: Gpt2BlockWeights, record?: BlockRecorder): Matrix {
   const fch = linear(x, block.mlp_c_fc_w, block.mlp_c_fc_b); // [T, C] -> [T, 4*C]
   const fchGelu = fch.map((h) => h.map(gelu)); // [T, 4*C] -> [T, 4*C]
   record?.({ fch, fch_gelu: fchGelu });
@@ -119,10 +119,10 @@ export function ffn(x: Matrix, block: Gpt2BlockWeights, record?: BlockRecorder):
 export function transformerBlock(x: Matrix, block: Gpt2BlockWeights, cache: BlockKvCache, config: Gpt2Config, record?: BlockRecorder): Matrix {
   const eps = config.layer_norm_epsilon;
   const ln1 = layerNorm(x, block.ln_1_g, block.ln_1_b, eps); // [T, C] -> [T, C]
-  const attproj = mha(ln1, block, cache, config.n_head, record); // [T, C] -> [T, C]
+  const attproj = attn(ln1, block, cache, config.n_head, record); // [T, C] -> [T, C]
   const residual2 = add(x, attproj); // [T, C] + [T, C] -> [T, C]
   const ln2 = layerNorm(residual2, block.ln_2_g, block.ln_2_b, eps); // [T, C] -> [T, C]
-  const fcproj = ffn(ln2, block, record); // [T, C] -> [T, C]
+  const fcproj = mlp(ln2, block, record); // [T, C] -> [T, C]
   const residual3 = add(residual2, fcproj); // [T, C] + [T, C] -> [T, C]
   record?.({ ln1, attproj, residual2, ln2, fcproj, residual3 });
   return residual3;

@@ -1,18 +1,11 @@
 /**
  * The logit lens (nostalgebraist, 2020), as the trace's lens table computes it
  * (sql/trace_lens.sql): each block's output at a position through ln_f and the output head, a
- * softmax at temperature 1, the top 5 by logit (ties to the lower id).
+ * softmax at temperature 1 over the vocabulary.
  */
 import { layerNorm, logits, softmax, type Vector } from './gpt2.ts';
 import type { Gpt2Trace } from './trace.ts';
 import type { Gpt2Weights } from './weights.ts';
-
-export interface LensEntry {
-  rank: number; // 1 is the most probable
-  token: number;
-  logit: number;
-  prob: number;
-}
 
 /** The block's full lens distribution at position t: logits and probabilities over the vocabulary. */
 export function lensDistribution(weights: Gpt2Weights, trace: Gpt2Trace, block: number, t: number): { logits: Vector; probs: Vector } {
@@ -22,11 +15,3 @@ export function lensDistribution(weights: Gpt2Weights, trace: Gpt2Trace, block: 
   return { logits: row, probs: softmax(row) }; // [V], [V]
 }
 
-/** The top `top` tokens of every block's lens at position t: [n_layer][top]. */
-export function logitLens(weights: Gpt2Weights, trace: Gpt2Trace, t: number, top = 5): LensEntry[][] {
-  return trace.blocks.map((_, block) => {
-    const { logits: z, probs } = lensDistribution(weights, trace, block, t);
-    const order = Array.from(z.keys()).sort((a, b) => z[b] - z[a] || a - b); // [V], by logit descending
-    return order.slice(0, top).map((token, i) => ({ rank: i + 1, token, logit: z[token], prob: probs[token] }));
-  });
-}

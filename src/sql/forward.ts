@@ -1,16 +1,16 @@
 /**
  * GPT-2's forward pass as SQL parts, read top to bottom like picoGPT's gpt2.py: the embeddings,
  * every block (a chain of CTEs named as llm.c names the activations) in the article's recursive
- * CTE, and ln_f. Each part is a template of sql/ (src/sql/sql.ts); a kernel (kernels.ts) fills in
+ * CTE, and ln_f. Each part is a template of sql/ (src/sql/sql.ts); a kernel (kernels/) fills in
  * how a dot product is computed. Shapes use the letters of sql/README.md.
  */
-import type { ModelRow } from '../db/catalog-tables.ts';
-import { cachedHeads, kernel as kernelNamed, rowParts, shardedRows, type Kernel } from './kernels.ts';
-import { laneFills, lanesFor, type Lanes } from './lanes.ts';
+import { cachedHeads, kernel as kernelNamed, type Kernel } from './kernels/index.ts';
+import { lanesFor, type Lanes } from './lanes.ts';
+import { matrixReads } from './matrix-reads.ts';
+import type { ModelShape } from './model-shape.ts';
 import { ctes, EMPTY, input, sql, template, type Code, type Cte, type Ctes, type Fill, type Sql } from './sql.ts';
 
-/** What the forward pass needs from a model's catalog row. */
-export type ModelShape = Pick<ModelRow, 'n_layer' | 'n_head' | 'n_embd' | 'layer_norm_epsilon' | 'kernel' | 'shards'>;
+export type { ModelShape } from './model-shape.ts';
 
 /**
  * What the forward pass is fed: the positions, rows (t, s, place, token) of one sequence
@@ -105,43 +105,8 @@ function layerNorm(model: ModelShape, input: string, layer: 'ln_1' | 'ln_2' | 'l
   });
 }
 
-/**
- * x @ w + b of `layer` (c_attn, c_proj, mlp_c_fc, mlp_c_proj) in `block`: linear.sql, or
- * linear_parts.sql for rows stored in parts (each part against its slice of the activation), or
- * on a sharded model linear_sharded.sql (each shard's sums per output column). `lanes`: how many
- * positions each stored row meets at once (lanes.ts).
- */
-function linearOf(model: ModelShape, input: string, nIn: number, layer: string, block: Fill, lanes: Lanes): Sql {
-  const kernel = kernelNamed(model.kernel);
-  const parts = rowParts(kernel, nIn);
-  const common = { input: sql`${input}`, weight: sql`${layer}_w`, bias: sql`${layer}_b`, block };
-  if (model.shards > 0) {
-    const rows = shardedRows(kernel);
-    return template('linear_sharded', {
-      ...common,
-      norms: rows.norms?.('input.x', parts) ?? sql`NULL::float8[]`,
-      dot: rows.dot('w', 'position', parts.size, parts.count === 1 ? 0 : 'w.part'),
-    });
-  }
-  const bias = (column: string) => sql`(SELECT b FROM bias)[${column} + 1]`;
-  if (parts.count === 1) {
-    return template('linear', {
-      ...common,
-      prepare: kernel.prepare('input.x'),
-      ...laneFills({ lanes, key: 'w.col', parts: 1, product: (x) => sql`${kernel.dot('w', x, nIn)}\n+ ${bias('w.col')}` }),
-    });
-  }
-  return template('linear_parts', {
-    ...common,
-    parts: parts.count,
-    // In parentheses: x[a:b][c:d] would be one slice of two dimensions, not a slice of a slice.
-    prepare: kernel.prepare(sql`(input.x[part * ${parts.size} + 1 : (part + 1) * ${parts.size}])`),
-    ...laneFills({ lanes, key: 'w.col', parts: parts.count, product: (x) => kernel.dot('w', x, parts.size), addend: bias }),
-  });
-}
-
 /** Causal self-attention, all heads at once (stage attn): q, kv, preatt, att, atty. */
-function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs, block: Fill): Ctes {
+function attn(model: ModelShape, kernel: Kernel, inputs: ForwardInputs, block: Fill): Ctes {
   const HS = model.n_embd / model.n_head;
   const heads = kernel.heads(HS);
   const cache = cachedHeads(kernel, HS);
@@ -165,19 +130,20 @@ function attention(model: ModelShape, kernel: Kernel, inputs: ForwardInputs, blo
 }
 
 /**
- * One transformer block, the CTEs of block.sql: picoGPT's
- * x = x + mha(layer_norm(x)); x = x + ffn(layer_norm(x)), with llm.c's activation names.
+ * One transformer block, the CTEs of block.sql: picoGPT's block in the stages' names,
+ * x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)), with llm.c's activation names.
  */
 export function blockParts(model: ModelShape, inputs: ForwardInputs, { input, block }: BlockPlace): Ctes {
   const kernel = kernelNamed(model.kernel);
   const lanes = lanesOf(inputs, 'positions');
-  const linear = (input: string, nIn: number, layer: string) => linearOf(model, input, nIn, layer, block, lanes);
+  const reads = matrixReads(model);
+  const linear = (input: string, nIn: number, layer: string) => reads.linear(input, nIn, layer, block, lanes);
   const C = model.n_embd;
   return materialized(
     { name: 'residual', note: '[T*C] -> [T, C]: the block\'s input, one row per position', body: template('block_input', { input, n_embd: C }) },
     { name: 'ln1', note: '[T, C] -> [T, C]: ln_1', body: layerNorm(model, 'residual', 'ln_1', block) },
     { name: 'qkv', note: '[T, C] -> [T, 3*C]: c_attn, q, k and v side by side', body: linear('ln1', C, 'c_attn') },
-    attention(model, kernel, inputs, block),
+    attn(model, kernel, inputs, block),
     { name: 'attproj', note: '[T, C] -> [T, C]: c_proj', body: linear('atty', C, 'c_proj') },
     { name: 'residual2', note: '[T, C] + [T, C] -> [T, C]', body: template('residual', { x: sql`residual`, fx: sql`attproj` }) },
     { name: 'ln2', note: '[T, C] -> [T, C]: ln_2', body: layerNorm(model, 'residual2', 'ln_2', block) },
@@ -233,10 +199,7 @@ export type BlocksShape = 'recursive' | 'unrolled';
  * renderBound(template('hidden', { transformer: ctes }));
  */
 export function transformer(model: ModelShape, inputs: ForwardInputs, positions: Positions, shape: BlocksShape): Transformer {
-  const kernel = kernelNamed(model.kernel);
-  const encoded = model.shards > 0
-    ? template('embed', { wte: sql`(SELECT * FROM wte WHERE wte.token = ANY (ARRAY(SELECT token FROM fed)) AND wte.part = 0) AS wte`, wte_values: shardedRows(kernel).storedArray('wte', model.n_embd) })
-    : template('embed', { wte: sql`wte`, wte_values: kernel.storedArray('wte') });
+  const encoded = matrixReads(model).embed();
   const blocks = shape === 'recursive' ? recursiveBlocks(model, inputs) : unrolledBlocks(model, inputs);
   const lastOutput = shape === 'recursive' ? sql`(SELECT x FROM forward WHERE block = ${model.n_layer - 1})` : sql`(SELECT x FROM block_${model.n_layer - 1})`;
   const lastOfEach = sql`fed.t IN (SELECT max(t) FROM fed GROUP BY s)`;
@@ -282,16 +245,5 @@ function unrolledBlocks(model: ModelShape, inputs: ForwardInputs): Ctes {
  * row meets at once.
  */
 export function logits(model: ModelShape, lanes: Lanes = lanesFor()): Sql {
-  const kernel = kernelNamed(model.kernel);
-  if (model.shards > 0) {
-    const rows = shardedRows(kernel);
-    return template('logits_sharded', {
-      norms: rows.norms?.('lnf.x', { count: 1, size: model.n_embd }) ?? sql`NULL::float8[]`,
-      dot: rows.dot('lm_head', 'position', model.n_embd, 0),
-    });
-  }
-  return template('logits', {
-    prepare: kernel.prepare('lnf.x'),
-    ...laneFills({ lanes, key: 'lm_head.token', parts: 1, ordered: 'by_token', maximum: true, product: (x) => kernel.dot('lm_head', x, model.n_embd) }),
-  });
+  return matrixReads(model).logits(lanes);
 }

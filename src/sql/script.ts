@@ -4,14 +4,15 @@
  * quoteLiteral, so it gives the CLI's answer with nothing else at hand. User text appears only as
  * a quoted literal in the code of the statement, never in a comment, and is never indented.
  */
-import type { ModelRow } from '../db/catalog-tables.ts';
+import type { Gpt2Config } from '../checkpoint/types.ts';
 import { oneSequence, type ModelShape } from './forward.ts';
 import { quoteIdent } from './quote.ts';
+import { partitionwiseSql } from './sharding.ts';
 import { input, renderInlined, sql, template, type InputName, type InputValue, type Sql } from './sql.ts';
 import { choosing, detokenize, next, SAMPLING_INPUTS, samplingValues, score, step, tokenize, type Sampling } from './statements.ts';
 
-/** What a script needs from the model's catalog row. */
-export type ScriptModel = ModelShape & Pick<ModelRow, 'name' | 'schema_name' | 'n_ctx' | 'vocab_size'>;
+/** What a script needs to know of a model (its catalog row has it): its name and schema besides its shape. */
+export type ScriptModel = ModelShape & Pick<Gpt2Config, 'n_ctx' | 'vocab_size'> & { name: string; schema_name: string };
 
 /**
  * The script around one statement: a header of comment lines (never user text); the client
@@ -32,7 +33,7 @@ export function psqlScript(model: ScriptModel, header: readonly string[], statem
     `SET search_path TO ${quoteIdent(model.schema_name)}, public;`,
     'SET jit = off;',
     // A sharded model's sums per output column are computed on its shards only with this on.
-    ...(model.shards > 0 ? [`SET enable_partitionwise_aggregate = on;  -- the weights are on ${model.shards} shards: each computes its own sums`] : []),
+    ...(model.shards > 0 ? [`${partitionwiseSql(false)}  -- the weights are on ${model.shards} shards: each computes its own sums`] : []),
     '',
   ];
   return `${lines.join('\n')}\n${renderInlined(statement, values)};\n`;

@@ -4,7 +4,7 @@
  * the statement's own (bound as parameters, or inlined for psql) unless a statement around them
  * gives SQL instead (complete.sql feeds a step its row's ids).
  */
-import { cachedHeads, kernel } from './kernels.ts';
+import { cachedHeads, kernel } from './kernels/index.ts';
 import { BATCH_INPUTS, FORWARD_INPUTS, headOf, lanesOf, logits, transformer, type BlocksShape, type ForwardInputs, type ModelShape } from './forward.ts';
 import { ctes, EMPTY, input, sql, template, type Fill, type Sql } from './sql.ts';
 

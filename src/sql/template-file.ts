@@ -49,11 +49,6 @@ export function parsedTemplate(name: string): TemplateFile {
   return file;
 }
 
-/** The text of `sql/<name>.sql`, as it is on disk. */
-export function templateText(name: string): string {
-  return readFileSync(join(SQL_DIR, `${name}.sql`), 'utf8');
-}
-
 export function parseTemplate(text: string): TemplateFile {
   const lines = text.replace(/\s+$/, '').split('\n');
   let start = 0;

@@ -18,6 +18,7 @@ import { parallelPlan, workersOption } from '../engine/workers.ts';
 import { logits, oneSequence, qkvHead, transformer } from '../sql/forward.ts';
 import { lanesFor } from '../sql/lanes.ts';
 import { quoteIdent } from '../sql/quote.ts';
+import { partitionwiseSql } from '../sql/sharding.ts';
 import { input, renderBound, renderInlined, sql, template, type Sql } from '../sql/sql.ts';
 import { detokenize, probs } from '../sql/statements.ts';
 
@@ -73,7 +74,7 @@ export async function traceForwardPass(db: Database, model: ModelRow, ids: reado
   await db.transaction(async () => {
     options.signal?.throwIfAborted();
     // The model's tables unqualified, as the engine's statements name them (runStatement does the same).
-    await db.exec(`SET LOCAL search_path TO ${quoteIdent(model.schema_name)}, public; SET LOCAL client_min_messages = warning; ${parallelSettings(parallel)}`);
+    await db.exec(`SET LOCAL search_path TO ${quoteIdent(model.schema_name)}, public; SET LOCAL client_min_messages = warning; ${partitionwiseSql(true)} ${parallelSettings(parallel)}`);
     await refuseOtherSchema(db, schema);
     await db.exec(`DROP SCHEMA IF EXISTS ${stagingSchema} CASCADE`);
     await db.exec(statement(template('trace_tables', { trace })));

@@ -9,7 +9,7 @@ import { openDatabase } from '../../src/db/open-database.ts';
 import { generate } from '../../src/engine/generate.ts';
 import { findModel } from '../../src/engine/model.ts';
 import { generate as referenceGenerate } from '../../src/reference/generate.ts';
-import { cachedHeads, kernel } from '../../src/sql/kernels.ts';
+import { cachedHeads, kernel } from '../../src/sql/kernels/index.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
 import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
 import { loadGeneratedModel, type LoadedModel } from '../helpers/loaded-model.ts';

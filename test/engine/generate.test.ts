@@ -4,7 +4,7 @@ import type { Database } from '../../src/db/database.ts';
 import { endOfTextId, generate, type GeneratedToken } from '../../src/engine/generate.ts';
 import { openSession } from '../../src/engine/session.ts';
 import { GptSqlError } from '../../src/errors.ts';
-import { cachedHeads, kernel } from '../../src/sql/kernels.ts';
+import { cachedHeads, kernel } from '../../src/sql/kernels/index.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
 import { renderInlined, type Sql } from '../../src/sql/sql.ts';
 import { generate as referenceGenerate } from '../../src/reference/generate.ts';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { MakeCheckpointOptions } from '../../src/checkpoint/make-checkpoint.ts';
 import type { Database } from '../../src/db/database.ts';
-import { KERNEL_NAMES, kernel, type KernelName } from '../../src/sql/kernels.ts';
+import { KERNEL_NAMES, kernel, type KernelName } from '../../src/sql/kernels/index.ts';
 import { testDatabases, type TestDatabase } from '../helpers/databases.ts';
 import { dropModel, loadGeneratedModel, type LoadedModel } from '../helpers/loaded-model.ts';
 import { cutTiktoken, SMALL_VOCAB } from '../helpers/small-vocab.ts';

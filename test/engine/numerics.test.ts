@@ -7,7 +7,7 @@ import type { EngineName } from '../../src/engine/options.ts';
 import { nextTokens } from '../../src/engine/next.ts';
 import { logits, newKvCache, softmax, transformer } from '../../src/reference/gpt2.ts';
 import { generate as referenceGenerate } from '../../src/reference/generate.ts';
-import type { KernelName } from '../../src/sql/kernels.ts';
+import type { KernelName } from '../../src/sql/kernels/index.ts';
 import { expectClose } from '../helpers/numeric.ts';
 import { HOT_PROMPT_IDS, kernelTargets, useHotModels } from './hot-models.ts';
 

@@ -21,7 +21,8 @@ import { gpt2 } from '../../src/reference/gpt2.ts';
 import { loadReferenceWeights, type Gpt2Weights } from '../../src/reference/weights.ts';
 import type { BlocksShape } from '../../src/sql/forward.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
-import { kernel, rowParts } from '../../src/sql/kernels.ts';
+import { partitionwiseSql } from '../../src/sql/sharding.ts';
+import { kernel, rowParts } from '../../src/sql/kernels/index.ts';
 import { renderInlined, type Sql } from '../../src/sql/sql.ts';
 import { BATCH_STEP_INPUTS, next, score, step } from '../../src/sql/statements.ts';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
@@ -57,7 +58,7 @@ async function leftovers(db: Database, model: ModelRow): Promise<number> {
 /** EXPLAIN VERBOSE of `statement` with its inputs inlined, on the model's tables: the plan's lines. */
 async function plan(db: Database, model: ModelRow, statement: Sql, values: Record<string, unknown>): Promise<string[]> {
   return db.transaction(async () => {
-    await db.exec(`SET LOCAL search_path TO ${quoteIdent(model.schema_name)}, public`);
+    await db.exec(`SET LOCAL search_path TO ${quoteIdent(model.schema_name)}, public; ${partitionwiseSql(true)}`);
     const rows = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (VERBOSE, COSTS OFF) ${renderInlined(statement, values as never)}`);
     return rows.map((row) => row['QUERY PLAN']);
   });

@@ -78,7 +78,7 @@ describe.each(testDatabases())('errors of the API on $driver', (target) => {
   it('answers 404 for an unknown model or path, 405 for a wrong method, 400 for a body that is not a JSON object, 413 for one too large', async () => {
     await expectError(await completion({ model: 'gpt-4' }), 404, { param: 'model', code: 'model_not_found', message: new RegExp(`^model "gpt-4" is not loaded \\(loaded: .*${t.model.name}`) });
     await expectError(await fetch(`${t.api.url}/v1/models/gpt-4`), 404, { code: 'model_not_found' });
-    await expectError(await fetch(`${t.api.url}/v1/chat/completions`, { method: 'POST' }), 404, { code: 'not_found', message: /^no endpoint POST \/v1\/chat\/completions/ });
+    await expectError(await fetch(`${t.api.url}/v1/chat/completions`, { method: 'POST' }), 404, { code: 'not_found', message: /^no endpoint POST \/v1\/chat\/completions; gpt2sql serves GET \/v1\/models, GET \/v1\/models\/\{model\}, POST \/v1\/completions, .*GET \/explorer\/generate-sql; .*GET \/health$/ });
     const wrongMethod = await fetch(`${t.api.url}/v1/completions`);
     expect(wrongMethod.headers.get('allow')).toBe('POST');
     await expectError(wrongMethod, 405, { code: 'method_not_allowed' });

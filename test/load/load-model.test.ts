@@ -9,7 +9,7 @@ import type { Database } from '../../src/db/database.ts';
 import { listModels } from '../../src/engine/model.ts';
 import { loadModel } from '../../src/load/load-model.ts';
 import { weightTables } from '../../src/load/weight-tables.ts';
-import { INLINE_BYTES, kernel, rowParts } from '../../src/sql/kernels.ts';
+import { INLINE_BYTES, kernel, rowParts } from '../../src/sql/kernels/index.ts';
 import { renderBound } from '../../src/sql/sql.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
 import { testDatabases, uniqueModelName } from '../helpers/databases.ts';

@@ -20,7 +20,7 @@ import { generate } from '../../src/engine/generate.ts';
 import { GptSqlError } from '../../src/errors.ts';
 import { loadModel, type LoadOptions } from '../../src/load/load-model.ts';
 import { weightTables } from '../../src/load/weight-tables.ts';
-import { kernel, rowParts, shardedRows } from '../../src/sql/kernels.ts';
+import { kernel, rowParts, shardedRows } from '../../src/sql/kernels/index.ts';
 import { renderBound } from '../../src/sql/sql.ts';
 import { freshPgliteDir, uniqueModelName } from '../helpers/databases.ts';
 import { memoryIo } from '../helpers/memory-io.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { LoadOptions } from '../../api/api-types.ts';
+import { KERNELS, type LoadOptions } from '../../api/api-types.ts';
 import { download } from '../../api/download.ts';
 import { defaultModelName } from '../../api/gpt2sql.ts';
 import type { ModelRow } from '../../api/api-types.ts';
@@ -70,13 +70,17 @@ export function describeModel(model: ModelRow): string {
   return `${name} (${n_layer} layers, ${n_head} heads, ${n_embd} wide, context ${n_ctx}, vocabulary ${vocab_size}, kernel ${kernel})`;
 }
 
+/** `--kernel`'s help, from the kernels' list. */
+const KERNEL_HELP = `how dot products are computed: auto (the fastest available: ${KERNELS.map((k) => k.name).join(', else ')}), ` +
+  `${KERNELS.map((k) => `${k.name} (${k.summary})`).join(', ').replace(/, ([^,]*)$/, ' or $1')}`;
+
 export function registerLoad(program: Command, io: Io): void {
   program
     .command('load')
     .description('load a GPT-2 checkpoint (local Hugging Face directory or hub id) into the database')
     .argument('<source>', 'a directory with config.json, model.safetensors and tokenizer files, or a hub id (gpt2, distilgpt2, openai-community/gpt2-medium)')
     .option('--as <name>', 'name of the model in the database (default: the last part of SOURCE)')
-    .option('--kernel <kernel>', 'how dot products are computed: auto (the fastest available: vector, else cube, else array), vector (pgvector), cube (contrib cube) or array (plain float4[])', 'auto')
+    .option('--kernel <kernel>', KERNEL_HELP, 'auto')
     .option('--shards <urls>', 'comma-separated postgres:// URLs of servers that hold the weight matrices, each a range of output columns, read by --db (a server with postgres_fdw) as foreign partitions; kernel cube or array (see docs/scaling.md)')
     .addHelpText('after', `
 Examples:

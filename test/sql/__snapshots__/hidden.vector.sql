@@ -24,8 +24,8 @@ encoded AS MATERIALIZED (       -- [T] -> [T*C]
   CROSS JOIN LATERAL unnest(wte.values::real[], wpe.values) WITH ORDINALITY AS e(token_value, place_value, i)
 ),
 block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
-  -- block: one transformer block (stages ln_1, attn, ln_2, mlp), picoGPT's
-  -- x = x + mha(layer_norm(x)); x = x + ffn(layer_norm(x)), as a chain of CTEs with llm.c's
+  -- block: one transformer block (stages ln_1, attn, ln_2, mlp), picoGPT's in the stages' names:
+  -- x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)), as a chain of CTEs with llm.c's
   -- activation names (src/sql/forward.ts lists them). Elementwise steps map arrays with array_agg()
   -- over unnest(), which reads them in order: an aggregate takes its rows in the order its FROM
   -- gives them, here the arrays' (or a sorted subquery's).

@@ -45,8 +45,8 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
   SELECT forward.block + 1, transformer_block.x, transformer_block.k, transformer_block.v
   FROM forward
   CROSS JOIN LATERAL (
-    -- block: one transformer block (stages ln_1, attn, ln_2, mlp), picoGPT's
-    -- x = x + mha(layer_norm(x)); x = x + ffn(layer_norm(x)), as a chain of CTEs with llm.c's
+    -- block: one transformer block (stages ln_1, attn, ln_2, mlp), picoGPT's in the stages' names:
+    -- x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)), as a chain of CTEs with llm.c's
     -- activation names (src/sql/forward.ts lists them). Elementwise steps map arrays with array_agg()
     -- over unnest(), which reads them in order: an aggregate takes its rows in the order its FROM
     -- gives them, here the arrays' (or a sorted subquery's).

@@ -59,8 +59,8 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
   SELECT forward.block + 1, transformer_block.x, transformer_block.k, transformer_block.v
   FROM forward
   CROSS JOIN LATERAL (
-    -- block: one transformer block (stages ln_1, attn, ln_2, mlp), picoGPT's
-    -- x = x + mha(layer_norm(x)); x = x + ffn(layer_norm(x)), as a chain of CTEs with llm.c's
+    -- block: one transformer block (stages ln_1, attn, ln_2, mlp), picoGPT's in the stages' names:
+    -- x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)), as a chain of CTEs with llm.c's
     -- activation names (src/sql/forward.ts lists them). Elementwise steps map arrays with array_agg()
     -- over unnest(), which reads them in order: an aggregate takes its rows in the order its FROM
     -- gives them, here the arrays' (or a sorted subquery's).
@@ -98,7 +98,7 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       -- output columns (w.col) on one shard, a row's parts together. For each position, the subquery
       -- product is what every shard runs on its own rows: the dot products with the position's
       -- activation, summed per output column (over the row's parts, in part order), by the kernel's
-      -- arithmetic for shards (ShardedRows in src/sql/kernels.ts). postgres_fdw sends it to the shards
+      -- arithmetic for shards (ShardedRows in src/sql/kernels/kernel.ts). postgres_fdw sends it to the shards
       -- at once (an async append of foreign scans, each with the aggregate in its remote SQL, when
       -- enable_partitionwise_aggregate is on), the activation as a float8[] parameter; only (col, y)
       -- rows come back. The bias is added here. Summing on the shards or here is the planner's choice
