@@ -165,13 +165,13 @@ export const SERIAL: ParallelPlan = { workers: 0, minScanBytes: Infinity, shape:
  * blocks (unrolled blocks only serve workers). With one core nothing is saved: no workers. `workers`
  * as a number assumes the costs of assumedCosts (10 ms, a core each). Examples on GPT-2 124M, 2
  * workers at 10 ms on 3 cores: with pgvector a step of one generation gives workers only to the
- * output head (50,257 rows: 31 ms of products), a prefill of 32 positions to every matrix of
- * 2.3 MB or more; 1 worker at 40 ms on 2 cores: none to a step (its head's 31 ms save 15), a
- * prefill's mlp matrices from 43 positions (mlp c_fc: 1.9 ms a position), the head only where
- * 3 or more sequences get logits (a batch, score).
+ * output head (50,257 rows: 23 ms of products), a prefill of 32 positions to every matrix of
+ * 3.1 MB or more; 1 worker at 40 ms on 2 cores: none to a step (its head's 23 ms save 12), a
+ * prefill's mlp matrices from 57 positions (mlp c_fc: 1.4 ms a position), the head only where
+ * 4 or more sequences get logits (a batch, score).
  *
  * @example
- * parallelPlan(model, 2, 1);  // { workers: 2, minScanBytes: 75000000, shape: 'recursive' } for 124M with vector
+ * parallelPlan(model, 2, 1);  // { workers: 2, minScanBytes: 100000000, shape: 'recursive' } for 124M with vector
  * parallelPlan(model, await workersOption(db), 32);
  */
 export function parallelPlan(model: ModelShape & { vocab_size: number }, workers: WorkerCosts | number, positions: number, outputs = positions): ParallelPlan {

@@ -6,6 +6,7 @@ import { nextTokens } from '../../src/engine/next.ts';
 import { OptionError } from '../../src/engine/options.ts';
 import { parallelSettings } from '../../src/engine/run-statement.ts';
 import { gatherStartMs, parallelPlan, SERIAL, workersOption } from '../../src/engine/workers.ts';
+import { kernel } from '../../src/sql/kernels/index.ts';
 import { generate as referenceGenerate } from '../../src/reference/generate.ts';
 import { checkedGeneration } from '../helpers/sampled.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
@@ -17,9 +18,9 @@ import { dropModel, GPT2_VOCAB, loadTestModel, someIds, type LoadedModel } from 
 
 // 512 wide, a prompt of 6 positions: with cube or array every matrix's products take longer than
 // starting 2 workers saves (cube: 11 ns a value, so a scan of 512 × 512 values × 6 positions takes
-// 17 ms against 15 for 10 ms of start × 3/2), so each scan gets workers; with pgvector (0.8 ns a
-// value) only the output head does (50,257 × 512 × 6 × 0.8 ns: 123 ms; mlp c_fc 2048 × 512 × 6:
-// 5 ms). mlp c_proj's rows of 2048 values are stored in parts (linear_parts.sql) with every kernel.
+// 17 ms against 15 for 10 ms of start × 3/2), so each scan gets workers; with pgvector (0.6 ns a
+// value) only the output head does (50,257 × 512 × 6 × 0.6 ns: 93 ms; mlp c_fc 2048 × 512 × 6:
+// 4 ms). mlp c_proj's rows of 2048 values are stored in parts (linear_parts.sql) with every kernel.
 // pgvector's expectation needs GPT-2's whole vocabulary (at 1,024 rows its head takes 4 ms and gets
 // no workers); cube's and array's hold at the small vocabulary too (head: 1,024 × 512 × 6 × 11 ns,
 // 35 ms), and spare the array kernel 18 generations through a 50,257-row head.
@@ -153,19 +154,26 @@ describe.each(servers)('--workers on $driver', (target) => {
 
   it('gives a scan workers only where its products outweigh their measured start on the cores there are', () => {
     const model = { ...tiny.model, kernel: 'vector', n_embd: 768, n_layer: 12, n_head: 12, vocab_size: 50257 };
-    // c_fc: 4 × 768 × 768 values × 0.8 ns = 1.9 ms a position. 10 ms on 3 cores (2 workers): worth it
-    // from 10 × 3/2 / 1.9 = 8 positions; 40 ms on 2 cores (1 worker): from 40 × 2 / 1.9 = 43.
-    const c_fc = 4 * 768 * 768 * 4;
-    expect(parallelPlan(model, { count: 2, startMs: 10, speedup: 3 }, 8)).toMatchObject({ workers: 2, shape: 'unrolled' });
-    expect(parallelPlan(model, { count: 2, startMs: 10, speedup: 3 }, 8).minScanBytes).toBeLessThanOrEqual(c_fc);
-    expect(parallelPlan(model, { count: 2, startMs: 10, speedup: 3 }, 7).shape).toBe('recursive');
-    expect(parallelPlan(model, { count: 1, startMs: 40, speedup: 2 }, 8)).toMatchObject({ workers: 1, shape: 'recursive' }); // the head only
-    expect(parallelPlan(model, { count: 1, startMs: 40, speedup: 2 }, 8).minScanBytes).toBeGreaterThan(c_fc);
-    expect(parallelPlan(model, { count: 1, startMs: 40, speedup: 2 }, 42).shape).toBe('recursive');
-    expect(parallelPlan(model, { count: 1, startMs: 40, speedup: 2 }, 43).shape).toBe('unrolled');
-    // The head computes logits for the outputs only: one of 8 positions, 31 ms of products, saves 15 of them.
-    expect(parallelPlan(model, { count: 1, startMs: 40, speedup: 2 }, 8, 1)).toEqual(SERIAL);
-    expect(parallelPlan(model, { count: 2, startMs: 10, speedup: 3 }, 1, 1)).toMatchObject({ workers: 2, shape: 'recursive' });
+    // The rule restated: mlp c_fc's 4 × 768 × 768 values cost ns a position; S processes save (S - 1) / S
+    // of them, against the start. So a start of 10 ms on 3 cores pays from 10 × 3/2 / cfc positions on,
+    // 40 ms on 2 cores from 40 × 2 / cfc. The head's 50,257 × 768 values count the positions that get logits.
+    const ns = kernel('vector').nanosecondsPerValue;
+    const cfc = (4 * 768 * 768 * ns) / 1e6;
+    const head = (50257 * 768 * ns) / 1e6;
+    const from = (startMs: number, speedup: number, perPosition: number) => Math.ceil((startMs * speedup) / (speedup - 1) / perPosition);
+    const quiet = { count: 2, startMs: 10, speedup: 3 };
+    const busy = { count: 1, startMs: 40, speedup: 2 };
+    expect(parallelPlan(model, quiet, from(10, 3, cfc))).toMatchObject({ workers: 2, shape: 'unrolled' });
+    expect(parallelPlan(model, quiet, from(10, 3, cfc) - 1, 1)).toMatchObject({ workers: 2, shape: 'recursive' }); // the head only
+    expect(parallelPlan(model, busy, from(40, 2, cfc) - 1).shape).toBe('recursive');
+    expect(parallelPlan(model, busy, from(40, 2, cfc))).toMatchObject({ workers: 1, shape: 'unrolled' });
+    // A step of one generation: the head alone, worth 10 ms on 3 cores, not 40 on 2.
+    expect(head).toBeGreaterThan(15);
+    expect(head).toBeLessThan(80);
+    expect(parallelPlan(model, quiet, 1, 1)).toMatchObject({ workers: 2, shape: 'recursive' });
+    expect(parallelPlan(model, busy, 1, 1)).toEqual(SERIAL);
+    expect(parallelPlan(model, busy, 8, from(40, 2, head))).toMatchObject({ workers: 1, shape: 'recursive' });
+    expect(parallelPlan(model, busy, 8, from(40, 2, head) - 1)).toEqual(SERIAL);
     // One core: workers only take turns with the leader; nothing is saved.
     expect(parallelPlan(model, { count: 2, startMs: 10, speedup: 1 }, 512)).toEqual(SERIAL);
     // No worker started when measured: none planned.
