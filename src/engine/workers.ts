@@ -66,7 +66,7 @@ export function parallelSummary(limits: ParallelLimits | null): string {
   return [
     `parallel workers: ${count} per scan of weights by default (max_parallel_workers_per_gather = ${limits.perGather}${cores}; ` +
       `--workers N asks for up to max_parallel_workers = ${limits.total})`,
-    'a scan gets them only where its products take longer than starting them (measured on each connection) saves',
+    'a scan gets them only where they save more of its products\' time than starting them costs (measured on each connection)',
     'to raise the default, as a superuser: ALTER SYSTEM SET max_parallel_workers_per_gather = N; SELECT pg_reload_conf();',
     `(max_parallel_workers is within max_worker_processes = ${limits.processes}, which takes a server restart to change)`,
   ].join('\n');
