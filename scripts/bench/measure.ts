@@ -12,6 +12,7 @@ import { weightTables } from '../../src/load/weight-tables.ts';
 import { cachedHeads, kernel, rowParts } from '../../src/sql/kernels.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
 import { renderInlined, sql, type Sql } from '../../src/sql/sql.ts';
+import { DEFAULT_SAMPLING } from '../../src/sql/sampling-fields.ts';
 import { batchStatements, batchStep } from '../../src/engine/batch-step.ts';
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
@@ -136,7 +137,7 @@ export async function timeStepAtContext(db: Database, model: ModelRow, context: 
        FROM generate_series(0, $4 - 1) AS block, generate_series(0, $2 - 2) AS place, generate_series(0, $5 - 1) AS head`,
       [session.id, context, HS, model.n_layer, model.n_head]);
     // The engine's step: the statement into step_result, the new keys and values saved, the token read.
-    const sequence = { session: session.id, ids: [464], start: context - 1, sampling: { temperature: 0, topK: 0, topP: 1, seed: 0 }, step: 0 };
+    const sequence = { session: session.id, ids: [464], start: context - 1, sampling: DEFAULT_SAMPLING, draw: 0, generated: [] };
     const statements = batchStatements(model, workers, [sequence]);
     const times: number[] = [];
     for (let i = 0; i < repeats; i++) {

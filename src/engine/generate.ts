@@ -2,9 +2,9 @@ import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
 import type { BlocksShape } from '../sql/forward.ts';
 import { renderBound, type BoundStatement } from '../sql/sql.ts';
-import { RECOMPUTE_INPUTS, samplingValues, step as stepStatement } from '../sql/statements.ts';
+import { choosingValues, RECOMPUTE_INPUTS, step as stepStatement } from '../sql/statements.ts';
 import { checkPrompt, completionOptions, logprobsOption, type EngineName, type Sampling } from './options.ts';
-import { runStatement, type InputValues } from './run-statement.ts';
+import { runStatement } from './run-statement.ts';
 import type { GeneratedToken, Generation, StopReason, TokenLogprob } from './generation.ts';
 import { Scheduler } from './scheduler.ts';
 import { parallelPlan, workersOption } from './workers.ts';
@@ -81,13 +81,9 @@ function recomputeStep(db: Database, model: ModelRow, prompt: readonly number[],
     const ids = [...prompt, ...tokens];
     const parallel = parallelPlan(model, workers, ids.length);
     if (!statements.has(parallel.shape)) statements.set(parallel.shape, renderBound(stepStatement(model, inputs, parallel.shape)));
-    const values = stepValues(model, { ids, start: 0 }, sampling, step);
+    const values = { ids, start: 0, ...choosingValues([{ sampling, draw: step, generated: tokens }], model.vocab_size) };
     return tokenOf(await runStatement(db, model.schema_name, statements.get(parallel.shape)!, values, { parallel }));
   };
-}
-
-function stepValues(model: ModelRow, fed: { ids: readonly number[]; start: number }, sampling: Sampling, step: number): InputValues {
-  return { ...fed, ...samplingValues(sampling, model.vocab_size), step };
 }
 
 function tokenOf(rows: Array<{ token: number; bytes: Uint8Array | null }>): GeneratedToken {

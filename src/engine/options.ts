@@ -1,9 +1,10 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import { GptSqlError } from '../errors.ts';
-import type { Sampling } from '../sql/statements.ts';
+import { DEFAULT_SAMPLING, SAMPLING_FIELDS, SAMPLING_KEYS, TEMPERATURE_RANGE, type Sampling, type SamplingKey } from '../sql/sampling-fields.ts';
 import { unsendableText } from './tokenizer.ts';
 
 export type { Sampling };
+export { DEFAULT_SAMPLING };
 
 /** Sampling and how many new tokens at most: what a completion's options come to. */
 export interface Completion extends Sampling {
@@ -18,7 +19,6 @@ export interface NextOptions {
   temperature: number;
 }
 
-export const DEFAULT_SAMPLING: Sampling = { temperature: 0, topK: 0, topP: 1, seed: 0 };
 export const DEFAULT_MAX_TOKENS = 20;
 export const DEFAULT_NEXT: NextOptions = { top: 10, temperature: 1 };
 
@@ -29,8 +29,11 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
  * Each option's name for users, as OpenAI's API spells it (an HTTP API takes them so), and the
  * field that holds it here.
  */
+type SamplingOptionFields = { readonly [K in SamplingKey as (typeof SAMPLING_FIELDS)[K]['name']]: K };
+
 export const OPTION_FIELDS = {
-  temperature: 'temperature', top_k: 'topK', top_p: 'topP', seed: 'seed', max_tokens: 'maxTokens', top: 'top', engine: 'engine',
+  ...(Object.fromEntries(SAMPLING_KEYS.map((key) => [SAMPLING_FIELDS[key].name, key])) as SamplingOptionFields),
+  max_tokens: 'maxTokens', top: 'top', engine: 'engine',
   workers: 'workers', logprobs: 'logprobs', max_batch: 'maxBatch', max_queue: 'maxQueue', stride: 'stride',
 } as const;
 export type OptionName = keyof typeof OPTION_FIELDS;
@@ -59,9 +62,6 @@ function checked(option: OptionName, value: unknown, rule: string, holds: (numbe
 export const integer = (option: OptionName, value: unknown, min: number, rule: string) =>
   checked(option, value, rule, (number) => Number.isSafeInteger(number) && number >= min);
 
-/** The temperatures accepted besides 0: every one of them gives finite logits / temperature. */
-const TEMPERATURE_RANGE = { min: 1e-6, max: 1e6 } as const;
-
 /**
  * A temperature: 0, or from 1e-6 to 1e6. Below 1e-6 sampling is greedy in all but ties a
  * float8 cannot tell apart, and logits / temperature would leave float8's range for large logits;
@@ -73,20 +73,19 @@ function temperature(value: unknown, zero: string): number {
 }
 
 /**
- * Checks sampling options before any SQL is sent; missing ones take the defaults (greedy).
+ * Checks sampling options before any SQL is sent, each by its rule in src/sql/sampling-fields.ts;
+ * missing ones take the defaults (greedy, no filter, no penalty).
  *
  * @example
- * samplingOptions({ temperature: 0.8, topK: 40 }); // { temperature: 0.8, topK: 40, topP: 1, seed: 0 }
+ * samplingOptions({ temperature: 0.8, topK: 40 }); // { temperature: 0.8, topK: 40, topP: 1, minP: 0, …, seed: 0 }
  * samplingOptions({ topP: 1.5 }); // throws OptionError: top_p must be a number in (0, 1] (1 keeps every token), got 1.5
  */
 export function samplingOptions(input: Partial<Sampling> = {}): Sampling {
-  const given = { ...DEFAULT_SAMPLING, ...definedOnly(input) };
-  return {
-    temperature: temperature(given.temperature, 'always takes the most probable token'),
-    topK: integer('top_k', given.topK, 0, 'an integer >= 0 (0 keeps every token)'),
-    topP: checked('top_p', given.topP, 'a number in (0, 1] (1 keeps every token)', (p) => p > 0 && p <= 1),
-    seed: integer('seed', given.seed, Number.MIN_SAFE_INTEGER, 'an integer'),
-  };
+  const given: Sampling = { ...DEFAULT_SAMPLING, ...definedOnly(input) };
+  return Object.fromEntries(SAMPLING_KEYS.map((key) => {
+    const field = SAMPLING_FIELDS[key];
+    return [key, checked(field.name, given[key], field.rule, field.holds)];
+  })) as Sampling;
 }
 
 /**

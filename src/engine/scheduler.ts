@@ -241,14 +241,15 @@ export class Scheduler {
 
 /** What `entry` feeds its next step: the prompt first, then the token chosen last. */
 function sequenceOf(entry: Entry): SequenceStep {
-  const step = entry.tokens.length;
+  const draw = entry.tokens.length;
   const prompt = entry.request.prompt;
   return {
     session: entry.session!.id,
-    ids: step === 0 ? prompt : [entry.tokens[step - 1]],
-    start: step === 0 ? 0 : prompt.length + step - 1,
+    ids: draw === 0 ? prompt : [entry.tokens[draw - 1]],
+    start: draw === 0 ? 0 : prompt.length + draw - 1,
     sampling: entry.sampling,
-    step,
+    draw,
     logprobs: entry.request.logprobs,
+    generated: entry.tokens,
   };
 }

@@ -1,4 +1,5 @@
 import { completionOptions, logprobsOption, type Sampling } from '../engine/options.ts';
+import { SAMPLING_FIELDS, SAMPLING_KEYS } from '../sql/sampling-fields.ts';
 import { invalidField } from './api-error.ts';
 import {
   booleanField, checkFields, describe, given, integerField, isTokenIds, requiredString, type Body, type FieldRules,
@@ -21,12 +22,10 @@ const isEmptyObject = (value: unknown) => typeof value === 'object' && value !==
  * at the value that asks for nothing (or null), so a client that always sends its defaults works.
  */
 export const COMPLETION_FIELDS: FieldRules = {
-  accepted: ['model', 'prompt', 'max_tokens', 'temperature', 'top_p', 'top_k', 'seed', 'stop', 'n', 'stream', 'stream_options', 'logprobs', 'echo'],
+  accepted: ['model', 'prompt', 'max_tokens', ...SAMPLING_KEYS.map((key) => SAMPLING_FIELDS[key].name), 'stop', 'n', 'stream', 'stream_options', 'logprobs', 'echo'],
   unsupported: {
     best_of: { noop: (value) => value === 1, asks: 'generates several completions on the server and returns the best' },
     suffix: { noop: (value) => value === '', asks: 'inserts text before a given suffix' },
-    presence_penalty: { noop: (value) => value === 0, asks: 'penalizes tokens already in the text' },
-    frequency_penalty: { noop: (value) => value === 0, asks: 'penalizes tokens by how often they appear' },
     logit_bias: { noop: isEmptyObject, asks: 'changes the odds of given tokens' },
     user: { noop: () => false, asks: "names an end user for OpenAI's abuse monitoring; gpt2sql keeps no record of users" },
   },
@@ -60,10 +59,8 @@ export function completionRequest(body: Body): CompletionRequest {
   const stream = booleanField(body, 'stream');
   const maxTokens = given(body, 'max_tokens') as number | undefined;
   const { maxTokens: _checked, ...sampling } = completionOptions({
+    ...samplingFields(body),
     temperature: (given(body, 'temperature') ?? API_DEFAULTS.temperature) as number,
-    topK: given(body, 'top_k') as number | undefined,
-    topP: given(body, 'top_p') as number | undefined,
-    seed: given(body, 'seed') as number | undefined,
     maxTokens: maxTokens ?? API_DEFAULTS.maxTokens,
   });
   return {
@@ -78,6 +75,11 @@ export function completionRequest(body: Body): CompletionRequest {
     echo: booleanField(body, 'echo'),
     stop: stopStrings(given(body, 'stop')),
   };
+}
+
+/** The sampling fields as sent (top_p under topP), unchecked: the engine checks them. */
+function samplingFields(body: Body): Partial<Sampling> {
+  return Object.fromEntries(SAMPLING_KEYS.map((key) => [key, given(body, SAMPLING_FIELDS[key].name)])) as Partial<Sampling>;
 }
 
 /** The prompts of `prompt`: a string, a list of strings, token ids, or a list of token-id lists. */

@@ -7,8 +7,9 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import { oneSequence, type ModelShape } from './forward.ts';
 import { quoteIdent } from './quote.ts';
+import { DEFAULT_SAMPLING } from './sampling-fields.ts';
 import { input, renderInlined, sql, template, type InputName, type InputValue, type Sql } from './sql.ts';
-import { choosing, detokenize, next, SAMPLING_INPUTS, samplingValues, score, step, tokenize, type Sampling } from './statements.ts';
+import { choosing, CHOOSING_INPUTS, choosingValues, detokenize, next, score, step, tokenize, type Sampling } from './statements.ts';
 
 /** What a script needs from the model's catalog row. */
 export type ScriptModel = ModelShape & Pick<ModelRow, 'name' | 'schema_name' | 'n_ctx' | 'vocab_size'>;
@@ -38,8 +39,8 @@ export function psqlScript(model: ScriptModel, header: readonly string[], statem
   return `${lines.join('\n')}\n${renderInlined(statement, values)};\n`;
 }
 
-/** The options of `gpt2sql sql complete`, which become the script's inputs. */
-export type CompleteScriptOptions = Sampling & { maxTokens: number };
+/** The options of `gpt2sql sql complete`, which become the script's inputs (those left out: their defaults). */
+export type CompleteScriptOptions = Partial<Sampling> & { maxTokens: number };
 
 /**
  * sql/complete.sql: the prompt tokenized, a recursive CTE that adds one sampled token per row
@@ -52,7 +53,8 @@ export type CompleteScriptOptions = Sampling & { maxTokens: number };
 export function completeStatement(model: ScriptModel): Sql {
   const stepInputs = {
     forward: oneSequence(sql`generation.ids`, 0),
-    choosing: choosing({ ...SAMPLING_INPUTS, step: sql`generation.step` }),
+    choosing: choosing({ ...CHOOSING_INPUTS, draw: sql`ARRAY[generation.step]` }),
+    generated: sql`SELECT 0 AS s, unnest(generation.ids[cardinality(generation.ids) - generation.step + 1 :]) AS token`,
   };
   return template('complete', {
     tokenize: tokenize(),
@@ -65,7 +67,8 @@ export function completeStatement(model: ScriptModel): Sql {
 
 /** The values of completeStatement's inputs. */
 export function completeValues(prompt: string, model: ScriptModel, options: CompleteScriptOptions): Partial<Record<InputName, InputValue>> {
-  return { text: prompt, max_tokens: options.maxTokens, ...samplingValues(options, model.vocab_size) };
+  const { draw_each: _draw, generated: _generated, generated_seqs: _seqs, ...choosing } = choosingValues([{ sampling: { ...DEFAULT_SAMPLING, ...options }, draw: 0, generated: [] }], model.vocab_size);
+  return { text: prompt, max_tokens: options.maxTokens, ...choosing };
 }
 
 /**
