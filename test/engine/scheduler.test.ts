@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
-import type { GeneratedToken } from '../../src/engine/generate.ts';
+import { generate, type GeneratedToken } from '../../src/engine/generate.ts';
 import { OptionError } from '../../src/engine/options.ts';
 import { QueueFullError, Scheduler, SchedulerClosedError, type GenerationRequest } from '../../src/engine/scheduler.ts';
 import { checkedGeneration } from '../helpers/sampled.ts';
@@ -64,7 +64,7 @@ function referenceLogprobs(m: LoadedModel, prompt: number[], tokens: number[], t
 describe.each(testDatabases())('batched generation on $driver', (target) => {
   let db: Database;
   let m: LoadedModel;
-  const request = (r: (typeof REQUESTS)[number], extra: Partial<GenerationRequest> = {}): GenerationRequest =>
+  const request = (r: { prompt: readonly number[]; options: Partial<GenerationRequest['options']> }, extra: Partial<GenerationRequest> = {}): GenerationRequest =>
     ({ model: m.model, prompt: r.prompt, options: { ...r.options }, ...extra });
 
   beforeAll(async () => {
@@ -77,7 +77,7 @@ describe.each(testDatabases())('batched generation on $driver', (target) => {
   });
 
   /** Each request's tokens alone (a batch of one), checked against the reference step by step. */
-  async function alone(requests: typeof REQUESTS): Promise<number[][]> {
+  async function alone(requests: ReadonlyArray<{ prompt: readonly number[]; options: Partial<GenerationRequest['options']> & { maxTokens: number } }>): Promise<number[][]> {
     const tokens: number[][] = [];
     for (const r of requests) tokens.push(await checkedGeneration(db, m.model, m.weights, r.prompt, { ...r.options, workers: 0 }));
     return tokens;
@@ -95,6 +95,24 @@ describe.each(testDatabases())('batched generation on $driver', (target) => {
     // 5 generations of 6, 4, 8, 3, 5 tokens: 8 steps together, 26 one by one.
     expect(steps()).toBe(8);
     expect(await leftovers(db, m.model)).toBe(0);
+  });
+
+  it('applies min_p and the penalties of each generation\'s own tokens, alone as the reference does and the same batched', async () => {
+    const penalized = [
+      { prompt: someIds(4), options: { maxTokens: 7, presencePenalty: 1.5, frequencyPenalty: 0.5 } },
+      { prompt: someIds(4), options: { maxTokens: 6, temperature: 1, minP: 0.2, frequencyPenalty: 2, seed: 5 } },
+      { prompt: someIds(7), options: { maxTokens: 5, temperature: 0.9, topK: 30, minP: 0.05, presencePenalty: -1, seed: 9 } },
+    ];
+    const expected = await alone(penalized);
+    const [unpenalized] = await alone([{ prompt: penalized[0].prompt, options: { maxTokens: 7 } }]);
+    expect(expected[0], 'the penalties change what greedy generates (or this test shows nothing)').not.toEqual(unpenalized);
+    const scheduler = new Scheduler(db, { maxBatch: 8, workers: 0 });
+    const results = await Promise.all(penalized.map((r) => scheduler.generate(request(r))));
+    await scheduler.close();
+    expect(results.map((r) => r.tokens)).toEqual(expected);
+    for (const [i, r] of penalized.entries()) {
+      expect((await generate(db, m.model, r.prompt, { ...r.options, engine: 'recompute', workers: 0 })).tokens, 'the recompute engine').toEqual(expected[i]);
+    }
   });
 
   it('lets generations join and leave between steps: a prefill runs beside generations in progress', async () => {
