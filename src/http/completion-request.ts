@@ -1,5 +1,5 @@
 import { completionOptions, logprobsOption, type Sampling } from '../engine/options.ts';
-import { SAMPLING_FIELDS, SAMPLING_KEYS } from '../sql/sampling-fields.ts';
+import { fromApiFields, SAMPLING_FIELDS, SAMPLING_KEYS } from '../sql/sampling-fields.ts';
 import { invalidField } from './api-error.ts';
 import {
   booleanField, checkFields, describe, given, integerField, isTokenIds, requiredString, type Body, type FieldRules,
@@ -59,7 +59,7 @@ export function completionRequest(body: Body): CompletionRequest {
   const stream = booleanField(body, 'stream');
   const maxTokens = given(body, 'max_tokens') as number | undefined;
   const { maxTokens: _checked, ...sampling } = completionOptions({
-    ...samplingFields(body),
+    ...(fromApiFields((name) => given(body, name)) as Partial<Sampling>),
     temperature: (given(body, 'temperature') ?? API_DEFAULTS.temperature) as number,
     maxTokens: maxTokens ?? API_DEFAULTS.maxTokens,
   });
@@ -75,11 +75,6 @@ export function completionRequest(body: Body): CompletionRequest {
     echo: booleanField(body, 'echo'),
     stop: stopStrings(given(body, 'stop')),
   };
-}
-
-/** The sampling fields as sent (top_p under topP), unchecked: the engine checks them. */
-function samplingFields(body: Body): Partial<Sampling> {
-  return Object.fromEntries(SAMPLING_KEYS.map((key) => [key, given(body, SAMPLING_FIELDS[key].name)])) as Partial<Sampling>;
 }
 
 /** The prompts of `prompt`: a string, a list of strings, token ids, or a list of token-id lists. */

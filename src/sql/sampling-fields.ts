@@ -81,3 +81,32 @@ export const SAMPLING_KEYS = Object.keys(SAMPLING_FIELDS) as SamplingKey[];
 
 /** Every field at its default: greedy, no filter, no penalty, seed 0. */
 export const DEFAULT_SAMPLING: Sampling = Object.fromEntries(SAMPLING_KEYS.map((key) => [key, SAMPLING_FIELDS[key].default])) as Sampling;
+
+/** The CLI flags that ask for `sampling`, every field spelled out: `--temperature 0.8 --top-k 40 …`. */
+export function samplingFlags(sampling: Sampling): string {
+  return SAMPLING_KEYS.map((key) => `${flagOf(SAMPLING_FIELDS[key].name)} ${sampling[key]}`).join(' ');
+}
+
+/**
+ * `sampling` under the API's field names, the fields it leaves out left out.
+ *
+ * @example
+ * apiFields({ topP: 0.9 }); // { top_p: 0.9 }
+ */
+export function apiFields(sampling: Partial<Sampling>): Record<string, number> {
+  return Object.fromEntries(SAMPLING_KEYS.filter((key) => sampling[key] !== undefined).map((key) => [SAMPLING_FIELDS[key].name, sampling[key]!]));
+}
+
+/**
+ * The sampling fields as sent under the API's names, read by `read`, under the engine's names:
+ * not checked yet (the engine's checks do that).
+ *
+ * @example
+ * fromApiFields((name) => body[name]); // { temperature: 0.8, topK: undefined, … }
+ */
+export function fromApiFields(read: (name: SamplingName) => unknown): Partial<Record<SamplingKey, unknown>> {
+  return Object.fromEntries(SAMPLING_KEYS.map((key) => [key, read(SAMPLING_FIELDS[key].name)]));
+}
+
+/** How a query string's value of the field reads: an integer (int, bigint) or any number (float8). */
+export const numberKind = (key: SamplingKey) => (SAMPLING_FIELDS[key].type === 'float8' ? 'number' : 'integer');
