@@ -3,15 +3,19 @@
  * statement per step for every active generation (batch-step.ts: each with its own cache rows and
  * sampling options), so each weight row is read once per step for all of them: what inference
  * servers call continuous batching. Generations join and leave between steps; a new prompt's
- * prefill is more rows of the same statement. The stop rules are src/reference/generate.ts's.
+ * prefill is more rows of the same statement. The recompute engine (recompute-step.ts) is another
+ * way of computing a step: each generation's whole text again, without a cache. The stop rules
+ * are generation.ts's stopReason, src/reference/generate.ts's.
  */
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
 import { GptSqlError } from '../errors.ts';
 import { batchStatements, batchStatementsKey, batchStep, type BatchStatements, type SequenceStep } from './batch-step.ts';
-import type { Generation, GeneratedToken } from './generation.ts';
+import type { SequenceChoice } from '../sql/statements.ts';
+import { stopReason, type Generation, type GeneratedToken } from './generation.ts';
 import { endOfTextId } from './model.ts';
-import { checkPrompt, completionOptions, logprobsOption, schedulerLimits, type Completion, type Sampling } from './options.ts';
+import { checkPrompt, completionOptions, logprobsOption, schedulerLimits, type Completion, type EngineName, type Sampling } from './options.ts';
+import { RecomputeStep } from './recompute-step.ts';
 import { openSession, type Session } from './session.ts';
 import { workersOption } from './workers.ts';
 
@@ -41,6 +45,8 @@ export interface SchedulerOptions {
   maxQueue?: number;
   /** Parallel workers per scan of weights (the server's default when absent). */
   workers?: number;
+  /** How a step is computed: incremental (default; batched, with each generation's cache) or recompute (the article's). */
+  engine?: EngineName;
 }
 
 /** A generation refused because `maxBatch` generations run and `maxQueue` wait. */
@@ -84,6 +90,7 @@ export class Scheduler {
   private readonly running = new Map<string, Entry[]>();
   private readonly loops = new Map<string, Promise<void>>();
   private readonly statements = new Map<string, BatchStatements>();
+  private readonly recomputes = new Map<string, RecomputeStep>();
   private readonly eots = new Map<string, Promise<number | null>>();
   private workers?: Promise<number>;
   private closed = false;
@@ -168,7 +175,7 @@ export class Scheduler {
       for (;;) {
         await this.admit(model, running);
         if (running.length === 0) return;
-        await this.step(model, running);
+        await this.advance(model, running);
       }
     } finally {
       if (running.length === 0) this.running.delete(model.name);
@@ -185,30 +192,26 @@ export class Scheduler {
       if (this.stopReason(entry) !== null) { await this.finish(entry, running); continue; }
       try {
         entry.eot = await this.endOfText(model);
-        entry.session = await openSession(this.db, model.name);
+        if (this.options.engine !== 'recompute') entry.session = await openSession(this.db, model.name);
       } catch (error) {
         await this.finish(entry, running, error);
       }
     }
   }
 
-  /** One statement for every running generation; each gets its token, or leaves. */
-  private async step(model: ModelRow, running: Entry[]): Promise<void> {
-    const workers = await (this.workers ??= workersOption(this.db, this.options.workers).then((w) => w.count));
+  /** One step of every running generation; each gets its token, or leaves. */
+  private async advance(model: ModelRow, running: Entry[]): Promise<void> {
     const batch = [...running];
-    const sequences = batch.map((entry) => sequenceOf(entry));
-    const key = batchStatementsKey(model, workers, sequences);
-    if (!this.statements.has(key)) this.statements.set(key, batchStatements(model, workers, sequences));
     let tokens: GeneratedToken[];
     try {
-      tokens = await batchStep(this.db, model, this.statements.get(key)!, sequences);
+      tokens = await this.computeStep(model, batch);
     } catch (error) {
       for (const entry of batch) await this.finish(entry, running, error);
       return;
     }
     for (const [i, entry] of batch.entries()) {
       const token = tokens[i];
-      if (token.id === entry.eot) { await this.finish(entry, running, undefined, 'eot'); continue; }
+      if (this.stopReason(entry, token.id) === 'eot') { await this.finish(entry, running, undefined, 'eot'); continue; }
       entry.tokens.push(token.id);
       try {
         entry.request.onToken?.(token);
@@ -220,13 +223,26 @@ export class Scheduler {
     }
   }
 
-  /** Why `entry` takes no more steps, checked before each: none (null), or the stop rule that holds. */
-  private stopReason(entry: Entry): Generation['stop'] | null {
-    const step = entry.tokens.length;
-    if (step >= entry.maxTokens) return 'max_tokens';
-    if (entry.request.prompt.length + step >= entry.request.model.n_ctx) return 'n_ctx';
-    if (entry.request.signal?.aborted || this.closed) return 'aborted';
-    return null;
+  /** The tokens of a step of `batch`: one batched statement (incremental), or one full pass each (recompute). */
+  private async computeStep(model: ModelRow, batch: readonly Entry[]): Promise<GeneratedToken[]> {
+    const workers = await (this.workers ??= workersOption(this.db, this.options.workers).then((w) => w.count));
+    if (this.options.engine === 'recompute') {
+      let recompute = this.recomputes.get(model.name);
+      if (!recompute) this.recomputes.set(model.name, recompute = new RecomputeStep(this.db, model, workers));
+      return recompute.run(batch.map((entry) => ({ ...choiceOf(entry), prompt: entry.request.prompt })));
+    }
+    const sequences = batch.map((entry) => sequenceOf(entry));
+    const key = batchStatementsKey(model, workers, sequences);
+    if (!this.statements.has(key)) this.statements.set(key, batchStatements(model, workers, sequences));
+    return batchStep(this.db, model, this.statements.get(key)!, sequences);
+  }
+
+  /** Why `entry` takes no more steps (stopReason), checked before each and with the token a step `chosen`. */
+  private stopReason(entry: Entry, chosen?: number): Generation['stop'] | null {
+    return stopReason({
+      promptLength: entry.request.prompt.length, generated: entry.tokens.length, maxTokens: entry.maxTokens,
+      nCtx: entry.request.model.n_ctx, aborted: Boolean(entry.request.signal?.aborted) || this.closed, chosen, eot: entry.eot,
+    });
   }
 
   /** Takes `entry` out of the batch, removes its session, and settles it. */
@@ -239,6 +255,11 @@ export class Scheduler {
   }
 }
 
+/** How `entry` chooses its next token: its options, the draw's index, the tokens it generated. */
+function choiceOf(entry: Entry): SequenceChoice {
+  return { sampling: entry.sampling, draw: entry.tokens.length, logprobs: entry.request.logprobs, generated: entry.tokens };
+}
+
 /** What `entry` feeds its next step: the prompt first, then the token chosen last. */
 function sequenceOf(entry: Entry): SequenceStep {
   const draw = entry.tokens.length;
@@ -247,9 +268,6 @@ function sequenceOf(entry: Entry): SequenceStep {
     session: entry.session!.id,
     ids: draw === 0 ? prompt : [entry.tokens[draw - 1]],
     start: draw === 0 ? 0 : prompt.length + draw - 1,
-    sampling: entry.sampling,
-    draw,
-    logprobs: entry.request.logprobs,
-    generated: entry.tokens,
+    ...choiceOf(entry),
   };
 }
