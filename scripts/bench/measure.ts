@@ -5,6 +5,7 @@ import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
 import { generate } from '../../src/engine/generate.ts';
 import { Scheduler } from '../../src/engine/scheduler.ts';
+import { checkPrompt, completionOptions } from '../../src/engine/options.ts';
 import { withModelStatements } from '../../src/engine/run-statement.ts';
 import { openSession } from '../../src/engine/session.ts';
 import { loadModel } from '../../src/load/load-model.ts';
@@ -82,8 +83,8 @@ export async function timeConcurrent(db: Database, model: ModelRow, concurrency:
   const results = await Promise.all(Array.from({ length: concurrency }, (_, i) => {
     let first = true;
     return scheduler.generate({
-      model, prompt: promptIds(promptLength, i + 1),
-      options: { maxTokens: count, temperature: 0.8, topK: 40, seed: i },
+      model, prompt: checkPrompt(model, promptIds(promptLength, i + 1)),
+      options: completionOptions({ maxTokens: count, temperature: 0.8, topK: 40, seed: i }),
       onToken: () => { stamps.push(performance.now()); if (first) firsts.push(performance.now()); first = false; },
     });
   }));

@@ -35,13 +35,13 @@ export type { GeneratedToken, Generation, StopReason, TokenLogprob };
  * await generate(db, model, ids, { maxTokens: 20, temperature: 0.8, topK: 40, seed: 42 });
  */
 export async function generate(db: Database, model: ModelRow, promptIds: readonly number[], options: GenerateOptions): Promise<Generation> {
-  const { maxTokens, ...sampling } = completionOptions(options);
+  const completion = completionOptions(options);
   const logprobs = logprobsOption(options.logprobs);
-  checkPrompt(model, promptIds);
+  const prompt = checkPrompt(model, promptIds);
   const workers = (await workersOption(db, options.workers)).count;
   const scheduler = new Scheduler(db, { maxBatch: 1, workers, engine: options.engine });
   try {
-    return await scheduler.generate({ model, prompt: promptIds, options: { maxTokens, ...sampling }, logprobs, signal: options.signal, onToken: options.onToken });
+    return await scheduler.generate({ model, prompt, options: completion, logprobs, signal: options.signal, onToken: options.onToken });
   } finally {
     await scheduler.close();
   }

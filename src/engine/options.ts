@@ -6,6 +6,15 @@ import { unsendableText } from './tokenizer.ts';
 export type { Sampling };
 export { DEFAULT_SAMPLING };
 
+declare const CHECKED: unique symbol;
+
+/**
+ * A value only this file's checks make: the edges (CLI, HTTP server, explorer, the library API)
+ * turn raw input into it once, and the engine's entry points (Scheduler.generate) take nothing
+ * else and check nothing again.
+ */
+export type Checked<T> = T & { readonly [CHECKED]: true };
+
 /** Sampling and how many new tokens at most: what a completion's options come to. */
 export interface Completion extends Sampling {
   maxTokens: number;
@@ -88,15 +97,18 @@ export function samplingOptions(input: Partial<Sampling> = {}): Sampling {
   })) as Sampling;
 }
 
+/** A completion's options, checked by completionOptions. */
+export type CheckedCompletion = Checked<Completion>;
+
 /**
  * Checks a completion's options: sampling's and max_tokens (default 20).
  *
  * @example
- * completionOptions({ maxTokens: 5, seed: 42 }); // { temperature: 0, topK: 0, topP: 1, seed: 42, maxTokens: 5 }
+ * completionOptions({ maxTokens: 5, seed: 42 }); // { temperature: 0, topK: 0, topP: 1, …, seed: 42, maxTokens: 5 }
  */
-export function completionOptions(input: Partial<Completion> = {}): Completion {
+export function completionOptions(input: Partial<Completion> = {}): CheckedCompletion {
   const sampling = samplingOptions(input);
-  return { ...sampling, maxTokens: integer('max_tokens', input.maxTokens ?? DEFAULT_MAX_TOKENS, 0, 'an integer >= 0') };
+  return { ...sampling, maxTokens: integer('max_tokens', input.maxTokens ?? DEFAULT_MAX_TOKENS, 0, 'an integer >= 0') } as CheckedCompletion;
 }
 
 /**
@@ -124,9 +136,9 @@ export const MAX_LOGPROBS = 20;
  * logprobsOption(5); // 5
  * logprobsOption(21); // throws OptionError: logprobs must be an integer from 0 to 20, got 21
  */
-export function logprobsOption(value: unknown): number | undefined {
+export function logprobsOption(value: unknown): Checked<number> | undefined {
   if (value === undefined) return undefined;
-  return checked('logprobs', value, `an integer from 0 to ${MAX_LOGPROBS}`, (n) => Number.isInteger(n) && n >= 0 && n <= MAX_LOGPROBS);
+  return checked('logprobs', value, `an integer from 0 to ${MAX_LOGPROBS}`, (n) => Number.isInteger(n) && n >= 0 && n <= MAX_LOGPROBS) as Checked<number>;
 }
 
 /** What `score` shows beside each token, and how it windows a text longer than the context. */
@@ -198,14 +210,18 @@ export function checkPromptText(text: string, whereToGive?: string): void {
   if (problem) throw new GptSqlError(problem);
 }
 
-/** Refuses a prompt the model cannot take: empty, longer than its context, or with unknown ids. */
-export function checkPrompt(model: ModelRow, ids: readonly number[]): void {
+/** Token ids checked by checkPrompt against one model. */
+export type CheckedPrompt = Checked<readonly number[]>;
+
+/** Refuses a prompt the model cannot take: empty, longer than its context, or with unknown ids; returns it checked. */
+export function checkPrompt(model: ModelRow, ids: readonly number[]): CheckedPrompt {
   if (ids.length === 0) throw emptyPrompt();
   if (ids.length > model.n_ctx) {
     throw new GptSqlError(`the prompt has ${ids.length} tokens but model ${model.name} reads at most n_ctx = ${model.n_ctx}; shorten it`);
   }
   const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= model.vocab_size);
   if (bad !== undefined) throw new GptSqlError(`token id ${bad} is not in model ${model.name}'s vocabulary (0 to ${model.vocab_size - 1})`);
+  return ids as CheckedPrompt;
 }
 
 function definedOnly<T extends object>(input: T): Partial<T> {

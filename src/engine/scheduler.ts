@@ -14,7 +14,7 @@ import { batchStatements, batchStatementsKey, batchStep, type BatchStatements, t
 import type { SequenceChoice } from '../sql/statements.ts';
 import { stopReason, type Generation, type GeneratedToken } from './generation.ts';
 import { endOfTextId } from './model.ts';
-import { checkPrompt, completionOptions, logprobsOption, schedulerLimits, type Completion, type EngineName, type Sampling } from './options.ts';
+import { schedulerLimits, type Checked, type CheckedCompletion, type CheckedPrompt, type EngineName, type Sampling } from './options.ts';
 import { RecomputeStep } from './recompute-step.ts';
 import { openSession, type Session } from './session.ts';
 import { workersOption } from './workers.ts';
@@ -22,16 +22,16 @@ import { workersOption } from './workers.ts';
 /** One generation asked of the scheduler. */
 export interface GenerationRequest {
   model: ModelRow;
-  /** The prompt's token ids (checked: not empty, within n_ctx, in the vocabulary). */
-  prompt: readonly number[];
-  /** Sampling and max_tokens, checked by completionOptions (defaults: greedy, 20 tokens). */
-  options: Partial<Completion>;
+  /** The prompt's token ids, checked by checkPrompt (not empty, within n_ctx, in the vocabulary). */
+  prompt: CheckedPrompt;
+  /** Sampling and max_tokens, checked by completionOptions. */
+  options: CheckedCompletion;
   /**
    * With each new token, its log-probability under the model's own distribution (softmax of the
    * logits at temperature 1, before top-k and top-p) and the `logprobs` most probable tokens with
-   * theirs (0 to 20). Undefined: none computed.
+   * theirs (0 to 20, checked by logprobsOption). Undefined: none computed.
    */
-  logprobs?: number;
+  logprobs?: Checked<number>;
   /** Ends the generation between two steps; its cache rows are removed. */
   signal?: AbortSignal;
   /** Called with each new token the moment its step ends. */
@@ -78,8 +78,8 @@ interface Entry {
  * @example
  * const scheduler = new Scheduler(db, { maxBatch: 8 });
  * const [a, b] = await Promise.all([
- *   scheduler.generate({ model, prompt: [15496, 11], options: { maxTokens: 20 } }),
- *   scheduler.generate({ model, prompt: [464], options: { maxTokens: 5, temperature: 0.8, seed: 1 } }),
+ *   scheduler.generate({ model, prompt: checkPrompt(model, [15496, 11]), options: completionOptions({ maxTokens: 20 }) }),
+ *   scheduler.generate({ model, prompt: checkPrompt(model, [464]), options: completionOptions({ maxTokens: 5, temperature: 0.8, seed: 1 }) }),
  * ]);
  * await scheduler.close();
  */
@@ -107,7 +107,7 @@ export class Scheduler {
 
   /**
    * Generates up to max_tokens new tokens after the prompt, in steps shared with the other
-   * generations of the model. Options are checked before it joins; resolves with the tokens and
+   * generations of the model. Its options were checked where they came in; resolves with the tokens and
    * why it stopped ('aborted' when its signal fired or the scheduler closed).
    */
   generate(request: GenerationRequest): Promise<Generation> {
@@ -118,11 +118,9 @@ export class Scheduler {
     }
   }
 
-  /** Checks the request and puts it in the queue at once: a burst of requests counts every one of them. */
+  /** Puts the request (checked where it came in) in the queue at once: a burst of requests counts every one of them. */
   private enqueue(request: GenerationRequest): Promise<Generation> {
-    const { maxTokens, ...sampling } = completionOptions(request.options);
-    checkPrompt(request.model, request.prompt);
-    logprobsOption(request.logprobs);
+    const { maxTokens, ...sampling } = request.options;
     if (this.closed) throw new SchedulerClosedError('the server is shutting down; no new generation starts');
     const { active, waiting } = this.stats;
     if (active + waiting >= this.maxBatch + this.maxQueue) {

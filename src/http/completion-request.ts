@@ -1,4 +1,4 @@
-import { completionOptions, logprobsOption, type Sampling } from '../engine/options.ts';
+import { completionOptions, logprobsOption, type Checked, type CheckedCompletion, type Sampling } from '../engine/options.ts';
 import { fromApiFields, SAMPLING_FIELDS, SAMPLING_KEYS } from '../sql/sampling-fields.ts';
 import { invalidField } from './api-error.ts';
 import {
@@ -35,14 +35,15 @@ export const COMPLETION_FIELDS: FieldRules = {
 export interface CompletionRequest {
   model: string;
   prompts: PromptInput[];
-  sampling: Sampling;
+  /** Checked by the engine's completionOptions, with max_tokens apart (each prompt has its own). */
+  sampling: Omit<CheckedCompletion, 'maxTokens'>;
   /** max_tokens as given; undefined: up to API_DEFAULTS.maxTokens, as far as each prompt's context allows. */
   maxTokens: number | undefined;
   n: number;
   stream: boolean;
   includeUsage: boolean;
   /** How many alternatives to show with each token's log-probability; undefined: no log-probabilities. */
-  logprobs: number | undefined;
+  logprobs: Checked<number> | undefined;
   echo: boolean;
   stop: string[];
 }
@@ -63,12 +64,14 @@ export function completionRequest(body: Body): CompletionRequest {
     temperature: (given(body, 'temperature') ?? API_DEFAULTS.temperature) as number,
     maxTokens: maxTokens ?? API_DEFAULTS.maxTokens,
   });
+  const n = integerField(body, 'n', 1, MOST_N) ?? 1;
+  if (!Number.isSafeInteger(sampling.seed + n - 1)) throw invalidField('seed', `seed + n - 1 must be a safe integer (choice k is sampled with seed + k), got ${sampling.seed} + ${n - 1}`);
   return {
     model: requiredString(body, 'model', 'name a loaded model (GET /v1/models lists them)'),
     prompts: promptInputs(given(body, 'prompt')),
     sampling,
     maxTokens,
-    n: integerField(body, 'n', 1, MOST_N) ?? 1,
+    n,
     stream,
     includeUsage: includeUsage(body, stream),
     logprobs: logprobsOption(given(body, 'logprobs')),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
 import { generate, type GeneratedToken } from '../../src/engine/generate.ts';
-import { OptionError } from '../../src/engine/options.ts';
+import { checkPrompt, completionOptions, logprobsOption, OptionError, type Completion } from '../../src/engine/options.ts';
 import { QueueFullError, Scheduler, SchedulerClosedError, type GenerationRequest } from '../../src/engine/scheduler.ts';
 import { checkedGeneration } from '../helpers/sampled.ts';
 import { gpt2 } from '../../src/reference/gpt2.ts';
@@ -64,8 +64,9 @@ function referenceLogprobs(m: LoadedModel, prompt: number[], tokens: number[], t
 describe.each(testDatabases())('batched generation on $driver', (target) => {
   let db: Database;
   let m: LoadedModel;
-  const request = (r: { prompt: readonly number[]; options: Partial<GenerationRequest['options']> }, extra: Partial<GenerationRequest> = {}): GenerationRequest =>
-    ({ model: m.model, prompt: r.prompt, options: { ...r.options }, ...extra });
+  /** A request checked as an edge checks it (the scheduler checks nothing again). */
+  const request = (r: { prompt: readonly number[]; options: Partial<Completion> }, extra: Omit<Partial<GenerationRequest>, 'logprobs'> & { logprobs?: number } = {}): GenerationRequest =>
+    ({ model: m.model, prompt: checkPrompt(m.model, r.prompt), options: completionOptions(r.options), ...extra, logprobs: logprobsOption(extra.logprobs) });
 
   beforeAll(async () => {
     db = await target.open();
@@ -200,7 +201,7 @@ describe.each(testDatabases())('batched generation on $driver', (target) => {
     await expect(scheduler.generate(request(short))).rejects.toThrow(SchedulerClosedError);
     expect(() => new Scheduler(db, { maxBatch: 0 })).toThrow(OptionError);
     const open = new Scheduler(db, {});
-    await expect(open.generate(request(short, { logprobs: 21 }))).rejects.toThrow(/logprobs must be an integer from 0 to 20/);
+    expect(() => request(short, { logprobs: 21 })).toThrow(/logprobs must be an integer from 0 to 20/); // refused where it comes in
     await open.close();
     expect(await leftovers(db, m.model)).toBe(0);
   });
