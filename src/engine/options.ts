@@ -1,7 +1,7 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import { GptSqlError } from '../errors.ts';
 import { DEFAULT_SAMPLING, SAMPLING_FIELDS, SAMPLING_KEYS, TEMPERATURE_RANGE, type Sampling, type SamplingKey } from '../sql/sampling-fields.ts';
-import { unsendableText } from './tokenizer.ts';
+import { unsendableText } from './sendable-text.ts';
 
 export type { Sampling };
 export { DEFAULT_SAMPLING };
