@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import {
-  completionOptions, DEFAULT_MAX_TOKENS, DEFAULT_NEXT, DEFAULT_SAMPLING, engineOption, nextOptions, OPTION_FIELDS, OptionError, schedulerLimits, scoreOptions,
-  type Completion, type EngineName, type SchedulerLimits, type NextOptions, type OptionName, type ScoreOptions,
+  completionOptions, DEFAULT_MAX_TOKENS, DEFAULT_NEXT, DEFAULT_SAMPLING, generationOptions, nextOptions, OPTION_FIELDS, OptionError, schedulerLimits, scoreOptions,
+  type CheckedGeneration, type Completion, type SchedulerLimits, type NextOptions, type OptionName, type ScoreOptions,
 } from '../engine/options.ts';
 import type { Gpt2Sql } from '../api/gpt2sql.ts';
 import { GptSqlError } from '../errors.ts';
@@ -98,9 +98,9 @@ export function addScoreFlags(command: Command): Command {
     .option('--stride <n>', 'a text longer than the context is read in windows of n_ctx tokens, each starting n tokens after the last (default: n_ctx / 2)');
 }
 
-/** complete's --engine, checked by the engine. */
-export function engineFlag(flags: OptionFlags): EngineName {
-  return checkFlags(flags, () => engineOption(flags.engine));
+/** complete's flags and --engine, checked by the engine at once (generationOptions). */
+export function generationFlags(flags: OptionFlags): CheckedGeneration {
+  return checkFlags(flags, () => generationOptions({ ...numberFlags(flags, [...SAMPLING_OPTIONS, 'max_tokens']), engine: flags.engine }));
 }
 
 /** Adds --workers to a command that computes (complete, next, trace). */

@@ -1,6 +1,6 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
-import { checkPrompt, completionOptions, logprobsOption, type EngineName, type Sampling } from './options.ts';
+import { checkPrompt, generationOptions, type EngineName, type Sampling } from './options.ts';
 import type { GeneratedToken, Generation, StopReason, TokenLogprob } from './generation.ts';
 import { Scheduler } from './scheduler.ts';
 import { workersOption } from './workers.ts';
@@ -35,11 +35,10 @@ export type { GeneratedToken, Generation, StopReason, TokenLogprob };
  * await generate(db, model, ids, { maxTokens: 20, temperature: 0.8, topK: 40, seed: 42 });
  */
 export async function generate(db: Database, model: ModelRow, promptIds: readonly number[], options: GenerateOptions): Promise<Generation> {
-  const completion = completionOptions(options);
-  const logprobs = logprobsOption(options.logprobs);
+  const { completion, logprobs, engine } = generationOptions(options);
   const prompt = checkPrompt(model, promptIds);
   const workers = (await workersOption(db, options.workers)).count;
-  const scheduler = new Scheduler(db, { maxBatch: 1, workers, engine: options.engine });
+  const scheduler = new Scheduler(db, { maxBatch: 1, workers, engine });
   try {
     return await scheduler.generate({ model, prompt, options: completion, logprobs, signal: options.signal, onToken: options.onToken });
   } finally {

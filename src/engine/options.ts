@@ -187,6 +187,24 @@ export function schedulerLimits(input: Partial<SchedulerLimits> = {}): Scheduler
   };
 }
 
+/** What a generation asks, checked at once: a completion's options, its logprobs and its engine. */
+export interface CheckedGeneration {
+  completion: CheckedCompletion;
+  logprobs: Checked<number> | undefined;
+  engine: EngineName;
+}
+
+/**
+ * Checks everything a generation asks, once, where it comes in: completionOptions, logprobs
+ * (logprobsOption) and the engine (engineOption).
+ *
+ * @example
+ * generationOptions({ maxTokens: 5, logprobs: 2 }); // { completion: { …, maxTokens: 5 }, logprobs: 2, engine: 'incremental' }
+ */
+export function generationOptions(input: Partial<Completion> & { logprobs?: unknown; engine?: string }): CheckedGeneration {
+  return { completion: completionOptions(input), logprobs: logprobsOption(input.logprobs), engine: engineOption(input.engine) };
+}
+
 /** The engine named `name` (default incremental). */
 export function engineOption(name: string = 'incremental'): EngineName {
   if (!(ENGINE_NAMES as readonly string[]).includes(name)) throw new OptionError('engine', ENGINE_NAMES.join(' or '), name);

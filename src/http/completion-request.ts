@@ -1,4 +1,4 @@
-import { completionOptions, logprobsOption, type Checked, type CheckedCompletion, type Sampling } from '../engine/options.ts';
+import { generationOptions, type Checked, type CheckedCompletion, type Sampling } from '../engine/options.ts';
 import { fromApiFields, SAMPLING_FIELDS, SAMPLING_KEYS } from '../sql/sampling-fields.ts';
 import { invalidField } from './api-error.ts';
 import {
@@ -59,11 +59,13 @@ export function completionRequest(body: Body): CompletionRequest {
   checkFields(body, COMPLETION_FIELDS);
   const stream = booleanField(body, 'stream');
   const maxTokens = given(body, 'max_tokens') as number | undefined;
-  const { maxTokens: _checked, ...sampling } = completionOptions({
+  const { completion, logprobs } = generationOptions({
     ...(fromApiFields((name) => given(body, name)) as Partial<Sampling>),
     temperature: (given(body, 'temperature') ?? API_DEFAULTS.temperature) as number,
     maxTokens: maxTokens ?? API_DEFAULTS.maxTokens,
+    logprobs: given(body, 'logprobs'),
   });
+  const { maxTokens: _checked, ...sampling } = completion;
   const n = integerField(body, 'n', 1, MOST_N) ?? 1;
   if (!Number.isSafeInteger(sampling.seed + n - 1)) throw invalidField('seed', `seed + n - 1 must be a safe integer (choice k is sampled with seed + k), got ${sampling.seed} + ${n - 1}`);
   return {
@@ -74,7 +76,7 @@ export function completionRequest(body: Body): CompletionRequest {
     n,
     stream,
     includeUsage: includeUsage(body, stream),
-    logprobs: logprobsOption(given(body, 'logprobs')),
+    logprobs,
     echo: booleanField(body, 'echo'),
     stop: stopStrings(given(body, 'stop')),
   };
