@@ -165,6 +165,17 @@ describe.each(testDatabases())('batched generation on $driver', (target) => {
     expect(batched[1].every((t) => t.logprob === undefined && t.top === undefined)).toBe(true);
   });
 
+  it('reports the model\'s own log-probabilities, before the penalties, for a penalized generation', async () => {
+    const r = { prompt: someIds(4), options: { maxTokens: 5, presencePenalty: 2, frequencyPenalty: 1 } };
+    const scheduler = new Scheduler(db, { maxBatch: 8, workers: 0 });
+    const tokens: GeneratedToken[] = [];
+    await scheduler.generate(request(r, { logprobs: 2, onToken: (t) => tokens.push(t) }));
+    await scheduler.close();
+    const reference = referenceLogprobs(m, r.prompt, tokens.map((t) => t.id), 2);
+    expectClose(tokens.map((t) => t.logprob!), reference.map((x) => x.logprob), LOGPROB_TOLERANCE[m.model.kernel], 'penalized: logprobs');
+    expect(tokens.map((t) => t.top!.map((a) => a.id))).toEqual(reference.map((x) => x.top.map((a) => a.id)));
+  });
+
   it('ends an aborted generation between steps, removing its cache rows, while the others go on', async () => {
     const [expected] = await alone([REQUESTS[2]]);
     const scheduler = new Scheduler(db, { maxBatch: 8, workers: 0 });
