@@ -1,13 +1,17 @@
--- choosing: how the next token is chosen at the position whose logits choose it (the last
--- position of the one sequence fed): the sampling options of src/reference/sample.ts, the index
--- of the token being chosen, and how many alternatives to report with their log-probabilities
--- (-1: none).
--- Inputs: lnf (t, x), the positions kept; temperature, top_k, top_p, seed, step, logprobs.
--- [1] -> [1]: (t, s, temperature, top_k, top_p, seed, step, logprobs)
+-- choosing: how each sequence chooses its next token, at its last position fed: its own sampling
+-- options (the fields of src/sql/sampling-fields.ts, the rules of src/reference/sample.ts), draw,
+-- the index of the token being drawn in its generation (0 for the first), and how many
+-- alternatives to report with their log-probabilities (-1: none). One generation is a batch of
+-- one: every input is an array with one value per sequence, in the order of s.
+-- Inputs: lnf (t, x), the last position of each sequence; fed (t, s); one array per option.
+-- [S] -> [S]: (t, s, temperature, top_k, top_p, min_p, presence_penalty, frequency_penalty, seed,
+--   draw, logprobs, n)
 --
--- In psql: WITH lnf (t) AS (VALUES (4)) this, {{temperature}} = 1, {{top_k}} = 0, {{top_p}} = 0.9,
---   {{seed}} = 42, {{step}} = 0, {{logprobs}} = -1;
-SELECT lnf.t, 0 AS s,
-       {{temperature}} AS temperature, {{top_k}} AS top_k, {{top_p}} AS top_p,
-       {{seed}} AS seed, {{step}} AS step, {{logprobs}} AS logprobs
+-- In psql: after fed.sql and lnf, this, with {{arrays}} = ARRAY[0.8], ARRAY[40], ARRAY[1],
+--   ARRAY[0], ARRAY[0], ARRAY[0], ARRAY[42], ARRAY[0], ARRAY[-1] and {{columns}} their names.
+SELECT lnf.t, fed.s, options.*
 FROM lnf
+JOIN fed USING (t)
+JOIN unnest({{arrays}})
+       WITH ORDINALITY AS options({{columns}}, n)
+  ON options.n = fed.s + 1

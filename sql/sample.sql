@@ -2,8 +2,9 @@
 -- specifies, with that position's own options (choosing). temperature = 0 is greedy: the highest
 -- logit, ties to the lowest id. Otherwise: keep the top_k most probable (0 keeps all),
 -- renormalize; keep the nucleus, each token whose running sum of probability before it is < top_p
--- (1 keeps all), renormalize; pick the first token whose running sum exceeds u = the first 32 bits
--- of md5('seed:step') / 2^32, or the last kept one if rounding leaves none. "By probability" is
+-- (1 keeps all), and of those the ones whose probability is at least min_p times the most
+-- probable token's (0 keeps all), renormalize; pick the first token whose running sum exceeds
+-- u = the first 32 bits of md5('seed:draw') / 2^32, or the last kept one if rounding leaves none. "By probability" is
 -- logit descending, ties to the lower id; every running sum is a float8 sum in that order.
 -- Only what is kept is ranked, and only up to the pick: greedy takes the first token with the
 -- largest logit (logits.sql found it: one search of the array); top-k the k largest (a bounded
@@ -11,13 +12,14 @@
 -- in the nucleus (the tokens after it hold less than (1 - top_p) / 2, so the sum before it is at
 -- least top_p), so only the tokens whose z = logit / temperature - z_max is above ln of that bound
 -- times total (less a margin far wider than rounding) are sorted (for top_p within 1e-9 of 1,
--- where rounding could matter, every token is). Temperature alone sorts every token and
--- renormalizes nothing. What is kept is sorted once, each position on its own; every running sum
+-- where rounding could matter, every token is); without top_k, neither is a token whose z is
+-- below ln(min_p) (less that margin), which min_p drops whatever comes before it. Temperature
+-- alone sorts every token and renormalizes nothing. What is kept is sorted once, each position on its own; every running sum
 -- reads it in that order, and probabilities are computed after the sort, as the rows are read: the
 -- pick reads them until its running sum first exceeds u (running sums never go down) and stops.
 -- The chosen token is the one the whole ranking would give.
 -- Inputs: logits (t, logit float8[V], max_logit), softmax (probs.sql); choosing (t, temperature,
--- top_k, top_p, seed, step), step being the index of the token being chosen (0 for the first).
+-- top_k, top_p, min_p, seed, draw), draw being the index of the token being chosen (0 for the first).
 -- [T', V] -> [T']
 --
 -- In psql: after probs.sql (its usage), this SELECT t, token FROM chosen;
@@ -32,27 +34,31 @@ kept AS (                       -- [T', <=V]: what each sampling position keeps,
       FROM (SELECT logit, i, logit / softmax.temperature - softmax.z_max AS z  -- probability, computed
             FROM (SELECT logit, i                                               -- as it is read
                   FROM (SELECT unnest(logits.logit) AS logit, generate_subscripts(logits.logit, 1) AS i) AS token_logit
-                  WHERE choosing.top_k > 0 OR choosing.top_p > 1 - 1e-9
-                     OR logit / softmax.temperature - softmax.z_max
-                        >= ln((1 - choosing.top_p) / (2 * cardinality(logits.logit)) * softmax.total) - 1e-6
+                  WHERE choosing.top_k > 0
+                     OR ((choosing.top_p > 1 - 1e-9
+                          OR logit / softmax.temperature - softmax.z_max
+                             >= ln((1 - choosing.top_p) / (2 * cardinality(logits.logit)) * softmax.total) - 1e-6)
+                         AND (choosing.min_p = 0 OR logit / softmax.temperature - softmax.z_max >= ln(choosing.min_p) - 1e-6))
                   ORDER BY logit DESC, i
                   LIMIT CASE WHEN choosing.top_k > 0 THEN choosing.top_k END) AS ranked) AS scaled
     ),
     nucleus AS (                -- the top_k renormalized (the sum of all of them, in rank order), and the
-      SELECT logit, i, prob      -- running sum of probability before each token: those top_p keeps
-      FROM (SELECT logit, i, prob, coalesce(sum(prob) OVER (ORDER BY logit DESC, i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
-            FROM (SELECT logit, i, prob / CASE WHEN choosing.top_k > 0 THEN sum(prob) OVER whole ELSE 1 END AS prob
-                  FROM candidates
-                  WHERE NOT (choosing.top_k = 0 AND choosing.top_p >= 1)
+      SELECT logit, i, prob      -- running sum of probability before each token: those top_p keeps, and of
+      FROM (SELECT logit, i, prob, own, coalesce(sum(prob) OVER (ORDER BY logit DESC, i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+            FROM (SELECT logit, i, prob AS own, prob / CASE WHEN choosing.top_k > 0 THEN sum(prob) OVER whole ELSE 1 END AS prob
+                  FROM candidates  -- them those min_p keeps (own: the probability before any renormalizing)
+                  WHERE NOT (choosing.top_k = 0 AND choosing.top_p >= 1 AND choosing.min_p = 0)
                   WINDOW whole AS (ORDER BY logit DESC, i ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) AS top_k) AS ranked
-      WHERE choosing.top_p >= 1 OR before < choosing.top_p
+      WHERE (choosing.top_p >= 1 OR before < choosing.top_p)
+        AND (choosing.min_p = 0 OR own >= choosing.min_p * (1 / softmax.total))  -- the top token's probability is 1 / total
     ),
     renormalized AS (           -- every token (temperature alone), or the nucleus renormalized; each with
       SELECT logit, i, prob, sum(prob) OVER (ORDER BY logit DESC, i ROWS UNBOUNDED PRECEDING) AS running  -- its
-      FROM ((SELECT logit, i, prob FROM candidates WHERE choosing.top_k = 0 AND choosing.top_p >= 1  -- running
-             ORDER BY logit DESC, i)  -- (as candidates are: this ORDER BY tells the planner so)         -- sum
+      FROM ((SELECT logit, i, prob FROM candidates  -- running sum
+             WHERE choosing.top_k = 0 AND choosing.top_p >= 1 AND choosing.min_p = 0
+             ORDER BY logit DESC, i)  -- (as candidates are: this ORDER BY tells the planner so)
             UNION ALL
-            (SELECT logit, i, prob / CASE WHEN choosing.top_p < 1 THEN sum(prob) OVER whole ELSE 1 END AS prob
+            (SELECT logit, i, prob / CASE WHEN choosing.top_p < 1 OR choosing.min_p > 0 THEN sum(prob) OVER whole ELSE 1 END AS prob
              FROM nucleus
              WINDOW whole AS (ORDER BY logit DESC, i ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
             ORDER BY logit DESC, i) AS kept
@@ -62,7 +68,7 @@ kept AS (                       -- [T', <=V]: what each sampling position keeps,
            CASE WHEN running > u THEN coalesce(lag(running) OVER by_probability, -1) <= u
                 ELSE lead(running) OVER by_probability IS NULL END AS picked
     FROM renormalized
-    CROSS JOIN (SELECT ('x' || substr(md5(choosing.seed::text || ':' || choosing.step::text), 1, 8))::bit(32)::bigint
+    CROSS JOIN (SELECT ('x' || substr(md5(choosing.seed::text || ':' || choosing.draw::text), 1, 8))::bit(32)::bigint
                        / 4294967296.0::float8 AS u) AS uniform  -- u in [0, 1), as the reference computes it
     WINDOW by_probability AS (ORDER BY logit DESC, i)
   ) AS position

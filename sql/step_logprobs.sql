@@ -4,13 +4,14 @@
 -- (ranks 1, 2, …: logit descending, ties to the lower id, a bounded sort of `logprobs` rows), as
 -- OpenAI's API reports them. The others get a NULL logprob and no alternatives: their logits
 -- are not summed.
--- Inputs: logits (t, logit float8[V], max_logit), chosen (t, token), choosing (t, logprobs).
+-- The model's own: its logits before the penalties too (model_logits, as vLLM reports them).
+-- Inputs: model_logits (t, logit float8[V], max_logit), chosen (t, token), choosing (t, logprobs).
 -- [T', V] -> [T' * (1 + logprobs)]: (t, rank, token, logprob)
 --
 -- In psql: the end of step.sql, after sample.sql's CTE chosen.
 WITH logits AS (                -- [T'', V]: the logits of the sequences that ask for logprobs
-  SELECT logits.t, logits.logit, logits.max_logit
-  FROM logits
+  SELECT model_logits.t, model_logits.logit, model_logits.max_logit
+  FROM model_logits
   JOIN choosing USING (t)
   WHERE choosing.logprobs >= 0
 ),

@@ -1,9 +1,9 @@
 -- view_next: the candidates for the token after the prompt under sampling options, from the
 -- trace's logits at the last position (no forward pass): softmax(logits / temperature) as
--- probs.sql computes it, and which tokens top-k and top-p keep, renormalized, with their running
+-- probs.sql computes it, and which tokens top-k, top-p and min-p keep, renormalized, with their running
 -- sum, as sample.sql keeps them before it draws. Temperature 0 is greedy: the first candidate
 -- alone is kept, with probability 1 (the others' logits still rank them).
--- Inputs: the trace's logits and tokens; temperature, top_k and top_p as `complete` takes them;
+-- Inputs: the trace's logits and tokens; temperature, top_k, top_p and min_p as `complete` takes them;
 -- top: how many candidates; vocab of the model's schema.
 -- [V] -> [top]
 --
@@ -17,7 +17,7 @@ logits AS (                     -- [1, V]: the last position's logits, as the tr
 ),
 choosing AS (                   -- [1]: the options (greedy ranks by the model's own distribution)
   SELECT max(t) AS t, CASE WHEN {{temperature}} > 0 THEN {{temperature}} ELSE 1 END AS temperature,
-         {{top_k}} AS top_k, {{top_p}} AS top_p, 0::bigint AS seed, 0 AS step
+         {{top_k}} AS top_k, {{top_p}} AS top_p, {{min_p}} AS min_p, 0::bigint AS seed, 0 AS draw
   FROM {{trace}}.tokens
 ),
 {{probs}},

@@ -5,6 +5,7 @@ import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
 import { generate } from '../../src/engine/generate.ts';
 import { Scheduler } from '../../src/engine/scheduler.ts';
+import { checkPrompt, completionOptions } from '../../src/engine/options.ts';
 import { withModelStatements } from '../../src/engine/run-statement.ts';
 import { openSession } from '../../src/engine/session.ts';
 import { loadModel } from '../../src/load/load-model.ts';
@@ -12,6 +13,7 @@ import { weightTables } from '../../src/load/weight-tables.ts';
 import { cachedHeads, kernel, rowParts } from '../../src/sql/kernels/index.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
 import { renderInlined, sql, type Sql } from '../../src/sql/sql.ts';
+import { DEFAULT_SAMPLING } from '../../src/sql/sampling-fields.ts';
 import { batchStatements, batchStep } from '../../src/engine/batch-step.ts';
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
@@ -81,8 +83,8 @@ export async function timeConcurrent(db: Database, model: ModelRow, concurrency:
   const results = await Promise.all(Array.from({ length: concurrency }, (_, i) => {
     let first = true;
     return scheduler.generate({
-      model, prompt: promptIds(promptLength, i + 1),
-      options: { maxTokens: count, temperature: 0.8, topK: 40, seed: i },
+      model, prompt: checkPrompt(model, promptIds(promptLength, i + 1)),
+      options: completionOptions({ maxTokens: count, temperature: 0.8, topK: 40, seed: i }),
       onToken: () => { stamps.push(performance.now()); if (first) firsts.push(performance.now()); first = false; },
     });
   }));
@@ -136,7 +138,7 @@ export async function timeStepAtContext(db: Database, model: ModelRow, context: 
        FROM generate_series(0, $4 - 1) AS block, generate_series(0, $2 - 2) AS place, generate_series(0, $5 - 1) AS head`,
       [session.id, context, HS, model.n_layer, model.n_head]);
     // The engine's step: the statement into step_result, the new keys and values saved, the token read.
-    const sequence = { session: session.id, ids: [464], start: context - 1, sampling: { temperature: 0, topK: 0, topP: 1, seed: 0 }, step: 0 };
+    const sequence = { session: session.id, ids: [464], start: context - 1, sampling: DEFAULT_SAMPLING, draw: 0, generated: [] };
     const statements = batchStatements(model, workers, [sequence]);
     const times: number[] = [];
     for (let i = 0; i < repeats; i++) {

@@ -9,6 +9,7 @@ import { checkPrompt, completionOptions, nextOptions, scoreOptions, type Complet
 import { encode, unsendableText } from '../engine/tokenizer.ts';
 import { GptSqlError } from '../errors.ts';
 import { completeStatement, completeValues, nextPromptStatement, psqlScript, scoreTextStatement } from '../sql/script.ts';
+import { samplingFlags } from '../sql/sampling-fields.ts';
 import { tokenize } from '../sql/statements.ts';
 
 export type ScriptName = 'tokenize' | 'next' | 'complete' | 'score';
@@ -52,8 +53,8 @@ async function nextScript(db: Database, model: ModelRow, text: string, { top, te
 
 async function completeScript(db: Database, model: ModelRow, text: string, completion: Completion): Promise<string> {
   await checkedPromptIds(db, model, text);
-  const { maxTokens, temperature, topK, topP, seed } = completion;
-  const flags = `--max-tokens ${maxTokens} --temperature ${temperature} --top-k ${topK} --top-p ${topP} --seed ${seed}`;
+  const { maxTokens, ...sampling } = completion;
+  const flags = `--max-tokens ${maxTokens} ${samplingFlags(sampling)}`;
   const header = [
     `gpt2sql sql complete: the tokens \`gpt2sql complete ${flags}\` generates,`,
     'as one row (prompt_tokens, tokens, text, stop): the new token ids, their text, and why it stopped',

@@ -1,19 +1,17 @@
 import type { Command } from 'commander';
 import {
-  completionOptions, DEFAULT_MAX_TOKENS, DEFAULT_NEXT, DEFAULT_SAMPLING, engineOption, nextOptions, OPTION_FIELDS, OptionError, schedulerLimits, scoreOptions,
-  type Completion, type EngineName, type SchedulerLimits, type NextOptions, type OptionName, type ScoreOptions,
+  completionOptions, DEFAULT_MAX_TOKENS, DEFAULT_NEXT, DEFAULT_SAMPLING, generationOptions, nextOptions, OPTION_FIELDS, OptionError, schedulerLimits, scoreOptions,
+  type CheckedGeneration, type Completion, type SchedulerLimits, type NextOptions, type OptionName, type ScoreOptions,
 } from '../engine/options.ts';
 import type { Gpt2Sql } from '../api/gpt2sql.ts';
 import { GptSqlError } from '../errors.ts';
+import { flagOf, SAMPLING_FIELDS, SAMPLING_KEYS } from '../sql/sampling-fields.ts';
 import type { Io } from './io.ts';
 
 type FieldOf<N extends OptionName> = (typeof OPTION_FIELDS)[N];
 
 /** Option flags as commander keeps them: the text given (or the default), under the engine's field name (--top-p: topP). */
 export type OptionFlags = { [N in OptionName as FieldOf<N>]?: string };
-
-/** An engine option's flag: its name with dashes (top_p: --top-p). */
-const flagOf = (option: OptionName) => `--${option.replaceAll('_', '-')}`;
 
 type NumberFlags<N extends OptionName> = { [K in N as FieldOf<K>]?: number };
 
@@ -46,25 +44,28 @@ function asFlagError(flags: OptionFlags, error: unknown): unknown {
   return new GptSqlError(`${flagOf(error.option)} must be ${error.rule}, got ${JSON.stringify(given)}`, { cause: error });
 }
 
+/** The sampling fields' names for users (top_p), each a flag of complete's (--top-p). */
+const SAMPLING_OPTIONS = SAMPLING_KEYS.map((key) => SAMPLING_FIELDS[key].name);
+
 /**
- * complete's and `sql complete`'s flags (--temperature, --top-k, --top-p, --seed, --max-tokens), checked by the engine.
+ * complete's and `sql complete`'s flags (one per sampling field: --temperature, --top-k, …, and --max-tokens), checked by the engine.
  *
  * @example
  * completionFlags({ topP: '1.5' }); // throws: --top-p must be a number in (0, 1] (1 keeps every token), got "1.5"
  * completionFlags({ topP: 'abc' }); // throws: --top-p must be a number, got "abc"
  */
 export function completionFlags(flags: OptionFlags): Completion {
-  return checkFlags(flags, () => completionOptions(numberFlags(flags, ['temperature', 'top_k', 'top_p', 'seed', 'max_tokens'])));
+  return checkFlags(flags, () => completionOptions(numberFlags(flags, [...SAMPLING_OPTIONS, 'max_tokens'])));
 }
 
-/** Adds complete's and `sql complete`'s flags to `command`, with the engine's defaults. */
+/** Adds complete's and `sql complete`'s flags to `command`, with the engine's defaults: one per sampling field. */
 export function addCompletionFlags(command: Command): Command {
-  return command
-    .option('-n, --max-tokens <n>', 'the most new tokens to generate', String(DEFAULT_MAX_TOKENS))
-    .option('--temperature <t>', '0 always takes the most probable token; 1 samples the model\'s distribution', String(DEFAULT_SAMPLING.temperature))
-    .option('--top-k <k>', 'sample only from the k most probable tokens (0: all)', String(DEFAULT_SAMPLING.topK))
-    .option('--top-p <p>', 'sample only from the most probable tokens that together reach p (1: all)', String(DEFAULT_SAMPLING.topP))
-    .option('--seed <n>', 'the same seed and options give the same text', String(DEFAULT_SAMPLING.seed));
+  command.option('-n, --max-tokens <n>', 'the most new tokens to generate', String(DEFAULT_MAX_TOKENS));
+  for (const key of SAMPLING_KEYS) {
+    const field = SAMPLING_FIELDS[key];
+    command.option(`${flagOf(field.name)} <${field.arg}>`, field.help, String(DEFAULT_SAMPLING[key]));
+  }
+  return command;
 }
 
 /** next's and `sql next`'s flags (--top, --temperature), checked by the engine. */
@@ -97,9 +98,9 @@ export function addScoreFlags(command: Command): Command {
     .option('--stride <n>', 'a text longer than the context is read in windows of n_ctx tokens, each starting n tokens after the last (default: n_ctx / 2)');
 }
 
-/** complete's --engine, checked by the engine. */
-export function engineFlag(flags: OptionFlags): EngineName {
-  return checkFlags(flags, () => engineOption(flags.engine));
+/** complete's flags and --engine, checked by the engine at once (generationOptions). */
+export function generationFlags(flags: OptionFlags): CheckedGeneration {
+  return checkFlags(flags, () => generationOptions({ ...numberFlags(flags, [...SAMPLING_OPTIONS, 'max_tokens']), engine: flags.engine }));
 }
 
 /** Adds --workers to a command that computes (complete, next, trace). */

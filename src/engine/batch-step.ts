@@ -8,24 +8,19 @@ import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
 import { lanesFor } from '../sql/lanes.ts';
 import { renderBound, type BoundStatement } from '../sql/sql.ts';
-import { BATCH_STEP_INPUTS, kvSave, samplingValues, stepChosen, step as stepStatement, type Sampling } from '../sql/statements.ts';
+import { BATCH_STEP_INPUTS, choosingValues, kvSave, stepChosen, step as stepStatement, type SequenceChoice } from '../sql/statements.ts';
 import type { GeneratedToken } from './generation.ts';
 import { withModelStatements, type InputValues } from './run-statement.ts';
 import { parallelPlan, type ParallelPlan, type WorkerCosts } from './workers.ts';
 
-/** A sequence's part of a step. */
-export interface SequenceStep {
+/** A sequence's part of a step: what it is fed, and how it chooses (its options, draw index, logprobs and the tokens it generated so far). */
+export interface SequenceStep extends SequenceChoice {
   /** Its generation session (gpt2sql.sessions), whose cache rows it reads and appends to. */
   session: number;
   /** The token ids fed: the prompt in the first step, afterwards the token chosen before. */
   ids: readonly number[];
   /** The place of the first of them: how many positions its cache holds. */
   start: number;
-  sampling: Sampling;
-  /** The 0-based index of the token being chosen (the seeded uniform's). */
-  step: number;
-  /** How many alternatives with log-probabilities (0 to 20); undefined: no log-probabilities. */
-  logprobs?: number;
 }
 
 /** The table a step returns its rows into, for the statements after it. */
@@ -82,7 +77,7 @@ function batchCounts(sequences: readonly Pick<SequenceStep, 'ids'>[]): { positio
  * tokens read back.
  *
  * @example
- * const sequences = [{ session: 7, ids: [15496, 11], start: 0, sampling, step: 0 }];
+ * const sequences = [{ session: 7, ids: [15496, 11], start: 0, sampling, draw: 0, generated: [] }];
  * const [token] = await batchStep(db, model, batchStatements(model, 0, sequences), sequences);
  */
 export async function batchStep(db: Database, model: ModelRow, statements: BatchStatements, sequences: readonly SequenceStep[]): Promise<GeneratedToken[]> {
@@ -107,18 +102,12 @@ interface ChosenRow {
 
 /** The statement's inputs: the positions of every sequence one after another, and each sequence's options. */
 function batchValues(model: ModelRow, sequences: readonly SequenceStep[]): InputValues {
-  const perSequence = sequences.map((sequence) => samplingValues(sequence.sampling, model.vocab_size));
   return {
     ids: sequences.flatMap((sequence) => sequence.ids),
     places: sequences.flatMap((sequence) => sequence.ids.map((_, i) => sequence.start + i)),
     seqs: sequences.flatMap((sequence, s) => sequence.ids.map(() => s)),
     sessions: sequences.map((sequence) => sequence.session),
-    temperatures: perSequence.map((values) => values.temperature),
-    top_ks: perSequence.map((values) => values.top_k),
-    top_ps: perSequence.map((values) => values.top_p),
-    seeds: perSequence.map((values) => values.seed),
-    steps: sequences.map((sequence) => sequence.step),
-    logprobs_each: sequences.map((sequence) => sequence.logprobs ?? -1),
+    ...choosingValues(sequences, model.vocab_size),
   };
 }
 

@@ -1,9 +1,19 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import { GptSqlError } from '../errors.ts';
-import type { Sampling } from '../sql/statements.ts';
-import { unsendableText } from './tokenizer.ts';
+import { DEFAULT_SAMPLING, SAMPLING_FIELDS, SAMPLING_KEYS, TEMPERATURE_RANGE, type Sampling, type SamplingKey } from '../sql/sampling-fields.ts';
+import { unsendableText } from './sendable-text.ts';
 
 export type { Sampling };
+export { DEFAULT_SAMPLING };
+
+declare const CHECKED: unique symbol;
+
+/**
+ * A value only this file's checks make: the edges (CLI, HTTP server, explorer, the library API)
+ * turn raw input into it once, and the engine's entry points (Scheduler.generate) take nothing
+ * else and check nothing again.
+ */
+export type Checked<T> = T & { readonly [CHECKED]: true };
 
 /** Sampling and how many new tokens at most: what a completion's options come to. */
 export interface Completion extends Sampling {
@@ -18,7 +28,6 @@ export interface NextOptions {
   temperature: number;
 }
 
-export const DEFAULT_SAMPLING: Sampling = { temperature: 0, topK: 0, topP: 1, seed: 0 };
 export const DEFAULT_MAX_TOKENS = 20;
 export const DEFAULT_NEXT: NextOptions = { top: 10, temperature: 1 };
 
@@ -29,8 +38,11 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
  * Each option's name for users, as OpenAI's API spells it (an HTTP API takes them so), and the
  * field that holds it here.
  */
+type SamplingOptionFields = { readonly [K in SamplingKey as (typeof SAMPLING_FIELDS)[K]['name']]: K };
+
 export const OPTION_FIELDS = {
-  temperature: 'temperature', top_k: 'topK', top_p: 'topP', seed: 'seed', max_tokens: 'maxTokens', top: 'top', engine: 'engine',
+  ...(Object.fromEntries(SAMPLING_KEYS.map((key) => [SAMPLING_FIELDS[key].name, key])) as SamplingOptionFields),
+  max_tokens: 'maxTokens', top: 'top', engine: 'engine',
   workers: 'workers', logprobs: 'logprobs', max_batch: 'maxBatch', max_queue: 'maxQueue', stride: 'stride',
 } as const;
 export type OptionName = keyof typeof OPTION_FIELDS;
@@ -59,9 +71,6 @@ function checked(option: OptionName, value: unknown, rule: string, holds: (numbe
 export const integer = (option: OptionName, value: unknown, min: number, rule: string) =>
   checked(option, value, rule, (number) => Number.isSafeInteger(number) && number >= min);
 
-/** The temperatures accepted besides 0: every one of them gives finite logits / temperature. */
-const TEMPERATURE_RANGE = { min: 1e-6, max: 1e6 } as const;
-
 /**
  * A temperature: 0, or from 1e-6 to 1e6. Below 1e-6 sampling is greedy in all but ties a
  * float8 cannot tell apart, and logits / temperature would leave float8's range for large logits;
@@ -73,31 +82,33 @@ function temperature(value: unknown, zero: string): number {
 }
 
 /**
- * Checks sampling options before any SQL is sent; missing ones take the defaults (greedy).
+ * Checks sampling options before any SQL is sent, each by its rule in src/sql/sampling-fields.ts;
+ * missing ones take the defaults (greedy, no filter, no penalty).
  *
  * @example
- * samplingOptions({ temperature: 0.8, topK: 40 }); // { temperature: 0.8, topK: 40, topP: 1, seed: 0 }
+ * samplingOptions({ temperature: 0.8, topK: 40 }); // { temperature: 0.8, topK: 40, topP: 1, minP: 0, …, seed: 0 }
  * samplingOptions({ topP: 1.5 }); // throws OptionError: top_p must be a number in (0, 1] (1 keeps every token), got 1.5
  */
 export function samplingOptions(input: Partial<Sampling> = {}): Sampling {
-  const given = { ...DEFAULT_SAMPLING, ...definedOnly(input) };
-  return {
-    temperature: temperature(given.temperature, 'always takes the most probable token'),
-    topK: integer('top_k', given.topK, 0, 'an integer >= 0 (0 keeps every token)'),
-    topP: checked('top_p', given.topP, 'a number in (0, 1] (1 keeps every token)', (p) => p > 0 && p <= 1),
-    seed: integer('seed', given.seed, Number.MIN_SAFE_INTEGER, 'an integer'),
-  };
+  const given: Sampling = { ...DEFAULT_SAMPLING, ...definedOnly(input) };
+  return Object.fromEntries(SAMPLING_KEYS.map((key) => {
+    const field = SAMPLING_FIELDS[key];
+    return [key, checked(field.name, given[key], field.rule, field.holds)];
+  })) as Sampling;
 }
+
+/** A completion's options, checked by completionOptions. */
+export type CheckedCompletion = Checked<Completion>;
 
 /**
  * Checks a completion's options: sampling's and max_tokens (default 20).
  *
  * @example
- * completionOptions({ maxTokens: 5, seed: 42 }); // { temperature: 0, topK: 0, topP: 1, seed: 42, maxTokens: 5 }
+ * completionOptions({ maxTokens: 5, seed: 42 }); // { temperature: 0, topK: 0, topP: 1, …, seed: 42, maxTokens: 5 }
  */
-export function completionOptions(input: Partial<Completion> = {}): Completion {
+export function completionOptions(input: Partial<Completion> = {}): CheckedCompletion {
   const sampling = samplingOptions(input);
-  return { ...sampling, maxTokens: integer('max_tokens', input.maxTokens ?? DEFAULT_MAX_TOKENS, 0, 'an integer >= 0') };
+  return { ...sampling, maxTokens: integer('max_tokens', input.maxTokens ?? DEFAULT_MAX_TOKENS, 0, 'an integer >= 0') } as CheckedCompletion;
 }
 
 /**
@@ -125,9 +136,9 @@ export const MAX_LOGPROBS = 20;
  * logprobsOption(5); // 5
  * logprobsOption(21); // throws OptionError: logprobs must be an integer from 0 to 20, got 21
  */
-export function logprobsOption(value: unknown): number | undefined {
+export function logprobsOption(value: unknown): Checked<number> | undefined {
   if (value === undefined) return undefined;
-  return checked('logprobs', value, `an integer from 0 to ${MAX_LOGPROBS}`, (n) => Number.isInteger(n) && n >= 0 && n <= MAX_LOGPROBS);
+  return checked('logprobs', value, `an integer from 0 to ${MAX_LOGPROBS}`, (n) => Number.isInteger(n) && n >= 0 && n <= MAX_LOGPROBS) as Checked<number>;
 }
 
 /** What `score` shows beside each token, and how it windows a text longer than the context. */
@@ -176,6 +187,24 @@ export function schedulerLimits(input: Partial<SchedulerLimits> = {}): Scheduler
   };
 }
 
+/** What a generation asks, checked at once: a completion's options, its logprobs and its engine. */
+export interface CheckedGeneration {
+  completion: CheckedCompletion;
+  logprobs: Checked<number> | undefined;
+  engine: EngineName;
+}
+
+/**
+ * Checks everything a generation asks, once, where it comes in: completionOptions, logprobs
+ * (logprobsOption) and the engine (engineOption).
+ *
+ * @example
+ * generationOptions({ maxTokens: 5, logprobs: 2 }); // { completion: { …, maxTokens: 5 }, logprobs: 2, engine: 'incremental' }
+ */
+export function generationOptions(input: Partial<Completion> & { logprobs?: unknown; engine?: string }): CheckedGeneration {
+  return { completion: completionOptions(input), logprobs: logprobsOption(input.logprobs), engine: engineOption(input.engine) };
+}
+
 /** The engine named `name` (default incremental). */
 export function engineOption(name: string = 'incremental'): EngineName {
   if (!(ENGINE_NAMES as readonly string[]).includes(name)) throw new OptionError('engine', ENGINE_NAMES.join(' or '), name);
@@ -199,14 +228,18 @@ export function checkPromptText(text: string, whereToGive?: string): void {
   if (problem) throw new GptSqlError(problem);
 }
 
-/** Refuses a prompt the model cannot take: empty, longer than its context, or with unknown ids. */
-export function checkPrompt(model: ModelRow, ids: readonly number[]): void {
+/** Token ids checked by checkPrompt against one model. */
+export type CheckedPrompt = Checked<readonly number[]>;
+
+/** Refuses a prompt the model cannot take: empty, longer than its context, or with unknown ids; returns it checked. */
+export function checkPrompt(model: ModelRow, ids: readonly number[]): CheckedPrompt {
   if (ids.length === 0) throw emptyPrompt();
   if (ids.length > model.n_ctx) {
     throw new GptSqlError(`the prompt has ${ids.length} tokens but model ${model.name} reads at most n_ctx = ${model.n_ctx}; shorten it`);
   }
   const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= model.vocab_size);
   if (bad !== undefined) throw new GptSqlError(`token id ${bad} is not in model ${model.name}'s vocabulary (0 to ${model.vocab_size - 1})`);
+  return ids as CheckedPrompt;
 }
 
 function definedOnly<T extends object>(input: T): Partial<T> {

@@ -3,31 +3,35 @@
  * statement per step for every active generation (batch-step.ts: each with its own cache rows and
  * sampling options), so each weight row is read once per step for all of them: what inference
  * servers call continuous batching. Generations join and leave between steps; a new prompt's
- * prefill is more rows of the same statement. The stop rules are src/reference/generate.ts's.
+ * prefill is more rows of the same statement. The recompute engine (recompute-step.ts) is another
+ * way of computing a step: each generation's whole text again, without a cache. The stop rules
+ * are generation.ts's stopReason, src/reference/generate.ts's.
  */
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
 import { GptSqlError } from '../errors.ts';
 import { batchStatements, batchStatementsKey, batchStep, type BatchStatements, type SequenceStep } from './batch-step.ts';
-import type { Generation, GeneratedToken } from './generation.ts';
+import type { SequenceChoice } from '../sql/statements.ts';
+import { stopReason, type Generation, type GeneratedToken } from './generation.ts';
 import { endOfTextId } from './model.ts';
-import { checkPrompt, completionOptions, logprobsOption, schedulerLimits, type Completion, type Sampling } from './options.ts';
+import { schedulerLimits, type Checked, type CheckedCompletion, type CheckedPrompt, type EngineName, type Sampling } from './options.ts';
+import { RecomputeStep } from './recompute-step.ts';
 import { openSession, type Session } from './session.ts';
 import { workersOption, type WorkerCosts } from './workers.ts';
 
 /** One generation asked of the scheduler. */
 export interface GenerationRequest {
   model: ModelRow;
-  /** The prompt's token ids (checked: not empty, within n_ctx, in the vocabulary). */
-  prompt: readonly number[];
-  /** Sampling and max_tokens, checked by completionOptions (defaults: greedy, 20 tokens). */
-  options: Partial<Completion>;
+  /** The prompt's token ids, checked by checkPrompt (not empty, within n_ctx, in the vocabulary). */
+  prompt: CheckedPrompt;
+  /** Sampling and max_tokens, checked by completionOptions. */
+  options: CheckedCompletion;
   /**
    * With each new token, its log-probability under the model's own distribution (softmax of the
    * logits at temperature 1, before top-k and top-p) and the `logprobs` most probable tokens with
-   * theirs (0 to 20). Undefined: none computed.
+   * theirs (0 to 20, checked by logprobsOption). Undefined: none computed.
    */
-  logprobs?: number;
+  logprobs?: Checked<number>;
   /** Ends the generation between two steps; its cache rows are removed. */
   signal?: AbortSignal;
   /** Called with each new token the moment its step ends. */
@@ -41,6 +45,8 @@ export interface SchedulerOptions {
   maxQueue?: number;
   /** Parallel workers per scan of weights (the server's default when absent). */
   workers?: number;
+  /** How a step is computed: incremental (default; batched, with each generation's cache) or recompute (the article's). */
+  engine?: EngineName;
 }
 
 /** A generation refused because `maxBatch` generations run and `maxQueue` wait. */
@@ -72,8 +78,8 @@ interface Entry {
  * @example
  * const scheduler = new Scheduler(db, { maxBatch: 8 });
  * const [a, b] = await Promise.all([
- *   scheduler.generate({ model, prompt: [15496, 11], options: { maxTokens: 20 } }),
- *   scheduler.generate({ model, prompt: [464], options: { maxTokens: 5, temperature: 0.8, seed: 1 } }),
+ *   scheduler.generate({ model, prompt: checkPrompt(model, [15496, 11]), options: completionOptions({ maxTokens: 20 }) }),
+ *   scheduler.generate({ model, prompt: checkPrompt(model, [464]), options: completionOptions({ maxTokens: 5, temperature: 0.8, seed: 1 }) }),
  * ]);
  * await scheduler.close();
  */
@@ -84,6 +90,7 @@ export class Scheduler {
   private readonly running = new Map<string, Entry[]>();
   private readonly loops = new Map<string, Promise<void>>();
   private readonly statements = new Map<string, BatchStatements>();
+  private readonly recomputes = new Map<string, RecomputeStep>();
   private readonly eots = new Map<string, Promise<number | null>>();
   private workers?: Promise<WorkerCosts>;
   private closed = false;
@@ -100,7 +107,7 @@ export class Scheduler {
 
   /**
    * Generates up to max_tokens new tokens after the prompt, in steps shared with the other
-   * generations of the model. Options are checked before it joins; resolves with the tokens and
+   * generations of the model. Its options were checked where they came in; resolves with the tokens and
    * why it stopped ('aborted' when its signal fired or the scheduler closed).
    */
   generate(request: GenerationRequest): Promise<Generation> {
@@ -111,11 +118,9 @@ export class Scheduler {
     }
   }
 
-  /** Checks the request and puts it in the queue at once: a burst of requests counts every one of them. */
+  /** Puts the request (checked where it came in) in the queue at once: a burst of requests counts every one of them. */
   private enqueue(request: GenerationRequest): Promise<Generation> {
-    const { maxTokens, ...sampling } = completionOptions(request.options);
-    checkPrompt(request.model, request.prompt);
-    logprobsOption(request.logprobs);
+    const { maxTokens, ...sampling } = request.options;
     if (this.closed) throw new SchedulerClosedError('the server is shutting down; no new generation starts');
     const { active, waiting } = this.stats;
     if (active + waiting >= this.maxBatch + this.maxQueue) {
@@ -168,7 +173,7 @@ export class Scheduler {
       for (;;) {
         await this.admit(model, running);
         if (running.length === 0) return;
-        await this.step(model, running);
+        await this.advance(model, running);
       }
     } finally {
       if (running.length === 0) this.running.delete(model.name);
@@ -185,30 +190,26 @@ export class Scheduler {
       if (this.stopReason(entry) !== null) { await this.finish(entry, running); continue; }
       try {
         entry.eot = await this.endOfText(model);
-        entry.session = await openSession(this.db, model.name);
+        if (this.options.engine !== 'recompute') entry.session = await openSession(this.db, model.name);
       } catch (error) {
         await this.finish(entry, running, error);
       }
     }
   }
 
-  /** One statement for every running generation; each gets its token, or leaves. */
-  private async step(model: ModelRow, running: Entry[]): Promise<void> {
-    const workers = await (this.workers ??= workersOption(this.db, this.options.workers));
+  /** One step of every running generation; each gets its token, or leaves. */
+  private async advance(model: ModelRow, running: Entry[]): Promise<void> {
     const batch = [...running];
-    const sequences = batch.map((entry) => sequenceOf(entry));
-    const key = batchStatementsKey(model, workers, sequences);
-    if (!this.statements.has(key)) this.statements.set(key, batchStatements(model, workers, sequences));
     let tokens: GeneratedToken[];
     try {
-      tokens = await batchStep(this.db, model, this.statements.get(key)!, sequences);
+      tokens = await this.computeStep(model, batch);
     } catch (error) {
       for (const entry of batch) await this.finish(entry, running, error);
       return;
     }
     for (const [i, entry] of batch.entries()) {
       const token = tokens[i];
-      if (token.id === entry.eot) { await this.finish(entry, running, undefined, 'eot'); continue; }
+      if (this.stopReason(entry, token.id) === 'eot') { await this.finish(entry, running, undefined, 'eot'); continue; }
       entry.tokens.push(token.id);
       try {
         entry.request.onToken?.(token);
@@ -220,13 +221,26 @@ export class Scheduler {
     }
   }
 
-  /** Why `entry` takes no more steps, checked before each: none (null), or the stop rule that holds. */
-  private stopReason(entry: Entry): Generation['stop'] | null {
-    const step = entry.tokens.length;
-    if (step >= entry.maxTokens) return 'max_tokens';
-    if (entry.request.prompt.length + step >= entry.request.model.n_ctx) return 'n_ctx';
-    if (entry.request.signal?.aborted || this.closed) return 'aborted';
-    return null;
+  /** The tokens of a step of `batch`: one batched statement (incremental), or one full pass each (recompute). */
+  private async computeStep(model: ModelRow, batch: readonly Entry[]): Promise<GeneratedToken[]> {
+    const workers = await (this.workers ??= workersOption(this.db, this.options.workers));
+    if (this.options.engine === 'recompute') {
+      let recompute = this.recomputes.get(model.name);
+      if (!recompute) this.recomputes.set(model.name, recompute = new RecomputeStep(this.db, model, workers));
+      return recompute.run(batch.map((entry) => ({ ...choiceOf(entry), prompt: entry.request.prompt })));
+    }
+    const sequences = batch.map((entry) => sequenceOf(entry));
+    const key = batchStatementsKey(model, workers, sequences);
+    if (!this.statements.has(key)) this.statements.set(key, batchStatements(model, workers, sequences));
+    return batchStep(this.db, model, this.statements.get(key)!, sequences);
+  }
+
+  /** Why `entry` takes no more steps (stopReason), checked before each and with the token a step `chosen`. */
+  private stopReason(entry: Entry, chosen?: number): Generation['stop'] | null {
+    return stopReason({
+      promptLength: entry.request.prompt.length, generated: entry.tokens.length, maxTokens: entry.maxTokens,
+      nCtx: entry.request.model.n_ctx, aborted: Boolean(entry.request.signal?.aborted) || this.closed, chosen, eot: entry.eot,
+    });
   }
 
   /** Takes `entry` out of the batch, removes its session, and settles it. */
@@ -239,16 +253,19 @@ export class Scheduler {
   }
 }
 
+/** How `entry` chooses its next token: its options, the draw's index, the tokens it generated. */
+function choiceOf(entry: Entry): SequenceChoice {
+  return { sampling: entry.sampling, draw: entry.tokens.length, logprobs: entry.request.logprobs, generated: entry.tokens };
+}
+
 /** What `entry` feeds its next step: the prompt first, then the token chosen last. */
 function sequenceOf(entry: Entry): SequenceStep {
-  const step = entry.tokens.length;
+  const draw = entry.tokens.length;
   const prompt = entry.request.prompt;
   return {
     session: entry.session!.id,
-    ids: step === 0 ? prompt : [entry.tokens[step - 1]],
-    start: step === 0 ? 0 : prompt.length + step - 1,
-    sampling: entry.sampling,
-    step,
-    logprobs: entry.request.logprobs,
+    ids: draw === 0 ? prompt : [entry.tokens[draw - 1]],
+    start: draw === 0 ? 0 : prompt.length + draw - 1,
+    ...choiceOf(entry),
   };
 }

@@ -4,6 +4,9 @@ import { GptSqlError } from '../errors.ts';
 import { renderBound, template } from '../sql/sql.ts';
 import { detokenize, tokenize } from '../sql/statements.ts';
 import { runStatement } from './run-statement.ts';
+import { unsendableText } from './sendable-text.ts';
+
+export { unsendableText };
 
 /** One token of a sequence, as the tokenizer table view shows it. */
 export interface TokenPiece {
@@ -14,16 +17,6 @@ export interface TokenPiece {
 
 /** The model whose vocabulary a tokenizer call uses. */
 export type TokenizerModel = Pick<ModelRow, 'schema_name'>;
-
-/**
- * Why text is refused before it is sent, or undefined. PostgreSQL text holds valid UTF-8
- * without U+0000, so a NUL or a lone UTF-16 surrogate cannot reach sql/tokenize.sql.
- */
-export function unsendableText(text: string): string | undefined {
-  if (text.includes('\0')) return 'the text contains U+0000 (NUL), which PostgreSQL text cannot hold; remove it and try again';
-  if (/\p{Cs}/u.test(text)) return 'the text contains a lone UTF-16 surrogate, which is not valid Unicode; fix the input and try again';
-  return undefined;
-}
 
 /** sql/tokenize.sql and sql/detokenize.sql, with their one input each bound. */
 const TOKENIZE = renderBound(tokenize());

@@ -81,7 +81,7 @@ export interface HeadResponse {
 }
 
 /**
- * GET /explorer/next?model=M&prompt=P&temperature=X&top_k=K&top_p=P&count=N: the candidates for
+ * GET /explorer/next?model=M&prompt=P&temperature=X&top_k=K&top_p=P&min_p=M&count=N: the candidates for
  * the token after the prompt, from the trace's logits (no forward pass), under those sampling
  * options, as sample.sql keeps them.
  */
@@ -89,9 +89,10 @@ export interface NextResponse {
   temperature: number;
   top_k: number;
   top_p: number;
+  min_p: number;
   /** The `count` most probable candidates (default 20), rank 1 first. */
   candidates: Candidate[];
-  /** How many tokens of the whole vocabulary top-k and top-p keep. */
+  /** How many tokens of the whole vocabulary top-k, top-p and min-p keep. */
   kept_count: number;
   sql: ShownSql;
 }
@@ -103,7 +104,7 @@ export interface Candidate {
   logit: number;
   /** softmax(logits / temperature) over the vocabulary (temperature 0: 1 for rank 1, 0 for the others) */
   prob: number;
-  /** whether top-k and top-p keep it */
+  /** whether top-k, top-p and min-p keep it */
   kept: boolean;
   /** its probability among the kept ones, renormalized as sample.sql does (0 when not kept) */
   kept_prob: number;
@@ -112,7 +113,8 @@ export interface Candidate {
 }
 
 /**
- * GET /explorer/generate-sql?model=M&prompt=P&max_tokens=N&temperature=X&top_k=K&top_p=P&seed=S:
+ * GET /explorer/generate-sql?model=M&prompt=P&max_tokens=N&temperature=X&top_k=K&top_p=P&min_p=M&
+ * presence_penalty=A&frequency_penalty=B&seed=S:
  * the psql script that generates what the generate panel streams (`gpt2sql sql complete`).
  * The tokens themselves stream from POST /v1/completions (stream: true, logprobs: 5).
  */

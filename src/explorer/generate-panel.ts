@@ -2,6 +2,7 @@
 // the sliders' sampling and the seed), each coloured by its probability; a click on one shows the
 // alternatives the model had at that step.
 
+import { apiFields } from '../sql/sampling-fields.ts';
 import type { GenerateSqlResponse } from './explorer-api.ts';
 import { getJson, postEvents } from './api-client.ts';
 import { byId, el, fill, formatProb, isAbort, setBusy } from './dom.ts';
@@ -42,9 +43,8 @@ export type PromptSource = () => { model: string; prompt: string };
 
 function parameters(source: PromptSource) {
   const { model, prompt } = source();
-  const { temperature, topK, topP } = readSampling();
   const maxTokens = Math.max(0, Math.round(Number(byId<HTMLInputElement>('max-tokens').value) || 0));
-  return { model, prompt, max_tokens: maxTokens, temperature, top_k: topK, top_p: topP, seed: readSeed() };
+  return { model, prompt, max_tokens: maxTokens, ...apiFields({ ...readSampling(), seed: readSeed() }) };
 }
 
 /** Shows the psql script that generates what this panel would (GET /explorer/generate-sql). */

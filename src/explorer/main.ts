@@ -150,8 +150,8 @@ function start(): void {
   setUpHeadView(closeHeadView);
   setUpGenerate(formPrompt);
   onSamplingInput(
-    ({ temperature, topK, topP }) => {
-      updateState({ temperature, topK, topP });
+    (sliders) => {
+      updateState(sliders);
       samplingMoved();
     },
     (seed) => updateState({ seed }),

@@ -2,6 +2,7 @@
 // options. The server recomputes them from the trace's logits in the database (no forward pass),
 // so a slider asks again each time the hand stops.
 
+import { apiFields } from '../sql/sampling-fields.ts';
 import type { Candidate, NextResponse } from './explorer-api.ts';
 import { getJson } from './api-client.ts';
 import { byId, debounce, el, fill, formatProb, setBusy, visibleText } from './dom.ts';
@@ -30,10 +31,10 @@ export async function refreshNext(): Promise<void> {
   const request = (pending = new AbortController());
   const panel = byId('next');
   setBusy(panel, true);
-  const { temperature, topK, topP } = readSampling();
+  const { temperature, topK, topP, minP } = readSampling(); // the penalties need generated tokens: none yet
   try {
     const next = await getJson<NextResponse>('/explorer/next', {
-      model: target.model, prompt: target.prompt, temperature, top_k: topK, top_p: topP, count: COUNT,
+      model: target.model, prompt: target.prompt, ...apiFields({ temperature, topK, topP, minP }), count: COUNT,
     }, request.signal);
     drawNext(next);
   } catch (error) {
@@ -66,7 +67,7 @@ function candidateRow(candidate: Candidate): HTMLTableRowElement {
   const kept = candidate.kept;
   return el('tr', {
     className: `candidate ${kept ? 'kept' : 'dropped'}`,
-    title: kept ? 'kept by top-k and top-p' : 'dropped by top-k or top-p',
+    title: kept ? 'kept by top-k, top-p and min-p' : 'dropped by top-k, top-p or min-p',
     attrs: {
       'data-rank': String(candidate.rank), 'data-token': String(candidate.token), 'data-text': candidate.text,
       'data-logit': String(candidate.logit), 'data-prob': String(candidate.prob), 'data-kept': String(kept),

@@ -1,21 +1,19 @@
 // The page's state in its URL query, so a link reproduces a view (issue 17, point 2). The URL is
 // only ever parsed here, and its values are typed before anything uses them.
 
-export interface PageState {
+import { SAMPLING_FIELDS, SAMPLING_KEYS, type Sampling } from '../sql/sampling-fields.ts';
+
+export interface PageState extends Partial<Sampling> {
   model?: string;
   prompt?: string;
   block?: number;
   head?: number;
-  temperature?: number;
-  topK?: number;
-  topP?: number;
-  seed?: number;
 }
 
-/** Each field's name in the query string (the API's spelling). */
+/** Each field's name in the query string (the API's spelling, the sampling fields' included). */
 const PARAMS: Record<keyof PageState, string> = {
   model: 'model', prompt: 'prompt', block: 'block', head: 'head',
-  temperature: 'temperature', topK: 'top_k', topP: 'top_p', seed: 'seed',
+  ...(Object.fromEntries(SAMPLING_KEYS.map((key) => [key, SAMPLING_FIELDS[key].name])) as Record<keyof Sampling, string>),
 };
 
 const TEXT_FIELDS = new Set<keyof PageState>(['model', 'prompt']);

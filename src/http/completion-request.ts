@@ -1,4 +1,5 @@
-import { completionOptions, logprobsOption, type Sampling } from '../engine/options.ts';
+import { generationOptions, type Checked, type CheckedCompletion, type Sampling } from '../engine/options.ts';
+import { fromApiFields, SAMPLING_FIELDS, SAMPLING_KEYS } from '../sql/sampling-fields.ts';
 import { invalidField } from './api-error.ts';
 import {
   booleanField, checkFields, describe, given, integerField, isTokenIds, requiredString, type Body, type FieldRules,
@@ -21,12 +22,10 @@ const isEmptyObject = (value: unknown) => typeof value === 'object' && value !==
  * at the value that asks for nothing (or null), so a client that always sends its defaults works.
  */
 export const COMPLETION_FIELDS: FieldRules = {
-  accepted: ['model', 'prompt', 'max_tokens', 'temperature', 'top_p', 'top_k', 'seed', 'stop', 'n', 'stream', 'stream_options', 'logprobs', 'echo'],
+  accepted: ['model', 'prompt', 'max_tokens', ...SAMPLING_KEYS.map((key) => SAMPLING_FIELDS[key].name), 'stop', 'n', 'stream', 'stream_options', 'logprobs', 'echo'],
   unsupported: {
     best_of: { noop: (value) => value === 1, asks: 'generates several completions on the server and returns the best' },
     suffix: { noop: (value) => value === '', asks: 'inserts text before a given suffix' },
-    presence_penalty: { noop: (value) => value === 0, asks: 'penalizes tokens already in the text' },
-    frequency_penalty: { noop: (value) => value === 0, asks: 'penalizes tokens by how often they appear' },
     logit_bias: { noop: isEmptyObject, asks: 'changes the odds of given tokens' },
     user: { noop: () => false, asks: "names an end user for OpenAI's abuse monitoring; gpt2sql keeps no record of users" },
   },
@@ -36,14 +35,15 @@ export const COMPLETION_FIELDS: FieldRules = {
 export interface CompletionRequest {
   model: string;
   prompts: PromptInput[];
-  sampling: Sampling;
+  /** Checked by the engine's completionOptions, with max_tokens apart (each prompt has its own). */
+  sampling: Omit<CheckedCompletion, 'maxTokens'>;
   /** max_tokens as given; undefined: up to API_DEFAULTS.maxTokens, as far as each prompt's context allows. */
   maxTokens: number | undefined;
   n: number;
   stream: boolean;
   includeUsage: boolean;
   /** How many alternatives to show with each token's log-probability; undefined: no log-probabilities. */
-  logprobs: number | undefined;
+  logprobs: Checked<number> | undefined;
   echo: boolean;
   stop: string[];
 }
@@ -59,22 +59,24 @@ export function completionRequest(body: Body): CompletionRequest {
   checkFields(body, COMPLETION_FIELDS);
   const stream = booleanField(body, 'stream');
   const maxTokens = given(body, 'max_tokens') as number | undefined;
-  const { maxTokens: _checked, ...sampling } = completionOptions({
+  const { completion, logprobs } = generationOptions({
+    ...(fromApiFields((name) => given(body, name)) as Partial<Sampling>),
     temperature: (given(body, 'temperature') ?? API_DEFAULTS.temperature) as number,
-    topK: given(body, 'top_k') as number | undefined,
-    topP: given(body, 'top_p') as number | undefined,
-    seed: given(body, 'seed') as number | undefined,
     maxTokens: maxTokens ?? API_DEFAULTS.maxTokens,
+    logprobs: given(body, 'logprobs'),
   });
+  const { maxTokens: _checked, ...sampling } = completion;
+  const n = integerField(body, 'n', 1, MOST_N) ?? 1;
+  if (!Number.isSafeInteger(sampling.seed + n - 1)) throw invalidField('seed', `seed + n - 1 must be a safe integer (choice k is sampled with seed + k), got ${sampling.seed} + ${n - 1}`);
   return {
     model: requiredString(body, 'model', 'name a loaded model (GET /v1/models lists them)'),
     prompts: promptInputs(given(body, 'prompt')),
     sampling,
     maxTokens,
-    n: integerField(body, 'n', 1, MOST_N) ?? 1,
+    n,
     stream,
     includeUsage: includeUsage(body, stream),
-    logprobs: logprobsOption(given(body, 'logprobs')),
+    logprobs,
     echo: booleanField(body, 'echo'),
     stop: stopStrings(given(body, 'stop')),
   };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ModelRow } from '../db/catalog-tables.ts';
+import type { CheckedCompletion } from '../engine/options.ts';
 import { SchedulerClosedError, type Scheduler } from '../engine/scheduler.ts';
 import type { ApiCall } from './api-call.ts';
 import { ChoiceText } from './choice-text.ts';
@@ -75,8 +76,10 @@ async function runChoice(scheduler: Scheduler, model: ModelRow, spec: ChoiceSpec
     return 0;
   }
   const stopString = new AbortController();
+  // Still checked: seed + k is an integer as seed is, and resolvePrompts fitted max_tokens to the context.
+  const options = { ...request.sampling, seed: spec.seed, maxTokens: spec.prompt.maxTokens } as CheckedCompletion;
   const generation = await scheduler.generate({
-    model, prompt: spec.prompt.ids, options: { ...request.sampling, seed: spec.seed, maxTokens: spec.prompt.maxTokens },
+    model, prompt: spec.prompt.ids, options,
     logprobs: request.logprobs, signal: AbortSignal.any([signal, stopString.signal]),
     onToken: (token) => {
       output.tokenChosen();

@@ -13,6 +13,7 @@ import { listModels } from '../engine/model.ts';
 import { checkPrompt, checkPromptText, completionOptions, samplingOptions } from '../engine/options.ts';
 import { encode } from '../engine/tokenizer.ts';
 import { generateScript } from '../trace/explorer-scripts.ts';
+import { fromApiFields, numberKind, SAMPLING_FIELDS, SAMPLING_KEYS, type Sampling, type SamplingKey } from '../sql/sampling-fields.ts';
 import { ExplorerTraces, type ExplorerTrace } from '../trace/explorer-traces.ts';
 import { attentionView, headView, lensView, nextView, runView, shownView, tokensView } from '../trace/trace-views.ts';
 import type { ApiCall } from './api-call.ts';
@@ -111,21 +112,30 @@ function inRange(value: string | number | undefined, name: string, min: number, 
   return number;
 }
 
+/** The query parameters of the sampling fields `keys` (top_p: a number). */
+const samplingParams = (keys: readonly SamplingKey[]): Record<string, ParamKind> =>
+  Object.fromEntries(keys.map((key) => [SAMPLING_FIELDS[key].name, numberKind(key)]));
+
+/** What the next panel's candidates depend on: the filters (penalties need generated tokens, the seed a draw). */
+const NEXT_FIELDS: SamplingKey[] = ['temperature', 'topK', 'topP', 'minP'];
+
+/** The sampling fields given as query parameters, the page's temperature 1 by default; unchecked. */
+const givenSampling = (params: Record<string, string | number | undefined>): Partial<Sampling> =>
+  ({ ...(fromApiFields((name) => params[name]) as Partial<Sampling>), temperature: (params.temperature ?? 1) as number });
+
 /**
- * GET /explorer/next?model=M&prompt=P&temperature=X&top_k=K&top_p=P&count=N: the candidates
- * for the next token under those options, from the trace's logits (no forward pass).
+ * GET /explorer/next?model=M&prompt=P&temperature=X&top_k=K&top_p=P&min_p=M&count=N: the
+ * candidates for the next token under those options, from the trace's logits (no forward pass).
  */
 export async function getExplorerNext(call: ApiCall): Promise<void> {
-  const params = queryParams(call.request, { ...TRACED, temperature: 'number', top_k: 'integer', top_p: 'number', count: 'integer' });
-  const sampling = samplingOptions({
-    temperature: (params.temperature ?? 1) as number, topK: params.top_k as number | undefined, topP: params.top_p as number | undefined,
-  });
+  const params = queryParams(call.request, { ...TRACED, ...samplingParams(NEXT_FIELDS), count: 'integer' });
+  const sampling = samplingOptions(givenSampling(params));
   const count = params.count === undefined ? 20 : inRange(params.count, 'count', 1, MOST_CANDIDATES, 'candidates to list');
   const { model, trace } = await traced(call, params);
   const view = nextView(model, trace.schema, sampling, count);
   const rows = await runView<Candidate & { kept_count: number }>(call.backend.db, model, view);
   sendJson(call.response, 200, {
-    temperature: sampling.temperature, top_k: sampling.topK, top_p: sampling.topP,
+    temperature: sampling.temperature, top_k: sampling.topK, top_p: sampling.topP, min_p: sampling.minP,
     candidates: rows.map(({ kept_count: _, ...candidate }) => candidate),
     kept_count: rows[0]?.kept_count ?? 0,
     sql: shownView(model, view),
@@ -133,15 +143,12 @@ export async function getExplorerNext(call: ApiCall): Promise<void> {
 }
 
 /**
- * GET /explorer/generate-sql?model=M&prompt=P&max_tokens=N&temperature=X&top_k=K&top_p=P&seed=S:
- * the psql script of `gpt2sql sql complete` with those options.
+ * GET /explorer/generate-sql?model=M&prompt=P&max_tokens=N&temperature=X&top_k=K&…&seed=S (every
+ * sampling field): the psql script of `gpt2sql sql complete` with those options.
  */
 export async function getExplorerGenerateSql(call: ApiCall): Promise<void> {
-  const params = queryParams(call.request, { ...TRACED, max_tokens: 'integer', temperature: 'number', top_k: 'integer', top_p: 'number', seed: 'integer' });
-  const options = completionOptions({
-    maxTokens: (params.max_tokens ?? 16) as number, temperature: (params.temperature ?? 1) as number,
-    topK: params.top_k as number | undefined, topP: params.top_p as number | undefined, seed: params.seed as number | undefined,
-  });
+  const params = queryParams(call.request, { ...TRACED, max_tokens: 'integer', ...samplingParams(SAMPLING_KEYS) });
+  const options = completionOptions({ ...givenSampling(params), maxTokens: (params.max_tokens ?? 16) as number });
   const { model, prompt } = await modelAndPrompt(call, params);
   await asFieldError('prompt', async () => checkPrompt(model, await encode(call.backend.db, model, prompt)));
   sendJson(call.response, 200, generateScript(model, prompt, options));

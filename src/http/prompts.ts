@@ -1,6 +1,6 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
-import { checkPrompt, checkPromptText } from '../engine/options.ts';
+import { checkPrompt, type CheckedPrompt } from '../engine/options.ts';
 import { scoreTokens } from '../engine/score.ts';
 import { decodeEach, encode } from '../engine/tokenizer.ts';
 import { ApiError, asFieldError } from './api-error.ts';
@@ -9,7 +9,7 @@ import { API_DEFAULTS, type CompletionRequest, type PromptInput } from './comple
 
 /** A prompt ready to continue. */
 export interface ResolvedPrompt {
-  ids: number[];
+  ids: CheckedPrompt;
   /** The prompt's tokens as echo shows them (with their log-probabilities when asked); none without echo. */
   echoed: ShownToken[];
   /** The most new tokens for it: max_tokens, or up to 16 as far as the context allows. */
@@ -32,18 +32,16 @@ export async function resolvePrompts(db: Database, model: ModelRow, request: Com
     const ids = await promptIds(db, model, input);
     const maxTokens = request.maxTokens ?? Math.max(0, Math.min(API_DEFAULTS.maxTokens, model.n_ctx - ids.length));
     checkContext(model, ids.length, maxTokens);
-    await asFieldError('prompt', () => checkPrompt(model, ids));
-    prompts.push({ ids, maxTokens, echoed: request.echo ? await echoed(db, model, ids, request.logprobs) : [] });
+    const checked = await asFieldError('prompt', () => checkPrompt(model, ids));
+    prompts.push({ ids: checked, maxTokens, echoed: request.echo ? await echoed(db, model, ids, request.logprobs) : [] });
   }
   return prompts;
 }
 
 async function promptIds(db: Database, model: ModelRow, input: PromptInput): Promise<number[]> {
   if (typeof input !== 'string') return input;
-  return asFieldError('prompt', () => {
-    checkPromptText(input);
-    return encode(db, model, input);
-  });
+  // encode refuses text PostgreSQL cannot hold before it is sent; an empty one gives no ids, which checkPrompt refuses.
+  return asFieldError('prompt', () => encode(db, model, input));
 }
 
 /**

@@ -8,8 +8,9 @@ import type { Gpt2Config } from '../checkpoint/types.ts';
 import { oneSequence, type ModelShape } from './forward.ts';
 import { quoteIdent } from './quote.ts';
 import { partitionwiseSql } from './sharding.ts';
+import { DEFAULT_SAMPLING } from './sampling-fields.ts';
 import { input, renderInlined, sql, template, type InputName, type InputValue, type Sql } from './sql.ts';
-import { choosing, detokenize, next, SAMPLING_INPUTS, samplingValues, score, step, tokenize, type Sampling } from './statements.ts';
+import { choosing, CHOOSING_INPUTS, choosingValues, detokenize, next, score, step, tokenize, type Sampling } from './statements.ts';
 
 /** What a script needs to know of a model (its catalog row has it): its name and schema besides its shape. */
 export type ScriptModel = ModelShape & Pick<Gpt2Config, 'n_ctx' | 'vocab_size'> & { name: string; schema_name: string };
@@ -39,8 +40,8 @@ export function psqlScript(model: ScriptModel, header: readonly string[], statem
   return `${lines.join('\n')}\n${renderInlined(statement, values)};\n`;
 }
 
-/** The options of `gpt2sql sql complete`, which become the script's inputs. */
-export type CompleteScriptOptions = Sampling & { maxTokens: number };
+/** The options of `gpt2sql sql complete`, which become the script's inputs (those left out: their defaults). */
+export type CompleteScriptOptions = Partial<Sampling> & { maxTokens: number };
 
 /**
  * sql/complete.sql: the prompt tokenized, a recursive CTE that adds one sampled token per row
@@ -53,7 +54,8 @@ export type CompleteScriptOptions = Sampling & { maxTokens: number };
 export function completeStatement(model: ScriptModel): Sql {
   const stepInputs = {
     forward: oneSequence(sql`generation.ids`, 0),
-    choosing: choosing({ ...SAMPLING_INPUTS, step: sql`generation.step` }),
+    choosing: choosing({ ...CHOOSING_INPUTS, draw: sql`ARRAY[generation.step]` }),
+    generated: sql`SELECT 0 AS s, unnest(generation.ids[cardinality(generation.ids) - generation.step + 1 :]) AS token`,
   };
   return template('complete', {
     tokenize: tokenize(),
@@ -66,7 +68,8 @@ export function completeStatement(model: ScriptModel): Sql {
 
 /** The values of completeStatement's inputs. */
 export function completeValues(prompt: string, model: ScriptModel, options: CompleteScriptOptions): Partial<Record<InputName, InputValue>> {
-  return { text: prompt, max_tokens: options.maxTokens, ...samplingValues(options, model.vocab_size) };
+  const { draw_each: _draw, generated: _generated, generated_seqs: _seqs, ...choosing } = choosingValues([{ sampling: { ...DEFAULT_SAMPLING, ...options }, draw: 0, generated: [] }], model.vocab_size);
+  return { text: prompt, max_tokens: options.maxTokens, ...choosing };
 }
 
 /**

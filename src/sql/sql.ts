@@ -7,7 +7,17 @@
  * comment once per statement; nothing reads rendered SQL back.
  */
 import { quoteLiteral } from './quote.ts';
+import { SAMPLING_FIELDS, SAMPLING_KEYS, type SamplingKey } from './sampling-fields.ts';
 import { parsedTemplate, type TemplateLine } from './template-file.ts';
+
+type Field<K extends SamplingKey> = (typeof SAMPLING_FIELDS)[K];
+/** choosing.sql's inputs from the sampling fields: `top_p_each float8[]`, one value per sequence. */
+type EachInputTypes = { [K in SamplingKey as `${Field<K>['name']}_each`]: `${Field<K>['type']}[]` };
+
+/** A sampling field's array input of choosing.sql. */
+export const eachInput = <K extends SamplingKey>(key: K) => `${SAMPLING_FIELDS[key].name}_each` as keyof EachInputTypes;
+
+const EACH_INPUT_TYPES = Object.fromEntries(SAMPLING_KEYS.map((key) => [eachInput(key), `${SAMPLING_FIELDS[key].type}[]`])) as EachInputTypes;
 
 /** Every input a statement can take, with its SQL type. User values reach SQL only as these. */
 export const INPUT_TYPES = {
@@ -17,19 +27,18 @@ export const INPUT_TYPES = {
   temperature: 'float8',
   top_k: 'int',
   top_p: 'float8',
+  min_p: 'float8',
   seed: 'bigint',
-  step: 'int',
   logprobs: 'int',
   top: 'int',
   places: 'int[]',
   seqs: 'int[]',
   sessions: 'bigint[]',
-  temperatures: 'float8[]',
-  top_ks: 'int[]',
-  top_ps: 'float8[]',
-  seeds: 'bigint[]',
-  steps: 'int[]',
+  ...EACH_INPUT_TYPES,
+  draw_each: 'int[]',
   logprobs_each: 'int[]',
+  generated: 'int[]',
+  generated_seqs: 'int[]',
   stride: 'int',
   max_tokens: 'int',
   block: 'int',

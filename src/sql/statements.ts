@@ -6,69 +6,87 @@
  */
 import { cachedHeads, kernel } from './kernels/index.ts';
 import { BATCH_INPUTS, FORWARD_INPUTS, headOf, lanesOf, logits, transformer, type BlocksShape, type ForwardInputs, type ModelShape } from './forward.ts';
-import { ctes, EMPTY, input, sql, template, type Fill, type Sql } from './sql.ts';
+import { SAMPLING_FIELDS, SAMPLING_KEYS, type Sampling, type SamplingKey } from './sampling-fields.ts';
+import { ctes, eachInput, EMPTY, input, sql, template, type Fill, type InputName, type InputValue, type Sql } from './sql.ts';
 
-/** How the next token is chosen, the rules of src/reference/sample.ts: the one shape of the sampling options. */
-export interface Sampling {
-  /** 0 is greedy (the most probable token); 1 samples from the model's distribution. */
-  temperature: number;
-  /** Keep only the k most probable tokens; 0 keeps all. */
-  topK: number;
-  /** Keep the smallest set of most probable tokens whose probability reaches p; 1 keeps all. */
-  topP: number;
-  /** The same seed (and options) gives the same tokens. */
-  seed: number;
-}
+export type { Sampling } from './sampling-fields.ts';
 
-/**
- * The values of sample.sql's inputs for `sampling`, on a model of `vocabSize` tokens: any top_k of
- * V or more keeps every token, and fits an int.
- */
-export function samplingValues(sampling: Sampling, vocabSize: number): { temperature: number; top_k: number; top_p: number; seed: number } {
-  return { temperature: sampling.temperature, top_k: Math.min(sampling.topK, vocabSize), top_p: sampling.topP, seed: sampling.seed };
-}
+/** What fills choosing.sql: an array per sampling field, and each sequence's draw and logprobs (int[]). */
+export type ChoosingFills = Partial<Record<SamplingKey | 'draw' | 'logprobs', Fill>>;
 
-/** The values of one sequence's sampling options (choosing.sql). */
-export interface SamplingInputs {
-  temperature: Fill;
-  top_k: Fill;
-  top_p: Fill;
-  seed: Fill;
-  /** The 0-based index of the token being chosen, for the seeded uniform. */
-  step: Fill;
-}
-
-export const SAMPLING_INPUTS: SamplingInputs = {
-  temperature: input('temperature'), top_k: input('top_k'), top_p: input('top_p'), seed: input('seed'), step: input('step'),
+/** choosing.sql's inputs as the statement's own: one array input per field (top_p_each), draw_each and logprobs_each. */
+export const CHOOSING_INPUTS: ChoosingFills = {
+  ...Object.fromEntries(SAMPLING_KEYS.map((key) => [key, input(eachInput(key))])), draw: input('draw_each'), logprobs: input('logprobs_each'),
 };
 
 /**
- * choosing.sql: the one sequence's options, at its last position. `logprobs` alternatives with
- * log-probabilities (-1: none).
+ * choosing.sql: each sequence's options at its last position, from one array per field; a field
+ * not filled takes its default for a batch of one (`ARRAY[0]::int[]`).
+ *
+ * @example
+ * choosing({ temperature: sql`ARRAY[${input('temperature')}]` }); // next.sql: the temperature, the rest off
  */
-export function choosing(inputs: SamplingInputs, logprobs: Fill = -1): Sql {
-  return template('choosing', { ...inputs, logprobs });
+export function choosing(fills: ChoosingFills = CHOOSING_INPUTS): Sql {
+  const arrays: Fill[] = [
+    ...SAMPLING_KEYS.map((key) => fills[key] ?? sql`ARRAY[${SAMPLING_FIELDS[key].default}]::${SAMPLING_FIELDS[key].type}[]`),
+    fills.draw ?? sql`ARRAY[0]`, fills.logprobs ?? sql`ARRAY[-1]`,
+  ];
+  const columns = [...SAMPLING_KEYS.map((key) => SAMPLING_FIELDS[key].name), 'draw', 'logprobs'];
+  return template('choosing', { arrays: joined(arrays, ', '), columns: sql`${columns.join(', ')}` });
+}
+
+/** `parts` one after another with `separator` (code) between them. */
+function joined(parts: readonly Fill[], separator: string): Sql {
+  return { kind: 'code', parts: parts.flatMap((part, i) => (i === 0 ? [part] : [separator, part])) };
+}
+
+/** A sequence's part of choosing.sql and penalties.sql: its options, draw index, logprobs and the tokens it generated so far. */
+export interface SequenceChoice {
+  sampling: Sampling;
+  /** The 0-based index of the token being drawn (the seeded uniform's). */
+  draw: number;
+  /** How many alternatives with log-probabilities; undefined: none. */
+  logprobs?: number;
+  /** The tokens this generation has generated so far (the penalties count them; not the prompt's). */
+  generated: readonly number[];
 }
 
 /**
- * choosing_batch.sql: each sequence's options of a batched step, from the statement's array
- * inputs (one value per sequence).
+ * The values of choosing.sql's and penalties.sql's inputs for `sequences` (in the order of s), on
+ * a model of `vocabSize` tokens: any top_k of V or more keeps every token, and fits an int.
  */
-export const BATCH_CHOOSING: Sql = template('choosing_batch', {
-  temperatures: input('temperatures'), top_ks: input('top_ks'), top_ps: input('top_ps'),
-  seeds: input('seeds'), steps: input('steps'), logprobs: input('logprobs_each'),
-});
+export function choosingValues(sequences: readonly SequenceChoice[], vocabSize: number): Partial<Record<InputName, InputValue>> {
+  const values: Partial<Record<InputName, InputValue>> = Object.fromEntries(SAMPLING_KEYS.map((key) => [
+    eachInput(key), sequences.map(({ sampling }) => (key === 'topK' ? Math.min(sampling.topK, vocabSize) : sampling[key])),
+  ]));
+  return {
+    ...values,
+    draw_each: sequences.map((sequence) => sequence.draw),
+    logprobs_each: sequences.map((sequence) => sequence.logprobs ?? -1),
+    generated: sequences.flatMap((sequence) => sequence.generated),
+    generated_seqs: sequences.flatMap((sequence, s) => sequence.generated.map(() => s)),
+  };
+}
 
-/** What a step is fed (the forward pass's inputs) and how it chooses (a CTE choosing). */
+/** The tokens each sequence generated so far, rows (s, token), from the statement's inputs. */
+const GENERATED_INPUTS: Sql = sql`SELECT generated.s, generated.token FROM unnest(${input('generated_seqs')}, ${input('generated')}) AS generated(s, token)`;
+
+/** penalties.sql: the logits sampling reads, less each sequence's presence and frequency penalties (rows (s, token) of `generated`). */
+export function penalties(generated: Sql = GENERATED_INPUTS): Sql {
+  return template('penalties', { generated });
+}
+
+/** What a step is fed (the forward pass's inputs), how it chooses (a CTE choosing) and the tokens it penalizes (rows (s, token)). */
 export interface StepInputs {
   forward: ForwardInputs;
   choosing: Sql;
+  generated: Sql;
 }
 
 /** The incremental engine's batched step: the sequences of BATCH_INPUTS with their caches, each with its options. */
-export const BATCH_STEP_INPUTS: StepInputs = { forward: BATCH_INPUTS, choosing: BATCH_CHOOSING };
+export const BATCH_STEP_INPUTS: StepInputs = { forward: BATCH_INPUTS, choosing: choosing(), generated: GENERATED_INPUTS };
 /** The article's engine: one sequence, no cache. */
-export const RECOMPUTE_INPUTS: StepInputs = { forward: FORWARD_INPUTS, choosing: choosing(SAMPLING_INPUTS) };
+export const RECOMPUTE_INPUTS: StepInputs = { forward: FORWARD_INPUTS, choosing: choosing(), generated: GENERATED_INPUTS };
 
 /** tokenize.sql over `text`: rows (position, token), GPT-2's BPE in SQL (pretokenize.sql cuts the pieces). */
 export function tokenize(text: Fill = input('text')): Sql {
@@ -99,7 +117,7 @@ export function sample(): Sql {
  * row per block for kvSave to append in a statement of its own. One statement.
  *
  * @example
- * renderBound(step(model, BATCH_STEP_INPUTS, 'recursive', true)); // parameters: ids, places, seqs, sessions, temperatures, …
+ * renderBound(step(model, BATCH_STEP_INPUTS, 'recursive', true)); // parameters: ids, places, seqs, sessions, temperature_each, …
  */
 export function step(model: ModelShape, inputs: StepInputs, shape: BlocksShape = 'recursive', writes = false): Sql {
   const newKv = shape === 'unrolled'
@@ -112,6 +130,7 @@ export function step(model: ModelShape, inputs: StepInputs, shape: BlocksShape =
     transformer: transformer(model, inputs.forward, 'last', shape).ctes,
     logits: logits(model, lanesOf(inputs.forward, 'outputs')),
     choosing: inputs.choosing,
+    penalties: penalties(inputs.generated),
     probs: probs(),
     save: saving ? ctes({ name: 'saved', note: 'the new keys and values, appended to the caches', body: kvSave(model, sql`(\n${newKv}\n)`) }) : EMPTY,
     sample: sample(),
@@ -147,7 +166,7 @@ export function next(model: ModelShape, inputs: { forward: ForwardInputs; temper
   return template('next', {
     transformer: transformer(model, inputs.forward, 'last', shape).ctes,
     logits: logits(model, lanesOf(inputs.forward, 'outputs')),
-    choosing: choosing({ temperature: inputs.temperature, top_k: 0, top_p: 1, seed: 0, step: 0 }),
+    choosing: choosing({ temperature: sql`ARRAY[${inputs.temperature}]` }),
     probs: probs(),
     top: inputs.top,
   });

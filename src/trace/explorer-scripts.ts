@@ -5,6 +5,7 @@
 import { GPT2_PARAMETERS, LM_HEAD } from '../checkpoint/gpt2-tensors.ts';
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Completion } from '../engine/options.ts';
+import { samplingFlags } from '../sql/sampling-fields.ts';
 import { completeStatement, completeValues, psqlScript } from '../sql/script.ts';
 import type { ShownView } from './trace-views.ts';
 
@@ -13,9 +14,8 @@ const GENERATE_TABLES = [...GPT2_PARAMETERS.map((parameter) => parameter.name), 
 
 /** The generate panel's completion of `prompt` with `options` (checked by the caller), for psql. */
 export function generateScript(model: ModelRow, prompt: string, options: Completion): ShownView {
-  const { maxTokens, temperature, topK, topP, seed } = options;
   const header = [
-    `gpt2sql explorer: the completion the generate panel streams (gpt2sql complete --max-tokens ${maxTokens} --temperature ${temperature} --top-k ${topK} --top-p ${topP} --seed ${seed}),`,
+    `gpt2sql explorer: the completion the generate panel streams (gpt2sql complete --max-tokens ${options.maxTokens} ${samplingFlags(options)}),`,
     'one statement: the prompt tokenized, one forward pass per new token in a recursive CTE, the tokens detokenized.',
   ];
   return {

@@ -9,7 +9,7 @@ import { runStatement, type InputValues } from '../engine/run-statement.ts';
 import { quoteIdent } from '../sql/quote.ts';
 import { psqlScript } from '../sql/script.ts';
 import { input, renderBound, sql, template, type Sql } from '../sql/sql.ts';
-import { detokenize, probs, sample, samplingValues, type Sampling } from '../sql/statements.ts';
+import { detokenize, probs, sample, type Sampling } from '../sql/statements.ts';
 
 /** One view of a trace: its statement, the values of its inputs, and the tables it reads. */
 export interface TraceView {
@@ -71,14 +71,14 @@ export function lensView(schema: string): TraceView {
 
 /** view_next.sql: the `top` candidates after the prompt, kept or not by the sampling options. */
 export function nextView(model: ModelRow, schema: string, sampling: Sampling, top: number): TraceView {
-  const values = samplingValues(sampling, model.vocab_size);
+  const values = { temperature: sampling.temperature, top_k: Math.min(sampling.topK, model.vocab_size), top_p: sampling.topP, min_p: sampling.minP };
   return {
-    title: `the ${top} most probable next tokens at temperature ${values.temperature}, top_k ${values.top_k}, top_p ${values.top_p}: which ones sampling keeps`,
+    title: `the ${top} most probable next tokens at temperature ${values.temperature}, top_k ${values.top_k}, top_p ${values.top_p}, min_p ${values.min_p}: which ones sampling keeps`,
     statement: template('view_next', {
-      trace: traceSql(schema), temperature: input('temperature'), top_k: input('top_k'), top_p: input('top_p'), top: input('top'),
+      trace: traceSql(schema), temperature: input('temperature'), top_k: input('top_k'), top_p: input('top_p'), min_p: input('min_p'), top: input('top'),
       probs: probs(), sample: sample(), detokenize: detokenize(sql`ARRAY[shown.token]`),
     }),
-    values: { temperature: values.temperature, top_k: values.top_k, top_p: values.top_p, top },
+    values: { ...values, top },
     tables: [traceTable(schema, 'logits'), traceTable(schema, 'tokens'), `${model.schema_name}.vocab`],
   };
 }

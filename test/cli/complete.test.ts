@@ -57,6 +57,15 @@ describe.each(testDatabases())('gpt2sql complete on $driver', (target) => {
     expect(result.seconds).toBeGreaterThan(0);
   });
 
+  it('takes --min-p, --presence-penalty and --frequency-penalty, generating as the reference does', async () => {
+    const flags = ['--temperature', '0.9', '--seed', '5', '--min-p', '0.05', '--presence-penalty', '1.5', '--frequency-penalty', '0.5'];
+    const run = await runCli(['complete', 'Hello', '-n', '6', ...flags, '--json', '--model', m.model.name, '--db', target.db]);
+    expect(run.stderr).toBe('');
+    const result = JSON.parse(run.stdout) as CompleteResult;
+    const options = { maxTokens: 6, eotId: m.eotId, temperature: 0.9, seed: 5, minP: 0.05, presencePenalty: 1.5, frequencyPenalty: 0.5 };
+    expect(result.tokens).toEqual(referenceGenerate(m.weights, result.prompt_tokens, options));
+  });
+
   it('prints the prompt, then streams each new token as it is chosen', async () => {
     const io = chunkedIo();
     const options = { model: m.model.name, db: target.db, maxTokens: '6', temperature: '0.9', seed: '3' };
@@ -125,6 +134,8 @@ describe.each(testDatabases())('gpt2sql complete on $driver', (target) => {
       ['Hi', { temperature: '-1' }, /--temperature must be 0 .* or a number from 0.000001 to 1000000, got "-1"/],
       ['Hi', { topP: '1.5' }, /--top-p must be a number in \(0, 1\]/],
       ['Hi', { topK: '-1' }, /--top-k must be an integer >= 0/],
+      ['Hi', { minP: '2' }, /--min-p must be a number in \[0, 1\]/],
+      ['Hi', { frequencyPenalty: '-3' }, /--frequency-penalty must be a number from -2 to 2, got "-3"/],
       ['Hi', { maxTokens: '2.5' }, /--max-tokens must be an integer >= 0/],
       ['Hi', { engine: 'fast' }, /--engine must be incremental or recompute/],
       [' the'.repeat(200), {}, /the prompt has 200 tokens but model .* reads at most n_ctx = 128; shorten it/],

@@ -11,7 +11,8 @@ import { generate as referenceGenerate } from '../../src/reference/generate.ts';
 import { checkedGeneration } from '../helpers/sampled.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
 import { renderInlined } from '../../src/sql/sql.ts';
-import { RECOMPUTE_INPUTS, samplingValues, step } from '../../src/sql/statements.ts';
+import { choosingValues, RECOMPUTE_INPUTS, step } from '../../src/sql/statements.ts';
+import { DEFAULT_SAMPLING } from '../../src/sql/sampling-fields.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { SMALL_VOCAB } from '../helpers/small-vocab.ts';
 import { dropModel, GPT2_VOCAB, loadTestModel, someIds, type LoadedModel } from './forward-models.ts';
@@ -90,7 +91,7 @@ describe.each(kernels)('parallel workers on $driver, kernel $kernel', (target) =
 async function stepPlan(db: Database, m: LoadedModel, workers: number): Promise<string> {
   const plan = parallelPlan(m.model, workers, PROMPT.length);
   const text = renderInlined(step(m.model, RECOMPUTE_INPUTS, plan.shape), {
-    ids: PROMPT, start: 0, step: 0, ...samplingValues({ temperature: 0, topK: 0, topP: 1, seed: 0 }, m.model.vocab_size),
+    ids: PROMPT, start: 0, ...choosingValues([{ sampling: DEFAULT_SAMPLING, draw: 0, generated: [] }], m.model.vocab_size),
   });
   return db.transaction(async () => {
     await db.exec(`SET LOCAL search_path TO ${quoteIdent(m.model.schema_name)}, public; ${parallelSettings(plan)}`);

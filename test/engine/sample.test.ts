@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { runStatement } from '../../src/engine/run-statement.ts';
-import { argmax, candidates, sample, type SamplingOptions } from '../../src/reference/sample.ts';
+import { argmax, candidates, penalize, sample, type SamplingOptions } from '../../src/reference/sample.ts';
 import { renderBound } from '../../src/sql/sql.ts';
+import { DEFAULT_SAMPLING } from '../../src/sql/sampling-fields.ts';
+import { choosingValues } from '../../src/sql/statements.ts';
 import { sampleGivenStatement } from '../helpers/sample-given.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { expectClose } from '../helpers/numeric.ts';
@@ -23,10 +25,10 @@ interface Sampled {
   kept_probs: number[] | null;
 }
 
-async function sqlSample(db: Database, logits: ArrayLike<number>, options: SamplingOptions & { step: number }): Promise<Sampled> {
-  const { temperature = 0, topK = 0, topP = 1, seed = 0, step } = options;
+async function sqlSample(db: Database, logits: ArrayLike<number>, options: SamplingOptions & { step: number; generated?: number[] }): Promise<Sampled> {
+  const { step, generated = [], ...sampling } = options;
   const [row] = await runStatement<Sampled>(db, 'public', statement, {
-    logits: Array.from(logits), temperature, top_k: topK, top_p: topP, seed, step,
+    logits: Array.from(logits), ...choosingValues([{ sampling: { ...DEFAULT_SAMPLING, ...sampling }, draw: step, generated }], logits.length),
   });
   return row;
 }
@@ -44,6 +46,10 @@ const CASES: SamplingOptions[] = [
   { temperature: 1, topK: 10, topP: 0.5 },
   { temperature: 2, topK: 1000 },
   { temperature: 0.5, topP: 1e-9 },
+  { temperature: 1, minP: 0.05 },
+  { temperature: 1.5, minP: 0.3 },
+  { temperature: 0.8, topK: 20, topP: 0.9, minP: 0.1 },
+  { temperature: 1, topP: 0.95, minP: 1 },
 ];
 
 describe.each(testDatabases())('sampling on $driver', (target) => {
@@ -109,6 +115,27 @@ describe.each(testDatabases())('sampling on $driver', (target) => {
       expect(actual.kept_tokens, JSON.stringify(options)).toEqual(expected.map((c) => c.id));
       expectClose(actual.kept_probs!, expected.map((c) => c.prob), PROB_TOLERANCE, `kept probabilities ${JSON.stringify(options)}`);
       expect(actual.token).toBe(sample(logits, { ...options, seed: 8, step: 2 }));
+    }
+  });
+
+  it.each([
+    { presencePenalty: 1.5 },
+    { frequencyPenalty: 0.7 },
+    { presencePenalty: -0.4, frequencyPenalty: 2, temperature: 1.2, minP: 0.02 },
+    { presencePenalty: 2, frequencyPenalty: 2, temperature: 0 },
+  ])('subtracts the penalties of the tokens generated so far as the reference does: %o', async (options) => {
+    for (const [seed, step] of [[3, 0], [11, 4], [-2, 9]]) {
+      const logits = randomLogits(seed + 100, 120);
+      const top = [...logits.keys()].sort((a, b) => logits[b] - logits[a]); // the likeliest tokens, penalized most
+      const generated = [top[0], top[1], top[0], top[5], top[0], 7];
+      const expected = sample(logits, { ...options, seed, step, generated });
+      const actual = await sqlSample(db, logits, { ...options, seed, step, generated });
+      expect(actual.token, `chosen token, seed ${seed} step ${step}`).toBe(expected);
+      if (options.temperature) { // sampled: the kept tokens too
+        const kept = candidates(penalize(logits, generated, options), options);
+        expect(actual.kept_tokens, `kept tokens, seed ${seed} step ${step}`).toEqual(kept.map((c) => c.id));
+        expectClose(actual.kept_probs!, kept.map((c) => c.prob), PROB_TOLERANCE, `kept probabilities, seed ${seed} step ${step}`);
+      }
     }
   });
 

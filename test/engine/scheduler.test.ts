@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
-import type { GeneratedToken } from '../../src/engine/generate.ts';
-import { OptionError } from '../../src/engine/options.ts';
+import { generate, type GeneratedToken } from '../../src/engine/generate.ts';
+import { checkPrompt, completionOptions, logprobsOption, OptionError, type Completion } from '../../src/engine/options.ts';
 import { QueueFullError, Scheduler, SchedulerClosedError, type GenerationRequest } from '../../src/engine/scheduler.ts';
 import { checkedGeneration } from '../helpers/sampled.ts';
 import { gpt2 } from '../../src/reference/gpt2.ts';
@@ -64,8 +64,9 @@ function referenceLogprobs(m: LoadedModel, prompt: number[], tokens: number[], t
 describe.each(testDatabases())('batched generation on $driver', (target) => {
   let db: Database;
   let m: LoadedModel;
-  const request = (r: (typeof REQUESTS)[number], extra: Partial<GenerationRequest> = {}): GenerationRequest =>
-    ({ model: m.model, prompt: r.prompt, options: { ...r.options }, ...extra });
+  /** A request checked as an edge checks it (the scheduler checks nothing again). */
+  const request = (r: { prompt: readonly number[]; options: Partial<Completion> }, extra: Omit<Partial<GenerationRequest>, 'logprobs'> & { logprobs?: number } = {}): GenerationRequest =>
+    ({ model: m.model, prompt: checkPrompt(m.model, r.prompt), options: completionOptions(r.options), ...extra, logprobs: logprobsOption(extra.logprobs) });
 
   beforeAll(async () => {
     db = await target.open();
@@ -77,7 +78,7 @@ describe.each(testDatabases())('batched generation on $driver', (target) => {
   });
 
   /** Each request's tokens alone (a batch of one), checked against the reference step by step. */
-  async function alone(requests: typeof REQUESTS): Promise<number[][]> {
+  async function alone(requests: ReadonlyArray<{ prompt: readonly number[]; options: Partial<GenerationRequest['options']> & { maxTokens: number } }>): Promise<number[][]> {
     const tokens: number[][] = [];
     for (const r of requests) tokens.push(await checkedGeneration(db, m.model, m.weights, r.prompt, { ...r.options, workers: 0 }));
     return tokens;
@@ -95,6 +96,24 @@ describe.each(testDatabases())('batched generation on $driver', (target) => {
     // 5 generations of 6, 4, 8, 3, 5 tokens: 8 steps together, 26 one by one.
     expect(steps()).toBe(8);
     expect(await leftovers(db, m.model)).toBe(0);
+  });
+
+  it('applies min_p and the penalties of each generation\'s own tokens, alone as the reference does and the same batched', async () => {
+    const penalized = [
+      { prompt: someIds(4), options: { maxTokens: 7, presencePenalty: 1.5, frequencyPenalty: 0.5 } },
+      { prompt: someIds(4), options: { maxTokens: 6, temperature: 1, minP: 0.2, frequencyPenalty: 2, seed: 5 } },
+      { prompt: someIds(7), options: { maxTokens: 5, temperature: 0.9, topK: 30, minP: 0.05, presencePenalty: -1, seed: 9 } },
+    ];
+    const expected = await alone(penalized);
+    const [unpenalized] = await alone([{ prompt: penalized[0].prompt, options: { maxTokens: 7 } }]);
+    expect(expected[0], 'the penalties change what greedy generates (or this test shows nothing)').not.toEqual(unpenalized);
+    const scheduler = new Scheduler(db, { maxBatch: 8, workers: 0 });
+    const results = await Promise.all(penalized.map((r) => scheduler.generate(request(r))));
+    await scheduler.close();
+    expect(results.map((r) => r.tokens)).toEqual(expected);
+    for (const [i, r] of penalized.entries()) {
+      expect((await generate(db, m.model, r.prompt, { ...r.options, engine: 'recompute', workers: 0 })).tokens, 'the recompute engine').toEqual(expected[i]);
+    }
   });
 
   it('lets generations join and leave between steps: a prefill runs beside generations in progress', async () => {
@@ -146,6 +165,17 @@ describe.each(testDatabases())('batched generation on $driver', (target) => {
     expect(batched[1].every((t) => t.logprob === undefined && t.top === undefined)).toBe(true);
   });
 
+  it('reports the model\'s own log-probabilities, before the penalties, for a penalized generation', async () => {
+    const r = { prompt: someIds(4), options: { maxTokens: 5, presencePenalty: 2, frequencyPenalty: 1 } };
+    const scheduler = new Scheduler(db, { maxBatch: 8, workers: 0 });
+    const tokens: GeneratedToken[] = [];
+    await scheduler.generate(request(r, { logprobs: 2, onToken: (t) => tokens.push(t) }));
+    await scheduler.close();
+    const reference = referenceLogprobs(m, r.prompt, tokens.map((t) => t.id), 2);
+    expectClose(tokens.map((t) => t.logprob!), reference.map((x) => x.logprob), LOGPROB_TOLERANCE[m.model.kernel], 'penalized: logprobs');
+    expect(tokens.map((t) => t.top!.map((a) => a.id))).toEqual(reference.map((x) => x.top.map((a) => a.id)));
+  });
+
   it('ends an aborted generation between steps, removing its cache rows, while the others go on', async () => {
     const [expected] = await alone([REQUESTS[2]]);
     const scheduler = new Scheduler(db, { maxBatch: 8, workers: 0 });
@@ -182,7 +212,7 @@ describe.each(testDatabases())('batched generation on $driver', (target) => {
     await expect(scheduler.generate(request(short))).rejects.toThrow(SchedulerClosedError);
     expect(() => new Scheduler(db, { maxBatch: 0 })).toThrow(OptionError);
     const open = new Scheduler(db, {});
-    await expect(open.generate(request(short, { logprobs: 21 }))).rejects.toThrow(/logprobs must be an integer from 0 to 20/);
+    expect(() => request(short, { logprobs: 21 })).toThrow(/logprobs must be an integer from 0 to 20/); // refused where it comes in
     await open.close();
     expect(await leftovers(db, m.model)).toBe(0);
   });

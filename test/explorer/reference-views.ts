@@ -12,7 +12,7 @@ export interface ReferenceViews {
   /** The last position's logits. */
   logits: Float64Array;
   /** softmax(logits / temperature) of the last position, and what top-k and top-p keep (id → renormalized probability). */
-  next(temperature: number, topK: number, topP: number): { probs: Float64Array; kept: Map<number, number> };
+  next(temperature: number, topK: number, topP: number, minP?: number): { probs: Float64Array; kept: Map<number, number> };
   /** The logit lens of `block` at the last position: logits and probabilities over the vocabulary. */
   lens(block: number): { logits: Float64Array; probs: Float64Array };
 }
@@ -25,9 +25,9 @@ export function referenceViews(weights: Gpt2Weights, ids: number[]): ReferenceVi
     trace,
     att: (block, head) => trace.blocks[block].att[head].map((row) => [...row]),
     logits,
-    next(temperature, topK, topP) {
+    next(temperature, topK, topP, minP = 0) {
       const probs = softmax(logits.map((logit) => logit / temperature));
-      const kept = new Map(candidates(logits, { temperature, topK, topP }).map(({ id, prob }) => [id, prob]));
+      const kept = new Map(candidates(logits, { temperature, topK, topP, minP }).map(({ id, prob }) => [id, prob]));
       return { probs, kept };
     },
     lens: (block) => lensDistribution(weights, trace, block, last),

@@ -18,7 +18,7 @@ import type { ModelRow } from '../../src/db/catalog-tables.ts';
 import type { Database } from '../../src/db/database.ts';
 import { endOfTextId, generate } from '../../src/engine/generate.ts';
 import { prefill, step, type KvCache } from '../../src/reference/gpt2.ts';
-import { argmax, candidates, sample, uniform, type SamplingOptions } from '../../src/reference/sample.ts';
+import { argmax, candidates, penalize, sample, uniform, type SamplingOptions } from '../../src/reference/sample.ts';
 import type { Gpt2Weights } from '../../src/reference/weights.ts';
 import { LOGITS_TOLERANCE } from './numeric.ts';
 
@@ -57,7 +57,7 @@ export function expectSampledAsReference(weights: Gpt2Weights, prompt: readonly 
   for (let i = 0; i < chosen.length; i++) {
     if (i === 0) ({ cache, logits } = prefill(weights, [...prompt]));
     else logits = step(weights, cache!, chosen[i - 1]);
-    const options = { ...run, step: i };
+    const options = { ...run, step: i, generated: chosen.slice(0, i) }; // the penalties count the tokens chosen before
     const reference = sample(logits, options);
     if (reference === chosen[i]) continue;
     const message = `${what}: step ${i} chose ${chosen[i]} where the reference (fed the same ${prompt.length + i} tokens) chooses ${reference}`;
@@ -74,7 +74,8 @@ export function expectSampledAsReference(weights: Gpt2Weights, prompt: readonly 
  * Whether the reference, its logits each moved by at most `tolerance`, could choose `token`: the
  * distance from u to the token's interval of running sums (0 inside it), or null when too far.
  */
-function withinTolerance(logits: Float64Array, token: number, options: SamplingOptions & { step: number }, tolerance: number): number | null {
+function withinTolerance(raw: Float64Array, token: number, options: SamplingOptions & { step: number; generated: number[] }, tolerance: number): number | null {
+  const logits = penalize(raw, options.generated, options);
   const temperature = options.temperature ?? 0;
   if (temperature === 0) return logits[token] >= logits[argmax(logits)] - 2 * tolerance ? 0 : null;
   // Kept as the reference keeps them, and the tokens at the edge of top-k or top-p within reach.

@@ -48,6 +48,17 @@ describe.each(testDatabases())('POST /v1/completions on $driver, with the openai
     }
   });
 
+  it('takes OpenAI\'s presence_penalty and frequency_penalty, and min_p, as the reference applies them', async () => {
+    for (const options of [{ temperature: 0, presencePenalty: 1.5, frequencyPenalty: 0.5 }, { temperature: 1.1, minP: 0.1, frequencyPenalty: 1, seed: 3 }]) {
+      const completion = await t.client.completions.create({
+        model: t.model.name, prompt: PROMPT, max_tokens: 10, temperature: options.temperature, seed: options.seed,
+        presence_penalty: options.presencePenalty, frequency_penalty: options.frequencyPenalty,
+        ...(options.minP === undefined ? {} : { min_p: options.minP } as object),
+      });
+      expect(completion.choices[0].text).toBe((await referenceCompletion(t, promptIds, { maxTokens: 10, ...options })).text);
+    }
+  });
+
   it('streams the same text in text_completion chunks, the finish_reason last, usage in a last chunk without choices', async () => {
     const stream = await t.client.completions.create({
       model: t.model.name, prompt: PROMPT, max_tokens: 10, seed: 5, stream: true, stream_options: { include_usage: true },

@@ -59,12 +59,18 @@ describe.each(testDatabases())('errors of the API on $driver', (target) => {
   });
 
   it('refuses unknown fields and OpenAI\'s unsupported ones by name, and takes the unsupported ones at the value that asks for nothing', async () => {
-    await expectError(await completion({ min_p: 0.1 }), 400, { param: 'min_p', code: 'unknown_parameter', message: /unknown field "min_p"/ });
-    for (const [field, value] of [['best_of', 2], ['suffix', 'end'], ['presence_penalty', 0.5], ['frequency_penalty', 1], ['logit_bias', { 50256: -100 }], ['user', 'alice']] as const) {
+    await expectError(await completion({ typical_p: 0.1 }), 400, { param: 'typical_p', code: 'unknown_parameter', message: /unknown field "typical_p"/ });
+    for (const [field, value] of [['best_of', 2], ['suffix', 'end'], ['logit_bias', { 50256: -100 }], ['user', 'alice']] as const) {
       await expectError(await completion({ [field]: value }), 400, { param: field, code: 'unsupported_parameter', message: new RegExp(`^${field} is not supported by gpt2sql`) });
     }
     const noops = { best_of: 1, suffix: '', presence_penalty: 0, frequency_penalty: 0, logit_bias: {}, user: null };
     expect((await completion({ ...noops, max_tokens: 0 })).status).toBe(200);
+  });
+
+  it('checks the penalties and min_p by their rules, naming the field', async () => {
+    await expectError(await completion({ presence_penalty: 2.5 }), 400, { param: 'presence_penalty', message: /^presence_penalty must be a number from -2 to 2, got 2.5/ });
+    await expectError(await completion({ frequency_penalty: '1' }), 400, { param: 'frequency_penalty', message: /^frequency_penalty must be a number from -2 to 2/ });
+    await expectError(await completion({ min_p: 1.5 }), 400, { param: 'min_p', message: /^min_p must be a number in \[0, 1\]/ });
   });
 
   it('refuses with context_length_exceeded a prompt whose max_tokens do not fit the context; without max_tokens, fewer than 16 when the context is short', async () => {

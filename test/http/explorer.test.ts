@@ -75,11 +75,11 @@ describe.each(testDatabases())('the explorer\'s endpoints on $driver', (target) 
   });
 
   it('recomputes the next-token candidates for each setting of the sliders from the trace\'s logits, as the reference samples', async () => {
-    for (const [temperature, topK, topP] of [[1, 0, 1], [0.7, 5, 1], [1.8, 0, 0.5], [0.3, 3, 0.9]]) {
-      const { status, body } = await get<NextResponse>('/explorer/next', traced({ temperature, top_k: topK, top_p: topP, count: 12 }));
+    for (const [temperature, topK, topP, minP] of [[1, 0, 1, 0], [0.7, 5, 1, 0], [1.8, 0, 0.5, 0], [0.3, 3, 0.9, 0], [1.5, 0, 1, 0.1], [1, 8, 0.95, 0.3]]) {
+      const { status, body } = await get<NextResponse>('/explorer/next', traced({ temperature, top_k: topK, top_p: topP, min_p: minP, count: 12 }));
       expect(status).toBe(200);
-      const expected = reference.next(temperature, topK, topP);
-      const what = `temperature ${temperature}, top_k ${topK}, top_p ${topP}`;
+      const expected = reference.next(temperature, topK, topP, minP);
+      const what = `temperature ${temperature}, top_k ${topK}, top_p ${topP}, min_p ${minP}`;
       expect(body.candidates.map((row) => row.rank)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
       expectClose(body.candidates.map((row) => row.prob), body.candidates.map((row) => expected.probs[row.token]), tolerance, `${what}: probabilities`);
       expectClose(body.candidates.map((row) => row.logit), body.candidates.map((row) => reference.logits[row.token]), tolerance, `${what}: logits`);
@@ -135,10 +135,12 @@ describe.each(testDatabases())('the explorer\'s endpoints on $driver', (target) 
   });
 
   it('gives the psql script of the generation with its options, the prompt as a quoted literal', async () => {
-    const { status, body } = await get<{ sql: string; tables: string[] }>('/explorer/generate-sql', traced({ max_tokens: 7, temperature: 0.8, top_k: 40, top_p: 0.95, seed: 42 }));
+    const { status, body } = await get<{ sql: string; tables: string[] }>('/explorer/generate-sql', traced({ max_tokens: 7, temperature: 0.8, top_k: 40, top_p: 0.95, min_p: 0.05, frequency_penalty: 0.5, seed: 42 }));
     expect(status).toBe(200);
     expect(body.sql).toContain(`'${PROMPT}'::text`);
-    for (const literal of ['7::int', '0.8::float8', '40::int', '0.95::float8', '42::bigint']) expect(body.sql).toContain(literal);
+    // The one generation's options: a batch of one, each an array of one value.
+    for (const literal of ['7::int', "'{0.8}'::float8[]", "'{40}'::int[]", "'{0.95}'::float8[]", "'{0.05}'::float8[]", "'{0.5}'::float8[]", "'{42}'::bigint[]"]) expect(body.sql).toContain(literal);
+    expect(body.sql).toContain('--min-p 0.05 --presence-penalty 0 --frequency-penalty 0.5 --seed 42');
     expect(body.tables).toContain(`${t.model.schema_name}.wte`);
   });
 

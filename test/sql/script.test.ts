@@ -8,7 +8,7 @@ import { nextTokens } from '../../src/engine/next.ts';
 import { decode } from '../../src/engine/tokenizer.ts';
 import type { Gpt2Weights } from '../../src/reference/weights.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
-import { completeStatement, completeValues, nextPromptStatement } from '../../src/sql/script.ts';
+import { completeStatement, completeValues, nextPromptStatement, type CompleteScriptOptions } from '../../src/sql/script.ts';
 import { renderInlined, typedLiteral } from '../../src/sql/sql.ts';
 import { tokenize } from '../../src/sql/statements.ts';
 import { hiddenStatement } from '../helpers/hidden-states.ts';
@@ -77,7 +77,9 @@ describe.each(testDatabases())('scripts on $driver', (target) => {
     ['sampled with top-k and top-p', HOSTILE_PROMPTS[2], { maxTokens: 4, temperature: 0.9, topK: 40, topP: 0.9, seed: 7 }, 'max_tokens'],
     ['sampled with a negative seed', 'Hello', { maxTokens: 3, temperature: 1.5, topK: 0, topP: 1, seed: -12 }, 'max_tokens'],
     ['up to n_ctx', 'a b c d e f g h i j k l m n o p q r s t u', { maxTokens: 9, temperature: 0, topK: 0, topP: 1, seed: 0 }, 'n_ctx'],
-  ])('complete (%s): one statement gives the tokens of the engine and of the reference', async (_, prompt, options, stop) => {
+    ['greedy with presence and frequency penalties', 'Hello', { maxTokens: 6, temperature: 0, presencePenalty: 1.5, frequencyPenalty: 0.7 }, 'max_tokens'],
+    ['sampled with min_p and a frequency penalty', HOSTILE_PROMPTS[2], { maxTokens: 5, temperature: 1.2, minP: 0.1, frequencyPenalty: 2, seed: 4 }, 'max_tokens'],
+  ] as Array<[string, string, CompleteScriptOptions, string]>)('complete (%s): one statement gives the tokens of the engine and of the reference', async (_, prompt, options, stop) => {
     const ids = encode(prompt);
     const [row] = await run<{ prompt_tokens: number[]; tokens: number[]; text: string; stop: string }>(renderInlined(completeStatement(model), completeValues(prompt, model, options)));
     const engine = await generate(db, model, ids, options);

@@ -68,7 +68,7 @@ describe('rendering', () => {
   it('leaves no line for a part alone on its line filled with nothing, nor its comma', () => {
     const text = renderBound(template('step', {
       transformer: ctes({ name: 'lnf', body: sql`SELECT 1` }),
-      logits: sql`SELECT 1`, choosing: sql`SELECT 1`, probs: EMPTY, save: EMPTY, sample: sql`chosen AS (SELECT 1 AS token)`, result: sql`SELECT token FROM chosen`,
+      logits: sql`SELECT 1`, choosing: sql`SELECT 1`, penalties: EMPTY, probs: EMPTY, save: EMPTY, sample: sql`chosen AS (SELECT 1 AS token)`, result: sql`SELECT token FROM chosen`,
     })).text;
     expect(text).not.toMatch(/^\s*$/m);
     expect(text).not.toMatch(/,\s*,/);

@@ -346,16 +346,20 @@ logits AS (                     -- [1, C] -> [1, V]
   GROUP BY position.t
 ),
 choosing AS (                   -- [1]: the temperature of the probabilities
-  -- choosing: how the next token is chosen at the position whose logits choose it (the last
-  -- position of the one sequence fed): the sampling options of src/reference/sample.ts, the index
-  -- of the token being chosen, and how many alternatives to report with their log-probabilities
-  -- (-1: none).
-  -- Inputs: lnf (t, x), the positions kept; temperature, top_k, top_p, seed, step, logprobs.
-  -- [1] -> [1]: (t, s, temperature, top_k, top_p, seed, step, logprobs)
-  SELECT lnf.t, 0 AS s,
-         $3::float8 AS temperature, 0 AS top_k, 1 AS top_p,
-         0 AS seed, 0 AS step, -1 AS logprobs
+  -- choosing: how each sequence chooses its next token, at its last position fed: its own sampling
+  -- options (the fields of src/sql/sampling-fields.ts, the rules of src/reference/sample.ts), draw,
+  -- the index of the token being drawn in its generation (0 for the first), and how many
+  -- alternatives to report with their log-probabilities (-1: none). One generation is a batch of
+  -- one: every input is an array with one value per sequence, in the order of s.
+  -- Inputs: lnf (t, x), the last position of each sequence; fed (t, s); one array per option.
+  -- [S] -> [S]: (t, s, temperature, top_k, top_p, min_p, presence_penalty, frequency_penalty, seed,
+  --   draw, logprobs, n)
+  SELECT lnf.t, fed.s, options.*
   FROM lnf
+  JOIN fed USING (t)
+  JOIN unnest(ARRAY[$3::float8], ARRAY[0]::int[], ARRAY[1]::float8[], ARRAY[0]::float8[], ARRAY[0]::float8[], ARRAY[0]::float8[], ARRAY[0]::bigint[], ARRAY[0], ARRAY[-1])
+         WITH ORDINALITY AS options(temperature, top_k, top_p, min_p, presence_penalty, frequency_penalty, seed, draw, logprobs, n)
+    ON options.n = fed.s + 1
 ),
 -- probs: softmax(logits / temperature) at each position that chooses a token (rule 2 of
 -- src/reference/sample.ts), kept as the two numbers every token's probability comes from: the

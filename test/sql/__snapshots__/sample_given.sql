@@ -1,24 +1,60 @@
 -- sample_given: the sample stage alone, over logits given as a float8[] whose index is the token
 -- id (from 0), to test the sampling rules against the reference and to try them in psql.
 -- [V] -> [1]: the chosen token, and the kept tokens with their renormalized probabilities
-WITH logits AS (                -- [1, V]: one position, t = 0, and its largest logit
+WITH model_logits AS (          -- [1, V]: one position, t = 0, and its largest logit
   SELECT 0 AS t, given.logit, (SELECT max(v) FROM unnest(given.logit) AS v) AS max_logit
   FROM (SELECT $1::float8[] AS logit) AS given
 ),
 lnf AS (                        -- the position that chooses
   SELECT 0 AS t
 ),
+fed AS (                        -- of the one sequence
+  SELECT 0 AS t, 0 AS s
+),
 choosing AS (
-  -- choosing: how the next token is chosen at the position whose logits choose it (the last
-  -- position of the one sequence fed): the sampling options of src/reference/sample.ts, the index
-  -- of the token being chosen, and how many alternatives to report with their log-probabilities
-  -- (-1: none).
-  -- Inputs: lnf (t, x), the positions kept; temperature, top_k, top_p, seed, step, logprobs.
-  -- [1] -> [1]: (t, s, temperature, top_k, top_p, seed, step, logprobs)
-  SELECT lnf.t, 0 AS s,
-         $2::float8 AS temperature, $3::int AS top_k, $4::float8 AS top_p,
-         $5::bigint AS seed, $6::int AS step, -1 AS logprobs
+  -- choosing: how each sequence chooses its next token, at its last position fed: its own sampling
+  -- options (the fields of src/sql/sampling-fields.ts, the rules of src/reference/sample.ts), draw,
+  -- the index of the token being drawn in its generation (0 for the first), and how many
+  -- alternatives to report with their log-probabilities (-1: none). One generation is a batch of
+  -- one: every input is an array with one value per sequence, in the order of s.
+  -- Inputs: lnf (t, x), the last position of each sequence; fed (t, s); one array per option.
+  -- [S] -> [S]: (t, s, temperature, top_k, top_p, min_p, presence_penalty, frequency_penalty, seed,
+  --   draw, logprobs, n)
+  SELECT lnf.t, fed.s, options.*
   FROM lnf
+  JOIN fed USING (t)
+  JOIN unnest($2::float8[], $3::int[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::bigint[], $9::int[], $10::int[])
+         WITH ORDINALITY AS options(temperature, top_k, top_p, min_p, presence_penalty, frequency_penalty, seed, draw, logprobs, n)
+    ON options.n = fed.s + 1
+),
+-- penalties: OpenAI's presence and frequency penalties, at each sequence's last position, as
+-- src/reference/sample.ts specifies (rule 0): the logit of each token the sequence has generated
+-- so far (the prompt's tokens do not count) less presence_penalty, then less frequency_penalty
+-- times how many times it was generated. A sequence without penalties, or that has generated
+-- nothing yet, keeps the model's logits as they are: its array is not rebuilt.
+-- Inputs: model_logits (t, logit float8[V], max_logit); choosing (t, s, presence_penalty,
+-- frequency_penalty); the tokens each sequence has generated, rows (s, token), one per time.
+-- [T', V] -> [T', V]: (t, logit, max_logit)
+generated_count AS (            -- [S, <=n]: how many times each sequence generated each token
+  SELECT generated.s, generated.token, count(*) AS count
+  FROM (SELECT generated.s, generated.token FROM unnest($11::int[], $12::int[]) AS generated(s, token)) AS generated
+  GROUP BY generated.s, generated.token
+),
+logits AS (                     -- [T', V]: the logits sampling reads
+  SELECT model_logits.t, coalesce(penalized.logit, model_logits.logit) AS logit,
+         coalesce((SELECT max(v) FROM unnest(penalized.logit) AS v), model_logits.max_logit) AS max_logit
+  FROM model_logits
+  JOIN choosing USING (t)
+  LEFT JOIN LATERAL (
+    SELECT array_agg(CASE WHEN generated_count.count IS NULL THEN token_logit.logit
+                          ELSE token_logit.logit - choosing.presence_penalty
+                               - choosing.frequency_penalty * generated_count.count END
+                     ORDER BY token_logit.i) AS logit
+    FROM unnest(model_logits.logit) WITH ORDINALITY AS token_logit(logit, i)
+    LEFT JOIN generated_count ON generated_count.s = choosing.s AND generated_count.token = token_logit.i - 1
+    WHERE choosing.presence_penalty <> 0 OR choosing.frequency_penalty <> 0
+    HAVING count(generated_count.token) > 0
+  ) AS penalized ON true
 ),
 -- probs: softmax(logits / temperature) at each position that chooses a token (rule 2 of
 -- src/reference/sample.ts), kept as the two numbers every token's probability comes from: the
@@ -46,8 +82,9 @@ softmax AS (                    -- [T']: each position's z_max and total, in one
 -- specifies, with that position's own options (choosing). temperature = 0 is greedy: the highest
 -- logit, ties to the lowest id. Otherwise: keep the top_k most probable (0 keeps all),
 -- renormalize; keep the nucleus, each token whose running sum of probability before it is < top_p
--- (1 keeps all), renormalize; pick the first token whose running sum exceeds u = the first 32 bits
--- of md5('seed:step') / 2^32, or the last kept one if rounding leaves none. "By probability" is
+-- (1 keeps all), and of those the ones whose probability is at least min_p times the most
+-- probable token's (0 keeps all), renormalize; pick the first token whose running sum exceeds
+-- u = the first 32 bits of md5('seed:draw') / 2^32, or the last kept one if rounding leaves none. "By probability" is
 -- logit descending, ties to the lower id; every running sum is a float8 sum in that order.
 -- Only what is kept is ranked, and only up to the pick: greedy takes the first token with the
 -- largest logit (logits.sql found it: one search of the array); top-k the k largest (a bounded
@@ -55,13 +92,14 @@ softmax AS (                    -- [T']: each position's z_max and total, in one
 -- in the nucleus (the tokens after it hold less than (1 - top_p) / 2, so the sum before it is at
 -- least top_p), so only the tokens whose z = logit / temperature - z_max is above ln of that bound
 -- times total (less a margin far wider than rounding) are sorted (for top_p within 1e-9 of 1,
--- where rounding could matter, every token is). Temperature alone sorts every token and
--- renormalizes nothing. What is kept is sorted once, each position on its own; every running sum
+-- where rounding could matter, every token is); without top_k, neither is a token whose z is
+-- below ln(min_p) (less that margin), which min_p drops whatever comes before it. Temperature
+-- alone sorts every token and renormalizes nothing. What is kept is sorted once, each position on its own; every running sum
 -- reads it in that order, and probabilities are computed after the sort, as the rows are read: the
 -- pick reads them until its running sum first exceeds u (running sums never go down) and stops.
 -- The chosen token is the one the whole ranking would give.
 -- Inputs: logits (t, logit float8[V], max_logit), softmax (probs.sql); choosing (t, temperature,
--- top_k, top_p, seed, step), step being the index of the token being chosen (0 for the first).
+-- top_k, top_p, min_p, seed, draw), draw being the index of the token being chosen (0 for the first).
 -- [T', V] -> [T']
 kept AS (                       -- [T', <=V]: what each sampling position keeps, by probability, and its pick
   SELECT softmax.t, position.token, position.rank, position.prob, position.running, position.picked
@@ -74,27 +112,31 @@ kept AS (                       -- [T', <=V]: what each sampling position keeps,
       FROM (SELECT logit, i, logit / softmax.temperature - softmax.z_max AS z  -- probability, computed
             FROM (SELECT logit, i                                               -- as it is read
                   FROM (SELECT unnest(logits.logit) AS logit, generate_subscripts(logits.logit, 1) AS i) AS token_logit
-                  WHERE choosing.top_k > 0 OR choosing.top_p > 1 - 1e-9
-                     OR logit / softmax.temperature - softmax.z_max
-                        >= ln((1 - choosing.top_p) / (2 * cardinality(logits.logit)) * softmax.total) - 1e-6
+                  WHERE choosing.top_k > 0
+                     OR ((choosing.top_p > 1 - 1e-9
+                          OR logit / softmax.temperature - softmax.z_max
+                             >= ln((1 - choosing.top_p) / (2 * cardinality(logits.logit)) * softmax.total) - 1e-6)
+                         AND (choosing.min_p = 0 OR logit / softmax.temperature - softmax.z_max >= ln(choosing.min_p) - 1e-6))
                   ORDER BY logit DESC, i
                   LIMIT CASE WHEN choosing.top_k > 0 THEN choosing.top_k END) AS ranked) AS scaled
     ),
     nucleus AS (                -- the top_k renormalized (the sum of all of them, in rank order), and the
-      SELECT logit, i, prob      -- running sum of probability before each token: those top_p keeps
-      FROM (SELECT logit, i, prob, coalesce(sum(prob) OVER (ORDER BY logit DESC, i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
-            FROM (SELECT logit, i, prob / CASE WHEN choosing.top_k > 0 THEN sum(prob) OVER whole ELSE 1 END AS prob
-                  FROM candidates
-                  WHERE NOT (choosing.top_k = 0 AND choosing.top_p >= 1)
+      SELECT logit, i, prob      -- running sum of probability before each token: those top_p keeps, and of
+      FROM (SELECT logit, i, prob, own, coalesce(sum(prob) OVER (ORDER BY logit DESC, i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+            FROM (SELECT logit, i, prob AS own, prob / CASE WHEN choosing.top_k > 0 THEN sum(prob) OVER whole ELSE 1 END AS prob
+                  FROM candidates  -- them those min_p keeps (own: the probability before any renormalizing)
+                  WHERE NOT (choosing.top_k = 0 AND choosing.top_p >= 1 AND choosing.min_p = 0)
                   WINDOW whole AS (ORDER BY logit DESC, i ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) AS top_k) AS ranked
-      WHERE choosing.top_p >= 1 OR before < choosing.top_p
+      WHERE (choosing.top_p >= 1 OR before < choosing.top_p)
+        AND (choosing.min_p = 0 OR own >= choosing.min_p * (1 / softmax.total))  -- the top token's probability is 1 / total
     ),
     renormalized AS (           -- every token (temperature alone), or the nucleus renormalized; each with
       SELECT logit, i, prob, sum(prob) OVER (ORDER BY logit DESC, i ROWS UNBOUNDED PRECEDING) AS running  -- its
-      FROM ((SELECT logit, i, prob FROM candidates WHERE choosing.top_k = 0 AND choosing.top_p >= 1  -- running
-             ORDER BY logit DESC, i)  -- (as candidates are: this ORDER BY tells the planner so)         -- sum
+      FROM ((SELECT logit, i, prob FROM candidates  -- running sum
+             WHERE choosing.top_k = 0 AND choosing.top_p >= 1 AND choosing.min_p = 0
+             ORDER BY logit DESC, i)  -- (as candidates are: this ORDER BY tells the planner so)
             UNION ALL
-            (SELECT logit, i, prob / CASE WHEN choosing.top_p < 1 THEN sum(prob) OVER whole ELSE 1 END AS prob
+            (SELECT logit, i, prob / CASE WHEN choosing.top_p < 1 OR choosing.min_p > 0 THEN sum(prob) OVER whole ELSE 1 END AS prob
              FROM nucleus
              WINDOW whole AS (ORDER BY logit DESC, i ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
             ORDER BY logit DESC, i) AS kept
@@ -104,7 +146,7 @@ kept AS (                       -- [T', <=V]: what each sampling position keeps,
            CASE WHEN running > u THEN coalesce(lag(running) OVER by_probability, -1) <= u
                 ELSE lead(running) OVER by_probability IS NULL END AS picked
     FROM renormalized
-    CROSS JOIN (SELECT ('x' || substr(md5(choosing.seed::text || ':' || choosing.step::text), 1, 8))::bit(32)::bigint
+    CROSS JOIN (SELECT ('x' || substr(md5(choosing.seed::text || ':' || choosing.draw::text), 1, 8))::bit(32)::bigint
                        / 4294967296.0::float8 AS u) AS uniform  -- u in [0, 1), as the reference computes it
     WINDOW by_probability AS (ORDER BY logit DESC, i)
   ) AS position

@@ -3,8 +3,9 @@
 -- incremental engine, src/engine/scheduler.ts), it advances several generations at once: each
 -- has its own cache, places and sampling options, and every weight row is read once for all of
 -- them; it also returns the new positions' keys and values, which a statement of their own
--- appends to the caches (kv_save.sql). A generation fed its whole prompt is being prefilled, fed
--- one token it takes a step. Without the cache it is the article's full recompute of one
+-- appends to the caches (kv_save.sql). The model's logits become the logits sampling reads
+-- once each sequence's penalties are subtracted (penalties.sql). A generation fed its whole
+-- prompt is being prefilled, fed one token it takes a step. Without the cache it is the article's full recompute of one
 -- sequence. Batched, it appends the new keys and values to the caches itself (the CTE saved) when
 -- no scan of it has parallel workers; with workers it writes nothing (PostgreSQL gives a
 -- statement that writes none) and returns them, for kv_save.sql to append in a statement of its
@@ -365,7 +366,7 @@ lnf AS MATERIALIZED (           -- [T', C] -> [T', C]: ln_f
   FROM final AS input
   CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
 ),
-logits AS (                     -- [T', C] -> [T', V]
+model_logits AS (               -- [T', C] -> [T', V]
   -- logits_sharded: lnf @ lm_headᵀ on a sharded model (load --shards), as logits.sql computes it:
   -- lm_head (wte when the head is tied) is partitioned by token into ranges on the shards. For
   -- each position, the subquery product is what every shard runs on its own rows: one dot product
@@ -396,20 +397,49 @@ logits AS (                     -- [T', C] -> [T', V]
   GROUP BY position.t
 ),
 choosing AS (                   -- [T']: how each sequence chooses
-  -- choosing_batch: how each generation of a batched step chooses its next token, at the last
-  -- position fed of its sequence: its own sampling options (src/reference/sample.ts), the index of
-  -- the token being chosen, and how many alternatives to report with their log-probabilities
-  -- (-1: none).
-  -- Inputs: lnf (t, x), the last position of each sequence; fed (t, s); temperatures, top_ks,
-  -- top_ps, seeds, steps, logprobs: arrays with one value per sequence, in the order of s.
-  -- [S] -> [S]: (t, s, temperature, top_k, top_p, seed, step, logprobs)
-  SELECT lnf.t, fed.s,
-         o.temperature, o.top_k, o.top_p, o.seed, o.step, o.logprobs
+  -- choosing: how each sequence chooses its next token, at its last position fed: its own sampling
+  -- options (the fields of src/sql/sampling-fields.ts, the rules of src/reference/sample.ts), draw,
+  -- the index of the token being drawn in its generation (0 for the first), and how many
+  -- alternatives to report with their log-probabilities (-1: none). One generation is a batch of
+  -- one: every input is an array with one value per sequence, in the order of s.
+  -- Inputs: lnf (t, x), the last position of each sequence; fed (t, s); one array per option.
+  -- [S] -> [S]: (t, s, temperature, top_k, top_p, min_p, presence_penalty, frequency_penalty, seed,
+  --   draw, logprobs, n)
+  SELECT lnf.t, fed.s, options.*
   FROM lnf
   JOIN fed USING (t)
-  JOIN unnest($5::float8[], $6::int[], $7::float8[], $8::bigint[], $9::int[], $10::int[])
-         WITH ORDINALITY AS o(temperature, top_k, top_p, seed, step, logprobs, n)
-    ON o.n = fed.s + 1
+  JOIN unnest($5::float8[], $6::int[], $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::bigint[], $12::int[], $13::int[])
+         WITH ORDINALITY AS options(temperature, top_k, top_p, min_p, presence_penalty, frequency_penalty, seed, draw, logprobs, n)
+    ON options.n = fed.s + 1
+),
+-- penalties: OpenAI's presence and frequency penalties, at each sequence's last position, as
+-- src/reference/sample.ts specifies (rule 0): the logit of each token the sequence has generated
+-- so far (the prompt's tokens do not count) less presence_penalty, then less frequency_penalty
+-- times how many times it was generated. A sequence without penalties, or that has generated
+-- nothing yet, keeps the model's logits as they are: its array is not rebuilt.
+-- Inputs: model_logits (t, logit float8[V], max_logit); choosing (t, s, presence_penalty,
+-- frequency_penalty); the tokens each sequence has generated, rows (s, token), one per time.
+-- [T', V] -> [T', V]: (t, logit, max_logit)
+generated_count AS (            -- [S, <=n]: how many times each sequence generated each token
+  SELECT generated.s, generated.token, count(*) AS count
+  FROM (SELECT generated.s, generated.token FROM unnest($14::int[], $15::int[]) AS generated(s, token)) AS generated
+  GROUP BY generated.s, generated.token
+),
+logits AS (                     -- [T', V]: the logits sampling reads
+  SELECT model_logits.t, coalesce(penalized.logit, model_logits.logit) AS logit,
+         coalesce((SELECT max(v) FROM unnest(penalized.logit) AS v), model_logits.max_logit) AS max_logit
+  FROM model_logits
+  JOIN choosing USING (t)
+  LEFT JOIN LATERAL (
+    SELECT array_agg(CASE WHEN generated_count.count IS NULL THEN token_logit.logit
+                          ELSE token_logit.logit - choosing.presence_penalty
+                               - choosing.frequency_penalty * generated_count.count END
+                     ORDER BY token_logit.i) AS logit
+    FROM unnest(model_logits.logit) WITH ORDINALITY AS token_logit(logit, i)
+    LEFT JOIN generated_count ON generated_count.s = choosing.s AND generated_count.token = token_logit.i - 1
+    WHERE choosing.presence_penalty <> 0 OR choosing.frequency_penalty <> 0
+    HAVING count(generated_count.token) > 0
+  ) AS penalized ON true
 ),
 -- probs: softmax(logits / temperature) at each position that chooses a token (rule 2 of
 -- src/reference/sample.ts), kept as the two numbers every token's probability comes from: the
@@ -437,8 +467,9 @@ softmax AS (                    -- [T']: each position's z_max and total, in one
 -- specifies, with that position's own options (choosing). temperature = 0 is greedy: the highest
 -- logit, ties to the lowest id. Otherwise: keep the top_k most probable (0 keeps all),
 -- renormalize; keep the nucleus, each token whose running sum of probability before it is < top_p
--- (1 keeps all), renormalize; pick the first token whose running sum exceeds u = the first 32 bits
--- of md5('seed:step') / 2^32, or the last kept one if rounding leaves none. "By probability" is
+-- (1 keeps all), and of those the ones whose probability is at least min_p times the most
+-- probable token's (0 keeps all), renormalize; pick the first token whose running sum exceeds
+-- u = the first 32 bits of md5('seed:draw') / 2^32, or the last kept one if rounding leaves none. "By probability" is
 -- logit descending, ties to the lower id; every running sum is a float8 sum in that order.
 -- Only what is kept is ranked, and only up to the pick: greedy takes the first token with the
 -- largest logit (logits.sql found it: one search of the array); top-k the k largest (a bounded
@@ -446,13 +477,14 @@ softmax AS (                    -- [T']: each position's z_max and total, in one
 -- in the nucleus (the tokens after it hold less than (1 - top_p) / 2, so the sum before it is at
 -- least top_p), so only the tokens whose z = logit / temperature - z_max is above ln of that bound
 -- times total (less a margin far wider than rounding) are sorted (for top_p within 1e-9 of 1,
--- where rounding could matter, every token is). Temperature alone sorts every token and
--- renormalizes nothing. What is kept is sorted once, each position on its own; every running sum
+-- where rounding could matter, every token is); without top_k, neither is a token whose z is
+-- below ln(min_p) (less that margin), which min_p drops whatever comes before it. Temperature
+-- alone sorts every token and renormalizes nothing. What is kept is sorted once, each position on its own; every running sum
 -- reads it in that order, and probabilities are computed after the sort, as the rows are read: the
 -- pick reads them until its running sum first exceeds u (running sums never go down) and stops.
 -- The chosen token is the one the whole ranking would give.
 -- Inputs: logits (t, logit float8[V], max_logit), softmax (probs.sql); choosing (t, temperature,
--- top_k, top_p, seed, step), step being the index of the token being chosen (0 for the first).
+-- top_k, top_p, min_p, seed, draw), draw being the index of the token being chosen (0 for the first).
 -- [T', V] -> [T']
 kept AS (                       -- [T', <=V]: what each sampling position keeps, by probability, and its pick
   SELECT softmax.t, position.token, position.rank, position.prob, position.running, position.picked
@@ -465,27 +497,31 @@ kept AS (                       -- [T', <=V]: what each sampling position keeps,
       FROM (SELECT logit, i, logit / softmax.temperature - softmax.z_max AS z  -- probability, computed
             FROM (SELECT logit, i                                               -- as it is read
                   FROM (SELECT unnest(logits.logit) AS logit, generate_subscripts(logits.logit, 1) AS i) AS token_logit
-                  WHERE choosing.top_k > 0 OR choosing.top_p > 1 - 1e-9
-                     OR logit / softmax.temperature - softmax.z_max
-                        >= ln((1 - choosing.top_p) / (2 * cardinality(logits.logit)) * softmax.total) - 1e-6
+                  WHERE choosing.top_k > 0
+                     OR ((choosing.top_p > 1 - 1e-9
+                          OR logit / softmax.temperature - softmax.z_max
+                             >= ln((1 - choosing.top_p) / (2 * cardinality(logits.logit)) * softmax.total) - 1e-6)
+                         AND (choosing.min_p = 0 OR logit / softmax.temperature - softmax.z_max >= ln(choosing.min_p) - 1e-6))
                   ORDER BY logit DESC, i
                   LIMIT CASE WHEN choosing.top_k > 0 THEN choosing.top_k END) AS ranked) AS scaled
     ),
     nucleus AS (                -- the top_k renormalized (the sum of all of them, in rank order), and the
-      SELECT logit, i, prob      -- running sum of probability before each token: those top_p keeps
-      FROM (SELECT logit, i, prob, coalesce(sum(prob) OVER (ORDER BY logit DESC, i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
-            FROM (SELECT logit, i, prob / CASE WHEN choosing.top_k > 0 THEN sum(prob) OVER whole ELSE 1 END AS prob
-                  FROM candidates
-                  WHERE NOT (choosing.top_k = 0 AND choosing.top_p >= 1)
+      SELECT logit, i, prob      -- running sum of probability before each token: those top_p keeps, and of
+      FROM (SELECT logit, i, prob, own, coalesce(sum(prob) OVER (ORDER BY logit DESC, i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+            FROM (SELECT logit, i, prob AS own, prob / CASE WHEN choosing.top_k > 0 THEN sum(prob) OVER whole ELSE 1 END AS prob
+                  FROM candidates  -- them those min_p keeps (own: the probability before any renormalizing)
+                  WHERE NOT (choosing.top_k = 0 AND choosing.top_p >= 1 AND choosing.min_p = 0)
                   WINDOW whole AS (ORDER BY logit DESC, i ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) AS top_k) AS ranked
-      WHERE choosing.top_p >= 1 OR before < choosing.top_p
+      WHERE (choosing.top_p >= 1 OR before < choosing.top_p)
+        AND (choosing.min_p = 0 OR own >= choosing.min_p * (1 / softmax.total))  -- the top token's probability is 1 / total
     ),
     renormalized AS (           -- every token (temperature alone), or the nucleus renormalized; each with
       SELECT logit, i, prob, sum(prob) OVER (ORDER BY logit DESC, i ROWS UNBOUNDED PRECEDING) AS running  -- its
-      FROM ((SELECT logit, i, prob FROM candidates WHERE choosing.top_k = 0 AND choosing.top_p >= 1  -- running
-             ORDER BY logit DESC, i)  -- (as candidates are: this ORDER BY tells the planner so)         -- sum
+      FROM ((SELECT logit, i, prob FROM candidates  -- running sum
+             WHERE choosing.top_k = 0 AND choosing.top_p >= 1 AND choosing.min_p = 0
+             ORDER BY logit DESC, i)  -- (as candidates are: this ORDER BY tells the planner so)
             UNION ALL
-            (SELECT logit, i, prob / CASE WHEN choosing.top_p < 1 THEN sum(prob) OVER whole ELSE 1 END AS prob
+            (SELECT logit, i, prob / CASE WHEN choosing.top_p < 1 OR choosing.min_p > 0 THEN sum(prob) OVER whole ELSE 1 END AS prob
              FROM nucleus
              WINDOW whole AS (ORDER BY logit DESC, i ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
             ORDER BY logit DESC, i) AS kept
@@ -495,7 +531,7 @@ kept AS (                       -- [T', <=V]: what each sampling position keeps,
            CASE WHEN running > u THEN coalesce(lag(running) OVER by_probability, -1) <= u
                 ELSE lead(running) OVER by_probability IS NULL END AS picked
     FROM renormalized
-    CROSS JOIN (SELECT ('x' || substr(md5(choosing.seed::text || ':' || choosing.step::text), 1, 8))::bit(32)::bigint
+    CROSS JOIN (SELECT ('x' || substr(md5(choosing.seed::text || ':' || choosing.draw::text), 1, 8))::bit(32)::bigint
                        / 4294967296.0::float8 AS u) AS uniform  -- u in [0, 1), as the reference computes it
     WINDOW by_probability AS (ORDER BY logit DESC, i)
   ) AS position
@@ -525,11 +561,12 @@ FROM (
   -- (ranks 1, 2, …: logit descending, ties to the lower id, a bounded sort of `logprobs` rows), as
   -- OpenAI's API reports them. The others get a NULL logprob and no alternatives: their logits
   -- are not summed.
-  -- Inputs: logits (t, logit float8[V], max_logit), chosen (t, token), choosing (t, logprobs).
+  -- The model's own: its logits before the penalties too (model_logits, as vLLM reports them).
+  -- Inputs: model_logits (t, logit float8[V], max_logit), chosen (t, token), choosing (t, logprobs).
   -- [T', V] -> [T' * (1 + logprobs)]: (t, rank, token, logprob)
   WITH logits AS (                -- [T'', V]: the logits of the sequences that ask for logprobs
-    SELECT logits.t, logits.logit, logits.max_logit
-    FROM logits
+    SELECT model_logits.t, model_logits.logit, model_logits.max_logit
+    FROM model_logits
     JOIN choosing USING (t)
     WHERE choosing.logprobs >= 0
   ),
