@@ -100,7 +100,8 @@ export function addScoreFlags(command: Command): Command {
 
 /** complete's flags and --engine, checked by the engine at once (generationOptions). */
 export function generationFlags(flags: OptionFlags): CheckedGeneration {
-  return checkFlags(flags, () => generationOptions({ ...numberFlags(flags, [...SAMPLING_OPTIONS, 'max_tokens']), engine: flags.engine }));
+  const numbers = numberFlags(flags, [...SAMPLING_OPTIONS, 'max_tokens']);
+  return checkFlags(flags, () => generationOptions({ ...numbers, engine: flags.engine }));
 }
 
 /** Adds --workers to a command that computes (complete, next, trace). */

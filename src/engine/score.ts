@@ -8,7 +8,7 @@ import type { Database } from '../db/database.ts';
 import { renderBound } from '../sql/sql.ts';
 import { score, SCORE_INPUTS } from '../sql/statements.ts';
 import type { TokenLogprob } from './generate.ts';
-import { checkPrompt, scoreOptions, type ScoreOptions } from './options.ts';
+import { checkPrompt, scoreOptions, type Checked, type CheckedPrompt, type ScoreOptions } from './options.ts';
 import { withModelStatements } from './run-statement.ts';
 import { decodeEach } from './tokenizer.ts';
 import { parallelPlan, workersOption } from './workers.ts';
@@ -81,11 +81,36 @@ interface ScoreRow {
  */
 export async function scoreTokens(
   db: Database, model: ModelRow, ids: readonly number[],
-  options: Partial<ScoreOptions> & { workers?: number; signal?: AbortSignal } = {},
+  options: Partial<ScoreOptions> & RunScoring = {},
 ): Promise<Scoring> {
   const { top, stride } = scoreOptions(options, model.n_ctx);
   const windows = scoreWindows(ids.length, model.n_ctx, stride);
   for (const window of windows) checkPrompt(model, ids.slice(window.start, window.end));
+  return scoreInWindows(db, model, ids, windows, { top, stride }, options);
+}
+
+/** How a scoring runs: parallel workers per scan of weights, and a signal that stops it between windows. */
+interface RunScoring {
+  workers?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * scoreTokens of a prompt and a number of alternatives checked where they entered (the HTTP
+ * server's echo with logprobs: checkPrompt, logprobsOption), in windows of half the context;
+ * nothing is checked again.
+ *
+ * @example
+ * await scoreChecked(db, model, checkPrompt(model, ids), logprobsOption(5)!);
+ */
+export async function scoreChecked(db: Database, model: ModelRow, ids: CheckedPrompt, top: Checked<number>, options: RunScoring = {}): Promise<Scoring> {
+  const stride = Math.max(1, Math.floor(model.n_ctx / 2));
+  return scoreInWindows(db, model, ids, scoreWindows(ids.length, model.n_ctx, stride), { top, stride }, options);
+}
+
+async function scoreInWindows(
+  db: Database, model: ModelRow, ids: readonly number[], windows: ScoreWindow[], { top, stride }: ScoreOptions, options: RunScoring,
+): Promise<Scoring> {
   // The first window is the longest: its parallel workers serve every window.
   const parallel = parallelPlan(model, await workersOption(db, options.workers), windows[0].end - windows[0].start);
   // Written for each window's length (the last may be shorter): each stored row meets its positions W at a time.

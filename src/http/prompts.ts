@@ -1,7 +1,7 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
-import { checkPrompt, type CheckedPrompt } from '../engine/options.ts';
-import { scoreTokens } from '../engine/score.ts';
+import { checkPrompt, type Checked, type CheckedPrompt } from '../engine/options.ts';
+import { scoreChecked } from '../engine/score.ts';
 import { decodeEach, encode } from '../engine/tokenizer.ts';
 import { ApiError, asFieldError } from './api-error.ts';
 import type { ShownToken } from './choice-text.ts';
@@ -33,7 +33,7 @@ export async function resolvePrompts(db: Database, model: ModelRow, request: Com
     const maxTokens = request.maxTokens ?? Math.max(0, Math.min(API_DEFAULTS.maxTokens, model.n_ctx - ids.length));
     checkContext(model, ids.length, maxTokens);
     const checked = await asFieldError('prompt', () => checkPrompt(model, ids));
-    prompts.push({ ids: checked, maxTokens, echoed: request.echo ? await echoed(db, model, ids, request.logprobs) : [] });
+    prompts.push({ ids: checked, maxTokens, echoed: request.echo ? await echoed(db, model, checked, request.logprobs) : [] });
   }
   return prompts;
 }
@@ -56,8 +56,8 @@ function checkContext(model: ModelRow, promptLength: number, maxTokens: number):
 }
 
 /** The prompt's tokens with their bytes; with `logprobs`, each scored by the model given the tokens before it. */
-async function echoed(db: Database, model: ModelRow, ids: number[], logprobs: number | undefined): Promise<ShownToken[]> {
+async function echoed(db: Database, model: ModelRow, ids: CheckedPrompt, logprobs: Checked<number> | undefined): Promise<ShownToken[]> {
   if (logprobs === undefined) return (await decodeEach(db, model, ids)).map(({ token, bytes }) => ({ id: token, bytes }));
-  const { tokens } = await scoreTokens(db, model, ids, { top: logprobs });
+  const { tokens } = await scoreChecked(db, model, ids, logprobs);
   return tokens.map(({ id, bytes, logprob, top }) => ({ id, bytes, logprob, top: logprob === null ? null : top }));
 }
