@@ -22,13 +22,14 @@ export interface WorkerCosts {
 /**
  * The parallel workers a generation's statements may have: `requested` (0: none), by default
  * what the server gives a scan, max_parallel_workers_per_gather (never above max_parallel_workers,
- * the whole server's, nor above its cores less one where they are known: a server on this
- * machine). More than max_parallel_workers is refused: the server would never start them. With
+ * the whole server's), where the server's cores are known (a server on this machine) at most
+ * its cores less one, and none on 2 cores or fewer (defaultWorkers). More than
+ * max_parallel_workers is refused: the server would never start them. With
  * workers, what starting them costs is measured once per connection (gatherStartMs). The embedded
  * database runs in one process: any count is accepted and has no effect.
  *
  * @example
- * await workersOption(db);    // { count: 1, startMs: 31.2, speedup: 2, ignored: false } on a 2-core machine's server
+ * await workersOption(db);    // { count: 3, startMs: 8.4, speedup: 4, ignored: false } on a 4-core machine's server
  * await workersOption(db, 0); // { count: 0, startMs: 0, speedup: 1, ignored: false }: no parallel workers
  */
 export async function workersOption(db: Database, requested?: number): Promise<Workers> {
@@ -37,7 +38,7 @@ export async function workersOption(db: Database, requested?: number): Promise<W
     if (requested !== undefined) integer('workers', requested, 0, 'an integer >= 0');
     return { ...NO_WORKERS, ignored: requested !== undefined };
   }
-  let count = Math.min(limits.perGather, limits.total, limits.cores === null ? Infinity : limits.cores - 1);
+  let count = defaultWorkers(limits);
   if (requested !== undefined) {
     const rule = workersRule(limits);
     if (integer('workers', requested, 0, rule) > limits.total) throw new OptionError('workers', rule, requested);
@@ -48,6 +49,20 @@ export async function workersOption(db: Database, requested?: number): Promise<W
 }
 
 const NO_WORKERS: WorkerCosts = { count: 0, startMs: 0, speedup: 1 };
+
+/**
+ * The workers a scan may have unless asked: max_parallel_workers_per_gather (within
+ * max_parallel_workers); on a server of known cores at most cores - 1, and none on 2 cores or
+ * fewer. Measured on 2 cores (README, Benchmark): a worker starts 25 to 40 ms after its Gather
+ * does, quiet, while the leader scans, so it takes a small share of the rows; with one worker
+ * pgvector's prefill of 32 took 2 to 5 times as long as without, cube's 3 times, and no step
+ * gained. The array kernel gains (its products are 100 times slower): ask for `--workers 1` there.
+ */
+function defaultWorkers(limits: ParallelLimits): number {
+  const perScan = Math.min(limits.perGather, limits.total);
+  if (limits.cores === null) return perScan;
+  return limits.cores <= 2 ? 0 : Math.min(perScan, limits.cores - 1);
+}
 
 function workersRule(limits: ParallelLimits): string {
   return `an integer from 0 to ${limits.total}, the server's max_parallel_workers (see \`gpt2sql models\` to raise it)`;
@@ -61,8 +76,9 @@ function workersRule(limits: ParallelLimits): string {
  */
 export function parallelSummary(limits: ParallelLimits | null): string {
   if (!limits) return 'parallel workers: none (the embedded database runs in one process; --workers has no effect)';
-  const count = Math.max(0, Math.min(limits.perGather, limits.total, limits.cores === null ? Infinity : limits.cores - 1));
-  const cores = limits.cores === null ? '' : `, and the ${limits.cores} cores the server shares with this machine less one`;
+  const count = defaultWorkers(limits);
+  const cores = limits.cores === null ? '' : limits.cores <= 2 ? `, but none on the ${limits.cores} cores the server shares with this machine`
+    : `, and the ${limits.cores} cores the server shares with this machine less one`;
   return [
     `parallel workers: ${count} per scan of weights by default (max_parallel_workers_per_gather = ${limits.perGather}${cores}; ` +
       `--workers N asks for up to max_parallel_workers = ${limits.total})`,
