@@ -78,7 +78,7 @@ export class Gpt2Sql {
    * absent, the server's default. On PGlite any count is accepted and ignored (`ignored: true`).
    *
    * @example
-   * const { count } = await gpt2.workers(); // 2 on a stock server, 0 on PGlite
+   * const { count } = await gpt2.workers(); // 2 on a stock server elsewhere, 0 on a 2-core machine's own server and on PGlite
    */
   workers(requested?: number): Promise<Workers> {
     return workersOption(this.db, requested);

@@ -106,7 +106,7 @@ export function generationFlags(flags: OptionFlags): CheckedGeneration {
 
 /** Adds --workers to a command that computes (complete, next, trace). */
 export function addWorkersFlag(command: Command): Command {
-  return command.option('--workers <n>', "parallel workers PostgreSQL may start for each scan of weights (0: none; default: the server's max_parallel_workers_per_gather)");
+  return command.option('--workers <n>', "parallel workers PostgreSQL may start for each scan of weights (0: none; default: the server's max_parallel_workers_per_gather, none on a server of 2 cores or fewer on this machine: see gpt2sql models)");
 }
 
 /**
