@@ -38,7 +38,7 @@ export function generate(weights: Gpt2Weights, promptIds: number[], options: Gen
   let logits = promptLogits;
   for (let i = 0; i < maxTokens && promptIds.length + i < n_ctx; i++) {
     if (i > 0) logits = step(weights, cache, newIds[i - 1]); // feed the previous new token: [V]
-    const id = sample(logits, { ...options, step: i, generated: newIds });
+    const id = sample(logits, { ...options, draw: i, generated: newIds });
     if (id === eotId) break;
     newIds.push(id);
   }

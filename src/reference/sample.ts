@@ -22,16 +22,16 @@
  *     min-p (minP > 0): of those, keep each token whose probability (rule 2's) is >= minP times the
  *     most probable token's, so never fewer than one token. Renormalize as in 3, once for top-p
  *     and min-p together (when either is on). minP = 0 is off.
- *  5. u = uniform(seed, step) in [0, 1), where step is the 0-based index of the generated token
- *     (the first new token has step 0): the first 8 hex digits of md5(`${seed}:${step}`) (seed and step
+ *  5. u = uniform(seed, draw) in [0, 1), where draw is the 0-based index of the generated token
+ *     (the first new token has draw 0): the first 8 hex digits of md5(`${seed}:${draw}`) (seed and draw
  *     in decimal, e.g. md5('42:0')) read as an unsigned 32-bit integer, divided by 2^32. In PostgreSQL:
- *       ('x' || substr(md5(seed::text || ':' || step::text), 1, 8))::bit(32)::bigint / 4294967296.0::float8
+ *       ('x' || substr(md5(seed::text || ':' || draw::text), 1, 8))::bit(32)::bigint / 4294967296.0::float8
  *  6. Inverse CDF: going through the kept tokens by probability with a running sum of their (renormalized)
  *     probabilities, pick the first token whose running sum is > u. If rounding leaves every running sum
  *     <= u, pick the last kept token.
  *
  * Options are checked before sampling: temperature >= 0, topK an integer >= 0, 0 < topP <= 1,
- * 0 <= minP <= 1, finite penalties, seed a safe integer, step an integer >= 0. Defaults: greedy
+ * 0 <= minP <= 1, finite penalties, seed a safe integer, draw an integer >= 0. Defaults: greedy
  * (temperature 0), topK 0, topP 1, minP 0, no penalties, seed 0.
  */
 import { createHash } from 'node:crypto';
@@ -64,16 +64,16 @@ export interface Candidate {
  * Chooses the next token from the logits of the last position (rules in the file header).
  *
  * @example
- * sample(logits, { step: 0 }); // greedy
- * sample(logits, { temperature: 0.8, topK: 40, topP: 0.95, seed: 42, step: 0 });
+ * sample(logits, { draw: 0 }); // greedy
+ * sample(logits, { temperature: 0.8, topK: 40, topP: 0.95, seed: 42, draw: 0 });
  */
-export function sample(logits: ArrayLike<number>, options: SamplingOptions & { step: number; generated?: readonly number[] }): number {
+export function sample(logits: ArrayLike<number>, options: SamplingOptions & { draw: number; generated?: readonly number[] }): number {
   const { temperature, seed } = checkSamplingOptions(options);
-  if (!Number.isInteger(options.step) || options.step < 0) throw new RangeError(`step must be an integer >= 0, got ${options.step}`);
+  if (!Number.isInteger(options.draw) || options.draw < 0) throw new RangeError(`draw must be an integer >= 0, got ${options.draw}`);
   const scores = penalize(logits, options.generated ?? [], options); // [V]
   if (temperature === 0) return argmax(scores);
   const kept = candidates(scores, options);
-  const u = uniform(seed, options.step);
+  const u = uniform(seed, options.draw);
   let cumulative = 0;
   for (const { id, prob } of kept) {
     cumulative += prob;
@@ -117,13 +117,13 @@ export function penalize(logits: ArrayLike<number>, generated: readonly number[]
 }
 
 /**
- * The uniform number in [0, 1) that picks the token at a given step: md5(`${seed}:${step}`), first 32 bits / 2^32.
+ * The uniform number in [0, 1) that picks the token at a given draw: md5(`${seed}:${draw}`), first 32 bits / 2^32.
  *
  * @example
  * uniform(42, 0); // 0.66052864654921, as PostgreSQL computes it from md5('42:0')
  */
-export function uniform(seed: number, step: number): number {
-  const hex = createHash('md5').update(`${seed}:${step}`).digest('hex');
+export function uniform(seed: number, draw: number): number {
+  const hex = createHash('md5').update(`${seed}:${draw}`).digest('hex');
   return parseInt(hex.slice(0, 8), 16) / 2 ** 32;
 }
 

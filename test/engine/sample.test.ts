@@ -25,10 +25,10 @@ interface Sampled {
   kept_probs: number[] | null;
 }
 
-async function sqlSample(db: Database, logits: ArrayLike<number>, options: SamplingOptions & { step: number; generated?: number[] }): Promise<Sampled> {
-  const { step, generated = [], ...sampling } = options;
+async function sqlSample(db: Database, logits: ArrayLike<number>, options: SamplingOptions & { draw: number; generated?: number[] }): Promise<Sampled> {
+  const { draw, generated = [], ...sampling } = options;
   const [row] = await runStatement<Sampled>(db, 'public', statement, {
-    logits: Array.from(logits), ...choosingValues([{ sampling: { ...DEFAULT_SAMPLING, ...sampling }, draw: step, generated }], logits.length),
+    logits: Array.from(logits), ...choosingValues([{ sampling: { ...DEFAULT_SAMPLING, ...sampling }, draw: draw, generated }], logits.length),
   });
   return row;
 }
@@ -62,20 +62,20 @@ describe.each(testDatabases())('sampling on $driver', (target) => {
   });
 
   it.each(CASES)('keeps the same tokens as the reference and chooses the same one: %o', async (options) => {
-    for (const [seed, step] of [[0, 0], [42, 3], [-7, 11], [123456789, 1]]) {
-      const logits = randomLogits(seed + step, 200);
+    for (const [seed, draw] of [[0, 0], [42, 3], [-7, 11], [123456789, 1]]) {
+      const logits = randomLogits(seed + draw, 200);
       const expected = candidates(logits, options);
-      const actual = await sqlSample(db, logits, { ...options, seed, step });
-      expect(actual.kept_tokens, `kept tokens, seed ${seed} step ${step}`).toEqual(expected.map((c) => c.id));
-      expectClose(actual.kept_probs!, expected.map((c) => c.prob), PROB_TOLERANCE, `kept probabilities, seed ${seed} step ${step}`);
-      expect(actual.token, `chosen token, seed ${seed} step ${step}`).toBe(sample(logits, { ...options, seed, step }));
+      const actual = await sqlSample(db, logits, { ...options, seed, draw });
+      expect(actual.kept_tokens, `kept tokens, seed ${seed} draw ${draw}`).toEqual(expected.map((c) => c.id));
+      expectClose(actual.kept_probs!, expected.map((c) => c.prob), PROB_TOLERANCE, `kept probabilities, seed ${seed} draw ${draw}`);
+      expect(actual.token, `chosen token, seed ${seed} draw ${draw}`).toBe(sample(logits, { ...options, seed, draw }));
     }
   });
 
   it('is greedy at temperature 0: the highest logit, ties to the lowest id, other options ignored', async () => {
     const logits = [0.5, 2, -1, 2, 1.5];
     for (const options of [{}, { topK: 3, topP: 0.1, seed: 9 }]) {
-      const actual = await sqlSample(db, logits, { ...options, temperature: 0, step: 4 });
+      const actual = await sqlSample(db, logits, { ...options, temperature: 0, draw: 4 });
       expect(actual).toEqual({ token: 1, kept_tokens: null, kept_probs: null });
     }
   });
@@ -83,13 +83,13 @@ describe.each(testDatabases())('sampling on $driver', (target) => {
   it('with top-k 1 chooses the greedy token whatever the seed', async () => {
     const logits = randomLogits(5, 300);
     for (const seed of [1, 2, 3]) {
-      expect((await sqlSample(db, logits, { temperature: 1.5, topK: 1, seed, step: 0 })).token).toBe(argmax(logits));
+      expect((await sqlSample(db, logits, { temperature: 1.5, topK: 1, seed, draw: 0 })).token).toBe(argmax(logits));
     }
   });
 
   it('with top-p keeps exactly the nucleus: each token whose running sum before it is < top_p', async () => {
     const logits = [4, 2, 1, 1].map(Math.log); // probabilities 0.5, 0.25, 0.125, 0.125
-    const keptFor = async (topP: number) => (await sqlSample(db, logits, { temperature: 1, topP, step: 0 })).kept_tokens;
+    const keptFor = async (topP: number) => (await sqlSample(db, logits, { temperature: 1, topP, draw: 0 })).kept_tokens;
     expect(await keptFor(0.4)).toEqual([0]); // 0 < 0.4, then 0.5 is not
     expect(await keptFor(0.7)).toEqual([0, 1]); // 0, 0.5 < 0.7, then 0.75 is not
     expect(await keptFor(0.8)).toEqual([0, 1, 2]); // ties (2 and 3) go to the lower id first
@@ -99,10 +99,10 @@ describe.each(testDatabases())('sampling on $driver', (target) => {
   it('ranks by logit, ties by id, where the probabilities are all 0 below the top (top-k keeps the highest logits)', async () => {
     const logits = [-3.7, -2.6, 23, 22.5, 22.9, -1, 23, 21];
     for (const temperature of [1e-6, 1e-3]) {
-      const actual = await sqlSample(db, logits, { temperature, topK: 5, seed: 3, step: 0 });
+      const actual = await sqlSample(db, logits, { temperature, topK: 5, seed: 3, draw: 0 });
       expect(actual.kept_tokens, `kept at temperature ${temperature}`).toEqual([2, 6, 4, 3, 7]);
       expect(actual.kept_tokens).toEqual(candidates(logits, { temperature, topK: 5 }).map((c) => c.id));
-      expect(actual.token).toBe(sample(logits, { temperature, topK: 5, seed: 3, step: 0 }));
+      expect(actual.token).toBe(sample(logits, { temperature, topK: 5, seed: 3, draw: 0 }));
     }
   });
 
@@ -110,11 +110,11 @@ describe.each(testDatabases())('sampling on $driver', (target) => {
     // exp(-744.5) is the smallest double; divided by a sum of 3 it is below it.
     const logits = [0, 0, 0, -744.5, -1e6];
     for (const options of [{ temperature: 1 }, { temperature: 1, topP: 0.99 }, { temperature: 1e-6, topK: 4 }, { temperature: 100 }]) {
-      const actual = await sqlSample(db, logits, { ...options, seed: 8, step: 2 });
+      const actual = await sqlSample(db, logits, { ...options, seed: 8, draw: 2 });
       const expected = candidates(logits, options);
       expect(actual.kept_tokens, JSON.stringify(options)).toEqual(expected.map((c) => c.id));
       expectClose(actual.kept_probs!, expected.map((c) => c.prob), PROB_TOLERANCE, `kept probabilities ${JSON.stringify(options)}`);
-      expect(actual.token).toBe(sample(logits, { ...options, seed: 8, step: 2 }));
+      expect(actual.token).toBe(sample(logits, { ...options, seed: 8, draw: 2 }));
     }
   });
 
@@ -124,17 +124,17 @@ describe.each(testDatabases())('sampling on $driver', (target) => {
     { presencePenalty: -0.4, frequencyPenalty: 2, temperature: 1.2, minP: 0.02 },
     { presencePenalty: 2, frequencyPenalty: 2, temperature: 0 },
   ])('subtracts the penalties of the tokens generated so far as the reference does: %o', async (options) => {
-    for (const [seed, step] of [[3, 0], [11, 4], [-2, 9]]) {
+    for (const [seed, draw] of [[3, 0], [11, 4], [-2, 9]]) {
       const logits = randomLogits(seed + 100, 120);
       const top = [...logits.keys()].sort((a, b) => logits[b] - logits[a]); // the likeliest tokens, penalized most
       const generated = [top[0], top[1], top[0], top[5], top[0], 7];
-      const expected = sample(logits, { ...options, seed, step, generated });
-      const actual = await sqlSample(db, logits, { ...options, seed, step, generated });
-      expect(actual.token, `chosen token, seed ${seed} step ${step}`).toBe(expected);
+      const expected = sample(logits, { ...options, seed, draw, generated });
+      const actual = await sqlSample(db, logits, { ...options, seed, draw, generated });
+      expect(actual.token, `chosen token, seed ${seed} draw ${draw}`).toBe(expected);
       if (options.temperature) { // sampled: the kept tokens too
         const kept = candidates(penalize(logits, generated, options), options);
-        expect(actual.kept_tokens, `kept tokens, seed ${seed} step ${step}`).toEqual(kept.map((c) => c.id));
-        expectClose(actual.kept_probs!, kept.map((c) => c.prob), PROB_TOLERANCE, `kept probabilities, seed ${seed} step ${step}`);
+        expect(actual.kept_tokens, `kept tokens, seed ${seed} draw ${draw}`).toEqual(kept.map((c) => c.id));
+        expectClose(actual.kept_probs!, kept.map((c) => c.prob), PROB_TOLERANCE, `kept probabilities, seed ${seed} draw ${draw}`);
       }
     }
   });
@@ -142,8 +142,8 @@ describe.each(testDatabases())('sampling on $driver', (target) => {
   it('samples from extreme logits without exp() underflow errors', async () => {
     const logits = [1e4, -1e4, 0, -745.5, 3000];
     for (const temperature of [1, 0.01, 100]) {
-      const actual = await sqlSample(db, logits, { temperature, seed: 1, step: 0 });
-      expect(actual.token).toBe(sample(logits, { temperature, seed: 1, step: 0 }));
+      const actual = await sqlSample(db, logits, { temperature, seed: 1, draw: 0 });
+      expect(actual.token).toBe(sample(logits, { temperature, seed: 1, draw: 0 }));
       expect(actual.kept_tokens).toEqual(candidates(logits, { temperature }).map((c) => c.id));
     }
   });

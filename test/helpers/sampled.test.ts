@@ -23,11 +23,11 @@ describe('expectSampledAsReference', () => {
   it('fails any other token on a float8 kernel', () => {
     const other = [...tokens];
     other[2] = (other[2] + 1) % config.vocab_size;
-    expect(() => expectSampledAsReference(weights, prompt, run, other, 'cube', 'changed')).toThrow(/step 2 chose .* computes the logits in float8/);
+    expect(() => expectSampledAsReference(weights, prompt, run, other, 'cube', 'changed')).toThrow(/draw 2 chose .* computes the logits in float8/);
   });
 
   it('fails on pgvector a token whose interval of running sums is far from the draw', () => {
-    // At step 0: the kept token whose interval lies farthest from u.
+    // At draw 0: the kept token whose interval lies farthest from u.
     const kept = candidates(prefill(weights, prompt).logits, run);
     const u = uniform(run.seed, 0);
     let running = 0;
@@ -38,7 +38,7 @@ describe('expectSampledAsReference', () => {
   });
 
   it('accepts on pgvector a draw within the tolerance of a boundary, and says so', () => {
-    // A seed and step whose draw lands within 1e-6 of a boundary between two kept tokens: the
+    // A seed and draw index whose draw lands within 1e-6 of a boundary between two kept tokens: the
     // token on the other side is explainable by float4 logits, and named.
     const logits = prefill(weights, prompt).logits;
     for (let seed = 0; seed < 200_000; seed++) {

@@ -6,7 +6,7 @@
  * its logits are the reference's only within LOGITS_TOLERANCE.vector; where the draw u falls that
  * close to the boundary between two tokens' running sums of probability, float4 may put it on the
  * other side, and from there the texts differ. So each step is checked on the engine's own history
- * (the reference is fed the tokens the engine chose, and samples with the same seed and step): the
+ * (the reference is fed the tokens the engine chose, and samples with the same seed and draw): the
  * engine's token is the reference's choice, or, with a float4 kernel only, one the reference would
  * choose had every logit moved by at most the tolerance: u within its interval of running sums,
  * the interval widened by the tokens whose logits are that close to its own (they may rank either
@@ -30,7 +30,7 @@ export interface SampledRun extends SamplingOptions {
 
 /** Steps where a float4 kernel chose otherwise than the reference, within its tolerance: what a test may log. */
 export interface Explained {
-  step: number;
+  draw: number;
   engine: number;
   reference: number;
   /** |u − the running sum at the nearer edge of the engine token's interval| in the reference. */
@@ -57,14 +57,14 @@ export function expectSampledAsReference(weights: Gpt2Weights, prompt: readonly 
   for (let i = 0; i < chosen.length; i++) {
     if (i === 0) ({ cache, logits } = prefill(weights, [...prompt]));
     else logits = step(weights, cache!, chosen[i - 1]);
-    const options = { ...run, step: i, generated: chosen.slice(0, i) }; // the penalties count the tokens chosen before
+    const options = { ...run, draw: i, generated: chosen.slice(0, i) }; // the penalties count the tokens chosen before
     const reference = sample(logits, options);
     if (reference === chosen[i]) continue;
-    const message = `${what}: step ${i} chose ${chosen[i]} where the reference (fed the same ${prompt.length + i} tokens) chooses ${reference}`;
+    const message = `${what}: draw ${i} chose ${chosen[i]} where the reference (fed the same ${prompt.length + i} tokens) chooses ${reference}`;
     if (exact) expect.fail(`${message}; kernel ${kernel} computes the logits in float8, so the tokens must be equal`);
     const margin = withinTolerance(logits, chosen[i], options, LOGITS_TOLERANCE[kernel]);
     if (margin === null) expect.fail(`${message}, and no move of the logits within ${kernel}'s tolerance ${LOGITS_TOLERANCE[kernel]} makes it the choice`);
-    explained.push({ step: i, engine: chosen[i], reference, margin });
+    explained.push({ draw: i, engine: chosen[i], reference, margin });
   }
   expect(tokens.length, `${what}: tokens generated`).toBeLessThanOrEqual(maxTokens);
   return explained;
@@ -74,7 +74,7 @@ export function expectSampledAsReference(weights: Gpt2Weights, prompt: readonly 
  * Whether the reference, its logits each moved by at most `tolerance`, could choose `token`: the
  * distance from u to the token's interval of running sums (0 inside it), or null when too far.
  */
-function withinTolerance(raw: Float64Array, token: number, options: SamplingOptions & { step: number; generated: number[] }, tolerance: number): number | null {
+function withinTolerance(raw: Float64Array, token: number, options: SamplingOptions & { draw: number; generated: number[] }, tolerance: number): number | null {
   const logits = penalize(raw, options.generated, options);
   const temperature = options.temperature ?? 0;
   if (temperature === 0) return logits[token] >= logits[argmax(logits)] - 2 * tolerance ? 0 : null;
@@ -93,7 +93,7 @@ function withinTolerance(raw: Float64Array, token: number, options: SamplingOpti
   // Each probability moves by a factor of at most e^(±2·tolerance/temperature), and the
   // renormalizing sums with it: the running sums by at most about 4·tolerance/temperature.
   const slack = 4 * tolerance / temperature + 1e-12;
-  const u = uniform(options.seed ?? 0, options.step);
+  const u = uniform(options.seed ?? 0, options.draw);
   const margin = u < before ? before - u : u >= through ? u - through : 0;
   return margin <= slack ? margin : null;
 }

@@ -11,7 +11,7 @@ const prompt = [1, 2, 3];
 /** The slow way: a full forward pass over the whole sequence for every new token, no cache. */
 function generateWithoutCache(ids: number[], n: number, options: SamplingOptions): number[] {
   const sequence = [...ids];
-  for (let step = 0; step < n; step++) sequence.push(sample(gpt2(weights, sequence).at(-1)!, { ...options, step }));
+  for (let draw = 0; draw < n; draw++) sequence.push(sample(gpt2(weights, sequence).at(-1)!, { ...options, draw }));
   return sequence.slice(ids.length);
 }
 

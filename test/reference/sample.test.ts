@@ -11,15 +11,15 @@ const P = [0.15, 0.5, 0.05, 0.3];
 const logits = P.map(Math.log);
 
 /** u as the header defines it, from node's md5 directly. */
-function md5Uniform(seed: number, step: number): number {
-  const digest = createHash('md5').update(`${seed}:${step}`).digest();
+function md5Uniform(seed: number, draw: number): number {
+  const digest = createHash('md5').update(`${seed}:${draw}`).digest();
   return digest.readUInt32BE(0) / 4294967296;
 }
 
 describe('uniform', () => {
-  it('is the first 32 bits of md5("seed:step") over 2^32', () => {
+  it('is the first 32 bits of md5("seed:draw") over 2^32', () => {
     for (const seed of [0, 1, 42, -7, 123456789012]) {
-      for (let step = 0; step < 20; step++) expect(uniform(seed, step)).toBe(md5Uniform(seed, step));
+      for (let draw = 0; draw < 20; draw++) expect(uniform(seed, draw)).toBe(md5Uniform(seed, draw));
     }
   });
   it('matches the value PostgreSQL computes for md5(\'42:0\')', () => {
@@ -27,21 +27,21 @@ describe('uniform', () => {
     expect(uniform(42, 0)).toBe(0.66052864654921);
   });
   it('stays in [0, 1)', () => {
-    const values = Array.from({ length: 1000 }, (_, step) => uniform(3, step));
+    const values = Array.from({ length: 1000 }, (_, draw) => uniform(3, draw));
     expect(values.every((u) => u >= 0 && u < 1)).toBe(true);
   });
 });
 
 describe('greedy', () => {
   it('takes the highest logit, the lowest id on ties, at temperature 0', () => {
-    expect(sample([1, 3, 3, 2], { step: 0 })).toBe(1);
-    expect(sample([1, 3, 3, 2], { temperature: 0, topK: 3, topP: 0.5, seed: 9, step: 5 })).toBe(1);
+    expect(sample([1, 3, 3, 2], { draw: 0 })).toBe(1);
+    expect(sample([1, 3, 3, 2], { temperature: 0, topK: 3, topP: 0.5, seed: 9, draw: 5 })).toBe(1);
     expect(argmax([-1, -1])).toBe(0);
   });
   it('equals topK = 1 at any temperature and seed', () => {
     for (const values of [logits, [1, 3, 3, 2], [0, 0, 0]]) {
       for (let seed = 0; seed < 20; seed++) {
-        expect(sample(values, { temperature: 1.7, topK: 1, seed, step: seed })).toBe(argmax(values));
+        expect(sample(values, { temperature: 1.7, topK: 1, seed, draw: seed })).toBe(argmax(values));
       }
     }
   });
@@ -84,27 +84,27 @@ describe('candidates', () => {
 describe('sample', () => {
   it('picks the first token whose cumulative probability exceeds u', () => {
     const order = [1, 3, 0, 2];
-    for (let step = 0; step < 200; step++) {
-      const u = md5Uniform(7, step);
+    for (let draw = 0; draw < 200; draw++) {
+      const u = md5Uniform(7, draw);
       let cumulative = 0;
       const expected = order.find((id) => (cumulative += P[id]) > u);
-      expect(sample(logits, { temperature: 1, seed: 7, step })).toBe(expected);
+      expect(sample(logits, { temperature: 1, seed: 7, draw })).toBe(expected);
     }
   });
   it('only samples the nucleus, and samples all of it', () => {
-    const seen = new Set(Array.from({ length: 200 }, (_, step) => sample(logits, { temperature: 1, topP: 0.7, seed: 1, step })));
+    const seen = new Set(Array.from({ length: 200 }, (_, draw) => sample(logits, { temperature: 1, topP: 0.7, seed: 1, draw })));
     expect([...seen].sort()).toEqual([1, 3]);
   });
   it('is reproducible for a seed and differs across seeds', () => {
-    const run = (seed: number) => Array.from({ length: 30 }, (_, step) => sample(logits, { temperature: 1, seed, step }));
+    const run = (seed: number) => Array.from({ length: 30 }, (_, draw) => sample(logits, { temperature: 1, seed, draw }));
     expect(run(5)).toEqual(run(5));
     expect(run(5)).not.toEqual(run(6));
   });
   it('rejects options out of range with what is allowed', () => {
-    expect(() => sample(logits, { temperature: -1, step: 0 })).toThrow(/temperature must be/);
-    expect(() => sample(logits, { topK: 1.5, step: 0 })).toThrow(/topK must be/);
-    expect(() => sample(logits, { topP: 0, step: 0 })).toThrow(/topP must be in \(0, 1\]/);
-    expect(() => sample(logits, { seed: 0.5, step: 0 })).toThrow(/seed must be/);
-    expect(() => sample(logits, { step: -1 })).toThrow(/step must be/);
+    expect(() => sample(logits, { temperature: -1, draw: 0 })).toThrow(/temperature must be/);
+    expect(() => sample(logits, { topK: 1.5, draw: 0 })).toThrow(/topK must be/);
+    expect(() => sample(logits, { topP: 0, draw: 0 })).toThrow(/topP must be in \(0, 1\]/);
+    expect(() => sample(logits, { seed: 0.5, draw: 0 })).toThrow(/seed must be/);
+    expect(() => sample(logits, { draw: -1 })).toThrow(/draw must be/);
   });
 });
