@@ -24,7 +24,8 @@ import { quoteIdent } from '../../src/sql/quote.ts';
 import { partitionwiseSql } from '../../src/sql/sharding.ts';
 import { kernel, rowParts } from '../../src/sql/kernels/index.ts';
 import { renderInlined, type Sql } from '../../src/sql/sql.ts';
-import { BATCH_STEP_INPUTS, next, score, step } from '../../src/sql/statements.ts';
+import { DEFAULT_SAMPLING } from '../../src/sql/sampling-fields.ts';
+import { BATCH_STEP_INPUTS, choosingValues, next, score, step } from '../../src/sql/statements.ts';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { uniqueModelName } from '../helpers/databases.ts';
 import { startCli } from '../helpers/cli-process.ts';
@@ -123,8 +124,8 @@ if (serverUrl) {
 
     it.each(['recursive', 'unrolled'] as BlocksShape[])('sends each shard its sums per output column, in every statement (%s blocks)', async (shape) => {
       const stepValues = {
-        ids: PROMPT, places: PROMPT.map((_, i) => i), seqs: PROMPT.map(() => 0), sessions: [1], temperatures: [1], top_ks: [0], top_ps: [1],
-        seeds: [1], steps: [0], logprobs_each: [-1],
+        ids: PROMPT, places: PROMPT.map((_, i) => i), seqs: PROMPT.map(() => 0), sessions: [1],
+        ...choosingValues([{ sampling: { ...DEFAULT_SAMPLING, temperature: 1 }, draw: 0, generated: [] }], sharded.vocab_size),
       };
       const statements: Array<[string, Sql, Record<string, unknown>]> = [
         ['step', step(sharded, BATCH_STEP_INPUTS, shape), stepValues],
