@@ -165,7 +165,8 @@ describe.each(testDatabases())('the explorer page in Chromium on $driver', (targ
     const top = [...chosen[1]].sort((a, b) => b - a).slice(0, 5);
     if (!top.includes(chosen[1][expected[1]])) top.push(chosen[1][expected[1]]); // the chosen token comes too, as OpenAI's top_logprobs has it
     expectClose(alternatives, top, tolerance, 'the alternatives at step 1: the 5 most probable, and the chosen token');
-    expect(await page.locator('#generate pre.sql').textContent()).toContain(`${seed}::bigint`);
+    // The script the panel shows is the same generation: its seed, one generation being a batch of one.
+    expect(await page.locator('#generate pre.sql').textContent()).toContain(`'{${seed}}'::bigint[]`);
     await page.screenshot({ path: join(SCREENSHOTS, `explorer-generate-${target.driver}.png`), fullPage: true });
     await page.close();
   });
