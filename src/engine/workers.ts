@@ -90,9 +90,9 @@ export function parallelSummary(limits: ParallelLimits | null): string {
 
 /**
  * What starting a Gather's workers costs where it was not measured (a plan written for a given
- * count, as the tests and the psql scripts do): 10 ms, PostgreSQL 15 on a quiet 2-core machine
- * (`SELECT count(*)` of a 1-row table alone 0.2 ms, with one worker 8.5 ms). Measured ones run
- * from 5 to 90 ms on the same machine as its load changes: see gatherStartMs.
+ * count, as the tests do): 10 ms, PostgreSQL 15 on one quiet 2-core machine (`SELECT count(*)`
+ * of a 1-row table alone 0.2 ms, with one worker 8.5 ms). Measured ones ran from 5 to 90 ms on
+ * machines of that kind, with the machine and its load: see gatherStartMs.
  */
 export const GATHER_START_MS = 10;
 
@@ -111,14 +111,17 @@ const PROBE = 'SELECT count(*) FROM pg_catalog.pg_attribute';
  * What starting `count` parallel workers costs on this server now, in milliseconds: the least of
  * three runs of a scan with them less the least of three without, measured once per connection.
  * PostgreSQL starts a Gather's workers anew each time it runs, each a process that attaches to
- * the query's shared memory and warms its own caches: 5 to 11 ms on a quiet 2-core machine,
- * 30 to 90 ms on the same machine with other work running. Infinity when the server started none
+ * the query's shared memory and warms its own caches: 5 to 11 ms on one quiet 2-core machine,
+ * 25 to 40 on another, up to 90 with other work running. Infinity when the server started none
  * (every worker slot busy): then no scan gets workers.
  */
 export async function gatherStartMs(db: Database, count: number): Promise<number> {
   const byCount = measured.get(db) ?? new Map<number, Promise<number>>();
   measured.set(db, byCount);
-  if (!byCount.has(count)) byCount.set(count, measureGatherStart(db, count));
+  if (!byCount.has(count)) {
+    // A failed measurement is not kept: the next generation measures again.
+    byCount.set(count, measureGatherStart(db, count).catch((error: unknown) => { byCount.delete(count); throw error; }));
+  }
   return byCount.get(count)!;
 }
 
@@ -127,20 +130,29 @@ const PROBE_SETTINGS = ['parallel_setup_cost = 0', 'parallel_tuple_cost = 0', 'm
   'enable_indexscan = off', 'enable_indexonlyscan = off', 'enable_bitmapscan = off'].map((setting) => `SET LOCAL ${setting};`).join(' ');
 
 async function measureGatherStart(db: Database, count: number): Promise<number> {
+  // In a savepoint rolled back at the end: the probe's settings never reach a transaction it joins.
   return db.transaction(async () => {
-    await db.exec(PROBE_SETTINGS);
-    const best = { serial: Infinity, parallel: Infinity };
-    for (let run = 0; run < 3; run++) {
-      for (const workers of [0, count]) {
-        await db.exec(`SET LOCAL max_parallel_workers_per_gather = ${workers}`);
-        const [row] = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${PROBE}`);
-        const [explained] = (typeof row['QUERY PLAN'] === 'string' ? JSON.parse(row['QUERY PLAN']) : row['QUERY PLAN']) as [{ Plan: PlanNode; 'Execution Time': number }];
-        if (workers === 0) best.serial = Math.min(best.serial, explained['Execution Time']);
-        else if (launched(explained.Plan) > 0) best.parallel = Math.min(best.parallel, explained['Execution Time']);
-      }
+    await db.exec(`SAVEPOINT gather_probe; ${PROBE_SETTINGS}`);
+    try {
+      return await probeRuns(db, count);
+    } finally {
+      await db.exec('ROLLBACK TO SAVEPOINT gather_probe; RELEASE SAVEPOINT gather_probe');
     }
-    return Math.max(1, best.parallel - best.serial);
   });
+}
+
+async function probeRuns(db: Database, count: number): Promise<number> {
+  const best = { serial: Infinity, parallel: Infinity };
+  for (let run = 0; run < 3; run++) {
+    for (const workers of [0, count]) {
+      await db.exec(`SET LOCAL max_parallel_workers_per_gather = ${workers}`);
+      const [row] = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${PROBE}`);
+      const [explained] = (typeof row['QUERY PLAN'] === 'string' ? JSON.parse(row['QUERY PLAN']) : row['QUERY PLAN']) as [{ Plan: PlanNode; 'Execution Time': number }];
+      if (workers === 0) best.serial = Math.min(best.serial, explained['Execution Time']);
+      else if (launched(explained.Plan) > 0) best.parallel = Math.min(best.parallel, explained['Execution Time']);
+    }
+  }
+  return Math.max(1, best.parallel - best.serial);
 }
 
 interface PlanNode {

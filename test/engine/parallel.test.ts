@@ -151,6 +151,13 @@ describe.each(servers)('--workers on $driver', (target) => {
     const again = performance.now();
     expect(await gatherStartMs(db, 1)).toBe(start);
     expect(performance.now() - again, 'measured once').toBeLessThan(5);
+    // Measured inside a transaction, the probe's settings do not stay in it.
+    const settings = await db.transaction(async () => {
+      await gatherStartMs(db, 2);
+      return db.query<{ index: string; workers: string }>(`SELECT current_setting('enable_indexscan') AS index, current_setting('max_parallel_workers_per_gather') AS workers`);
+    });
+    const [outside] = await db.query<{ index: string; workers: string }>(`SELECT current_setting('enable_indexscan') AS index, current_setting('max_parallel_workers_per_gather') AS workers`);
+    expect(settings).toEqual([outside]);
   });
 
   it('gives a scan workers only where its products outweigh their measured start on the cores there are', () => {
