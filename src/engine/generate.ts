@@ -37,7 +37,7 @@ export type { GeneratedToken, Generation, StopReason, TokenLogprob };
 export async function generate(db: Database, model: ModelRow, promptIds: readonly number[], options: GenerateOptions): Promise<Generation> {
   const { completion, logprobs, engine } = generationOptions(options);
   const prompt = checkPrompt(model, promptIds);
-  const workers = (await workersOption(db, options.workers)).count;
+  const workers = await workersOption(db, options.workers);
   const scheduler = new Scheduler(db, { maxBatch: 1, workers, engine });
   try {
     return await scheduler.generate({ model, prompt, options: completion, logprobs, signal: options.signal, onToken: options.onToken });

@@ -17,7 +17,7 @@ import { endOfTextId } from './model.ts';
 import { schedulerLimits, type Checked, type CheckedCompletion, type CheckedPrompt, type EngineName, type Sampling } from './options.ts';
 import { RecomputeStep } from './recompute-step.ts';
 import { openSession, type Session } from './session.ts';
-import { workersOption, type WorkerCosts } from './workers.ts';
+import { workersOption, type WorkerCosts, type Workers } from './workers.ts';
 
 /** One generation asked of the scheduler. */
 export interface GenerationRequest {
@@ -43,8 +43,8 @@ export interface SchedulerOptions {
   maxBatch?: number;
   /** The most generations waiting for a place in a step (default 64); beyond: QueueFullError. */
   maxQueue?: number;
-  /** Parallel workers per scan of weights (the server's default when absent). */
-  workers?: number;
+  /** Parallel workers per scan of weights: a count to check, or workersOption's answer; the server's default when absent. */
+  workers?: number | Workers;
   /** How a step is computed: incremental (default; batched, with each generation's cache) or recompute (the article's). */
   engine?: EngineName;
 }
@@ -223,7 +223,7 @@ export class Scheduler {
 
   /** The tokens of a step of `batch`: one batched statement (incremental), or one full pass each (recompute). */
   private async computeStep(model: ModelRow, batch: readonly Entry[]): Promise<GeneratedToken[]> {
-    const workers = await (this.workers ??= workersOption(this.db, this.options.workers));
+    const workers = await (this.workers ??= workersFor(this.db, this.options.workers));
     if (this.options.engine === 'recompute') {
       let recompute = this.recomputes.get(model.name);
       if (!recompute) this.recomputes.set(model.name, recompute = new RecomputeStep(this.db, model, workers));
@@ -268,4 +268,9 @@ function sequenceOf(entry: Entry): SequenceStep {
     start: draw === 0 ? 0 : prompt.length + draw - 1,
     ...choiceOf(entry),
   };
+}
+
+/** The scheduler's workers: checked and measured here unless the caller already has (generate). */
+function workersFor(db: Database, workers: number | Workers | undefined): Promise<WorkerCosts> {
+  return typeof workers === 'object' ? Promise.resolve(workers) : workersOption(db, workers);
 }
