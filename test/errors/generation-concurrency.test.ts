@@ -98,9 +98,10 @@ describe.skipIf(!POSTGRES)('generation alongside other work on one PostgreSQL se
   it('loading model B, then replacing it with another checkpoint, while A generates leaves A undisturbed', async () => {
     const expected = await oneAtATime(target, a.model.name, 5, false);
     const [b1, b2] = await Promise.all(B_SIZES.map((size) => tinyCheckpoint(size)));
+    // Opened first: between A's first token and the lock there is only the lock to take (A's 3 other steps are quick).
+    const db = await target.open();
     const runA = startCli(['complete', PROMPT, ...sampled(5), '--model', a.model.name, '--db', target.db]);
     await runA.until(firstTokenShown);
-    const db = await target.open();
     await pausingSteps(db, a, async (waiting) => {
       await untilOrEnded(async () => (await waiting()) === 1, [runA]);
       expect(await waiting(), 'A waits at its next step').toBe(1);
