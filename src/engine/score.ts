@@ -108,6 +108,22 @@ export async function scoreChecked(db: Database, model: ModelRow, ids: CheckedPr
   return scoreInWindows(db, model, ids, scoreWindows(ids.length, model.n_ctx, stride), { top, stride }, options);
 }
 
+/** A prompt's token as an echo shows it: its bytes, and with log-probabilities asked, how scoreChecked scored it. */
+export type EchoedToken = Pick<ScoredToken, 'id' | 'bytes'> & Partial<Pick<ScoredToken, 'logprob' | 'top'>>;
+
+/**
+ * A prompt's tokens as an echo shows them: each with its bytes; with `top` (how many alternatives
+ * to show), each also scored by the model given the tokens before it (scoreChecked).
+ *
+ * @example
+ * await echoTokens(db, model, ids, undefined); // [{ id: 15496, bytes: … }]
+ * await echoTokens(db, model, ids, top);       // [{ id: 15496, bytes: …, logprob: null, top: [] }, { id: 11, …, logprob: -2.3, top: [...] }]
+ */
+export async function echoTokens(db: Database, model: ModelRow, ids: CheckedPrompt, top: Checked<number> | undefined): Promise<EchoedToken[]> {
+  if (top === undefined) return (await decodeEach(db, model, ids)).map(({ token, bytes }) => ({ id: token, bytes }));
+  return (await scoreChecked(db, model, ids, top)).tokens;
+}
+
 async function scoreInWindows(
   db: Database, model: ModelRow, ids: readonly number[], windows: ScoreWindow[], { top, stride }: ScoreOptions, options: RunScoring,
 ): Promise<Scoring> {

@@ -59,6 +59,23 @@ export function completionRequest(body: Body): CompletionRequest {
   checkFields(body, COMPLETION_FIELDS);
   const stream = booleanField(body, 'stream');
   const maxTokens = given(body, 'max_tokens') as number | undefined;
+  const n = integerField(body, 'n', 1, MOST_N) ?? 1;
+  const seed = given(body, 'seed');
+  // A seed that is not a safe integer is the engine's to refuse; one that is must stay one up to choice n - 1.
+  if (Number.isSafeInteger(seed) && !Number.isSafeInteger((seed as number) + n - 1)) {
+    throw invalidField('seed', `seed + n - 1 must be a safe integer (choice k is sampled with seed + k), got ${seed} + ${n - 1}`);
+  }
+  const fields = {
+    model: requiredString(body, 'model', 'name a loaded model (GET /v1/models lists them)'),
+    prompts: promptInputs(given(body, 'prompt')),
+    maxTokens,
+    n,
+    stream,
+    includeUsage: includeUsage(body, stream),
+    echo: booleanField(body, 'echo'),
+    stop: stopStrings(given(body, 'stop')),
+  };
+  // The engine's checks come last, once every field of the API's own is read.
   const { completion, logprobs } = generationOptions({
     ...(fromApiFields((name) => given(body, name)) as Partial<Sampling>),
     temperature: (given(body, 'temperature') ?? API_DEFAULTS.temperature) as number,
@@ -66,20 +83,7 @@ export function completionRequest(body: Body): CompletionRequest {
     logprobs: given(body, 'logprobs'),
   });
   const { maxTokens: _checked, ...sampling } = completion;
-  const n = integerField(body, 'n', 1, MOST_N) ?? 1;
-  if (!Number.isSafeInteger(sampling.seed + n - 1)) throw invalidField('seed', `seed + n - 1 must be a safe integer (choice k is sampled with seed + k), got ${sampling.seed} + ${n - 1}`);
-  return {
-    model: requiredString(body, 'model', 'name a loaded model (GET /v1/models lists them)'),
-    prompts: promptInputs(given(body, 'prompt')),
-    sampling,
-    maxTokens,
-    n,
-    stream,
-    includeUsage: includeUsage(body, stream),
-    logprobs,
-    echo: booleanField(body, 'echo'),
-    stop: stopStrings(given(body, 'stop')),
-  };
+  return { ...fields, sampling, logprobs };
 }
 
 /** The prompts of `prompt`: a string, a list of strings, token ids, or a list of token-id lists. */

@@ -32,13 +32,14 @@ export async function postCompletions(call: ApiCall): Promise<void> {
   const request = completionRequest(await call.body());
   const { db, scheduler } = call.backend;
   const model = await findApiModel(db, request.model);
-  const prompts = await resolvePrompts(db, model, request);
-  const specs = prompts.flatMap((prompt, p) =>
-    Array.from({ length: request.n }, (_, k) => ({ index: p * request.n + k, prompt, seed: request.sampling.seed + k })));
+  // The output is ready before the engine runs: it sends nothing until the first piece.
   const head: CompletionHead = { id: `cmpl-${randomBytes(12).toString('hex')}`, object: 'text_completion', created: Math.floor(Date.now() / 1000), model: model.name };
   const output: CompletionOutput = request.stream
     ? new CompletionStream(call.response, head, { withLogprobs: request.logprobs !== undefined, includeUsage: request.includeUsage })
-    : new CompletionCollector(call.response, head, specs.length, request.logprobs !== undefined);
+    : new CompletionCollector(call.response, head, request.prompts.length * request.n, request.logprobs !== undefined);
+  const prompts = await resolvePrompts(db, model, request);
+  const specs = prompts.flatMap((prompt, p) =>
+    Array.from({ length: request.n }, (_, k) => ({ index: p * request.n + k, prompt, seed: request.sampling.seed + k })));
   let completionTokens: number;
   try {
     completionTokens = await runChoices(scheduler, model, specs, request, output, call.signal);

@@ -1,7 +1,7 @@
 import type { ModelRow } from '../db/catalog-tables.ts';
 import type { Database } from '../db/database.ts';
-import { checkPrompt, type Checked, type CheckedPrompt } from '../engine/options.ts';
-import { scoreChecked } from '../engine/score.ts';
+import { checkPrompt, type CheckedPrompt } from '../engine/options.ts';
+import { echoTokens } from '../engine/score.ts';
 import { decodeEach, encode } from '../engine/tokenizer.ts';
 import { ApiError, asFieldError } from './api-error.ts';
 import type { ShownToken } from './choice-text.ts';
@@ -33,7 +33,7 @@ export async function resolvePrompts(db: Database, model: ModelRow, request: Com
     const maxTokens = request.maxTokens ?? Math.max(0, Math.min(API_DEFAULTS.maxTokens, model.n_ctx - ids.length));
     checkContext(model, ids.length, maxTokens);
     const checked = await asFieldError('prompt', () => checkPrompt(model, ids));
-    prompts.push({ ids: checked, maxTokens, echoed: request.echo ? await echoed(db, model, checked, request.logprobs) : [] });
+    prompts.push({ ids: checked, maxTokens, echoed: request.echo ? await echoTokens(db, model, checked, request.logprobs) : [] });
   }
   return prompts;
 }
@@ -53,11 +53,4 @@ function checkContext(model: ModelRow, promptLength: number, maxTokens: number):
   const message = `model ${model.name} reads at most n_ctx = ${model.n_ctx} tokens, but this request needs ${promptLength + maxTokens} ` +
     `(${promptLength} in the prompt, ${maxTokens} for the completion); shorten the prompt or lower max_tokens`;
   throw new ApiError(400, message, { param: promptLength > model.n_ctx ? 'prompt' : 'max_tokens', code: 'context_length_exceeded' });
-}
-
-/** The prompt's tokens with their bytes; with `logprobs`, each scored by the model given the tokens before it. */
-async function echoed(db: Database, model: ModelRow, ids: CheckedPrompt, logprobs: Checked<number> | undefined): Promise<ShownToken[]> {
-  if (logprobs === undefined) return (await decodeEach(db, model, ids)).map(({ token, bytes }) => ({ id: token, bytes }));
-  const { tokens } = await scoreChecked(db, model, ids, logprobs);
-  return tokens.map(({ id, bytes, logprob, top }) => ({ id, bytes, logprob, top: logprob === null ? null : top }));
 }
