@@ -12,7 +12,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { makeCheckpoint, PRESETS } from '../src/checkpoint/make-checkpoint.ts';
 import { openCheckpoint } from '../src/checkpoint/open-checkpoint.ts';
@@ -25,8 +24,9 @@ import { startApiServer } from '../src/http/api-server.ts';
 import { dropModel } from '../src/load/drop-model.ts';
 import { loadModel } from '../src/load/load-model.ts';
 import { launchChromium } from '../test/helpers/browser.ts';
+import { parseCommandLine } from './command-line.ts';
 
-const { values: args } = parseArgs({
+const { values: args } = parseCommandLine(import.meta.url, {
   options: {
     size: { type: 'string', default: 'gpt2' },
     tokens: { type: 'string', default: '32' },

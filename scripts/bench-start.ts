@@ -13,11 +13,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { makeCheckpoint, PRESETS } from '../src/checkpoint/make-checkpoint.ts';
 import { PACKAGE_ROOT } from '../src/package-files.ts';
+import { parseCommandLine } from './command-line.ts';
 
-const { values } = parseArgs({ options: { install: { type: 'string' }, db: { type: 'string' }, runs: { type: 'string', default: '5' } } });
+const { values } = parseCommandLine(import.meta.url, { options: { install: { type: 'string' }, db: { type: 'string' }, runs: { type: 'string', default: '5' } } });
 const runs = Number(values.runs);
 
 /** An empty directory with the packed checkout installed in it, as a user installs it. */

@@ -5,7 +5,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { getEncoding } from 'js-tiktoken';
 import { readTokenizerFiles } from '../src/checkpoint/tokenizer-files.ts';
 import type { Database } from '../src/db/database.ts';
@@ -16,8 +15,9 @@ import { quoteIdent } from '../src/sql/quote.ts';
 import { prng } from '../test/helpers/prng.ts';
 import { benchmarkTexts } from '../test/helpers/tokenizer-corpus.ts';
 import { GPT2_TOKENIZER_DIR } from '../test/helpers/tokenizer-schema.ts';
+import { parseCommandLine } from './command-line.ts';
 
-const { values } = parseArgs({ options: { db: { type: 'string' }, runs: { type: 'string', default: '5' } } });
+const { values } = parseCommandLine(import.meta.url, { options: { db: { type: 'string' }, runs: { type: 'string', default: '5' } } });
 const runs = Number(values.runs);
 const tiktoken = getEncoding('gpt2');
 

@@ -26,7 +26,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { makeCheckpoint, PRESETS } from '../src/checkpoint/make-checkpoint.ts';
 import { openCheckpoint } from '../src/checkpoint/open-checkpoint.ts';
 import type { Checkpoint } from '../src/checkpoint/types.ts';
@@ -35,11 +34,12 @@ import type { Database } from '../src/db/database.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { workersOption } from '../src/engine/workers.ts';
 import { kernel, KERNEL_NAMES } from '../src/sql/kernels/index.ts';
+import { parseCommandLine } from './command-line.ts';
 import { createClusters, removeClusters, BENCH_SETTINGS, type Cluster } from './bench/clusters.ts';
 import { modelBytes, timeConcurrent, timeGeneration, timeHttpConcurrent, timeKernelFloor, timeLoad, timePrefill, timeStepAtContext, type BenchSampling } from './bench/measure.ts';
 import { benchShards, type ShardsRow } from './bench/shards.ts';
 
-const { values: args } = parseArgs({
+const { values: args } = parseCommandLine(import.meta.url, {
   options: {
     size: { type: 'string', default: 'gpt2' },
     checkpoint: { type: 'string' },

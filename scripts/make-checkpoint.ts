@@ -5,10 +5,10 @@
 // --vocab N (or --vocab-size N, 257 to 50257) cuts GPT-2's tokenizer to its first N - 257 merges:
 // the 256 byte tokens, those merges' tokens, and <|endoftext|> last, id N - 1. Preset small: tiny
 // with 1024 tokens.
-import { parseArgs } from 'node:util';
 import { makeCheckpoint, PRESETS, type MakeCheckpointOptions } from '../src/checkpoint/make-checkpoint.ts';
+import { parseCommandLine } from './command-line.ts';
 
-const { values, positionals } = parseArgs({
+const { values, positionals } = parseCommandLine(import.meta.url, {
   allowPositionals: true,
   options: {
     preset: { type: 'string' },
