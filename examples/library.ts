@@ -1,7 +1,7 @@
 // gpt2sql as a library, imported by its package name as a user imports it. `npm run typecheck`
 // checks this file against the package's types (tsconfig.json maps 'gpt2sql' to src/index.ts);
 // from a checkout, run it with: npx tsx examples/library.ts [DB] [CHECKPOINT_DIR]
-import { download, open, serve, GptSqlError, type Candidate, type Completed, type ModelEntry, type Scoring } from 'gpt2sql';
+import { download, open, serve, GptSqlError, ModelNotLoadedError, type Candidate, type Completed, type ModelEntry, type Scoring } from 'gpt2sql';
 
 const db = process.argv[2] ?? './gpt2sql-data'; // a PGlite directory, or postgres://user@host/db
 const source = process.argv[3] ?? 'gpt2'; // a hub id (downloaded once) or a checkpoint directory
@@ -51,6 +51,7 @@ try {
   console.log(wire?.psql);
   await wire?.stop();
 } catch (error) {
+  if (error instanceof ModelNotLoadedError) console.error(`no model ${error.model} in ${db}: load it first`);
   if (!(error instanceof GptSqlError)) throw error;
   console.error(`gpt2sql: ${error.message}`);
   process.exitCode = 1;

@@ -19,3 +19,18 @@ export class GptSqlError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/**
+ * A model that is not loaded, named by a call; the message names the loaded ones and how to load it.
+ *
+ * @example
+ * throw new ModelNotLoadedError('gpt2-medium', ['gpt2']); // model "gpt2-medium" is not loaded (loaded models: gpt2); load it with: …
+ */
+export class ModelNotLoadedError extends GptSqlError {
+  override name = 'ModelNotLoadedError';
+
+  constructor(readonly model: string, loaded: readonly string[]) {
+    const have = loaded.length ? `loaded models: ${loaded.join(', ')}` : 'no model is loaded yet';
+    super(`model "${model}" is not loaded (${have}); load it with: gpt2sql load SOURCE --as ${model}`);
+  }
+}

@@ -20,7 +20,7 @@ export { HTTP_HOST, HTTP_PORT, SERVE_PORT, type ServeOptions } from './api/serve
 export type { ScriptName, ScriptOptions } from './api/psql-scripts.ts';
 export type { DownloadProgress } from './checkpoint/hub-download.ts';
 export type { Database } from './db/database.ts';
-export { GptSqlError } from './errors.ts';
+export { GptSqlError, ModelNotLoadedError } from './errors.ts';
 export { OptionError } from './engine/options.ts';
 import { packageVersion } from './package-files.ts';
 

@@ -4,6 +4,7 @@ import {
   type CheckedGeneration, type Completion, type SchedulerLimits, type NextOptions, type OptionName, type ScoreOptions,
 } from '../engine/options.ts';
 import type { Gpt2Sql } from '../api/gpt2sql.ts';
+import type { Workers } from '../api/api-types.ts';
 import { GptSqlError } from '../errors.ts';
 import { flagOf, SAMPLING_FIELDS, SAMPLING_KEYS } from '../sql/sampling-fields.ts';
 import type { Io } from './io.ts';
@@ -38,7 +39,7 @@ function checkFlags<T>(flags: OptionFlags, check: () => T): T {
 }
 
 /** An OptionError as a message about its flag; any other error as it is. */
-function asFlagError(flags: OptionFlags, error: unknown): unknown {
+export function asFlagError(flags: OptionFlags, error: unknown): unknown {
   if (!(error instanceof OptionError)) return error;
   const given = flags[OPTION_FIELDS[error.option]] ?? String(error.value);
   return new GptSqlError(`${flagOf(error.option)} must be ${error.rule}, got ${JSON.stringify(given)}`, { cause: error });
@@ -109,20 +110,34 @@ export function addWorkersFlag(command: Command): Command {
   return command.option('--workers <n>', "parallel workers PostgreSQL may start for each scan of weights (0: none; default: the server's max_parallel_workers_per_gather, none on a server of 2 cores or fewer on this machine: see gpt2sql models)");
 }
 
+/** --workers as a number (undefined: the server's default); the library checks it against the database's limits. */
+export function workersFlag(flags: OptionFlags): number | undefined {
+  return checkFlags(flags, () => numberFlags(flags, ['workers'])).workers;
+}
+
 /**
- * --workers, checked against the database's limits (Gpt2Sql.workers). On the embedded database,
- * which has no parallel workers, a notice on stderr that it has no effect.
+ * On the embedded database, which has no parallel workers, a notice on stderr that --workers
+ * has no effect (said before the work starts).
+ */
+export async function workersNotice(gpt2: Gpt2Sql, workers: number | undefined, io: Io): Promise<void> {
+  if (workers !== undefined && !(await gpt2.parallelism()).limits) io.err(WORKERS_IGNORED);
+}
+
+const WORKERS_IGNORED = 'gpt2sql: --workers has no effect here: the embedded database runs in one process, without parallel workers\n';
+
+/**
+ * serve's --workers, checked now against the database's limits (Gpt2Sql.workers) and measured,
+ * so that the scheduler starts with them and a bad value is an error at start, about the flag.
  *
  * @example
- * await workersFlag({ workers: '0' }, gpt2, io); // 0
+ * await serveWorkersFlag({ workers: '0' }, gpt2, io); // { count: 0, startMs: 0, speedup: 1, ignored: false }
  */
-export async function workersFlag(flags: OptionFlags, gpt2: Gpt2Sql, io: Io): Promise<number> {
-  const { workers } = checkFlags(flags, () => numberFlags(flags, ['workers']));
-  const resolved = await gpt2.workers(workers).catch((error: unknown) => {
+export async function serveWorkersFlag(flags: OptionFlags, gpt2: Gpt2Sql, io: Io): Promise<Workers> {
+  const resolved = await gpt2.workers(workersFlag(flags)).catch((error: unknown) => {
     throw asFlagError(flags, error);
   });
-  if (resolved.ignored) io.err('gpt2sql: --workers has no effect here: the embedded database runs in one process, without parallel workers\n');
-  return resolved.count;
+  if (resolved.ignored) io.err(WORKERS_IGNORED);
+  return resolved;
 }
 
 /**

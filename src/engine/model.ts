@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.ts';
 import type { ModelRow } from '../db/catalog-tables.ts';
-import { GptSqlError } from '../errors.ts';
+import { ModelNotLoadedError } from '../errors.ts';
 
 /** The default model name, as on the Hugging Face hub. */
 export const DEFAULT_MODEL = 'gpt2';
@@ -10,13 +10,11 @@ export async function listModels(db: Database): Promise<ModelRow[]> {
   return db.kysely.selectFrom('gpt2sql.models').selectAll().orderBy('name').execute();
 }
 
-/** The catalog row of `name`, or a message listing the loaded models. */
+/** The catalog row of `name`; a ModelNotLoadedError, naming the loaded models, when it is not loaded. */
 export async function findModel(db: Database, name: string = DEFAULT_MODEL): Promise<ModelRow> {
   const row = await db.kysely.selectFrom('gpt2sql.models').selectAll().where('name', '=', name).executeTakeFirst();
   if (row) return row;
-  const loaded = (await listModels(db)).map((m) => m.name);
-  const have = loaded.length ? `loaded models: ${loaded.join(', ')}` : 'no model is loaded yet';
-  throw new GptSqlError(`model "${name}" is not loaded (${have}); load it with: gpt2sql load SOURCE --as ${name}`);
+  throw new ModelNotLoadedError(name, (await listModels(db)).map((m) => m.name));
 }
 
 /** GPT-2's <|endoftext|>, looked up by its symbol in the model's vocabulary; null if it has none. */

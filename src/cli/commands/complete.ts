@@ -3,7 +3,7 @@ import type { Completed } from '../../api/api-types.ts';
 import type { ModelRow } from '../../api/api-types.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { withModel } from '../model-access.ts';
-import { addCompletionFlags, addWorkersFlag, generationFlags, workersFlag, type OptionFlags } from '../option-flags.ts';
+import { addCompletionFlags, addWorkersFlag, generationFlags, workersFlag, workersNotice, type OptionFlags } from '../option-flags.ts';
 import { readPrompt } from '../prompt-input.ts';
 import { interruptedError, withStopSignals } from '../signals.ts';
 
@@ -26,9 +26,10 @@ export interface CompleteResult {
  */
 export async function completeCommand(prompt: string | undefined, options: CompleteCommandOptions, io: Io): Promise<CompleteResult> {
   const text = await readPrompt(prompt, io);
+  const workers = workersFlag(options);
   const { completion, engine } = generationFlags(options);
   return withModel(options, io, async (gpt2, model) => {
-    const workers = await workersFlag(options, gpt2, io);
+    await workersNotice(gpt2, workers, io);
     // Printed as the text streams; the bytes of a character split across tokens wait for the rest.
     const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
     let started = 0;

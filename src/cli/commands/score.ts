@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ScoredToken, Scoring, TokenLogprob } from '../../api/api-types.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { withModel } from '../model-access.ts';
-import { addScoreFlags, addWorkersFlag, scoreFlags, workersFlag, type OptionFlags } from '../option-flags.ts';
+import { addScoreFlags, addWorkersFlag, scoreFlags, workersFlag, workersNotice, type OptionFlags } from '../option-flags.ts';
 import { readPrompt } from '../prompt-input.ts';
 import { interruptedError, withStopSignals } from '../signals.ts';
 import { formatTable } from '../table.ts';
@@ -40,9 +40,10 @@ export interface ScoreResult {
 export async function scoreCommand(text: string | undefined, options: ScoreCommandOptions, io: Io): Promise<ScoreResult> {
   const prompt = await readPrompt(text === '-' ? undefined : text, io);
   scoreFlags({ top: options.top }, 1); // --top before any database opens; the stride's bound needs the model's n_ctx
+  const workers = workersFlag(options);
   return withModel(options, io, async (gpt2, model) => {
     const { top, stride } = scoreFlags(options, model.n_ctx);
-    const workers = await workersFlag(options, gpt2, io);
+    await workersNotice(gpt2, workers, io);
     const scoring = await gpt2.score(prompt, { model: model.name, top, stride, workers, signal: options.signal }).catch((error: unknown) => {
       throw options.signal?.aborted ? interruptedError(options.signal, ': nothing was printed; the database is unchanged') : error;
     });

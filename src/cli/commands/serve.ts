@@ -4,7 +4,7 @@ import type { ApiServer, WireServer } from '../../api/api-types.ts';
 import { HTTP_HOST, HTTP_PORT, SERVE_PORT, type ServeOptions } from '../../api/serve.ts';
 import { GptSqlError } from '../../errors.ts';
 import type { GlobalOptions, Io } from '../io.ts';
-import { addSchedulerFlags, addWorkersFlag, portFlag, schedulerFlags, workersFlag, type OptionFlags } from '../option-flags.ts';
+import { addSchedulerFlags, addWorkersFlag, portFlag, schedulerFlags, serveWorkersFlag, type OptionFlags } from '../option-flags.ts';
 import { interruptedError, whenAborted, withStopSignals } from '../signals.ts';
 
 export interface ServeCommandOptions extends GlobalOptions, Pick<OptionFlags, 'workers' | 'maxBatch' | 'maxQueue'> {
@@ -36,7 +36,7 @@ export async function serveCommand(options: ServeCommandOptions & { signal: Abor
     io.err(`gpt2sql: the API on ${host} has no authentication: anyone who reaches this port can use it; give --api-key KEY (or set GPT2SQL_API_KEY)\n`);
   }
   const opening = open({ db: options.db });
-  const scheduler = async () => ({ ...limits, workers: await workersFlag(options, await opening, io) });
+  const scheduler = async () => ({ ...limits, workers: await serveWorkersFlag(options, await opening, io) });
   const api = await listenHttp(opening, { host, port: httpPort, apiKey, scheduler, log: (line) => io.err(`gpt2sql: ${line}\n`) })
     .catch(async (error: unknown) => {
       await opening.then((gpt2) => gpt2.close(), () => {});

@@ -3,9 +3,9 @@ import type { ModelRow } from '../../api/api-types.ts';
 import { GptSqlError } from '../../errors.ts';
 import type { OutputPositions } from '../../api/api-types.ts';
 import { OUTPUT_POSITIONS, TRACE_TABLES, traceSchema } from '../../api/gpt2sql.ts';
-import { withGpt2Sql } from '../context.ts';
+import { withModel } from '../model-access.ts';
 import type { GlobalOptions, Io } from '../io.ts';
-import { addWorkersFlag, workersFlag, type OptionFlags } from '../option-flags.ts';
+import { addWorkersFlag, workersFlag, workersNotice, type OptionFlags } from '../option-flags.ts';
 import { readPrompt } from '../prompt-input.ts';
 import { interruptedError, withStopSignals } from '../signals.ts';
 
@@ -28,9 +28,9 @@ export async function traceCommand(prompt: string | undefined, options: TraceCom
   if (options.as !== undefined) traceSchema(options.as); // refuses an unusable name before opening the database
   const lens = outputPositions('--lens', options.lens ?? 'last');
   const logits = outputPositions('--logits', options.logits ?? 'all');
-  return withGpt2Sql(options, async (gpt2) => {
-    const model = await gpt2.model(options.model);
-    const workers = await workersFlag(options, gpt2, io);
+  const workers = workersFlag(options);
+  return withModel(options, io, async (gpt2, model) => {
+    await workersNotice(gpt2, workers, io);
     const name = options.as ?? model.name;
     const { schema, tokens } = await gpt2.trace(text, { model: model.name, as: name, signal: options.signal, workers, lens, logits }).catch((error: unknown) => {
       if (!options.signal?.aborted) throw error;
