@@ -104,8 +104,14 @@ export function assumedCosts(count: number): WorkerCosts {
 /** Each connection's measured start of a Gather, by worker count. */
 const measured = new WeakMap<Database, Map<number, Promise<number>>>();
 
-/** The query whose Gather is timed: a sequential scan of a catalog of several pages (so `count` workers are planned). */
-const PROBE = 'SELECT count(*) FROM pg_catalog.pg_attribute';
+/**
+ * The query whose Gather is timed: a sequential scan of pg_am, a catalog of one page in every
+ * database, so that the time with workers minus the time without is their start and nothing a
+ * worker could save (a larger catalog such as pg_attribute grows with every schema, and on a
+ * grown one the workers' share of the scan hid their start). A one-page table is planned one
+ * worker whatever `count` is: workers start side by side, so one's start stands for theirs.
+ */
+const PROBE = 'SELECT count(*) FROM pg_catalog.pg_am';
 
 /**
  * What starting `count` parallel workers costs on this server now, in milliseconds: the least of
