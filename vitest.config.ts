@@ -3,18 +3,22 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The longest test files, longest first, as CI's report lists them (.ci/report.mjs). Vitest orders
- * by the durations of the previous run when it has them, which a fresh install (CI's npm ci) has
+ * The longest test files, longest first, as a whole run's report lists them (.ci/report.mjs). Vitest
+ * orders by the durations of the previous run when it has them, which a fresh install (CI's npm ci) has
  * not, and then by file size: a long file could start last and end the run alone. Each worker takes
  * the next file when it is free, so starting the longest first makes both end near the same time.
  */
 const LONGEST_FIRST = [
-  'test/engine/parallel.test.ts',
-  'test/engine/sharded.test.ts',
-  'test/load/load-model.test.ts',
-  'test/explorer/page.test.ts',
   'test/engine/numerics.test.ts',
+  'test/engine/sharded.test.ts',
+  'test/http/completions.test.ts',
+  'test/engine/parallel.test.ts',
+  'test/engine/score.test.ts',
   'test/package/install.test.ts',
+  'test/explorer/page.test.ts',
+  'test/load/load-model.test.ts',
+  'test/cli/complete.test.ts',
+  'test/engine/forward.test.ts',
 ];
 
 /** Vitest's order, with the files of LONGEST_FIRST moved to the front in its order. */
