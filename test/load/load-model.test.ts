@@ -1,8 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCheckpoint, type MakeCheckpointOptions } from '../../src/checkpoint/make-checkpoint.ts';
+import type { MakeCheckpointOptions } from '../../src/checkpoint/make-checkpoint.ts';
 import { openCheckpoint } from '../../src/checkpoint/open-checkpoint.ts';
 import type { Checkpoint } from '../../src/checkpoint/types.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -12,15 +10,22 @@ import { weightTables } from '../../src/load/weight-tables.ts';
 import { INLINE_BYTES, kernel, rowParts } from '../../src/sql/kernels/index.ts';
 import { renderBound } from '../../src/sql/sql.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
+import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
 import { readSafetensorsBytes } from '../helpers/safetensors-bytes.ts';
+import { SMALL_VOCAB } from '../helpers/small-vocab.ts';
 
-const SMALL = { n_layer: 2, n_head: 2, n_embd: 8, n_ctx: 16 } satisfies MakeCheckpointOptions;
+/**
+ * The small vocabulary (a full one's 50,257 rows of wte and vocab cost a load and its check about
+ * 10 s a case): the subject is the weights' numbers, dtypes, keys and kernels. One case loads
+ * GPT-2's whole tokenizer, one a tokenizer cut to 300 tokens.
+ */
+const SMALL = { n_layer: 2, n_head: 2, n_embd: 8, n_ctx: 16, vocab_size: SMALL_VOCAB } satisfies MakeCheckpointOptions;
+const GPT2_VOCAB = 50257;
 
-async function checkpointDir(options: MakeCheckpointOptions): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'gpt2sql-load-'));
-  await makeCheckpoint(dir, { ...SMALL, ...options });
-  return dir;
+/** A generated checkpoint (cached: tests only read it). */
+function checkpointDir(options: MakeCheckpointOptions): Promise<string> {
+  return tinyCheckpoint({ ...SMALL, ...options });
 }
 
 async function load(db: Database, dir: string, name: string, kernel?: string) {
@@ -91,7 +96,7 @@ describe.each(testDatabases())('load on $driver', (target) => {
   });
 
   const cases: Array<[string, MakeCheckpointOptions]> = [
-    ['F32, plain keys', { dtype: 'F32' }],
+    ['F32, plain keys, GPT-2\'s whole tokenizer', { dtype: 'F32', vocab_size: GPT2_VOCAB }],
     ['F32, transformer. prefix, explicit lm_head, buffers', { dtype: 'F32', prefix: true, lmHead: true, withBuffers: true, seed: 3 }],
     ['F16', { dtype: 'F16', seed: 4 }],
     ['BF16, openai tokenizer files', { dtype: 'BF16', seed: 5, tokenizer: 'openai' }],
@@ -107,7 +112,7 @@ describe.each(testDatabases())('load on $driver', (target) => {
       const expected = expectedRows(tensors, table, SMALL.n_layer, prefix).map((row) => row.map(Math.fround));
       expect(await storedRows(db, model.schema_name, table), table).toEqual(expected);
     }
-    const vocabSize = options.vocab_size ?? 50257;
+    const vocabSize = options.vocab_size ?? SMALL.vocab_size;
     expect(model).toMatchObject({ n_layer: 2, n_head: 2, n_embd: 8, n_ctx: 16, vocab_size: vocabSize, dtype: options.dtype, tied_lm_head: true });
     // the vocabulary as the checkpoint's files have it: every id once, <|endoftext|> the last
     const [vocab] = await db.query<{ tokens: number; last: number; eot: number }>(
