@@ -9,7 +9,9 @@
 -- scan and hands to the parallel workers that share it (each product is computed whole in one
 -- process, so any number of workers gives the same values). The products are then put together
 -- position by position, in column order: the order in which the primary key (block, col, part)
--- reads the rows, so that nothing is sorted when there is one group.
+-- reads the rows. With one group that is one aggregate over the rows as they are read (no GROUP
+-- BY, so nothing is sorted or hashed); with groups, GROUP BY the group, the rows sorted by
+-- (group, column) before.
 -- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part 0, values) and
 -- b (block, values) of the layer; the block.
 -- [T, n_in] -> [T, n_out]
@@ -17,6 +19,7 @@
 -- In psql, on a model of the array kernel (its schema on the search_path), for one position:
 --   WITH ln1 (t, x) AS (SELECT 0, ARRAY(SELECT random() FROM generate_series(1, 768))) SELECT *
 --   FROM (this, {{input}} = ln1, {{prepare}} = position.x, {{width}} = 1, {{groups}} = (VALUES (1)),
+--   {{group}} = 1 AS g, {{grouping}} = nothing,
 --   {{lanes}} = array_agg(ROW(position.t, 0, position.x)::position_activation) AS lane_1,
 --   {{products}} = gpt2sql.dot(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
 --   + (SELECT b FROM bias)[w.col + 1] AS y1, {{columns}} = array_agg(y1) AS x1, {{positions}} =
@@ -35,7 +38,7 @@ bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
 )
 SELECT position.t, position.x
 FROM (
-  SELECT by_column.g,              -- each lane's output vector: its products in column order
+  SELECT {{group}},              -- each lane's output vector: its products in column order
          {{columns}}
   FROM (
     SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
@@ -46,7 +49,7 @@ FROM (
     ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
     OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
   ) AS by_column
-  GROUP BY by_column.g
+  {{grouping}}
   OFFSET 0                         -- the lanes' outputs made before any is looked at
 ) AS columns
 CROSS JOIN LATERAL (VALUES        -- each lane's position and vector

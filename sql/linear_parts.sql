@@ -25,7 +25,7 @@ bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
 )
 SELECT position.t, position.x
 FROM (
-  SELECT by_column.g,              -- each lane's output vector, in column order, plus the bias
+  SELECT {{group}},              -- each lane's output vector, in column order, plus the bias
          {{columns}}
   FROM (
     SELECT by_part.g, by_part.col, -- each column's parts summed in part order
@@ -42,7 +42,7 @@ FROM (
     GROUP BY by_part.g, by_part.col
     ORDER BY by_part.g, by_part.col  -- the columns in order: the order their parts came in
   ) AS by_column
-  GROUP BY by_column.g
+  {{grouping}}
   OFFSET 0                         -- the lanes' outputs made before any is looked at
 ) AS columns
 CROSS JOIN LATERAL (VALUES        -- each lane's position and vector

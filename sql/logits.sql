@@ -21,7 +21,7 @@ WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's
 )
 SELECT position.t, position.x AS logit, position.m AS max_logit
 FROM (
-  SELECT by_token.g,               -- each lane's logits, in token order
+  SELECT {{group}},               -- each lane's logits, in token order
          {{columns}}
   FROM (
     SELECT lm_head.token, lanes.g, -- [V, T]: each token's products with W positions, in one row
@@ -31,7 +31,7 @@ FROM (
     ORDER BY lanes.g, lm_head.token  -- one group: the primary key's order, read in it (no sort)
     OFFSET 0                         -- a subquery of its own: the products computed where the rows are read
   ) AS by_token
-  GROUP BY by_token.g
+  {{grouping}}
   OFFSET 0                         -- the lanes' outputs made before any is looked at
 ) AS columns
 CROSS JOIN LATERAL (VALUES        -- each lane's position and vector

@@ -68,6 +68,10 @@ export interface LaneFills {
   products: Code;
   columns: Code;
   positions: Code;
+  /** The output row's group: the alias's column with groups, 1 with one group. */
+  group: Code;
+  /** With groups, GROUP BY the group; with one, nothing: one aggregate over the rows in the order they are read. */
+  grouping: Code;
   /** With groups, the condition that drops the lanes the last group does not fill; nothing without. */
   filled: Code;
   /** linear_parts.sql only: each column's parts summed. */
@@ -116,6 +120,10 @@ export function laneFills(scan: LaneScan): LaneFills {
       const t = grouped ? sql`(${lane(i)}[${first}]).t` : sql`(SELECT (lane_${i}[1]).t FROM activation)`;
       return scan.maximum ? sql`(${t}, columns.x${i}, columns.m${i})` : sql`(${t}, columns.x${i})`;
     }),
+    // With one group the aggregate needs no GROUP BY: PostgreSQL would sort (or hash) the rows by a
+    // group it cannot tell is always 1, and a batch's 50,257 logit rows spill that sort to disk.
+    group: grouped ? sql`${ordered}.g` : sql`1 AS g`,
+    grouping: grouped ? sql`GROUP BY ${ordered}.g` : EMPTY,
     filled: grouped ? sql`WHERE position.t IS NOT NULL` : EMPTY,  // a lane the last group does not fill has no position
     ...(scan.parts > 1 ? { sums: each((i) => sql`sum(by_part.y${i}) AS y${i}`) } : {}),
   };

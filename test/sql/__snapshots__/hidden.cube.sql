@@ -70,7 +70,9 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
     -- scan and hands to the parallel workers that share it (each product is computed whole in one
     -- process, so any number of workers gives the same values). The products are then put together
     -- position by position, in column order: the order in which the primary key (block, col, part)
-    -- reads the rows, so that nothing is sorted when there is one group.
+    -- reads the rows. With one group that is one aggregate over the rows as they are read (no GROUP
+    -- BY, so nothing is sorted or hashed); with groups, GROUP BY the group, the rows sorted by
+    -- (group, column) before.
     -- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part 0, values) and
     -- b (block, values) of the layer; the block.
     -- [T, n_in] -> [T, n_out]
