@@ -1,17 +1,16 @@
 -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
 -- output value is one dot product of a stored row with a position's activation, computed by the
 -- model's kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
--- Each stored row is read once and computes its products with W positions in the columns of one
--- output row (y1 … yW, the lanes): nothing is made per stored row and position. With more than W
--- positions the row meets them W at a time, one output row per group of W (lanes.g). The
--- positions' activations are prepared once, in the kernel's type, into one array per lane (lane
--- i of group g is the position numbered W·(g − 1) + i − 1): values PostgreSQL computes before the
--- scan and hands to the parallel workers that share it (each product is computed whole in one
--- process, so any number of workers gives the same values). The products are then put together
--- position by position, in column order: the order in which the primary key (block, col, part)
--- reads the rows. With one group that is one aggregate over the rows as they are read (no GROUP
--- BY, so nothing is sorted or hashed); with groups, GROUP BY the group, the rows sorted by
--- (group, column) before.
+-- Each stored row read computes its products with W positions in the columns of one output row
+-- (y1 … yW, the lanes): nothing is made per stored row and position. The positions' activations
+-- are prepared once, in the kernel's type, into one array per lane (lane i of group g is the
+-- position numbered W·(g − 1) + i − 1). With at most W positions there is one group, each lane's
+-- activation a value PostgreSQL computes before the scan and hands to the parallel workers that
+-- share it (each product is computed whole in one process, so any number of workers gives the
+-- same values). With more, the matrix is read once for each group of W (lanes.g), in one
+-- process, with the group's activations taken out of the lanes before its scan. Each lane's
+-- products are aggregated in column order, the order in which the primary key (block, col,
+-- part) reads the rows: nothing is sorted.
 -- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part 0, values) and
 -- b (block, values) of the layer; the block.
 -- [T, n_in] -> [T, n_out]
@@ -19,12 +18,11 @@
 -- In psql, on a model of the array kernel (its schema on the search_path), for one position:
 --   WITH ln1 (t, x) AS (SELECT 0, ARRAY(SELECT random() FROM generate_series(1, 768))) SELECT *
 --   FROM (this, {{input}} = ln1, {{prepare}} = position.x, {{width}} = 1, {{groups}} = (VALUES (1)),
---   {{group}} = 1 AS g, {{grouping}} = nothing,
 --   {{lanes}} = array_agg(ROW(position.t, 0, position.x)::position_activation) AS lane_1,
---   {{products}} = gpt2sql.dot(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
---   + (SELECT b FROM bias)[w.col + 1] AS y1, {{columns}} = array_agg(y1) AS x1, {{positions}} =
---   (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1), {{weight}} = c_attn_w, {{bias}} =
---   c_attn_b, {{block}} = 0) AS qkv;
+--   {{group_values}} = (lane_1[1]).t AS t1, {{products}} = gpt2sql.dot(w.values, (SELECT
+--   (lane_1[1]).x FROM activation)) + (SELECT b FROM bias)[w.col + 1] AS y1, {{columns}} =
+--   array_agg(by_column.y1) AS x1, {{positions}} = (lane.t1, columns.x1), {{weight}} = c_attn_w,
+--   {{bias}} = c_attn_b, {{block}} = 0) AS qkv;
 WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
   SELECT (count(*)::int + {{width}} - 1) / {{width}} AS groups,
          {{lanes}}
@@ -36,21 +34,25 @@ bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
   FROM {{bias}}
   WHERE block = {{block}}
 )
-SELECT position.t, position.x
-FROM (
-  SELECT {{group}},              -- each lane's output vector: its products in column order
-         {{columns}}
+SELECT position.t, position.x      -- for each group of W positions, one after another:
+FROM {{groups}} AS lanes (g)
+CROSS JOIN LATERAL (               -- the group's positions and activations, taken out of the lanes once
+  SELECT
+    {{group_values}}
+  FROM activation
+  OFFSET 0                         -- computed once a group, not again for every row read
+) AS lane
+CROSS JOIN LATERAL (
+  SELECT                           -- each lane's output vector: its products in column order
+    {{columns}}
   FROM (
-    SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
+    SELECT w.col,                  -- [n_out, W]: each stored row's products with the group's positions, in one row
            {{products}}
     FROM {{weight}} AS w
-    CROSS JOIN LATERAL {{groups}} AS lanes (g)
     WHERE w.block = {{block}}
-    ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+    ORDER BY w.col                 -- the primary key's order, read in it (no sort)
     OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
   ) AS by_column
-  {{grouping}}
-  OFFSET 0                         -- the lanes' outputs made before any is looked at
 ) AS columns
 CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
   {{positions}}

@@ -3,8 +3,9 @@
 -- position's activation is the sum of its parts' dot products, each computed by the model's
 -- kernel against the same part of the activation, summed in part order (the same sum whichever
 -- process computed each part). Each stored part is read once and computes its products with W
--- positions in one output row, as in linear.sql; each lane's array holds the parts of its
--- positions one after another (part p of group g at (g − 1) · parts + p + 1).
+-- positions in one output row, as in linear.sql (once, or once for each group of W positions);
+-- each lane's array holds the parts of its positions one after another (part p of group g at
+-- (g − 1) · parts + p + 1).
 -- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part, values) and
 -- b (block, values) of the layer; the block.
 -- [T, n_in] -> [T, n_out]
@@ -23,27 +24,31 @@ bias AS MATERIALIZED (             -- the bias, read (and detoasted) once
   FROM {{bias}}
   WHERE block = {{block}}
 )
-SELECT position.t, position.x
-FROM (
-  SELECT {{group}},              -- each lane's output vector, in column order, plus the bias
-         {{columns}}
+SELECT position.t, position.x      -- for each group of W positions, one after another:
+FROM {{groups}} AS lanes (g)
+CROSS JOIN LATERAL (               -- the group's positions and activations (each part), taken out of the lanes once
+  SELECT
+    {{group_values}}
+  FROM activation
+  OFFSET 0                         -- computed once a group, not again for every row read
+) AS lane
+CROSS JOIN LATERAL (
+  SELECT                           -- each lane's output vector, in column order, plus the bias
+    {{columns}}
   FROM (
-    SELECT by_part.g, by_part.col, -- each column's parts summed in part order
+    SELECT by_part.col,            -- each column's parts summed in part order
            {{sums}}
     FROM (
-      SELECT w.col, w.part, lanes.g, -- [n_out * parts, T]: each stored part's products with W positions, in one row
+      SELECT w.col, w.part,        -- [n_out * parts, W]: each stored part's products with the group's positions, in one row
              {{products}}
       FROM {{weight}} AS w
-      CROSS JOIN LATERAL {{groups}} AS lanes (g)
       WHERE w.block = {{block}}
-      ORDER BY lanes.g, w.col, w.part  -- one group: the primary key's order, read in it (no sort)
-      OFFSET 0                         -- a subquery of its own: the products computed where the rows are read
+      ORDER BY w.col, w.part       -- the primary key's order, read in it (no sort)
+      OFFSET 0                     -- a subquery of its own: the products computed where the rows are read
     ) AS by_part
-    GROUP BY by_part.g, by_part.col
-    ORDER BY by_part.g, by_part.col  -- the columns in order: the order their parts came in
+    GROUP BY by_part.col
+    ORDER BY by_part.col           -- the columns in order: the order their parts came in
   ) AS by_column
-  {{grouping}}
-  OFFSET 0                         -- the lanes' outputs made before any is looked at
 ) AS columns
 CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
   {{positions}}

@@ -30,9 +30,14 @@ export interface ForwardInputs {
   counts?: { positions?: number; outputs?: number };
 }
 
-/** The lanes of the block's scans (`positions`) or of the output head's (`outputs`) for what `inputs` feeds. */
-export function lanesOf(inputs: ForwardInputs, which: 'positions' | 'outputs'): Lanes {
-  return lanesFor(inputs.counts?.[which]);
+/**
+ * The lanes of the output head's scan for what `inputs` feeds. With groups of positions the head
+ * is read once for all of them (logits_shared.sql): the scan parallel workers can share, and its
+ * 50,257 rows read once; the blocks' scans read their rows again for each group, in one process,
+ * unless the statement gives them workers (blockParts).
+ */
+export function headLanes(inputs: ForwardInputs): Lanes {
+  return lanesFor(inputs.counts?.outputs, true);
 }
 
 /**
@@ -71,6 +76,8 @@ export interface BlockPlace {
   input: Fill;
   /** The block's index, from 0. */
   block: Fill;
+  /** Its scans are shared by parallel workers (the unrolled blocks of a statement with workers: src/sql/lanes.ts). */
+  shared?: boolean;
 }
 
 /** A block inside forward.sql's recursive CTE (and the trace, whose table forward stands for it). */
@@ -133,9 +140,9 @@ function attn(model: ModelShape, kernel: Kernel, inputs: ForwardInputs, block: F
  * One transformer block, the CTEs of block.sql: picoGPT's block in the stages' names,
  * x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)), with llm.c's activation names.
  */
-export function blockParts(model: ModelShape, inputs: ForwardInputs, { input, block }: BlockPlace): Ctes {
+export function blockParts(model: ModelShape, inputs: ForwardInputs, { input, block, shared }: BlockPlace): Ctes {
   const kernel = kernelNamed(model.kernel);
-  const lanes = lanesOf(inputs, 'positions');
+  const lanes = lanesFor(inputs.counts?.positions, shared);
   const reads = matrixReads(model);
   const linear = (input: string, nIn: number, layer: string) => reads.linear(input, nIn, layer, block, lanes);
   const C = model.n_embd;
@@ -233,7 +240,7 @@ function unrolledBlocks(model: ModelShape, inputs: ForwardInputs): Ctes {
     materialized: true,
     note: `[T*C] -> [T*C]: block ${b}`,
     body: template('block', {
-      ctes: blockParts(model, inputs, { input: sql`(SELECT x FROM ${b === 0 ? 'encoded' : `block_${b - 1}`})`, block: b }),
+      ctes: blockParts(model, inputs, { input: sql`(SELECT x FROM ${b === 0 ? 'encoded' : `block_${b - 1}`})`, block: b, shared: true }),
       n_embd: model.n_embd,
     }),
   })));

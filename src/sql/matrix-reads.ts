@@ -42,13 +42,13 @@ function localReads(model: ModelShape): MatrixReads {
       const common = { input: sql`${input}`, weight: sql`${layer}_w`, bias: sql`${layer}_b`, block };
       const bias = (column: string) => sql`(SELECT b FROM bias)[${column} + 1]`;
       if (parts.count === 1) {
-        return template('linear', {
+        return template(lanes.shared ? 'linear_shared' : 'linear', {
           ...common,
           prepare: kernel.prepare('input.x'),
           ...laneFills({ lanes, key: 'w.col', parts: 1, product: (x) => sql`${kernel.dot('w', x, nIn)}\n+ ${bias('w.col')}` }),
         });
       }
-      return template('linear_parts', {
+      return template(lanes.shared ? 'linear_parts_shared' : 'linear_parts', {
         ...common,
         parts: parts.count,
         // In parentheses: x[a:b][c:d] would be one slice of two dimensions, not a slice of a slice.
@@ -57,7 +57,7 @@ function localReads(model: ModelShape): MatrixReads {
       });
     },
     embed: () => template('embed', { wte: sql`wte`, wte_values: kernel.storedArray('wte') }),
-    logits: (lanes) => template('logits', {
+    logits: (lanes) => template(lanes.shared ? 'logits_shared' : 'logits', {
       prepare: kernel.prepare('lnf.x'),
       ...laneFills({ lanes, key: 'lm_head.token', parts: 1, ordered: 'by_token', maximum: true, product: (x) => kernel.dot('lm_head', x, model.n_embd) }),
     }),

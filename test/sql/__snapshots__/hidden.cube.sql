@@ -59,20 +59,15 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
     CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
   ),
   qkv AS MATERIALIZED (           -- [T, C] -> [T, 3*C]: c_attn, q, k and v side by side
-    -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
-    -- output value is one dot product of a stored row with a position's activation, computed by the
-    -- model's kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
-    -- Each stored row is read once and computes its products with W positions in the columns of one
-    -- output row (y1 … yW, the lanes): nothing is made per stored row and position. With more than W
-    -- positions the row meets them W at a time, one output row per group of W (lanes.g). The
-    -- positions' activations are prepared once, in the kernel's type, into one array per lane (lane
-    -- i of group g is the position numbered W·(g − 1) + i − 1): values PostgreSQL computes before the
-    -- scan and hands to the parallel workers that share it (each product is computed whole in one
-    -- process, so any number of workers gives the same values). The products are then put together
-    -- position by position, in column order: the order in which the primary key (block, col, part)
-    -- reads the rows. With one group that is one aggregate over the rows as they are read (no GROUP
-    -- BY, so nothing is sorted or hashed); with groups, GROUP BY the group, the rows sorted by
-    -- (group, column) before.
+    -- linear_shared: linear.sql's x @ w + b for more positions than a stored row meets at once (W,
+    -- the lanes), in a statement whose scans parallel workers share (src/engine/workers.ts decides).
+    -- Each stored row is read once, by whichever process reaches it, and meets every group of W
+    -- positions (lanes.g), one output row per group; each product finds its group's activation in
+    -- the lanes, arrays PostgreSQL computes before the scan and hands to the workers (each product is
+    -- computed whole in one process, so any number of workers gives the same values). The products
+    -- are then sorted by group and column, and put together position by position, in column order,
+    -- as linear.sql puts them. In one process linear.sql reads the rows once a group instead, which
+    -- sorts nothing and finds each group's activations once; its values are the same.
     -- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part 0, values) and
     -- b (block, values) of the layer; the block.
     -- [T, n_in] -> [T, n_out]
@@ -152,7 +147,7 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
         FROM c_attn_w AS w
         CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
         WHERE w.block = 0
-        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        ORDER BY lanes.g, w.col        -- by group, each in column order
         OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
       ) AS by_column
       GROUP BY by_column.g
@@ -218,7 +213,9 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
     SELECT t, h, place, v, e / sum(e) OVER query_row AS att
     FROM (
       SELECT t, h, place, v, CASE WHEN z > -300 THEN exp(z) ELSE 0 END AS e
-      FROM (SELECT t, h, place, v, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
+      FROM (SELECT t, h, place, v,     -- the max over the same window as the sum: one sort serves both
+                   preatt - max(preatt) OVER (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS z
+            FROM preatt) AS shifted
     ) AS exps
     WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
   ),
@@ -328,7 +325,7 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
         FROM c_proj_w AS w
         CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
         WHERE w.block = 0
-        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        ORDER BY lanes.g, w.col        -- by group, each in column order
         OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
       ) AS by_column
       GROUP BY by_column.g
@@ -439,7 +436,7 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
         FROM mlp_c_fc_w AS w
         CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
         WHERE w.block = 0
-        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        ORDER BY lanes.g, w.col        -- by group, each in column order
         OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
       ) AS by_column
       GROUP BY by_column.g
@@ -467,13 +464,11 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
     FROM fch
   ),
   fcproj AS MATERIALIZED (        -- [T, 4*C] -> [T, C]: mlp c_proj
-    -- linear_parts: x @ w + b for every position, as linear.sql, for stored rows too long to fit in
-    -- a page: each row is stored in parts of equal size (w.part), and its dot product with a
-    -- position's activation is the sum of its parts' dot products, each computed by the model's
-    -- kernel against the same part of the activation, summed in part order (the same sum whichever
-    -- process computed each part). Each stored part is read once and computes its products with W
-    -- positions in one output row, as in linear.sql; each lane's array holds the parts of its
-    -- positions one after another (part p of group g at (g − 1) · parts + p + 1).
+    -- linear_parts_shared: linear_parts.sql (rows stored in parts, each part's products summed in
+    -- part order) for more positions than a stored part meets at once, in a statement whose scans
+    -- parallel workers share: each stored part is read once and meets every group of W positions,
+    -- as in linear_shared.sql; each lane's array holds the parts of its positions one after another
+    -- (part p of group g at (g − 1) · parts + p + 1).
     -- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part, values) and
     -- b (block, values) of the layer; the block.
     -- [T, n_in] -> [T, n_out]
@@ -580,7 +575,7 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
           FROM mlp_c_proj_w AS w
           CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
           WHERE w.block = 0
-          ORDER BY lanes.g, w.col, w.part  -- one group: the primary key's order, read in it (no sort)
+          ORDER BY lanes.g, w.col, w.part  -- by group, each in the primary key's order
           OFFSET 0                         -- a subquery of its own: the products computed where the rows are read
         ) AS by_part
         GROUP BY by_part.g, by_part.col
@@ -707,7 +702,7 @@ block_1 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 1
         FROM c_attn_w AS w
         CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
         WHERE w.block = 1
-        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        ORDER BY lanes.g, w.col        -- by group, each in column order
         OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
       ) AS by_column
       GROUP BY by_column.g
@@ -748,7 +743,9 @@ block_1 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 1
     SELECT t, h, place, v, e / sum(e) OVER query_row AS att
     FROM (
       SELECT t, h, place, v, CASE WHEN z > -300 THEN exp(z) ELSE 0 END AS e
-      FROM (SELECT t, h, place, v, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
+      FROM (SELECT t, h, place, v,     -- the max over the same window as the sum: one sort serves both
+                   preatt - max(preatt) OVER (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS z
+            FROM preatt) AS shifted
     ) AS exps
     WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
   ),
@@ -847,7 +844,7 @@ block_1 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 1
         FROM c_proj_w AS w
         CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
         WHERE w.block = 1
-        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        ORDER BY lanes.g, w.col        -- by group, each in column order
         OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
       ) AS by_column
       GROUP BY by_column.g
@@ -954,7 +951,7 @@ block_1 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 1
         FROM mlp_c_fc_w AS w
         CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
         WHERE w.block = 1
-        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        ORDER BY lanes.g, w.col        -- by group, each in column order
         OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
       ) AS by_column
       GROUP BY by_column.g
@@ -1080,7 +1077,7 @@ block_1 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 1
           FROM mlp_c_proj_w AS w
           CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
           WHERE w.block = 1
-          ORDER BY lanes.g, w.col, w.part  -- one group: the primary key's order, read in it (no sort)
+          ORDER BY lanes.g, w.col, w.part  -- by group, each in the primary key's order
           OFFSET 0                         -- a subquery of its own: the products computed where the rows are read
         ) AS by_part
         GROUP BY by_part.g, by_part.col
@@ -1203,7 +1200,7 @@ block_2 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 2
         FROM c_attn_w AS w
         CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
         WHERE w.block = 2
-        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        ORDER BY lanes.g, w.col        -- by group, each in column order
         OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
       ) AS by_column
       GROUP BY by_column.g
@@ -1244,7 +1241,9 @@ block_2 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 2
     SELECT t, h, place, v, e / sum(e) OVER query_row AS att
     FROM (
       SELECT t, h, place, v, CASE WHEN z > -300 THEN exp(z) ELSE 0 END AS e
-      FROM (SELECT t, h, place, v, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
+      FROM (SELECT t, h, place, v,     -- the max over the same window as the sum: one sort serves both
+                   preatt - max(preatt) OVER (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS z
+            FROM preatt) AS shifted
     ) AS exps
     WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
   ),
@@ -1343,7 +1342,7 @@ block_2 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 2
         FROM c_proj_w AS w
         CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
         WHERE w.block = 2
-        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        ORDER BY lanes.g, w.col        -- by group, each in column order
         OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
       ) AS by_column
       GROUP BY by_column.g
@@ -1450,7 +1449,7 @@ block_2 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 2
         FROM mlp_c_fc_w AS w
         CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
         WHERE w.block = 2
-        ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+        ORDER BY lanes.g, w.col        -- by group, each in column order
         OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
       ) AS by_column
       GROUP BY by_column.g
@@ -1576,7 +1575,7 @@ block_2 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 2
           FROM mlp_c_proj_w AS w
           CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
           WHERE w.block = 2
-          ORDER BY lanes.g, w.col, w.part  -- one group: the primary key's order, read in it (no sort)
+          ORDER BY lanes.g, w.col, w.part  -- by group, each in the primary key's order
           OFFSET 0                         -- a subquery of its own: the products computed where the rows are read
         ) AS by_part
         GROUP BY by_part.g, by_part.col

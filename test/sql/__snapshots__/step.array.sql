@@ -95,17 +95,16 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       -- linear: x @ w + b for every position. w is stored one output column per row (w.col), so each
       -- output value is one dot product of a stored row with a position's activation, computed by the
       -- model's kernel. Used by attn (c_attn, c_proj) and mlp (c_fc, c_proj).
-      -- Each stored row is read once and computes its products with W positions in the columns of one
-      -- output row (y1 … yW, the lanes): nothing is made per stored row and position. With more than W
-      -- positions the row meets them W at a time, one output row per group of W (lanes.g). The
-      -- positions' activations are prepared once, in the kernel's type, into one array per lane (lane
-      -- i of group g is the position numbered W·(g − 1) + i − 1): values PostgreSQL computes before the
-      -- scan and hands to the parallel workers that share it (each product is computed whole in one
-      -- process, so any number of workers gives the same values). The products are then put together
-      -- position by position, in column order: the order in which the primary key (block, col, part)
-      -- reads the rows. With one group that is one aggregate over the rows as they are read (no GROUP
-      -- BY, so nothing is sorted or hashed); with groups, GROUP BY the group, the rows sorted by
-      -- (group, column) before.
+      -- Each stored row read computes its products with W positions in the columns of one output row
+      -- (y1 … yW, the lanes): nothing is made per stored row and position. The positions' activations
+      -- are prepared once, in the kernel's type, into one array per lane (lane i of group g is the
+      -- position numbered W·(g − 1) + i − 1). With at most W positions there is one group, each lane's
+      -- activation a value PostgreSQL computes before the scan and hands to the parallel workers that
+      -- share it (each product is computed whole in one process, so any number of workers gives the
+      -- same values). With more, the matrix is read once for each group of W (lanes.g), in one
+      -- process, with the group's activations taken out of the lanes before its scan. Each lane's
+      -- products are aggregated in column order, the order in which the primary key (block, col,
+      -- part) reads the rows: nothing is sorted.
       -- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part 0, values) and
       -- b (block, values) of the layer; the block.
       -- [T, n_in] -> [T, n_out]
@@ -127,53 +126,72 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
         FROM c_attn_b
         WHERE block = forward.block + 1
       )
-      SELECT position.t, position.x
-      FROM (
-        SELECT by_column.g,              -- each lane's output vector: its products in column order
-               array_agg(by_column.y1) AS x1,
-               array_agg(by_column.y2) AS x2,
-               array_agg(by_column.y3) AS x3,
-               array_agg(by_column.y4) AS x4,
-               array_agg(by_column.y5) AS x5,
-               array_agg(by_column.y6) AS x6,
-               array_agg(by_column.y7) AS x7,
-               array_agg(by_column.y8) AS x8
+      SELECT position.t, position.x      -- for each group of W positions, one after another:
+      FROM generate_series(1, (SELECT groups FROM activation)) AS lanes (g)
+      CROSS JOIN LATERAL (               -- the group's positions and activations, taken out of the lanes once
+        SELECT
+          (lane_1[lanes.g]).t AS t1,
+          (lane_1[lanes.g]).x AS x1,
+          (lane_2[lanes.g]).t AS t2,
+          (lane_2[lanes.g]).x AS x2,
+          (lane_3[lanes.g]).t AS t3,
+          (lane_3[lanes.g]).x AS x3,
+          (lane_4[lanes.g]).t AS t4,
+          (lane_4[lanes.g]).x AS x4,
+          (lane_5[lanes.g]).t AS t5,
+          (lane_5[lanes.g]).x AS x5,
+          (lane_6[lanes.g]).t AS t6,
+          (lane_6[lanes.g]).x AS x6,
+          (lane_7[lanes.g]).t AS t7,
+          (lane_7[lanes.g]).x AS x7,
+          (lane_8[lanes.g]).t AS t8,
+          (lane_8[lanes.g]).x AS x8
+        FROM activation
+        OFFSET 0                         -- computed once a group, not again for every row read
+      ) AS lane
+      CROSS JOIN LATERAL (
+        SELECT                           -- each lane's output vector: its products in column order
+          array_agg(by_column.y1) AS x1,
+          array_agg(by_column.y2) AS x2,
+          array_agg(by_column.y3) AS x3,
+          array_agg(by_column.y4) AS x4,
+          array_agg(by_column.y5) AS x5,
+          array_agg(by_column.y6) AS x6,
+          array_agg(by_column.y7) AS x7,
+          array_agg(by_column.y8) AS x8
         FROM (
-          SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
-                 gpt2sql.dot(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+          SELECT w.col,                  -- [n_out, W]: each stored row's products with the group's positions, in one row
+                 gpt2sql.dot(w.values, lane.x1)
                  + (SELECT b FROM bias)[w.col + 1] AS y1,
-                 gpt2sql.dot(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x2)
                  + (SELECT b FROM bias)[w.col + 1] AS y2,
-                 gpt2sql.dot(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x3)
                  + (SELECT b FROM bias)[w.col + 1] AS y3,
-                 gpt2sql.dot(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x4)
                  + (SELECT b FROM bias)[w.col + 1] AS y4,
-                 gpt2sql.dot(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x5)
                  + (SELECT b FROM bias)[w.col + 1] AS y5,
-                 gpt2sql.dot(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x6)
                  + (SELECT b FROM bias)[w.col + 1] AS y6,
-                 gpt2sql.dot(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x7)
                  + (SELECT b FROM bias)[w.col + 1] AS y7,
-                 gpt2sql.dot(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x8)
                  + (SELECT b FROM bias)[w.col + 1] AS y8
           FROM c_attn_w AS w
-          CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
           WHERE w.block = forward.block + 1
-          ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+          ORDER BY w.col                 -- the primary key's order, read in it (no sort)
           OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
         ) AS by_column
-        GROUP BY by_column.g
-        OFFSET 0                         -- the lanes' outputs made before any is looked at
       ) AS columns
       CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
-        (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
-        (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
-        (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
-        (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
-        (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
-        (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
-        (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
-        (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+        (lane.t1, columns.x1),
+        (lane.t2, columns.x2),
+        (lane.t3, columns.x3),
+        (lane.t4, columns.x4),
+        (lane.t5, columns.x5),
+        (lane.t6, columns.x6),
+        (lane.t7, columns.x7),
+        (lane.t8, columns.x8)
       ) AS position (t, x)
       WHERE position.t IS NOT NULL
     ),
@@ -235,7 +253,9 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       SELECT t, h, place, v, e / sum(e) OVER query_row AS att
       FROM (
         SELECT t, h, place, v, CASE WHEN z > -300 THEN exp(z) ELSE 0 END AS e
-        FROM (SELECT t, h, place, v, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
+        FROM (SELECT t, h, place, v,     -- the max over the same window as the sum: one sort serves both
+                     preatt - max(preatt) OVER (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS z
+              FROM preatt) AS shifted
       ) AS exps
       WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
     ),
@@ -283,53 +303,72 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
         FROM c_proj_b
         WHERE block = forward.block + 1
       )
-      SELECT position.t, position.x
-      FROM (
-        SELECT by_column.g,              -- each lane's output vector: its products in column order
-               array_agg(by_column.y1) AS x1,
-               array_agg(by_column.y2) AS x2,
-               array_agg(by_column.y3) AS x3,
-               array_agg(by_column.y4) AS x4,
-               array_agg(by_column.y5) AS x5,
-               array_agg(by_column.y6) AS x6,
-               array_agg(by_column.y7) AS x7,
-               array_agg(by_column.y8) AS x8
+      SELECT position.t, position.x      -- for each group of W positions, one after another:
+      FROM generate_series(1, (SELECT groups FROM activation)) AS lanes (g)
+      CROSS JOIN LATERAL (               -- the group's positions and activations, taken out of the lanes once
+        SELECT
+          (lane_1[lanes.g]).t AS t1,
+          (lane_1[lanes.g]).x AS x1,
+          (lane_2[lanes.g]).t AS t2,
+          (lane_2[lanes.g]).x AS x2,
+          (lane_3[lanes.g]).t AS t3,
+          (lane_3[lanes.g]).x AS x3,
+          (lane_4[lanes.g]).t AS t4,
+          (lane_4[lanes.g]).x AS x4,
+          (lane_5[lanes.g]).t AS t5,
+          (lane_5[lanes.g]).x AS x5,
+          (lane_6[lanes.g]).t AS t6,
+          (lane_6[lanes.g]).x AS x6,
+          (lane_7[lanes.g]).t AS t7,
+          (lane_7[lanes.g]).x AS x7,
+          (lane_8[lanes.g]).t AS t8,
+          (lane_8[lanes.g]).x AS x8
+        FROM activation
+        OFFSET 0                         -- computed once a group, not again for every row read
+      ) AS lane
+      CROSS JOIN LATERAL (
+        SELECT                           -- each lane's output vector: its products in column order
+          array_agg(by_column.y1) AS x1,
+          array_agg(by_column.y2) AS x2,
+          array_agg(by_column.y3) AS x3,
+          array_agg(by_column.y4) AS x4,
+          array_agg(by_column.y5) AS x5,
+          array_agg(by_column.y6) AS x6,
+          array_agg(by_column.y7) AS x7,
+          array_agg(by_column.y8) AS x8
         FROM (
-          SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
-                 gpt2sql.dot(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+          SELECT w.col,                  -- [n_out, W]: each stored row's products with the group's positions, in one row
+                 gpt2sql.dot(w.values, lane.x1)
                  + (SELECT b FROM bias)[w.col + 1] AS y1,
-                 gpt2sql.dot(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x2)
                  + (SELECT b FROM bias)[w.col + 1] AS y2,
-                 gpt2sql.dot(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x3)
                  + (SELECT b FROM bias)[w.col + 1] AS y3,
-                 gpt2sql.dot(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x4)
                  + (SELECT b FROM bias)[w.col + 1] AS y4,
-                 gpt2sql.dot(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x5)
                  + (SELECT b FROM bias)[w.col + 1] AS y5,
-                 gpt2sql.dot(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x6)
                  + (SELECT b FROM bias)[w.col + 1] AS y6,
-                 gpt2sql.dot(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x7)
                  + (SELECT b FROM bias)[w.col + 1] AS y7,
-                 gpt2sql.dot(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x8)
                  + (SELECT b FROM bias)[w.col + 1] AS y8
           FROM c_proj_w AS w
-          CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
           WHERE w.block = forward.block + 1
-          ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+          ORDER BY w.col                 -- the primary key's order, read in it (no sort)
           OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
         ) AS by_column
-        GROUP BY by_column.g
-        OFFSET 0                         -- the lanes' outputs made before any is looked at
       ) AS columns
       CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
-        (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
-        (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
-        (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
-        (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
-        (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
-        (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
-        (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
-        (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+        (lane.t1, columns.x1),
+        (lane.t2, columns.x2),
+        (lane.t3, columns.x3),
+        (lane.t4, columns.x4),
+        (lane.t5, columns.x5),
+        (lane.t6, columns.x6),
+        (lane.t7, columns.x7),
+        (lane.t8, columns.x8)
       ) AS position (t, x)
       WHERE position.t IS NOT NULL
     ),
@@ -368,53 +407,72 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
         FROM mlp_c_fc_b
         WHERE block = forward.block + 1
       )
-      SELECT position.t, position.x
-      FROM (
-        SELECT by_column.g,              -- each lane's output vector: its products in column order
-               array_agg(by_column.y1) AS x1,
-               array_agg(by_column.y2) AS x2,
-               array_agg(by_column.y3) AS x3,
-               array_agg(by_column.y4) AS x4,
-               array_agg(by_column.y5) AS x5,
-               array_agg(by_column.y6) AS x6,
-               array_agg(by_column.y7) AS x7,
-               array_agg(by_column.y8) AS x8
+      SELECT position.t, position.x      -- for each group of W positions, one after another:
+      FROM generate_series(1, (SELECT groups FROM activation)) AS lanes (g)
+      CROSS JOIN LATERAL (               -- the group's positions and activations, taken out of the lanes once
+        SELECT
+          (lane_1[lanes.g]).t AS t1,
+          (lane_1[lanes.g]).x AS x1,
+          (lane_2[lanes.g]).t AS t2,
+          (lane_2[lanes.g]).x AS x2,
+          (lane_3[lanes.g]).t AS t3,
+          (lane_3[lanes.g]).x AS x3,
+          (lane_4[lanes.g]).t AS t4,
+          (lane_4[lanes.g]).x AS x4,
+          (lane_5[lanes.g]).t AS t5,
+          (lane_5[lanes.g]).x AS x5,
+          (lane_6[lanes.g]).t AS t6,
+          (lane_6[lanes.g]).x AS x6,
+          (lane_7[lanes.g]).t AS t7,
+          (lane_7[lanes.g]).x AS x7,
+          (lane_8[lanes.g]).t AS t8,
+          (lane_8[lanes.g]).x AS x8
+        FROM activation
+        OFFSET 0                         -- computed once a group, not again for every row read
+      ) AS lane
+      CROSS JOIN LATERAL (
+        SELECT                           -- each lane's output vector: its products in column order
+          array_agg(by_column.y1) AS x1,
+          array_agg(by_column.y2) AS x2,
+          array_agg(by_column.y3) AS x3,
+          array_agg(by_column.y4) AS x4,
+          array_agg(by_column.y5) AS x5,
+          array_agg(by_column.y6) AS x6,
+          array_agg(by_column.y7) AS x7,
+          array_agg(by_column.y8) AS x8
         FROM (
-          SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
-                 gpt2sql.dot(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+          SELECT w.col,                  -- [n_out, W]: each stored row's products with the group's positions, in one row
+                 gpt2sql.dot(w.values, lane.x1)
                  + (SELECT b FROM bias)[w.col + 1] AS y1,
-                 gpt2sql.dot(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x2)
                  + (SELECT b FROM bias)[w.col + 1] AS y2,
-                 gpt2sql.dot(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x3)
                  + (SELECT b FROM bias)[w.col + 1] AS y3,
-                 gpt2sql.dot(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x4)
                  + (SELECT b FROM bias)[w.col + 1] AS y4,
-                 gpt2sql.dot(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x5)
                  + (SELECT b FROM bias)[w.col + 1] AS y5,
-                 gpt2sql.dot(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x6)
                  + (SELECT b FROM bias)[w.col + 1] AS y6,
-                 gpt2sql.dot(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x7)
                  + (SELECT b FROM bias)[w.col + 1] AS y7,
-                 gpt2sql.dot(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x8)
                  + (SELECT b FROM bias)[w.col + 1] AS y8
           FROM mlp_c_fc_w AS w
-          CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
           WHERE w.block = forward.block + 1
-          ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+          ORDER BY w.col                 -- the primary key's order, read in it (no sort)
           OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
         ) AS by_column
-        GROUP BY by_column.g
-        OFFSET 0                         -- the lanes' outputs made before any is looked at
       ) AS columns
       CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
-        (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
-        (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
-        (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
-        (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
-        (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
-        (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
-        (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
-        (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+        (lane.t1, columns.x1),
+        (lane.t2, columns.x2),
+        (lane.t3, columns.x3),
+        (lane.t4, columns.x4),
+        (lane.t5, columns.x5),
+        (lane.t6, columns.x6),
+        (lane.t7, columns.x7),
+        (lane.t8, columns.x8)
       ) AS position (t, x)
       WHERE position.t IS NOT NULL
     ),
@@ -446,53 +504,72 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
         FROM mlp_c_proj_b
         WHERE block = forward.block + 1
       )
-      SELECT position.t, position.x
-      FROM (
-        SELECT by_column.g,              -- each lane's output vector: its products in column order
-               array_agg(by_column.y1) AS x1,
-               array_agg(by_column.y2) AS x2,
-               array_agg(by_column.y3) AS x3,
-               array_agg(by_column.y4) AS x4,
-               array_agg(by_column.y5) AS x5,
-               array_agg(by_column.y6) AS x6,
-               array_agg(by_column.y7) AS x7,
-               array_agg(by_column.y8) AS x8
+      SELECT position.t, position.x      -- for each group of W positions, one after another:
+      FROM generate_series(1, (SELECT groups FROM activation)) AS lanes (g)
+      CROSS JOIN LATERAL (               -- the group's positions and activations, taken out of the lanes once
+        SELECT
+          (lane_1[lanes.g]).t AS t1,
+          (lane_1[lanes.g]).x AS x1,
+          (lane_2[lanes.g]).t AS t2,
+          (lane_2[lanes.g]).x AS x2,
+          (lane_3[lanes.g]).t AS t3,
+          (lane_3[lanes.g]).x AS x3,
+          (lane_4[lanes.g]).t AS t4,
+          (lane_4[lanes.g]).x AS x4,
+          (lane_5[lanes.g]).t AS t5,
+          (lane_5[lanes.g]).x AS x5,
+          (lane_6[lanes.g]).t AS t6,
+          (lane_6[lanes.g]).x AS x6,
+          (lane_7[lanes.g]).t AS t7,
+          (lane_7[lanes.g]).x AS x7,
+          (lane_8[lanes.g]).t AS t8,
+          (lane_8[lanes.g]).x AS x8
+        FROM activation
+        OFFSET 0                         -- computed once a group, not again for every row read
+      ) AS lane
+      CROSS JOIN LATERAL (
+        SELECT                           -- each lane's output vector: its products in column order
+          array_agg(by_column.y1) AS x1,
+          array_agg(by_column.y2) AS x2,
+          array_agg(by_column.y3) AS x3,
+          array_agg(by_column.y4) AS x4,
+          array_agg(by_column.y5) AS x5,
+          array_agg(by_column.y6) AS x6,
+          array_agg(by_column.y7) AS x7,
+          array_agg(by_column.y8) AS x8
         FROM (
-          SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
-                 gpt2sql.dot(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
+          SELECT w.col,                  -- [n_out, W]: each stored row's products with the group's positions, in one row
+                 gpt2sql.dot(w.values, lane.x1)
                  + (SELECT b FROM bias)[w.col + 1] AS y1,
-                 gpt2sql.dot(w.values, ((SELECT lane_2 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x2)
                  + (SELECT b FROM bias)[w.col + 1] AS y2,
-                 gpt2sql.dot(w.values, ((SELECT lane_3 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x3)
                  + (SELECT b FROM bias)[w.col + 1] AS y3,
-                 gpt2sql.dot(w.values, ((SELECT lane_4 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x4)
                  + (SELECT b FROM bias)[w.col + 1] AS y4,
-                 gpt2sql.dot(w.values, ((SELECT lane_5 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x5)
                  + (SELECT b FROM bias)[w.col + 1] AS y5,
-                 gpt2sql.dot(w.values, ((SELECT lane_6 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x6)
                  + (SELECT b FROM bias)[w.col + 1] AS y6,
-                 gpt2sql.dot(w.values, ((SELECT lane_7 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x7)
                  + (SELECT b FROM bias)[w.col + 1] AS y7,
-                 gpt2sql.dot(w.values, ((SELECT lane_8 FROM activation)[lanes.g]).x)
+                 gpt2sql.dot(w.values, lane.x8)
                  + (SELECT b FROM bias)[w.col + 1] AS y8
           FROM mlp_c_proj_w AS w
-          CROSS JOIN LATERAL generate_series(1, CASE WHEN w.col >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
           WHERE w.block = forward.block + 1
-          ORDER BY lanes.g, w.col        -- one group: the primary key's order, read in it (no sort)
+          ORDER BY w.col                 -- the primary key's order, read in it (no sort)
           OFFSET 0                       -- a subquery of its own: the products computed where the rows are read
         ) AS by_column
-        GROUP BY by_column.g
-        OFFSET 0                         -- the lanes' outputs made before any is looked at
       ) AS columns
       CROSS JOIN LATERAL (VALUES        -- each lane's position and vector
-        (((SELECT lane_1 FROM activation)[columns.g]).t, columns.x1),
-        (((SELECT lane_2 FROM activation)[columns.g]).t, columns.x2),
-        (((SELECT lane_3 FROM activation)[columns.g]).t, columns.x3),
-        (((SELECT lane_4 FROM activation)[columns.g]).t, columns.x4),
-        (((SELECT lane_5 FROM activation)[columns.g]).t, columns.x5),
-        (((SELECT lane_6 FROM activation)[columns.g]).t, columns.x6),
-        (((SELECT lane_7 FROM activation)[columns.g]).t, columns.x7),
-        (((SELECT lane_8 FROM activation)[columns.g]).t, columns.x8)
+        (lane.t1, columns.x1),
+        (lane.t2, columns.x2),
+        (lane.t3, columns.x3),
+        (lane.t4, columns.x4),
+        (lane.t5, columns.x5),
+        (lane.t6, columns.x6),
+        (lane.t7, columns.x7),
+        (lane.t8, columns.x8)
       ) AS position (t, x)
       WHERE position.t IS NOT NULL
     ),
@@ -531,14 +608,9 @@ lnf AS MATERIALIZED (           -- [T', C] -> [T', C]: ln_f
   CROSS JOIN LATERAL (SELECT avg(e.x) AS mean, var_pop(e.x) AS variance FROM (SELECT unnest(input.x) AS x) AS e) AS stats
 ),
 model_logits AS (               -- [T', C] -> [T', V]
-  -- logits: each position's final hidden state against every token's embedding, lnf @ lm_headᵀ
-  -- (lm_head is a view over wte when the head is tied): one dot product per token, by the model's
-  -- kernel. As in linear.sql, each token's row is read once and computes its products with W
-  -- positions in the columns of one output row, the positions' activations prepared once into one
-  -- array per lane; each position's logits are then one float8[V] in token order (the logit of
-  -- token k is logit[k + 1]), which sampling, log-probabilities and scoring read without a join,
-  -- and their largest, found in the same pass: greedy takes the first token that has it
-  -- (array_position), softmax and log_softmax subtract it.
+  -- logits_shared: logits.sql (each position's logits, lnf @ lm_headᵀ, and the largest) for more
+  -- positions than a token's row meets at once, in a statement whose scans parallel workers share:
+  -- each token's row is read once and meets every group of W positions, as in linear_shared.sql.
   -- Inputs: lnf (t, x float8[C]); lm_head.
   -- [T, C] -> [T, V]: (t, logit float8[V], max_logit)
   WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
@@ -577,7 +649,7 @@ model_logits AS (               -- [T', C] -> [T', V]
              gpt2sql.dot(lm_head.values, ((SELECT lane_8 FROM activation)[lanes.g]).x) AS y8
       FROM lm_head
       CROSS JOIN LATERAL generate_series(1, CASE WHEN lm_head.token >= 0 THEN (SELECT groups FROM activation) END) AS lanes (g)
-      ORDER BY lanes.g, lm_head.token  -- one group: the primary key's order, read in it (no sort)
+      ORDER BY lanes.g, lm_head.token  -- by group, each in token order
       OFFSET 0                         -- a subquery of its own: the products computed where the rows are read
     ) AS by_token
     GROUP BY by_token.g

@@ -193,7 +193,9 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       SELECT t, h, place, v, e / sum(e) OVER query_row AS att
       FROM (
         SELECT t, h, place, v, CASE WHEN z > -300 THEN exp(z) ELSE 0 END AS e
-        FROM (SELECT t, h, place, v, preatt - max(preatt) OVER (PARTITION BY t, h) AS z FROM preatt) AS shifted
+        FROM (SELECT t, h, place, v,     -- the max over the same window as the sum: one sort serves both
+                     preatt - max(preatt) OVER (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS z
+              FROM preatt) AS shifted
       ) AS exps
       WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
     ),
