@@ -131,7 +131,9 @@ function attn(model: ModelShape, kernel: Kernel, inputs: ForwardInputs, block: F
       }) },
     { name: 'preatt', note: '[T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees',
       body: template('attn_scores', { dot: heads.dot('kv.k', 'q.q'), head_size: HS }) },
-    { name: 'att', note: '[T, NH, <=Tk]: softmax over each query\'s places', body: template('attn_softmax') },
+    // Not materialized: atty reads it once and groups its rows by query and head in the order the
+    // softmax's window leaves them, so nothing is sorted again (a trace, which reads it twice, keeps it).
+    { name: 'att', materialized: false, note: '[T, NH, <=Tk]: softmax over each query\'s places', body: template('attn_softmax') },
     { name: 'atty', note: '[T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]: heads side by side', body: template('atty', { head_values: headValues }) },
   );
 }
@@ -162,12 +164,12 @@ export function blockParts(model: ModelShape, inputs: ForwardInputs, { input, bl
 }
 
 /**
- * Every CTE of `list` MATERIALIZED: computed once. A CTE read once would otherwise be written into
- * the query that reads it, its columns by their expressions, and an activation (a subquery over
- * an array) read twice there would be computed twice.
+ * Every CTE of `list` MATERIALIZED (but one marked `materialized: false`): computed once. A CTE
+ * read once would otherwise be written into the query that reads it, its columns by their
+ * expressions, and an activation (a subquery over an array) read twice there would be computed twice.
  */
 function materialized(...list: ReadonlyArray<Cte | Ctes>): Ctes {
-  return ctes(...ctes(...list).list.map((cte) => ({ ...cte, materialized: true })));
+  return ctes(...ctes(...list).list.map((cte) => ({ ...cte, materialized: cte.materialized ?? true })));
 }
 
 /** The parts of a forward pass, each by name: what the engine's statements and the trace are made of. */

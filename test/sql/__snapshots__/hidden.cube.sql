@@ -202,7 +202,7 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
     FROM q
     JOIN kv ON kv.s = q.s AND kv.h = q.h AND kv.place <= q.place
   ),
-  att AS MATERIALIZED (           -- [T, NH, <=Tk]: softmax over each query's places
+  att AS (                        -- [T, NH, <=Tk]: softmax over each query's places
     -- attn_softmax (stage attn, 4 of 5): att = softmax of each query's scores over its places:
     -- exp(preatt - max), divided by the sum. exp() of less than -300 is taken as 0 (e^-300 is
     -- 5e-131): such a weight changes att @ v by less than float8 can show next to the largest, and
@@ -739,7 +739,7 @@ block_1 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 1
     FROM q
     JOIN kv ON kv.s = q.s AND kv.h = q.h AND kv.place <= q.place
   ),
-  att AS MATERIALIZED (           -- [T, NH, <=Tk]: softmax over each query's places
+  att AS (                        -- [T, NH, <=Tk]: softmax over each query's places
     SELECT t, h, place, v, e / sum(e) OVER query_row AS att
     FROM (
       SELECT t, h, place, v, CASE WHEN z > -300 THEN exp(z) ELSE 0 END AS e
@@ -1237,7 +1237,7 @@ block_2 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 2
     FROM q
     JOIN kv ON kv.s = q.s AND kv.h = q.h AND kv.place <= q.place
   ),
-  att AS MATERIALIZED (           -- [T, NH, <=Tk]: softmax over each query's places
+  att AS (                        -- [T, NH, <=Tk]: softmax over each query's places
     SELECT t, h, place, v, e / sum(e) OVER query_row AS att
     FROM (
       SELECT t, h, place, v, CASE WHEN z > -300 THEN exp(z) ELSE 0 END AS e

@@ -148,7 +148,7 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       FROM q
       JOIN kv ON kv.s = q.s AND kv.h = q.h AND kv.place <= q.place
     ),
-    att AS MATERIALIZED (           -- [T, NH, <=Tk]: softmax over each query's places
+    att AS (                        -- [T, NH, <=Tk]: softmax over each query's places
       -- attn_softmax (stage attn, 4 of 5): att = softmax of each query's scores over its places:
       -- exp(preatt - max), divided by the sum. exp() of less than -300 is taken as 0 (e^-300 is
       -- 5e-131): such a weight changes att @ v by less than float8 can show next to the largest, and
