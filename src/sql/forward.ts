@@ -31,13 +31,13 @@ export interface ForwardInputs {
 }
 
 /**
- * The lanes of the output head's scan for what `inputs` feeds. With groups of positions the head
+ * The lanes of the output head's scan for `outputs` positions (undefined: any number). With groups of positions the head
  * is read once for all of them (logits_shared.sql): the scan parallel workers can share, and its
  * 50,257 rows read once; the blocks' scans read their rows again for each group, in one process,
  * unless the statement gives them workers (blockParts).
  */
-export function headLanes(inputs: ForwardInputs): Lanes {
-  return lanesFor(inputs.counts?.outputs, true);
+export function headLanes(outputs?: number): Lanes {
+  return lanesFor(outputs, true);
 }
 
 /**
@@ -253,6 +253,6 @@ function unrolledBlocks(model: ModelShape, inputs: ForwardInputs): Ctes {
  * one float8[V] (logits_sharded.sql on a sharded model). `lanes`: how many positions each token's
  * row meets at once.
  */
-export function logits(model: ModelShape, lanes: Lanes = lanesFor()): Sql {
+export function logits(model: ModelShape, lanes: Lanes = headLanes()): Sql {
   return matrixReads(model).logits(lanes);
 }

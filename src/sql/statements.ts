@@ -128,7 +128,7 @@ export function step(model: ModelShape, inputs: StepInputs, shape: BlocksShape =
   const saving = batched && writes;
   return template('step', {
     transformer: transformer(model, inputs.forward, 'last', shape).ctes,
-    logits: logits(model, headLanes(inputs.forward)),
+    logits: logits(model, headLanes(inputs.forward.counts?.outputs)),
     choosing: inputs.choosing,
     penalties: penalties(inputs.generated),
     probs: probs(),
@@ -165,7 +165,7 @@ const NEXT_INPUTS = { forward: FORWARD_INPUTS, temperature: input('temperature')
 export function next(model: ModelShape, inputs: { forward: ForwardInputs; temperature: Fill; top: Fill } = NEXT_INPUTS, shape: BlocksShape = 'recursive'): Sql {
   return template('next', {
     transformer: transformer(model, inputs.forward, 'last', shape).ctes,
-    logits: logits(model, headLanes(inputs.forward)),
+    logits: logits(model, headLanes(inputs.forward.counts?.outputs)),
     choosing: choosing({ temperature: sql`ARRAY[${inputs.temperature}]` }),
     probs: probs(),
     top: inputs.top,
@@ -204,7 +204,7 @@ export const SCORE_INPUTS: ScoreInputs = { forward: FORWARD_INPUTS, top: input('
 export function score(model: ModelShape, inputs: ScoreInputs = SCORE_INPUTS, shape: BlocksShape = 'recursive'): Sql {
   return template('score', {
     transformer: transformer(model, inputs.forward, 'all', shape).ctes,
-    logits: logits(model, headLanes(inputs.forward)),
+    logits: logits(model, headLanes(inputs.forward.counts?.outputs)),
     log_softmax: logSoftmax(),
     top: inputs.top,
   });

@@ -15,8 +15,7 @@ import { schemaNamePart } from '../load/model-names.ts';
 import { checkPrompt } from '../engine/options.ts';
 import { parallelSettings } from '../engine/run-statement.ts';
 import { parallelPlan, workersOption } from '../engine/workers.ts';
-import { logits, oneSequence, qkvHead, transformer } from '../sql/forward.ts';
-import { lanesFor } from '../sql/lanes.ts';
+import { headLanes, logits, oneSequence, qkvHead, transformer } from '../sql/forward.ts';
 import { quoteIdent } from '../sql/quote.ts';
 import { partitionwiseSql } from '../sql/sharding.ts';
 import { input, renderBound, renderInlined, sql, template, type Sql } from '../sql/sql.ts';
@@ -109,7 +108,7 @@ async function runForwardPass(db: Database, model: ModelRow, ids: readonly numbe
   await runStage(db, 'final', parts.final, model.n_layer - 1);
   await runStage(db, 'lnf', parts.lnf, model.n_layer - 1);
   signal?.throwIfAborted();
-  const logitsLanes = lanesFor(outputs === 'last' ? 1 : ids.length);
+  const logitsLanes = headLanes(outputs === 'last' ? 1 : ids.length);
   await db.exec(statement(template('trace_end', { trace, kept: positionsOf(trace, outputs, 'lnf'), logits: logits(model, logitsLanes), probs: probs() })));
 }
 
