@@ -89,7 +89,8 @@ export interface LaneFills {
 }
 
 /**
- * The fills of linear.sql, linear_parts.sql or logits.sql for `scan`.
+ * The fills of linear.sql, linear_parts.sql or logits.sql for `scan`; of their *_shared.sql forms
+ * when its lanes are shared (sharedFills).
  *
  * @example
  * laneFills({ lanes: lanesFor(1), key: 'w.col', parts: 1, product: (x) => sql`gpt2sql.dot(w.values, ${x})` });
@@ -98,7 +99,7 @@ export function laneFills(scan: LaneScan): LaneFills {
   if (scan.lanes.shared) return sharedFills(scan);
   const { width, grouped } = scan.lanes;
   const parts = Array.from({ length: scan.parts }, (_, p) => p);
-  const each = (line: (i: number) => Code) => list(Array.from({ length: width }, (_, i) => line(i + 1)));
+  const each = (line: (i: number) => Code) => eachLane(width, line);
   // Where lane i's part p of the group is in its array: the group's first element plus the part.
   const at = (p: number) => (grouped ? (scan.parts > 1 ? `(lanes.g - 1) * ${scan.parts} + ${p + 1}` : 'lanes.g') : `${p + 1}`);
   const name = (i: number, p: number) => (scan.parts > 1 ? `x${i}_${p}` : `x${i}`);
@@ -134,11 +135,10 @@ export function laneFills(scan: LaneScan): LaneFills {
  */
 function sharedFills(scan: LaneScan): LaneFills {
   const { width } = scan.lanes;
-  const each = (line: (i: number) => Code) => list(Array.from({ length: width }, (_, i) => line(i + 1)));
+  const each = (line: (i: number) => Code) => eachLane(width, line);
   const lane = (i: number) => `(SELECT lane_${i} FROM activation)`;
   const prepared = (i: number): Code => sql`(${lane(i)}[${scan.parts > 1 ? `(lanes.g - 1) * ${scan.parts} + w.part + 1` : 'lanes.g'}]).x`;
   const first = scan.parts > 1 ? `(columns.g - 1) * ${scan.parts} + 1` : 'columns.g';
-  const ordered = scan.ordered ?? 'by_column';
   return {
     width,
     lanes: laneArrays(scan),
@@ -158,20 +158,24 @@ function sharedFills(scan: LaneScan): LaneFills {
 function laneArrays(scan: LaneScan): Code {
   const { width } = scan.lanes;
   const order = scan.parts > 1 ? 'position.n, position.part' : 'position.n';
-  return list(Array.from({ length: width }, (_, at) => {
-    const filter = width > 1 ? ` FILTER (WHERE position.n % ${width} = ${at})` : '';
-    return sql`array_agg(ROW(position.t, ${scan.parts > 1 ? 'position.part' : '0'}, position.x)::position_activation ORDER BY ${order})${filter} AS lane_${at + 1}`;
-  }));
+  return eachLane(width, (i) => {
+    const filter = width > 1 ? ` FILTER (WHERE position.n % ${width} = ${i - 1})` : '';
+    return sql`array_agg(ROW(position.t, ${scan.parts > 1 ? 'position.part' : '0'}, position.x)::position_activation ORDER BY ${order})${filter} AS lane_${i}`;
+  });
 }
 
 /** Each lane's output vector, its values in the order they come (plus the addend), and with `maximum` the largest. */
 function columnsOf(scan: LaneScan): Code {
   const ordered = scan.ordered ?? 'by_column';
-  return list(Array.from({ length: scan.lanes.width }, (_, at) => {
-    const i = at + 1;
+  return eachLane(scan.lanes.width, (i) => {
     const value = scan.addend ? sql`${ordered}.y${i} + ${scan.addend(`${ordered}.col`)}` : sql`${ordered}.y${i}`;
     return scan.maximum ? sql`array_agg(${value}) AS x${i}, max(${value}) AS m${i}` : sql`array_agg(${value}) AS x${i}`;
-  }));
+  });
+}
+
+/** `line` for each lane 1 … `width`, one per line. */
+function eachLane(width: number, line: (i: number) => Code): Code {
+  return list(Array.from({ length: width }, (_, i) => line(i + 1)));
 }
 
 /** Items one per line, separated by commas. */
