@@ -5,7 +5,7 @@ import { nextTokens } from '../../src/engine/next.ts';
 import { logits, newKvCache, softmax, transformer } from '../../src/reference/gpt2.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { expectClose, LOGITS_TOLERANCE } from '../helpers/numeric.ts';
-import { CONFIGS, dropModel, fullVocabulary, GPT2_VOCAB, loadTestModel, someIds, type LoadedModel } from './forward-models.ts';
+import { CONFIGS, dropModel, fullVocabulary, loadTestModel, someIds, type LoadedModel } from './forward-models.ts';
 
 /**
  * Tolerances (max absolute difference from the float64 reference) per kernel. The weights are the
@@ -35,6 +35,15 @@ async function sqlLogits(db: Database, { model }: LoadedModel, ids: number[]): P
   return result;
 }
 
+/**
+ * The configs that keep the small vocabulary: their subject is not the output head, which every
+ * other shape of the blocks (1 to 3 blocks, 1 to 4 heads, 16 to 64 wide) and F16 weights compute
+ * at 50,257 tokens. The `transformer.` prefix is about the checkpoint's key names; the 480-wide
+ * config about mlp c_proj's rows stored in parts, and at 50,257 its wte alone would be 24M values
+ * to load and read for each prompt, the most of the file's time.
+ */
+const SMALL_HEAD = new Set(['keys with the transformer. prefix', '1 block, 4 heads, 480 wide: rows in parts']);
+
 describe.each(testDatabases())('forward pass on $driver', (target) => {
   let db: Database;
   const loaded: LoadedModel[] = [];
@@ -46,16 +55,16 @@ describe.each(testDatabases())('forward pass on $driver', (target) => {
     await db.close();
   });
 
-  // The output head at GPT-2's full size: every config with the whole vocabulary.
-  describe.each(Object.entries(CONFIGS))('%s', (_, config) => {
+  // The output head at GPT-2's full size: every config with the whole vocabulary but SMALL_HEAD's.
+  describe.each(Object.entries(CONFIGS))('%s', (name, config) => {
     let m: LoadedModel;
     beforeAll(async () => {
-      m = await loadTestModel(db, fullVocabulary(config));
+      m = await loadTestModel(db, SMALL_HEAD.has(name) ? config : fullVocabulary(config));
       loaded.push(m);
     });
 
     it.each([1, 64])('matches the reference for a prompt of %i tokens', async (length) => {
-      const ids = someIds(length, GPT2_VOCAB);
+      const ids = someIds(length, m.weights.config.vocab_size);
       const tolerance = TOLERANCE[m.model.kernel];
       const lnf = transformer(m.weights, ids, newKvCache(m.weights)); // [T, C]
       const expectedLogits = logits(m.weights, lnf.slice(-1))[0]; // [V]
