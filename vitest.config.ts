@@ -11,16 +11,17 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const LONGEST_FIRST = [
   'test/package/install.test.ts',
   'test/explorer/page.test.ts',
-  'test/engine/forward.test.ts',
+  'test/engine/sharded.test.ts',
   'test/engine/parallel.test.ts',
   'test/errors/bad-databases.test.ts',
-  'test/engine/sharded.test.ts',
   'test/errors/interrupted-load.test.ts',
-  'test/engine/full-context.test.ts',
-  'test/cli/load.test.ts',
   'test/engine/numerics.test.ts',
-  'test/load/load-model.test.ts',
-  'test/engine/tokenizer.test.ts',
+  'test/engine/forward.test.ts',
+  'test/cli/load.test.ts',
+  'test/errors/interrupted-commands.test.ts',
+  'test/engine/numerics-sampling.test.ts',
+  'test/engine/full-context.test.ts',
+  'test/cli/complete.test.ts',
 ];
 
 /** Vitest's order, with the files of LONGEST_FIRST moved to the front in its order. */
