@@ -9,16 +9,19 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * the next file when it is free, so starting the longest first makes both end near the same time.
  */
 const LONGEST_FIRST = [
-  'test/engine/sharded.test.ts',
-  'test/engine/forward.test.ts',
-  'test/http/completions.test.ts',
-  'test/errors/interrupted-commands.test.ts',
-  'test/explorer/page.test.ts',
   'test/package/install.test.ts',
-  'test/engine/score.test.ts',
+  'test/explorer/page.test.ts',
+  'test/engine/sharded.test.ts',
   'test/engine/parallel.test.ts',
-  'test/engine/numerics.test.ts',
+  'test/errors/bad-databases.test.ts',
   'test/errors/interrupted-load.test.ts',
+  'test/engine/numerics.test.ts',
+  'test/engine/forward.test.ts',
+  'test/cli/load.test.ts',
+  'test/errors/interrupted-commands.test.ts',
+  'test/engine/numerics-sampling.test.ts',
+  'test/engine/full-context.test.ts',
+  'test/cli/complete.test.ts',
 ];
 
 /** Vitest's order, with the files of LONGEST_FIRST moved to the front in its order. */

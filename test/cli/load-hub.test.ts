@@ -6,13 +6,18 @@ import { startFakeHub, type FakeHub } from '../helpers/fake-hub.ts';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
 import { runCli } from '../helpers/cli-process.ts';
+import { SMALL_VOCAB } from '../helpers/small-vocab.ts';
 
+/**
+ * The small vocabulary: the subject is the download and the cache; the loads of a checkpoint with
+ * GPT-2's whole tokenizer (vocabulary and merges) are test/load's.
+ */
 describe.each(testDatabases())('gpt2sql load HUB_ID on $driver', (target) => {
   let hub: FakeHub;
   let env: NodeJS.ProcessEnv;
   const name = uniqueModelName('hub');
   beforeAll(async () => {
-    hub = await startFakeHub({ repos: { 'test-org/tiny-gpt2': await tinyCheckpoint({ n_layer: 1, n_head: 1, n_embd: 4, n_ctx: 8, seed: 21 }) } });
+    hub = await startFakeHub({ repos: { 'test-org/tiny-gpt2': await tinyCheckpoint({ n_layer: 1, n_head: 1, n_embd: 4, n_ctx: 8, vocab_size: SMALL_VOCAB, seed: 21 }) } });
     env = { HF_ENDPOINT: hub.url, HF_HUB_CACHE: join(mkdtempSync(join(tmpdir(), 'gpt2sql-hf-home-')), 'hub') };
   });
   afterAll(async () => {

@@ -8,6 +8,7 @@ import type { Gpt2Weights } from '../../src/reference/weights.ts';
 import { quoteIdent } from '../../src/sql/quote.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { expectClose } from '../helpers/numeric.ts';
+import { SMALL_VOCAB } from '../helpers/small-vocab.ts';
 import { CONFIGS, dropModel, loadTestModel, someIds, type LoadedModel } from './forward-models.ts';
 
 /**
@@ -90,13 +91,16 @@ describe('scoreWindows', () => {
 describe.each(testDatabases())('scoring on $driver', (target) => {
   let db: Database;
   let m: LoadedModel;
-  /** n_ctx 16: a text of 40 tokens needs windows. */
+  /**
+   * n_ctx 16: a text of 40 tokens needs windows. The small vocabulary: the subject is which window
+   * scores which token; a scored position costs V logits, and these tests score some 150.
+   */
   let short: LoadedModel;
   const loaded: LoadedModel[] = [];
   beforeAll(async () => {
     db = await target.open();
     m = await loadTestModel(db, CONFIGS['2 blocks, 2 heads, 32 wide']);
-    short = await loadTestModel(db, { n_layer: 2, n_head: 2, n_embd: 16, n_ctx: 16, seed: 23 });
+    short = await loadTestModel(db, { n_layer: 2, n_head: 2, n_embd: 16, n_ctx: 16, vocab_size: SMALL_VOCAB, seed: 23 });
     loaded.push(m, short);
   });
   afterAll(async () => {

@@ -16,10 +16,14 @@ import { startCli, type RunningCli } from '../helpers/cli-process.ts';
 import { testDatabases, uniqueModelName, type TestDatabase } from '../helpers/databases.ts';
 import type { LoadedModel } from '../helpers/loaded-model.ts';
 import { memoryIo } from '../helpers/memory-io.ts';
-import { cleanUp, loadOn } from './generation-state.ts';
+import { cleanUp, loadOn, SMALL_VOCAB } from './generation-state.ts';
 
-/** Four blocks: a trace runs some hundred statements, so a signal finds it inside its transaction. */
-const SIZE = { n_layer: 4, n_head: 2, n_embd: 16, n_ctx: 32, seed: 131 };
+/**
+ * Four blocks: a trace runs some hundred statements, so a signal finds it inside its transaction.
+ * The small vocabulary: the subject is the signals; at 50,257 tokens each trace wrote and each
+ * check read back a logits table of V rows a position.
+ */
+const SIZE = { n_layer: 4, n_head: 2, n_embd: 16, n_ctx: 32, vocab_size: SMALL_VOCAB, seed: 131 };
 const SIGNALS = [['SIGTERM', 143], ['SIGHUP', 129]] as const;
 const PROMPT = 'The cat sat';
 

@@ -27,13 +27,18 @@ export function freshPgliteDir(): string {
  * TEST_DATABASE_URL when it is set. Each call gives a new PGlite directory; the server is shared,
  * so tests use model names of their own.
  *
+ * The PGlite directory is copied from the template (39 MB, a second or two) when the test first
+ * reads `db` or calls `open`, not when the list is made: the lists are made while vitest collects
+ * a file, for every describe block, also those a file filters out or never runs on PGlite.
+ *
  * @example
  * describe.each(testDatabases())('$driver', (target) => { ... });
  */
 export function testDatabases(): TestDatabase[] {
-  const pgliteDir = freshPgliteDir();
+  let pgliteDir: string | undefined;
+  const dir = () => (pgliteDir ??= freshPgliteDir());
   const list: TestDatabase[] = [
-    { driver: 'pglite', db: pgliteDir, open: () => openDatabase({ db: pgliteDir }) },
+    { driver: 'pglite', get db() { return dir(); }, open: () => openDatabase({ db: dir() }) },
   ];
   const url = process.env.TEST_DATABASE_URL;
   if (url) list.push({ driver: 'postgres', db: url, open: () => openDatabase({ db: url }) });

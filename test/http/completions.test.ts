@@ -4,23 +4,31 @@ import { decode, encode } from '../../src/engine/tokenizer.ts';
 import { testDatabases } from '../helpers/databases.ts';
 import { someIds } from '../engine/forward-models.ts';
 import { generationRows, referenceCompletion, referenceLogprobs, startTestApi, type TestApi } from './api-fixture.ts';
-import { CONFIGS, fullVocabulary } from '../engine/forward-models.ts';
+import { CONFIGS, dropModel, fullVocabulary, loadTestModel } from '../engine/forward-models.ts';
 
 const PROMPT = 'Happy New Year! I wish you';
 /** ln P within this of the reference: the vector kernel keeps weights and activations as float4. */
 const LOGPROB_TOLERANCE = 1e-3;
 
 describe.each(testDatabases())('POST /v1/completions on $driver, with the openai client', (target) => {
+  /** The API with the small vocabulary's model: for the sampling, streaming and n tests, whose subject is not the vocabulary. */
   let t: TestApi;
+  /** The same API and database with GPT-2's whole vocabulary: for the tests of tokens' text and log-probabilities. */
+  let full: TestApi;
   let promptIds: number[];
+  let fullPromptIds: number[];
   beforeAll(async () => {
+    t = await startTestApi(target);
+    promptIds = await encode(t.db, t.model, PROMPT);
     // GPT-2's whole vocabulary: the log-probabilities' tokens are checked to spell the text, which a
     // small vocabulary's byte tokens (a quarter of it) would rarely let a random model do.
-    t = await startTestApi(target, { config: fullVocabulary(CONFIGS['1 block, 1 head, 16 wide']) });
-    promptIds = await encode(t.db, t.model, PROMPT);
+    full = { ...t, ...(await loadTestModel(t.db, fullVocabulary(CONFIGS['1 block, 1 head, 16 wide']))) };
+    fullPromptIds = await encode(t.db, full.model, PROMPT);
   });
   afterAll(async () => {
     expect(await generationRows(t.db, t.model)).toBe(0);
+    expect(await generationRows(t.db, full.model)).toBe(0);
+    await dropModel(t.db, full.model);
     await t.close();
   });
 
@@ -95,20 +103,20 @@ describe.each(testDatabases())('POST /v1/completions on $driver, with the openai
 
   it('takes token ids, and lists of them, as prompts', async () => {
     const ids = someIds(6);
-    const expected = await referenceCompletion(t, ids, { maxTokens: 4, temperature: 0 });
-    const single = await t.client.completions.create({ model: t.model.name, prompt: ids, max_tokens: 4, temperature: 0 });
+    const expected = await referenceCompletion(full, ids, { maxTokens: 4, temperature: 0 });
+    const single = await full.client.completions.create({ model: full.model.name, prompt: ids, max_tokens: 4, temperature: 0 });
     expect(single.choices[0].text).toBe(expected.text);
-    const listed = await t.client.completions.create({ model: t.model.name, prompt: [ids, promptIds], max_tokens: 4, temperature: 0 });
-    expect(listed.choices.map((choice) => choice.text)).toEqual([expected.text, (await referenceCompletion(t, promptIds, { maxTokens: 4, temperature: 0 })).text]);
+    const listed = await full.client.completions.create({ model: full.model.name, prompt: [ids, fullPromptIds], max_tokens: 4, temperature: 0 });
+    expect(listed.choices.map((choice) => choice.text)).toEqual([expected.text, (await referenceCompletion(full, fullPromptIds, { maxTokens: 4, temperature: 0 })).text]);
   });
 
   it('cuts the text before a stop string, with finish_reason stop, streamed or not', async () => {
-    const expected = await referenceCompletion(t, promptIds, { maxTokens: 12, temperature: 0 });
+    const expected = await referenceCompletion(full, fullPromptIds, { maxTokens: 12, temperature: 0 });
     const stop = expected.text.slice(3, 5); // somewhere inside the greedy text
     const cut = expected.text.slice(0, expected.text.indexOf(stop));
-    const completion = await t.client.completions.create({ model: t.model.name, prompt: PROMPT, max_tokens: 12, temperature: 0, stop: ['never appears', stop] });
+    const completion = await full.client.completions.create({ model: full.model.name, prompt: PROMPT, max_tokens: 12, temperature: 0, stop: ['never appears', stop] });
     expect(completion.choices[0]).toMatchObject({ text: cut, finish_reason: 'stop' });
-    const stream = await t.client.completions.create({ model: t.model.name, prompt: PROMPT, max_tokens: 12, temperature: 0, stop, stream: true });
+    const stream = await full.client.completions.create({ model: full.model.name, prompt: PROMPT, max_tokens: 12, temperature: 0, stop, stream: true });
     const texts: string[] = [];
     const reasons: Array<string | null> = [];
     for await (const chunk of stream) chunk.choices.forEach((choice) => (texts.push(choice.text), reasons.push(choice.finish_reason)));
@@ -117,13 +125,13 @@ describe.each(testDatabases())('POST /v1/completions on $driver, with the openai
   });
 
   it('gives each token\'s log-probability and the top alternatives in OpenAI\'s legacy shape, as the reference computes them', async () => {
-    const completion = await t.client.completions.create({ model: t.model.name, prompt: PROMPT, max_tokens: 6, temperature: 0, logprobs: 3 });
+    const completion = await full.client.completions.create({ model: full.model.name, prompt: PROMPT, max_tokens: 6, temperature: 0, logprobs: 3 });
     const choice = completion.choices[0];
-    const expected = await referenceCompletion(t, promptIds, { maxTokens: 6, temperature: 0 });
+    const expected = await referenceCompletion(full, fullPromptIds, { maxTokens: 6, temperature: 0 });
     const logprobs = choice.logprobs!;
     expect(logprobs.tokens!.join('')).toBe(choice.text);
     expect(logprobs.tokens).toHaveLength(expected.tokens.length);
-    const reference = referenceLogprobs(t.weights, [...promptIds, ...expected.tokens]).slice(promptIds.length);
+    const reference = referenceLogprobs(full.weights, [...fullPromptIds, ...expected.tokens]).slice(fullPromptIds.length);
     logprobs.token_logprobs!.forEach((logprob, i) => expect(Math.abs(logprob - reference[i]!)).toBeLessThan(LOGPROB_TOLERANCE));
     logprobs.top_logprobs!.forEach((top, i) => {
       const entries = Object.entries(top);
@@ -139,29 +147,29 @@ describe.each(testDatabases())('POST /v1/completions on $driver, with the openai
   });
 
   it('echoes the prompt, with logprobs its tokens scored (the first null), with max_tokens 0 as evaluation harnesses ask', async () => {
-    const completion = await t.client.completions.create({ model: t.model.name, prompt: PROMPT, max_tokens: 0, echo: true, logprobs: 0 });
+    const completion = await full.client.completions.create({ model: full.model.name, prompt: PROMPT, max_tokens: 0, echo: true, logprobs: 0 });
     const choice = completion.choices[0];
     expect(choice).toMatchObject({ text: PROMPT, finish_reason: 'length' });
     const logprobs = choice.logprobs!;
     expect(logprobs.tokens!.join('')).toBe(PROMPT);
     expect(logprobs.token_logprobs![0]).toBeNull();
     expect(logprobs.top_logprobs![0]).toBeNull();
-    const reference = referenceLogprobs(t.weights, promptIds);
+    const reference = referenceLogprobs(full.weights, fullPromptIds);
     logprobs.token_logprobs!.slice(1).forEach((logprob, i) => expect(Math.abs(logprob! - reference[i + 1]!)).toBeLessThan(LOGPROB_TOLERANCE));
     logprobs.top_logprobs!.slice(1).forEach((top, i) => expect(top).toEqual({ [logprobs.tokens![i + 1]]: logprobs.token_logprobs![i + 1] }));
-    expect(completion.usage).toMatchObject({ prompt_tokens: promptIds.length, completion_tokens: 0 });
+    expect(completion.usage).toMatchObject({ prompt_tokens: fullPromptIds.length, completion_tokens: 0 });
   });
 
   it('echoes the prompt before the completion, streamed, with the text offsets running on', async () => {
-    const expected = await referenceCompletion(t, promptIds, { maxTokens: 4, temperature: 0 });
-    const stream = await t.client.completions.create({ model: t.model.name, prompt: PROMPT, max_tokens: 4, temperature: 0, echo: true, logprobs: 1, stream: true });
+    const expected = await referenceCompletion(full, fullPromptIds, { maxTokens: 4, temperature: 0 });
+    const stream = await full.client.completions.create({ model: full.model.name, prompt: PROMPT, max_tokens: 4, temperature: 0, echo: true, logprobs: 1, stream: true });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk.choices[0]);
     expect(chunks[0].text).toBe(PROMPT);
     expect(chunks.map((chunk) => chunk.text).join('')).toBe(PROMPT + expected.text);
     const offsets = chunks.flatMap((chunk) => chunk.logprobs?.text_offset ?? []);
     const tokens = chunks.flatMap((chunk) => chunk.logprobs?.tokens ?? []);
-    expect(tokens).toHaveLength(promptIds.length + expected.tokens.length);
-    expect(offsets[promptIds.length]).toBe([...PROMPT].length);
+    expect(tokens).toHaveLength(fullPromptIds.length + expected.tokens.length);
+    expect(offsets[fullPromptIds.length]).toBe([...PROMPT].length);
   });
 });
