@@ -31,10 +31,10 @@ export interface ForwardInputs {
 }
 
 /**
- * The lanes of the output head's scan for `outputs` positions (undefined: any number). With groups of positions the head
- * is read once for all of them (logits_shared.sql): the scan parallel workers can share, and its
- * 50,257 rows read once; the blocks' scans read their rows again for each group, in one process,
- * unless the statement gives them workers (blockParts).
+ * The lanes of the output head's scan for `outputs` positions (undefined: any number). With
+ * groups of positions the head is read once for all of them (logits_shared.sql): the scan
+ * parallel workers can share, and its 50,257 rows read once; the blocks' scans read their rows
+ * again for each group, in one process, unless the statement gives them workers (blockParts).
  */
 export function headLanes(outputs?: number): Lanes {
   return lanesFor(outputs, true);
@@ -132,7 +132,8 @@ function attn(model: ModelShape, kernel: Kernel, inputs: ForwardInputs, block: F
     { name: 'preatt', note: '[T, NH, <=Tk]: q·k / sqrt(HS) for the places each query sees',
       body: template('attn_scores', { dot: heads.dot('kv.k', 'q.q'), head_size: HS }) },
     // Not materialized: atty reads it once and groups its rows by query and head in the order the
-    // softmax's window leaves them, so nothing is sorted again (a trace, which reads it twice, keeps it).
+    // softmax's window leaves them, so nothing is sorted again (where a statement reads it twice,
+    // PostgreSQL computes it once all the same).
     { name: 'att', materialized: false, note: '[T, NH, <=Tk]: softmax over each query\'s places', body: template('attn_softmax') },
     { name: 'atty', note: '[T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]: heads side by side', body: template('atty', { head_values: headValues }) },
   );
