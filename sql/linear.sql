@@ -17,7 +17,7 @@
 --
 -- In psql, on a model of the array kernel (its schema on the search_path), for one position:
 --   WITH ln1 (t, x) AS (SELECT 0, ARRAY(SELECT random() FROM generate_series(1, 768))) SELECT *
---   FROM (this, {{input}} = ln1, {{prepare}} = position.x, {{width}} = 1, {{groups}} = (VALUES (1)),
+--   FROM (this, {{input}} = ln1, {{prepare}} = input.x, {{width}} = 1, {{groups}} = (VALUES (1)),
 --   {{lanes}} = array_agg(ROW(position.t, 0, position.x)::position_activation) AS lane_1,
 --   {{group_values}} = (lane_1[1]).t AS t1, {{products}} = gpt2sql.dot(w.values, (SELECT
 --   (lane_1[1]).x FROM activation)) + (SELECT b FROM bias)[w.col + 1] AS y1, {{columns}} =

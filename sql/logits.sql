@@ -12,10 +12,10 @@
 --
 -- In psql, on a model of the array kernel (its schema on the search_path), for one position:
 --   WITH lnf (t, x) AS (SELECT 0, ARRAY(SELECT random() FROM generate_series(1, 768))) SELECT t,
---   cardinality(logit) FROM (this, with the fills of linear.sql's example, {{products}} =
---   gpt2sql.dot(lm_head.values, (SELECT (lane_1[1]).x FROM activation)) AS y1, {{columns}} =
---   array_agg(by_token.y1) AS x1, max(by_token.y1) AS m1, {{positions}} = (lane.t1, columns.x1,
---   columns.m1)) AS logits;
+--   cardinality(logit) FROM (this, with the fills of linear.sql's example but {{prepare}} =
+--   lnf.x, {{products}} = gpt2sql.dot(lm_head.values, (SELECT (lane_1[1]).x FROM activation)) AS
+--   y1, {{columns}} = array_agg(by_token.y1) AS x1, max(by_token.y1) AS m1, {{positions}} =
+--   (lane.t1, columns.x1, columns.m1)) AS logits;
 WITH activation AS MATERIALIZED (  -- each position's activation in the kernel's type, converted once, in W lanes
   SELECT (count(*)::int + {{width}} - 1) / {{width}} AS groups,
          {{lanes}}
