@@ -18,6 +18,11 @@ export async function dropModel(db: Database, model: Pick<ModelRow, 'name' | 'sc
   const shards = await reachShards(db, model.name);
   try {
     await db.transaction(async () => {
+      // The sessions table first: the model's kv_cache references it, and a session closing on
+      // another connection locks sessions and then every kv_cache (ON DELETE CASCADE). Dropping
+      // the schema locks its kv_cache and then sessions (to remove the foreign key): in that order
+      // the two could each wait for the other, and PostgreSQL would abort one as a deadlock.
+      await db.exec('LOCK TABLE gpt2sql.sessions IN ACCESS EXCLUSIVE MODE');
       await db.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(model.schema_name)} CASCADE`);
       for (const shard of shards) await db.exec(`DROP SERVER IF EXISTS ${quoteIdent(shard.serverName)} CASCADE`);
       await db.kysely.deleteFrom('gpt2sql.models').where('name', '=', model.name).execute();
