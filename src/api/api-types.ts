@@ -62,7 +62,10 @@ export type StreamOptions = ModelChoice & Omit<GenerateOptions, 'maxTokens' | 'o
 
 /** A token as a stream gives it: its id, its text (whole characters only) and, with `logprobs`, its log-probability. */
 export interface StreamedToken extends GeneratedToken {
-  /** The text this token completes: '' while a character's bytes are still arriving. */
+  /**
+   * The text this token completes: '' while a character's bytes are still arriving. The tokens'
+   * texts join into what `detokenize` gives (U+0000 as U+FFFD, as PostgreSQL text needs).
+   */
   text: string;
 }
 

@@ -11,6 +11,7 @@ import { findModel, listModels } from '../engine/model.ts';
 import { nextTokens, type Candidate } from '../engine/next.ts';
 import { checkPrompt, checkPromptText, type NextOptions, type ScoreOptions } from '../engine/options.ts';
 import { scoreTokens, type Scoring } from '../engine/score.ts';
+import { TokenText } from '../engine/token-text.ts';
 import { decode, decodeEach, encode, type TokenPiece } from '../engine/tokenizer.ts';
 import { parallelSummary, workersOption, type Workers } from '../engine/workers.ts';
 import type { ApiServer } from '../http/api-server.ts';
@@ -149,9 +150,9 @@ export class Gpt2Sql {
     const model = await findModel(this.db, name);
     const promptTokens = await this.promptIds(model, prompt);
     onPrompt?.(promptTokens);
-    const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+    const pieces = new TokenText();
     const generation = await generate(this.db, model, promptTokens, {
-      ...rest, maxTokens, onToken: onToken && ((token) => onToken({ ...token, text: utf8.decode(token.bytes, { stream: true }) })),
+      ...rest, maxTokens, onToken: onToken && ((token) => onToken({ ...token, text: pieces.push(token.bytes) })),
     });
     return { model: model.name, promptTokens, ...generation, text: await decode(this.db, model, generation.tokens) };
   }
@@ -170,11 +171,11 @@ export class Gpt2Sql {
     const { model: name, maxTokens = 20, signal, ...rest } = options;
     const model = await findModel(this.db, name);
     const promptIds = await this.promptIds(model, prompt);
-    const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+    const pieces = new TokenText();
     return yield* tokenStream<StreamedToken, Generation>({
       run: (push, stop) => generate(this.db, model, promptIds, {
         ...rest, maxTokens, signal: stop,
-        onToken: (token) => push({ ...token, text: utf8.decode(token.bytes, { stream: true }) }),
+        onToken: (token) => push({ ...token, text: pieces.push(token.bytes) }),
       }),
     }, signal);
   }

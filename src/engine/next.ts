@@ -5,6 +5,7 @@ import { FORWARD_INPUTS } from '../sql/forward.ts';
 import { next } from '../sql/statements.ts';
 import { checkPrompt, nextOptions, type NextOptions } from './options.ts';
 import { runStatement } from './run-statement.ts';
+import { tokenText } from './token-text.ts';
 import { parallelPlan, workersOption } from './workers.ts';
 
 /** One candidate for the next token. */
@@ -17,8 +18,6 @@ export interface Candidate {
   /** softmax(logits / temperature); at temperature 0 the greedy choice has 1, the rest 0. */
   probability: number;
 }
-
-const TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** next.sql's inputs, the statement written for `positions` positions and the logits of the last. */
 function nextInputs(positions: number) {
@@ -39,5 +38,5 @@ export async function nextTokens(db: Database, model: ModelRow, ids: readonly nu
   const rows = await runStatement<{ token: number; bytes: Uint8Array | null; logit: number; probability: number }>(
     db, model.schema_name, renderBound(next(model, nextInputs(ids.length), parallel.shape)), { ids, start: 0, temperature, top: Math.min(top, model.vocab_size) }, { parallel },
   );
-  return rows.map((row) => ({ id: row.token, token: TEXT.decode(Uint8Array.from(row.bytes ?? [])), logit: row.logit, probability: row.probability }));
+  return rows.map((row) => ({ id: row.token, token: tokenText(Uint8Array.from(row.bytes ?? [])), logit: row.logit, probability: row.probability }));
 }

@@ -1,4 +1,5 @@
 import type { TokenLogprob } from '../engine/generate.ts';
+import { TokenText } from '../engine/token-text.ts';
 
 /** A token of a choice as the API shows it: a prompt's (echo) or a generated one, with its log-probability when asked. */
 export interface ShownToken {
@@ -24,10 +25,10 @@ export interface TextPiece {
 const NOTHING: TextPiece = { text: '', tokens: [] };
 
 /**
- * The text of one choice as its tokens arrive: their bytes decoded as UTF-8 (a character split
- * across tokens appears with the token that completes it), cut before the first stop string.
- * Text that may be the start of a stop string is held back until the next tokens tell; once a
- * stop string appears, `stopped` is true and nothing more comes out.
+ * The text of one choice as its tokens arrive: their bytes decoded as sql/detokenize.sql does
+ * (TokenText: a character split across tokens appears with the token that completes it), cut
+ * before the first stop string. Text that may be the start of a stop string is held back until
+ * the next tokens tell; once a stop string appears, `stopped` is true and nothing more comes out.
  *
  * @example
  * const text = new ChoiceText(['\n']);
@@ -36,7 +37,7 @@ const NOTHING: TextPiece = { text: '', tokens: [] };
  */
 export class ChoiceText {
   stopped = false;
-  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  private readonly pieces = new TokenText();
   /** Generated tokens not sent yet: their text may begin a stop string. */
   private held: PlacedToken[] = [];
   /** Characters sent so far. */
@@ -59,13 +60,13 @@ export class ChoiceText {
   /** The generation ended: what is left (an unfinished character as U+FFFD). */
   end(): TextPiece {
     if (this.stopped) return NOTHING;
-    const rest = this.decoder.decode();
+    const rest = this.pieces.end();
     const piece = this.release(true);
     return rest ? { text: piece.text + rest, tokens: piece.tokens } : piece; // after every token's offset: the offsets stay right
   }
 
   private decode(bytes: Uint8Array): string {
-    return this.decoder.decode(bytes, { stream: true });
+    return this.pieces.push(bytes);
   }
 
   /** Sends the held tokens that cannot be part of a stop string; at a stop string, those before it (the last one cut). */

@@ -2,6 +2,7 @@ import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { decode, decodeEach, encode } from '../../src/engine/tokenizer.ts';
+import { TokenText, tokenText } from '../../src/engine/token-text.ts';
 import { GptSqlError } from '../../src/errors.ts';
 import { testDatabases, uniqueModelName } from '../helpers/databases.ts';
 import { loadGpt2Tokenizer, tiktokenBytes } from '../helpers/tokenizer-schema.ts';
@@ -80,6 +81,20 @@ describe.each(testDatabases())('tokenizer on $driver', (target) => {
 
   it('decodes a NUL byte as U+FFFD, since PostgreSQL text cannot hold U+0000', async () => {
     expect(await decode(db, model, [...reference('a'), NUL_TOKEN, ...reference('b')])).toBe('a\ufffdb');
+  });
+
+  it('streams, token by token, the text it decodes: split characters, ill-formed parts and U+0000 alike', async () => {
+    // TokenText (TypeScript, shown as a generation runs) against sql/detokenize.sql (the database)
+    const sequences = [...illFormedSequences(100), [...reference('a'), NUL_TOKEN, ...reference('b'), NUL_TOKEN], reference('hi 😀 wörld')];
+    const streamed = sequences.map((ids) => {
+      const text = new TokenText();
+      return ids.map((id) => text.push(tokenBytes[id])).join('') + text.end();
+    });
+    const decoded: string[] = [];
+    for (const ids of sequences) decoded.push(await decode(db, model, ids));
+    expect(streamed.at(-2)).toBe('a\ufffdb\ufffd');
+    expect(mismatches(sequences, streamed, decoded)).toEqual([]);
+    expect(tokenText(tokenBytes[NUL_TOKEN])).toBe(await decode(db, model, [NUL_TOKEN]));
   });
 
   it('gives each token its bytes, split characters included', async () => {

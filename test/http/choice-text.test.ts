@@ -41,6 +41,12 @@ describe('the text of a choice', () => {
     expect(tokens.map((token) => [token.text, token.offset])).toEqual([['', 0], ['🤗', 0], ['', 1]]);
   });
 
+  it('gives U+0000 as U+FFFD, as sql/detokenize.sql does (PostgreSQL text cannot hold it), one code point in the offsets', () => {
+    const { pieces } = run([], [utf8('a'), Uint8Array.of(0), utf8('b')]);
+    expect(joined(pieces)).toBe('a\uFFFDb');
+    expect(pieces.flatMap((piece) => piece.tokens).map((token) => token.offset)).toEqual([0, 1, 2]);
+  });
+
   it('counts text offsets in code points, from the echoed prompt on', () => {
     const text = new ChoiceText([]);
     expect(text.echo([{ id: 0, bytes: utf8('é🤗') }]).tokens[0].offset).toBe(0);

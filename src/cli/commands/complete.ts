@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Completed } from '../../api/api-types.ts';
 import type { ModelRow } from '../../api/api-types.ts';
+import { TokenText } from '../../engine/token-text.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { withModel } from '../model-access.ts';
 import { addCompletionFlags, addWorkersFlag, generationFlags, workersFlag, workersNotice, type OptionFlags } from '../option-flags.ts';
@@ -31,7 +32,7 @@ export async function completeCommand(prompt: string | undefined, options: Compl
   return withModel(options, io, async (gpt2, model) => {
     await workersNotice(gpt2, workers, io);
     // Printed as the text streams; the bytes of a character split across tokens wait for the rest.
-    const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+    const pieces = new TokenText();
     let started = 0;
     const completed = await gpt2.complete(text, {
       ...completion, model: model.name, engine, workers, signal: options.signal,
@@ -39,10 +40,10 @@ export async function completeCommand(prompt: string | undefined, options: Compl
         if (!options.json) io.out(text);
         started = performance.now();
       },
-      onToken: (token) => options.json || io.out(utf8.decode(token.bytes, { stream: true })),
+      onToken: (token) => options.json || io.out(pieces.push(token.bytes)),
     });
     const seconds = Math.round(performance.now() - started) / 1000;
-    if (!options.json) io.out(`${utf8.decode()}\n`);
+    if (!options.json) io.out(`${pieces.end()}\n`);
     const result = { model: model.name, prompt_tokens: completed.promptTokens, tokens: completed.tokens, text: completed.text, seconds };
     if (options.json) io.out(`${JSON.stringify(result)}\n`);
     reportStop(completed, model, options, io);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ScoredToken, Scoring, TokenLogprob } from '../../api/api-types.ts';
+import { tokenText } from '../../engine/token-text.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { withModel } from '../model-access.ts';
 import { addScoreFlags, addWorkersFlag, scoreFlags, workersFlag, workersNotice, type OptionFlags } from '../option-flags.ts';
@@ -54,11 +55,10 @@ export async function scoreCommand(text: string | undefined, options: ScoreComma
   });
 }
 
-const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function tokenJson(token: Omit<ScoredToken, 'top'> | TokenLogprob): TokenJson {
-  return { id: token.id, text: UTF8.decode(token.bytes), bytes: Array.from(token.bytes), logprob: token.logprob };
+  return { id: token.id, text: tokenText(token.bytes), bytes: Array.from(token.bytes), logprob: token.logprob };
 }
 
 function scoreResult(model: string, nCtx: number, scoring: Scoring): ScoreResult {
