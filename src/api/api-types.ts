@@ -64,7 +64,9 @@ export type StreamOptions = ModelChoice & Omit<GenerateOptions, 'maxTokens' | 'o
 export interface StreamedToken extends GeneratedToken {
   /**
    * The text this token completes: '' while a character's bytes are still arriving. The tokens'
-   * texts join into what `detokenize` gives (U+0000 as U+FFFD, as PostgreSQL text needs).
+   * texts join into what `detokenize` gives (U+0000 as U+FFFD, as PostgreSQL text needs), but
+   * for a character whose last bytes never came (the generation ended first): it is in no
+   * token's text; `complete` and `detokenize` end with U+FFFD for it.
    */
   text: string;
 }
