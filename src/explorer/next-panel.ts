@@ -16,7 +16,11 @@ const DEBOUNCE_MS = 60;
 
 /** The traced prompt the candidates are for; none before the first run. */
 let target: { model: string; prompt: string } | undefined;
-/** The request in flight: a newer one aborts it, so answers never arrive out of order. */
+/**
+ * The request in flight, if its answer is still wanted: a newer request or a slider's move aborts
+ * it, so an answer for settings the sliders no longer show is never drawn and never ends the
+ * panel's busy state.
+ */
 let pending: AbortController | undefined;
 
 export function setNextTarget(model: string, prompt: string, nVocab: number): void {
@@ -36,7 +40,7 @@ export async function refreshNext(): Promise<void> {
     const next = await getJson<NextResponse>('/explorer/next', {
       model: target.model, prompt: target.prompt, ...apiFields({ temperature, topK, topP, minP }), count: COUNT,
     }, request.signal);
-    drawNext(next);
+    if (pending === request) drawNext(next); // else it came after a move that aborted it
   } catch (error) {
     showError(error); // the last candidates stay drawn
   } finally {
@@ -47,11 +51,14 @@ export async function refreshNext(): Promise<void> {
 const refreshSoon = debounce(() => void refreshNext(), DEBOUNCE_MS);
 
 /**
- * A slider moved: the panel is busy from now (a test that moves a slider can wait for aria-busy
- * to go), and the candidates are asked for once the slider rests.
+ * A slider moved: the panel is busy from now until the answer for the new settings is drawn (a
+ * test that moves a slider can wait for aria-busy to go), and the candidates are asked for once
+ * the slider rests.
  */
 export function samplingMoved(): void {
   if (!target) return;
+  pending?.abort(); // its answer is for the settings before this move
+  pending = undefined;
   setBusy(byId('next'), true);
   refreshSoon();
 }

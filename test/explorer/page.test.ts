@@ -120,6 +120,52 @@ describe.each(testDatabases())('the explorer page in Chromium on $driver', (targ
     await page.close();
   });
 
+  it('stays busy after a slider moves until the answer for the new settings is drawn: one for older settings is dropped', async () => {
+    const page = await open({ model: served.model.name, prompt: PROMPT, temperature: 1, top_k: 0, top_p: 1 });
+    await ready(page);
+    await idle(page, '#next');
+    const forTopK4 = (url: string, topP: string) =>
+      url.includes('/explorer/next?') && new URL(url).searchParams.get('top_k') === '4' && new URL(url).searchParams.get('top_p') === topP;
+    let releaseOld!: () => void;
+    const oldReleased = new Promise<void>((resolve) => (releaseOld = resolve));
+    await page.route('**/explorer/next?*', async (route) => {
+      if (!forTopK4(route.request().url(), '1')) return route.continue();
+      const response = await route.fetch(); // the answer for top_k 4, top_p 1: held until the next move is made
+      await oldReleased;
+      await route.fulfill({ response }).catch(() => {}); // the page may have given up its request
+    });
+    const askedOld = page.waitForRequest((request) => forTopK4(request.url(), '1'));
+    await page.locator('#top-k').fill('4');
+    await askedOld;
+    // Each time the panel stops being busy from here on, and the kept count it shows then.
+    await page.evaluate(() => {
+      const panel = document.getElementById('next')!;
+      const log: string[] = ((window as unknown as { nextIdle: string[] }).nextIdle = []);
+      new MutationObserver(() => {
+        if (panel.getAttribute('aria-busy') !== 'true') log.push(document.getElementById('kept-count')!.textContent ?? '');
+      }).observe(panel, { attributes: true, attributeFilter: ['aria-busy'] });
+    });
+    const oldSettled = new Promise<void>((resolve) => {
+      for (const event of ['requestfinished', 'requestfailed'] as const) page.on(event, (request) => forTopK4(request.url(), '1') && resolve());
+    });
+    const answered = page.waitForResponse((response) => forTopK4(response.url(), '0.4'));
+    await page.clock.install();
+    await page.clock.pauseAt(Date.now() + 60_000); // the page's timers wait: its debounce holds the move's request
+    await page.locator('#top-p').fill('0.4'); // moved before the old answer came
+    releaseOld(); // it comes now, while the move's request waits for the slider to rest
+    await oldSettled;
+    await new Promise((resolve) => setTimeout(resolve, 300)); // time for the page to take it, if it takes it
+    await page.clock.runFor(1000); // the slider rests
+    await answered;
+    await idle(page, '#next');
+    const expected = referenceViews(served.weights, tiktoken.encode(PROMPT)).next(1, 4, 0.4);
+    const tokens = (await data(page, '#next .candidate', 'data-token')).map(Number);
+    expect((await data(page, '#next .candidate', 'data-kept')).map((kept) => kept === 'true')).toEqual(tokens.map((token) => expected.kept.has(token)));
+    expect(await page.evaluate(() => (window as unknown as { nextIdle: string[] }).nextIdle), 'idle once, with the new settings\' candidates')
+      .toEqual([String(expected.kept.size)]);
+    await page.close();
+  });
+
   it('runs a typed prompt; a hostile one stays text and runs nothing', async () => {
     const page = await open({ model: served.model.name });
     await page.locator('#prompt').fill(HOSTILE);
