@@ -103,9 +103,13 @@ export function probs(): Sql {
   return template('probs');
 }
 
-/** sample.sql: each position's token chosen from logits and softmax (probs.sql), with the options of the CTE choosing. */
-export function sample(): Sql {
-  return template('sample');
+/**
+ * sample.sql: each position's token chosen from logits and softmax (probs.sql), with the options
+ * of the CTE choosing. `wholeRanking`: kept ranks every token sampling keeps (what the explorer
+ * shows); without it, at temperature alone, only those the draw can reach (a step needs no more).
+ */
+export function sample(wholeRanking: boolean): Sql {
+  return template('sample', { by_draw: wholeRanking ? sql`false` : sql`true` });
 }
 
 /**
@@ -133,7 +137,7 @@ export function step(model: ModelShape, inputs: StepInputs, shape: BlocksShape =
     penalties: penalties(inputs.generated),
     probs: probs(),
     save: saving ? ctes({ name: 'saved', note: 'the new keys and values, appended to the caches', body: kvSave(model, sql`(\n${newKv}\n)`) }) : EMPTY,
-    sample: sample(),
+    sample: sample(false),
     result: !batched ? template('step_token') : saving ? template('step_tokens', { tokens }) : template('step_tokens_kv', { tokens, new_kv: newKv }),
   });
 }

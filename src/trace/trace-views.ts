@@ -76,7 +76,7 @@ export function nextView(model: ModelRow, schema: string, sampling: Sampling, to
     title: `the ${top} most probable next tokens at temperature ${values.temperature}, top_k ${values.top_k}, top_p ${values.top_p}, min_p ${values.min_p}: which ones sampling keeps`,
     statement: template('view_next', {
       trace: traceSql(schema), temperature: input('temperature'), top_k: input('top_k'), top_p: input('top_p'), min_p: input('min_p'), top: input('top'),
-      probs: probs(), sample: sample(), detokenize: detokenize(sql`ARRAY[shown.token]`),
+      probs: probs(), sample: sample(true), detokenize: detokenize(sql`ARRAY[shown.token]`),
     }),
     values: { ...values, top },
     tables: [traceTable(schema, 'logits'), traceTable(schema, 'tokens'), `${model.schema_name}.vocab`],

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { runStatement } from '../../src/engine/run-statement.ts';
-import { argmax, candidates, penalize, sample, type SamplingOptions } from '../../src/reference/sample.ts';
+import { argmax, candidates, penalize, sample, uniform, type SamplingOptions } from '../../src/reference/sample.ts';
 import { renderBound } from '../../src/sql/sql.ts';
 import { DEFAULT_SAMPLING } from '../../src/sql/sampling-fields.ts';
 import { choosingValues } from '../../src/sql/statements.ts';
@@ -18,6 +18,8 @@ import { prng } from '../helpers/prng.ts';
 const PROB_TOLERANCE = 1e-15;
 
 const statement = renderBound(sampleGivenStatement());
+/** As a step samples: at temperature alone only the tokens the draw can reach are ranked. */
+const stepStatement = renderBound(sampleGivenStatement(false));
 
 interface Sampled {
   token: number;
@@ -25,9 +27,9 @@ interface Sampled {
   kept_probs: number[] | null;
 }
 
-async function sqlSample(db: Database, logits: ArrayLike<number>, options: SamplingOptions & { draw: number; generated?: number[] }): Promise<Sampled> {
+async function sqlSample(db: Database, logits: ArrayLike<number>, options: SamplingOptions & { draw: number; generated?: number[] }, as = statement): Promise<Sampled> {
   const { draw, generated = [], ...sampling } = options;
-  const [row] = await runStatement<Sampled>(db, 'public', statement, {
+  const [row] = await runStatement<Sampled>(db, 'public', as, {
     logits: Array.from(logits), ...choosingValues([{ sampling: { ...DEFAULT_SAMPLING, ...sampling }, draw: draw, generated }], logits.length),
   });
   return row;
@@ -70,6 +72,35 @@ describe.each(testDatabases())('sampling on $driver', (target) => {
       expectClose(actual.kept_probs!, expected.map((c) => c.prob), PROB_TOLERANCE, `kept probabilities, seed ${seed} draw ${draw}`);
       expect(actual.token, `chosen token, seed ${seed} draw ${draw}`).toBe(sample(logits, { ...options, seed, draw }));
     }
+  });
+
+  it.each(CASES)('as a step samples, chooses the reference\'s token, ranking a prefix of what it keeps: %o', async (options) => {
+    for (const [seed, draw] of [[0, 0], [42, 3], [-7, 11], [123456789, 1]]) {
+      const logits = randomLogits(seed + draw, 200);
+      const expected = candidates(logits, options).map((c) => c.id);
+      const actual = await sqlSample(db, logits, { ...options, seed, draw }, stepStatement);
+      const token = sample(logits, { ...options, seed, draw });
+      expect(actual.token, `chosen token, seed ${seed} draw ${draw}`).toBe(token);
+      expect(actual.kept_tokens, `kept tokens, seed ${seed} draw ${draw}`).toEqual(expected.slice(0, actual.kept_tokens!.length));
+      expect(actual.kept_tokens).toContain(token);
+    }
+  });
+
+  it('at temperature alone, as a step samples, ranks only the tokens the draw can reach, and chooses as the whole ranking does', async () => {
+    // Draws whose u is near 1 reach deep into the tail, where a bound too high would cut the pick off.
+    const draws = Array.from({ length: 4000 }, (_, draw) => draw).filter((draw) => uniform(5, draw) > 0.97).slice(0, 12);
+    expect(draws.length).toBe(12);
+    let ranked = 0;
+    let all = 0;
+    for (const [i, draw] of [0, 1, 2, ...draws].entries()) {
+      const logits = i % 2 ? randomLogits(draw, 2000) : Array.from(randomLogits(draw, 2000), (logit) => logit / 4); // peaked and flat
+      const options = { temperature: 0.9, seed: 5, draw };
+      const actual = await sqlSample(db, logits, options, stepStatement);
+      expect(actual.token, `draw ${draw}, u = ${uniform(5, draw)}`).toBe(sample(logits, options));
+      ranked += actual.kept_tokens!.length;
+      all += logits.length;
+    }
+    expect(ranked / all, 'the share of the tokens ranked').toBeLessThan(0.9);
   });
 
   it('is greedy at temperature 0: the highest logit, ties to the lowest id, other options ignored', async () => {

@@ -6,7 +6,7 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getEncoding } from 'js-tiktoken';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gpt2, softmax } from '../../src/reference/gpt2.ts';
 import { completeStatement, completeValues, psqlScript } from '../../src/sql/script.ts';
@@ -146,7 +146,9 @@ describe.each(testDatabases())('the explorer page in Chromium on $driver', (targ
       }).observe(panel, { attributes: true, attributeFilter: ['aria-busy'] });
     });
     const oldSettled = new Promise<void>((resolve) => {
-      for (const event of ['requestfinished', 'requestfailed'] as const) page.on(event, (request) => forTopK4(request.url(), '1') && resolve());
+      const settled = (request: Request) => forTopK4(request.url(), '1') && resolve();
+      page.on('requestfinished', settled);
+      page.on('requestfailed', settled);
     });
     const answered = page.waitForResponse((response) => forTopK4(response.url(), '0.4'));
     await page.clock.install();

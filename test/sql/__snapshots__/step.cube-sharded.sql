@@ -471,20 +471,25 @@ softmax AS (                    -- [T']: each position's z_max and total, in one
 -- renormalize; keep the nucleus, each token whose running sum of probability before it is < top_p
 -- (1 keeps all), and of those the ones whose probability is at least min_p times the most
 -- probable token's (0 keeps all), renormalize; pick the first token whose running sum exceeds
--- u = the first 32 bits of md5('seed:draw') / 2^32, or the last kept one if rounding leaves none. "By probability" is
--- logit descending, ties to the lower id; every running sum is a float8 sum in that order.
+-- u = the first 32 bits of md5('seed:draw') / 2^32, or the last kept one if rounding leaves none.
+-- "By probability" is logit descending, ties to the lower id; running sums are float8, in order.
 -- Only what is kept is ranked, and only up to the pick: greedy takes the first token with the
 -- largest logit (logits.sql found it: one search of the array); top-k the k largest (a bounded
 -- heap of k); with top-p alone, a token whose probability is below (1 - top_p) / 2V can never be
 -- in the nucleus (the tokens after it hold less than (1 - top_p) / 2, so the sum before it is at
 -- least top_p), so only the tokens whose z = logit / temperature - z_max is above ln of that bound
--- times total (less a margin far wider than rounding) are sorted (for top_p within 1e-9 of 1,
--- where rounding could matter, every token is); without top_k, neither is a token whose z is
--- below ln(min_p) (less that margin), which min_p drops whatever comes before it. Temperature
--- alone sorts every token and renormalizes nothing. What is kept is sorted once, each position on its own; every running sum
--- reads it in that order, and probabilities are computed after the sort, as the rows are read: the
--- pick reads them until its running sum first exceeds u (running sums never go down) and stops.
--- The chosen token is the one the whole ranking would give.
+-- times total (less a margin far wider than rounding: 1e-6, and |z_max| / 1e12) are sorted (for
+-- top_p within 1e-9 of 1, where rounding could matter, every token is); without top_k, neither is
+-- a token whose z is below ln(min_p) (less that margin), which min_p drops whatever comes before
+-- it. Temperature alone renormalizes nothing and keeps every token; unless the whole ranking is
+-- asked for (by_draw false: the explorer shows it), only those the draw can reach are sorted:
+-- the tokens whose probability is below (1 - u) / 2V hold less than (1 - u) / 2 together, so the
+-- running sum passes u before the first of them (u within 1e-9 of 1: all). The highest bound that
+-- applies is turned into a logit once a position, as u is computed once.
+-- What is kept is sorted once, each position on its own; every running sum reads it in that
+-- order, and probabilities are computed after the sort, as the rows are read: the pick reads them
+-- until its running sum first exceeds u (running sums never go down) and stops. The chosen token
+-- is the one the whole ranking would give.
 -- Inputs: logits (t, logit float8[V], max_logit), softmax (probs.sql); choosing (t, temperature,
 -- top_k, top_p, min_p, seed, draw), draw being the index of the token being chosen (0 for the first).
 -- [T', V] -> [T']
@@ -493,17 +498,27 @@ kept AS (                       -- [T', <=V]: what each sampling position keeps,
   FROM softmax
   JOIN choosing USING (t)
   JOIN logits USING (t)
+  CROSS JOIN LATERAL (SELECT ('x' || substr(md5(choosing.seed::text || ':' || choosing.draw::text), 1, 8))::bit(32)::bigint
+                             / 4294967296.0::float8 AS u
+                      OFFSET 0) AS uniform  -- u in [0, 1), as the reference computes it (once, not per token)
+  CROSS JOIN LATERAL (          -- the lowest z worth sorting (the bounds above, the highest that applies, less
+    SELECT CASE WHEN choosing.top_k > 0 THEN '-Infinity'::float8  -- the margin), as a logit: one comparison a token
+                ELSE (greatest(
+                        CASE WHEN choosing.top_p < 1 - 1e-9
+                             THEN ln((1 - choosing.top_p) / (2 * cardinality(logits.logit)) * softmax.total) END,
+                        CASE WHEN choosing.min_p > 0 THEN ln(choosing.min_p) END,
+                        CASE WHEN true AND choosing.top_p >= 1 AND choosing.min_p = 0 AND uniform.u <= 1 - 1e-9
+                             THEN ln((1 - uniform.u) / (2 * cardinality(logits.logit)) * softmax.total) END,
+                        '-Infinity'::float8) - 1e-6 - abs(softmax.z_max) / 1e12 + softmax.z_max) * softmax.temperature
+           END AS logit
+    OFFSET 0) AS lowest         -- computed once a position, not again for every token it is compared with
   CROSS JOIN LATERAL (
     WITH candidates AS NOT MATERIALIZED (  -- [<=V]: the tokens sampling may keep, most probable first,
       SELECT logit, i, CASE WHEN z > -700 THEN exp(z) ELSE 0 END / softmax.total AS prob  -- each one's
       FROM (SELECT logit, i, logit / softmax.temperature - softmax.z_max AS z  -- probability, computed
             FROM (SELECT logit, i                                               -- as it is read
                   FROM (SELECT unnest(logits.logit) AS logit, generate_subscripts(logits.logit, 1) AS i) AS token_logit
-                  WHERE choosing.top_k > 0
-                     OR ((choosing.top_p > 1 - 1e-9
-                          OR logit / softmax.temperature - softmax.z_max
-                             >= ln((1 - choosing.top_p) / (2 * cardinality(logits.logit)) * softmax.total) - 1e-6)
-                         AND (choosing.min_p = 0 OR logit / softmax.temperature - softmax.z_max >= ln(choosing.min_p) - 1e-6))
+                  WHERE logit >= lowest.logit
                   ORDER BY logit DESC, i
                   LIMIT CASE WHEN choosing.top_k > 0 THEN choosing.top_k END) AS ranked) AS scaled
     ),
@@ -530,11 +545,9 @@ kept AS (                       -- [T', <=V]: what each sampling position keeps,
     )
     SELECT (i - 1)::int AS token, (row_number() OVER by_probability)::int AS rank, prob, running,
            -- the first running sum above u, or the last kept token if rounding leaves none
-           CASE WHEN running > u THEN coalesce(lag(running) OVER by_probability, -1) <= u
+           CASE WHEN running > uniform.u THEN coalesce(lag(running) OVER by_probability, -1) <= uniform.u
                 ELSE lead(running) OVER by_probability IS NULL END AS picked
     FROM renormalized
-    CROSS JOIN (SELECT ('x' || substr(md5(choosing.seed::text || ':' || choosing.draw::text), 1, 8))::bit(32)::bigint
-                       / 4294967296.0::float8 AS u) AS uniform  -- u in [0, 1), as the reference computes it
     WINDOW by_probability AS (ORDER BY logit DESC, i)
   ) AS position
 ),
