@@ -17,7 +17,8 @@ softmax AS (                    -- [T']: each position's z_max and total, in one
   SELECT logits.t, choosing.temperature, scaled.z_max, sums.total
   FROM logits
   JOIN (SELECT * FROM choosing WHERE temperature > 0 OFFSET 0) AS choosing USING (t)  -- OFFSET 0: filtered
-  CROSS JOIN LATERAL (SELECT logits.max_logit / choosing.temperature AS z_max) AS scaled  -- before any division
+  CROSS JOIN LATERAL (SELECT logits.max_logit / choosing.temperature AS z_max
+                      OFFSET 0) AS scaled  -- divided once, not again for every token
   CROSS JOIN LATERAL (
     SELECT sum(CASE WHEN v.z - scaled.z_max > -700 THEN exp(v.z - scaled.z_max) ELSE 0 END) AS total
     FROM (SELECT unnest(logits.logit) / choosing.temperature AS z) AS v  -- in token order
