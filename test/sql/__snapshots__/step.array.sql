@@ -744,22 +744,20 @@ softmax AS (                    -- [T']: each position's z_max and total, in one
 -- u = the first 32 bits of md5('seed:draw') / 2^32, or the last kept one if rounding leaves none.
 -- "By probability" is logit descending, ties to the lower id; running sums are float8, in order.
 -- Only what is kept is ranked, and only up to the pick: greedy takes the first token with the
--- largest logit (logits.sql found it: one search of the array); top-k the k largest (a bounded
--- heap of k); with top-p alone, a token whose probability is below (1 - top_p) / 2V can never be
--- in the nucleus (the tokens after it hold less than (1 - top_p) / 2, so the sum before it is at
--- least top_p), so only the tokens whose z = logit / temperature - z_max is above ln of that bound
--- times total (less a margin far wider than rounding: 1e-6, and |z_max| / 1e12) are sorted (for
--- top_p within 1e-9 of 1, where rounding could matter, every token is); without top_k, neither is
--- a token whose z is below ln(min_p) (less that margin), which min_p drops whatever comes before
--- it. Temperature alone renormalizes nothing and keeps every token; unless the whole ranking is
--- asked for (by_draw false: the explorer shows it), only those the draw can reach are sorted:
--- the tokens whose probability is below (1 - u) / 2V hold less than (1 - u) / 2 together, so the
--- running sum passes u before the first of them (u within 1e-9 of 1: all). The highest bound that
--- applies is turned into a logit once a position, as u is computed once.
--- What is kept is sorted once, each position on its own; every running sum reads it in that
--- order, and probabilities are computed after the sort, as the rows are read: the pick reads them
--- until its running sum first exceeds u (running sums never go down) and stops. The chosen token
--- is the one the whole ranking would give.
+-- largest logit (logits.sql found it: one search of the array); top-k the k largest (a bounded heap
+-- of k); with top-p alone, a token whose probability is below (1 - top_p) / 2V can never be in the
+-- nucleus (the tokens after it hold less than (1 - top_p) / 2, so the sum before it is at least
+-- top_p), so only the tokens whose z = logit / temperature - z_max is above ln of that bound times
+-- total (less a margin far wider than rounding: 1e-6, and |z_max| / 1e12) are sorted (top_p within
+-- 1e-9 of 1: all); without top_k, neither is a token whose z is below ln(min_p) (less that margin),
+-- which min_p drops whatever comes before it. Temperature alone renormalizes nothing and keeps
+-- every token; unless the whole ranking is asked for (by_draw false: the explorer shows it), only
+-- those the draw can reach are sorted: the tokens whose probability is below (1 - u) / 2V hold less
+-- than (1 - u) / 2 together, so the running sum passes u before the first of them (u within 1e-9 of
+-- 1: all). Each bound is computed once a position, as u is. What is kept is sorted once, each
+-- position on its own; every running sum reads it in that order, and probabilities are computed
+-- after the sort, as the rows are read: the pick reads them until its running sum first exceeds u
+-- (running sums never go down) and stops: the token the whole ranking would give.
 -- Inputs: logits (t, logit float8[V], max_logit), softmax (probs.sql); choosing (t, temperature,
 -- top_k, top_p, min_p, seed, draw), draw being the index of the token being chosen (0 for the first).
 -- [T', V] -> [T']
