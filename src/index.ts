@@ -13,7 +13,7 @@ export { open, serve, Gpt2Sql, DEFAULT_MODEL } from './api/gpt2sql.ts';
 export type {
   OpenOptions, ModelChoice, LoadOptions, StreamOptions, CompleteOptions, Completed, StreamedToken, ModelEntry, Parallelism, TraceOptions, Traced,
   ModelRow, ParallelLimits, OutputPositions, WireServer, GeneratedToken, Generation, StopReason, TokenLogprob, Candidate,
-  NextOptions, Sampling, ScoreOptions, SchedulerOptions, ScoredToken, Scoring, TokenPiece, Workers, ApiServer,
+  NextOptions, Sampling, ScoreOptions, SchedulerOptions, ScoredToken, Scoring, TokenPiece, Workers, ApiServer, BufferFit,
 } from './api/api-types.ts';
 export { download, type DownloadOptions } from './api/download.ts';
 export { HTTP_HOST, HTTP_PORT, SERVE_PORT, type ServeOptions } from './api/serve.ts';

@@ -9,6 +9,7 @@ import type { OutputPositions } from '../trace/trace-forward-pass.ts';
 // The types the calls take and give, from the layers that define them: a client imports them from here.
 export type { ModelRow, ParallelLimits, OutputPositions };
 export type { WireServer } from '../db/database.ts';
+export type { BufferFit } from '../engine/buffers.ts';
 export type { GeneratedToken, Generation, StopReason, TokenLogprob } from '../engine/generate.ts';
 export type { Candidate } from '../engine/next.ts';
 export type { NextOptions, Sampling, ScoreOptions } from '../engine/options.ts';

@@ -44,6 +44,12 @@ export interface Database {
    */
   parallelLimits(): Promise<ParallelLimits | null>;
   /**
+   * A server's shared_buffers, in bytes: what it keeps of its tables in its own memory. Null for
+   * the embedded database, which sizes its buffers to what its directory holds when it opens
+   * (pglite-driver.ts).
+   */
+  sharedBuffers(): Promise<number | null>;
+  /**
    * Exposes the database to other programs (psql) over PostgreSQL's wire protocol on
    * 127.0.0.1. Only the embedded database can; a server refuses with a message.
    */

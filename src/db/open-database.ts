@@ -107,6 +107,11 @@ function wrap(connection: Connection, kyselyOver: typeof import('./kysely-dialec
                 current_setting('max_worker_processes')::int AS processes`);
       return { perGather: row.per_gather, total: row.total, processes: row.processes, cores: connection.localCores };
     },
+    async sharedBuffers() {
+      if (!connection.parallel) return null; // the embedded database sizes its own as it opens
+      const [row] = await connection.query<{ bytes: string | number }>(`SELECT pg_size_bytes(current_setting('shared_buffers')) AS bytes`);
+      return Number(row.bytes);
+    },
     serve: (port) => connection.serve(port),
     close: () => connection.close(),
   };

@@ -4,7 +4,7 @@ import type { ModelRow } from '../../api/api-types.ts';
 import { TokenText } from '../../engine/token-text.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { withModel } from '../model-access.ts';
-import { addCompletionFlags, addWorkersFlag, generationFlags, workersFlag, workersNotice, type OptionFlags } from '../option-flags.ts';
+import { addCompletionFlags, addWorkersFlag, buffersNotice, generationFlags, workersFlag, workersNotice, type OptionFlags } from '../option-flags.ts';
 import { readPrompt } from '../prompt-input.ts';
 import { interruptedError, withStopSignals } from '../signals.ts';
 
@@ -31,6 +31,7 @@ export async function completeCommand(prompt: string | undefined, options: Compl
   const { completion, engine } = generationFlags(options);
   return withModel(options, io, async (gpt2, model) => {
     await workersNotice(gpt2, workers, io);
+    await buffersNotice(gpt2, model, io);
     // Printed as the text streams; the bytes of a character split across tokens wait for the rest.
     const pieces = new TokenText();
     let started = 0;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Candidate } from '../../api/api-types.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { withModel } from '../model-access.ts';
-import { addNextFlags, addWorkersFlag, nextFlags, workersFlag, workersNotice, type OptionFlags } from '../option-flags.ts';
+import { addNextFlags, addWorkersFlag, buffersNotice, nextFlags, workersFlag, workersNotice, type OptionFlags } from '../option-flags.ts';
 import { readPrompt } from '../prompt-input.ts';
 import { interruptedError, withStopSignals } from '../signals.ts';
 import { formatTable } from '../table.ts';
@@ -21,6 +21,7 @@ export async function nextCommand(prompt: string | undefined, options: NextComma
   const workers = workersFlag(options);
   return withModel(options, io, async (gpt2, model) => {
     await workersNotice(gpt2, workers, io);
+    await buffersNotice(gpt2, model, io);
     const candidates = await gpt2.next(text, { model: model.name, ...next, workers });
     // The statement is read-only and ran to its end: after a signal, stop without printing.
     if (options.signal?.aborted) throw interruptedError(options.signal!, ': the candidates were not printed; the database is unchanged');

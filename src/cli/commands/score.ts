@@ -3,7 +3,7 @@ import type { ScoredToken, Scoring, TokenLogprob } from '../../api/api-types.ts'
 import { tokenText } from '../../engine/token-text.ts';
 import type { GlobalOptions, Io } from '../io.ts';
 import { withModel } from '../model-access.ts';
-import { addScoreFlags, addWorkersFlag, scoreFlags, workersFlag, workersNotice, type OptionFlags } from '../option-flags.ts';
+import { addScoreFlags, addWorkersFlag, buffersNotice, scoreFlags, workersFlag, workersNotice, type OptionFlags } from '../option-flags.ts';
 import { readPrompt } from '../prompt-input.ts';
 import { interruptedError, withStopSignals } from '../signals.ts';
 import { formatTable } from '../table.ts';
@@ -45,6 +45,7 @@ export async function scoreCommand(text: string | undefined, options: ScoreComma
   return withModel(options, io, async (gpt2, model) => {
     const { top, stride } = scoreFlags(options, model.n_ctx);
     await workersNotice(gpt2, workers, io);
+    await buffersNotice(gpt2, model, io);
     const scoring = await gpt2.score(prompt, { model: model.name, top, stride, workers, signal: options.signal }).catch((error: unknown) => {
       throw options.signal?.aborted ? interruptedError(options.signal, ': nothing was printed; the database is unchanged') : error;
     });

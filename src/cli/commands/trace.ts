@@ -5,7 +5,7 @@ import type { OutputPositions } from '../../api/api-types.ts';
 import { OUTPUT_POSITIONS, TRACE_TABLES, traceSchema } from '../../api/gpt2sql.ts';
 import { withModel } from '../model-access.ts';
 import type { GlobalOptions, Io } from '../io.ts';
-import { addWorkersFlag, workersFlag, workersNotice, type OptionFlags } from '../option-flags.ts';
+import { addWorkersFlag, buffersNotice, workersFlag, workersNotice, type OptionFlags } from '../option-flags.ts';
 import { readPrompt } from '../prompt-input.ts';
 import { interruptedError, withStopSignals } from '../signals.ts';
 
@@ -31,6 +31,7 @@ export async function traceCommand(prompt: string | undefined, options: TraceCom
   const workers = workersFlag(options);
   return withModel(options, io, async (gpt2, model) => {
     await workersNotice(gpt2, workers, io);
+    await buffersNotice(gpt2, model, io);
     const name = options.as ?? model.name;
     const { schema, tokens } = await gpt2.trace(text, { model: model.name, as: name, signal: options.signal, workers, lens, logits }).catch((error: unknown) => {
       if (!options.signal?.aborted) throw error;
