@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { open } from '../../src/api/gpt2sql.ts';
 import { bufferNeed } from '../../src/engine/buffers.ts';
 import { CONFIGS, dropModel, GPT2_VOCAB, loadTestModel, type LoadedModel } from '../engine/forward-models.ts';
-import { runCli } from '../helpers/cli-process.ts';
+import { runCli, startCli } from '../helpers/cli-process.ts';
 import { testDatabases } from '../helpers/databases.ts';
 
 const MB = 1024 ** 2;
@@ -73,6 +73,15 @@ describe.each(testDatabases())('shared_buffers and the model on $driver', (targe
     } finally {
       await gpt2.close();
     }
+  });
+
+  it('serve notices, as it starts, each model the buffers cannot keep', async () => {
+    const run = startCli(['serve', '--http', '0', '--port', '0', '--db', target.db]);
+    await run.until((stdout) => stdout.includes('press Ctrl-C to stop'));
+    run.kill('SIGTERM');
+    const { stderr } = await run.ended;
+    const noticed = (model: LoadedModel) => stderr.includes(`cannot keep ${model.model.name}'s tables`);
+    expect([noticed(wide), noticed(tiny)]).toEqual([server !== null, false]);
   });
 });
 

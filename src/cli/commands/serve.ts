@@ -4,7 +4,7 @@ import type { ApiServer, WireServer } from '../../api/api-types.ts';
 import { HTTP_HOST, HTTP_PORT, SERVE_PORT, type ServeOptions } from '../../api/serve.ts';
 import { GptSqlError } from '../../errors.ts';
 import type { GlobalOptions, Io } from '../io.ts';
-import { addSchedulerFlags, addWorkersFlag, portFlag, schedulerFlags, serveWorkersFlag, type OptionFlags } from '../option-flags.ts';
+import { addSchedulerFlags, addWorkersFlag, buffersNotice, portFlag, schedulerFlags, serveWorkersFlag, type OptionFlags } from '../option-flags.ts';
 import { interruptedError, whenAborted, withStopSignals } from '../signals.ts';
 
 export interface ServeCommandOptions extends GlobalOptions, Pick<OptionFlags, 'workers' | 'maxBatch' | 'maxQueue'> {
@@ -47,6 +47,7 @@ export async function serveCommand(options: ServeCommandOptions & { signal: Abor
     io.out(`explorer page on ${api.url}/ (attention, next token, logit lens, generation, and the SQL of each)\n`);
     io.out(`OpenAI-compatible API on ${api.url}/v1 (opening the database…)\n`);
     const gpt2 = await opening;
+    for (const model of await gpt2.models()) await buffersNotice(gpt2, model, io);
     printCurlExample(api, await exampleModel(gpt2), apiKey !== undefined, io);
     wire = await serveWire(gpt2, wirePort, io);
     io.out('press Ctrl-C to stop\n');
