@@ -4,7 +4,7 @@ import {
   type CheckedGeneration, type Completion, type SchedulerLimits, type NextOptions, type OptionName, type ScoreOptions,
 } from '../engine/options.ts';
 import type { Gpt2Sql } from '../api/gpt2sql.ts';
-import type { ModelRow, Workers } from '../api/api-types.ts';
+import type { BufferFit, ModelRow, Workers } from '../api/api-types.ts';
 import { GptSqlError } from '../errors.ts';
 import { flagOf, SAMPLING_FIELDS, SAMPLING_KEYS } from '../sql/sampling-fields.ts';
 import type { Io } from './io.ts';
@@ -129,18 +129,23 @@ export async function workersNotice(gpt2: Gpt2Sql, workers: number | undefined, 
  * and how to raise it; nothing on the embedded database (it sizes its own) or when they fit.
  *
  * @example
- * await buffersNotice(gpt2, model, io); // gpt2sql: the server's shared_buffers (128 MB) cannot keep gpt2's tables (647 MB) in memory: …
+ * await buffersNotice(gpt2, model, io); // gpt2sql: the server's shared_buffers (128 MB) cannot keep gpt2's tables …
  */
-export async function buffersNotice(gpt2: Gpt2Sql, model: ModelRow, io: Io): Promise<void> {
-  const fit = await gpt2.bufferFit(model.name);
-  if (!fit || fit.enough) return;
+export async function buffersNotice(gpt2: Gpt2Sql, model: Pick<ModelRow, 'name'>, io: Io): Promise<void> {
+  const notice = buffersNoticeText(model.name, await gpt2.bufferFit(model.name));
+  if (notice) io.err(notice);
+}
+
+/** The line buffersNotice prints for `name` and its fit, or undefined when there is nothing to say. */
+export function buffersNoticeText(name: string, fit: BufferFit | null): string | undefined {
+  if (!fit || fit.enough) return undefined;
   const megabytes = (bytes: number) => `${Math.round(bytes / 1024 ** 2)} MB`;
-  const suggested = Math.ceil(fit.neededBytes / 256 / 1024 ** 2) * 256; // MB, a multiple of 256
-  io.err(`gpt2sql: the server's shared_buffers (${megabytes(fit.sharedBuffersBytes)}) cannot keep ${model.name}'s tables `
-    + `(${megabytes(fit.modelBytes)}, the largest ${megabytes(fit.largestBytes)}) in memory: every step reads the weights again `
-    + `through the operating system (GPT-2 124M on the project's benchmark machine: 0.23 s a token against 0.11 to 0.14 with 1 GB). To keep them, as a superuser: `
-    + `ALTER SYSTEM SET shared_buffers = '${suggested >= 1024 && suggested % 1024 === 0 ? `${suggested / 1024}GB` : `${suggested}MB`}'; then restart the server
-`);
+  const suggested = Math.ceil(fit.neededBytes / (256 * 1024 ** 2)) * 256; // MB, a multiple of 256
+  const setting = suggested % 1024 === 0 ? `${suggested / 1024}GB` : `${suggested}MB`;
+  return `gpt2sql: the server's shared_buffers (${megabytes(fit.sharedBuffersBytes)}) cannot keep ${name}'s tables `
+    + `(${megabytes(fit.modelBytes)}, the largest ${megabytes(fit.largestBytes)}) in memory: every step reads the weights `
+    + 'again through the operating system (GPT-2 124M on the project\'s benchmark machine: 0.23 s a token against 0.11 '
+    + `to 0.14 with 1 GB). To keep them, as a superuser: ALTER SYSTEM SET shared_buffers = '${setting}'; then restart the server\n`;
 }
 
 const WORKERS_IGNORED = 'gpt2sql: --workers has no effect here: the embedded database runs in one process, without parallel workers\n';

@@ -75,6 +75,14 @@ describe.each(testDatabases())('shared_buffers and the model on $driver', (targe
     }
   });
 
+  it('models lists the models, and notices each one the buffers cannot keep', async () => {
+    const run = await runCli(['models', '--db', target.db]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(wide.model.name);
+    const noticed = (model: LoadedModel) => run.stderr.includes(`cannot keep ${model.model.name}'s tables`);
+    expect([noticed(wide), noticed(tiny)]).toEqual([server !== null, false]);
+  });
+
   it('serve notices, as it starts, each model the buffers cannot keep', async () => {
     const run = startCli(['serve', '--http', '0', '--port', '0', '--db', target.db]);
     await run.until((stdout) => stdout.includes('press Ctrl-C to stop'));
