@@ -57,6 +57,20 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * The shared_buffers that keep tables of `total` bytes, the largest `largest`, in memory between
+ * reads: all of them with a tenth to spare, and four times the largest, since PostgreSQL reads a
+ * table larger than a quarter of its buffers through a small ring of buffers of its own (a "bulk
+ * read") whatever else is free. The embedded database sizes its buffers by it (pglite-driver.ts);
+ * a server is told when its own fall short (src/engine/buffers.ts). Any unit, the same for all.
+ *
+ * @example
+ * bufferNeed(647, 196); // 823.2: GPT-2 124M with pgvector, in MB
+ */
+export function bufferNeed(total: number, largest: number): number {
+  return Math.max(total * 1.1, largest * 4.2);
+}
+
 /** A server's limits on parallel workers (postgresql.conf). */
 export interface ParallelLimits {
   /** max_parallel_workers_per_gather: the workers one scan may have unless a session asks for more. */

@@ -5,7 +5,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { cube } from '@electric-sql/pglite/contrib/cube';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from './copy-binary.ts';
-import { copyStatement, SERVE_PORT, type Connection, type Row } from './database.ts';
+import { bufferNeed, copyStatement, SERVE_PORT, type Connection, type Row } from './database.ts';
 import { GptSqlError } from '../errors.ts';
 import { acquireDirectoryLock, LOCK_FILE } from './directory-lock.ts';
 import { TYPE_PARSERS } from './type-parsers.ts';
@@ -26,7 +26,7 @@ function sharedBuffersFor(dir: string): string {
   const megabytes = (bytes: number) => bytes / 1024 ** 2;
   const total = megabytes([...files.values()].reduce((sum, bytes) => sum + bytes, 0));
   const largest = megabytes(Math.max(0, ...files.values()));
-  return `shared_buffers = ${Math.round(Math.min(1024, Math.max(128, total * 1.1, largest * 4.2)))}MB`;
+  return `shared_buffers = ${Math.round(Math.min(1024, Math.max(128, bufferNeed(total, largest))))}MB`;
 }
 
 /** Bytes of each relation's main data under `path` (base/DB/FILENODE, FILENODE.1, … summed; _fsm and _vm left out). */

@@ -1,4 +1,4 @@
-import type { Database } from '../db/database.ts';
+import { bufferNeed, type Database } from '../db/database.ts';
 import type { ModelRow } from '../db/catalog-tables.ts';
 
 /** Whether a server's shared_buffers keep a model's tables in its memory between steps. */
@@ -9,23 +9,9 @@ export interface BufferFit {
   largestBytes: number;
   /** The server's shared_buffers, in bytes. */
   sharedBuffersBytes: number;
-  /** The least shared_buffers that keeps them: bufferNeed. */
+  /** The least shared_buffers that keeps them (bufferNeed in src/db/database.ts). */
   neededBytes: number;
   enough: boolean;
-}
-
-/**
- * The shared_buffers that keep a model of `modelBytes` whose largest table has `largestBytes` in
- * a server's memory: all of it with a tenth to spare, and four times its largest table, since
- * PostgreSQL reads a table larger than a quarter of its buffers through a small ring of buffers
- * of its own (a "bulk read") whatever else is free: the rule the embedded database sizes its own
- * buffers by (src/db/pglite-driver.ts).
- *
- * @example
- * bufferNeed(647e6, 196e6); // 823.2e6: GPT-2 124M with pgvector
- */
-export function bufferNeed(modelBytes: number, largestBytes: number): number {
-  return Math.max(modelBytes * 1.1, largestBytes * 4.2);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { open } from '../../src/api/gpt2sql.ts';
-import { bufferNeed } from '../../src/engine/buffers.ts';
+import { bufferNeed } from '../../src/db/database.ts';
 import { CONFIGS, dropModel, GPT2_VOCAB, loadTestModel, type LoadedModel } from '../engine/forward-models.ts';
 import { runCli, startCli } from '../helpers/cli-process.ts';
 import { testDatabases } from '../helpers/databases.ts';
