@@ -2,6 +2,8 @@
 // generated: with no import, so the HTTP API and the CLI can use it without the database.
 
 const UTF8_OPTIONS = { ignoreBOM: true } as const;
+/** For whole byte strings: a decode without { stream: true } keeps nothing between calls. */
+const UTF8 = new TextDecoder('utf-8', UTF8_OPTIONS);
 
 /**
  * Text PostgreSQL can hold: U+0000 as U+FFFD, as sql/detokenize.sql gives it, so a text shown
@@ -18,7 +20,7 @@ const withoutNul = (text: string) => text.replaceAll('\0', '\uFFFD');
  * tokenText(Uint8Array.of(0));       // '\uFFFD'
  */
 export function tokenText(bytes: Uint8Array): string {
-  return withoutNul(new TextDecoder('utf-8', UTF8_OPTIONS).decode(bytes));
+  return withoutNul(UTF8.decode(bytes));
 }
 
 /**
