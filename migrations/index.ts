@@ -5,6 +5,7 @@ import * as kvCachePerHead from './0003-kv-cache-per-head.ts';
 import * as kvCachePerModel from './0004-kv-cache-per-model.ts';
 import * as parallelSafeDot from './0005-parallel-safe-dot.ts';
 import * as shards from './0006-shards.ts';
+import * as arrayCatAgg from './0007-array-cat-agg.ts';
 
 /** Every migration, in order. Add new ones here (static imports work with any loader). */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-kv-cache-per-model': kvCachePerModel,
   '0005-parallel-safe-dot': parallelSafeDot,
   '0006-shards': shards,
+  '0007-array-cat-agg': arrayCatAgg,
 };

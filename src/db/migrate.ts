@@ -7,7 +7,7 @@ import type { Database } from './database.ts';
  * The on-disk format this program reads and writes. Bump it with every migration that a
  * previous release could not read; `gpt2sql.meta` records the database's own.
  */
-export const FORMAT_VERSION = 6;
+export const FORMAT_VERSION = 7;
 
 async function storedFormatVersion(db: Database): Promise<number | undefined> {
   const [found] = await db.query<{ exists: boolean }>("SELECT to_regclass('gpt2sql.meta') IS NOT NULL AS exists");

@@ -195,22 +195,20 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
   atty AS MATERIALIZED (          -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]: heads side by side
     -- atty (stage attn, 5 of 5): att @ v, each head's attention output, the heads side by side:
     -- the values summed with the attention weights, by the kernel's aggregate (atty_sum.sql) or one
-    -- output value at a time (atty_columns.sql).
+    -- output value at a time (atty_columns.sql), each head's HS values one array; a position's
+    -- heads are concatenated in head order (gpt2sql.array_cat_agg, array_cat as an aggregate), so
+    -- no value is taken out of its head's array again.
     -- Inputs: att (t, h, place, v, att).
     -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]
-    SELECT t, array_agg(y ORDER BY h, i) AS x
+    SELECT t, gpt2sql.array_cat_agg(y ORDER BY h) AS x
     FROM (
       -- atty_sum (stage attn): each head's attention output, the sum over places of att * v, as one
       -- aggregate of the kernel (pgvector's sum of vectors) per position and head, in place order.
       -- Inputs: att (t, h, place, v, att).
-      -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, NH, HS] (rows t, h, i, y)
-      SELECT heads.t, heads.h, e.i, e.y
-      FROM (
-        SELECT att.t, att.h, sum(att.v * array_fill(CASE WHEN att.att < 1e-20 THEN 0 ELSE att.att END, ARRAY[8])::vector ORDER BY att.place)::real[]::float8[] AS y
-        FROM att
-        GROUP BY att.t, att.h
-      ) AS heads
-      CROSS JOIN LATERAL unnest(heads.y) WITH ORDINALITY AS e(y, i)
+      -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, NH, HS] (rows t, h, y float8[HS])
+      SELECT att.t, att.h, sum(att.v * array_fill(CASE WHEN att.att < 1e-20 THEN 0 ELSE att.att END, ARRAY[8])::vector ORDER BY att.place)::real[]::float8[] AS y
+      FROM att
+      GROUP BY att.t, att.h
     ) AS head_values
     GROUP BY t
   ),
@@ -574,15 +572,11 @@ block_1 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 1
     WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
   ),
   atty AS MATERIALIZED (          -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]: heads side by side
-    SELECT t, array_agg(y ORDER BY h, i) AS x
+    SELECT t, gpt2sql.array_cat_agg(y ORDER BY h) AS x
     FROM (
-      SELECT heads.t, heads.h, e.i, e.y
-      FROM (
-        SELECT att.t, att.h, sum(att.v * array_fill(CASE WHEN att.att < 1e-20 THEN 0 ELSE att.att END, ARRAY[8])::vector ORDER BY att.place)::real[]::float8[] AS y
-        FROM att
-        GROUP BY att.t, att.h
-      ) AS heads
-      CROSS JOIN LATERAL unnest(heads.y) WITH ORDINALITY AS e(y, i)
+      SELECT att.t, att.h, sum(att.v * array_fill(CASE WHEN att.att < 1e-20 THEN 0 ELSE att.att END, ARRAY[8])::vector ORDER BY att.place)::real[]::float8[] AS y
+      FROM att
+      GROUP BY att.t, att.h
     ) AS head_values
     GROUP BY t
   ),
@@ -933,15 +927,11 @@ block_2 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 2
     WINDOW query_row AS (PARTITION BY t, h ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
   ),
   atty AS MATERIALIZED (          -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]: heads side by side
-    SELECT t, array_agg(y ORDER BY h, i) AS x
+    SELECT t, gpt2sql.array_cat_agg(y ORDER BY h) AS x
     FROM (
-      SELECT heads.t, heads.h, e.i, e.y
-      FROM (
-        SELECT att.t, att.h, sum(att.v * array_fill(CASE WHEN att.att < 1e-20 THEN 0 ELSE att.att END, ARRAY[8])::vector ORDER BY att.place)::real[]::float8[] AS y
-        FROM att
-        GROUP BY att.t, att.h
-      ) AS heads
-      CROSS JOIN LATERAL unnest(heads.y) WITH ORDINALITY AS e(y, i)
+      SELECT att.t, att.h, sum(att.v * array_fill(CASE WHEN att.att < 1e-20 THEN 0 ELSE att.att END, ARRAY[8])::vector ORDER BY att.place)::real[]::float8[] AS y
+      FROM att
+      GROUP BY att.t, att.h
     ) AS head_values
     GROUP BY t
   ),

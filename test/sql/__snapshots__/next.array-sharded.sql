@@ -168,25 +168,27 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
     atty AS MATERIALIZED (          -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]: heads side by side
       -- atty (stage attn, 5 of 5): att @ v, each head's attention output, the heads side by side:
       -- the values summed with the attention weights, by the kernel's aggregate (atty_sum.sql) or one
-      -- output value at a time (atty_columns.sql).
+      -- output value at a time (atty_columns.sql), each head's HS values one array; a position's
+      -- heads are concatenated in head order (gpt2sql.array_cat_agg, array_cat as an aggregate), so
+      -- no value is taken out of its head's array again.
       -- Inputs: att (t, h, place, v, att).
       -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, C]
-      SELECT t, array_agg(y ORDER BY h, i) AS x
+      SELECT t, gpt2sql.array_cat_agg(y ORDER BY h) AS x
       FROM (
         -- atty_columns (stage attn): each head's attention output one value at a time, for kernels
         -- without an aggregate of their own: the attention weights of a position's places (in place
         -- order) and the matrix of their values ([Tk, HS]), then y[i] = Σ_p att[p] · v[p][i], by the
-        -- kernel's arithmetic.
+        -- kernel's arithmetic, the head's HS values in order (an aggregate takes its rows in the order
+        -- its FROM gives them, here generate_series's).
         -- Inputs: att (t, h, place, v float8[HS], att).
-        -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, NH, HS] (rows t, h, i, y)
-        SELECT heads.t, heads.h, i,
-               (SELECT sum(x * y) FROM (SELECT unnest(heads.att) AS x, unnest(heads.v[:][i:i]) AS y) AS pair) AS y
+        -- [T, NH, <=Tk] @ [Tk, NH, HS] -> [T, NH, HS] (rows t, h, y float8[HS])
+        SELECT heads.t, heads.h,
+               (SELECT array_agg((SELECT sum(x * y) FROM (SELECT unnest(heads.att) AS x, unnest(heads.v[:][i:i]) AS y) AS pair)) FROM generate_series(1, 4) AS i) AS y
         FROM (
           SELECT att.t, att.h, array_agg(att.att ORDER BY att.place) AS att, array_agg(att.v ORDER BY att.place) AS v
           FROM att
           GROUP BY att.t, att.h
         ) AS heads
-        CROSS JOIN generate_series(1, 4) AS i
       ) AS head_values
       GROUP BY t
     ),
