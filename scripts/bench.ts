@@ -15,7 +15,7 @@
 // --workers 0,default measures the server without parallel workers and with its default
 // (max_parallel_workers_per_gather); PGlite has none. --tables concurrency measures only the
 // aggregate tokens per second of 1, 4 and 8 generations at once (the HTTP server's scheduler:
-// one statement a step for all of them), with the server's default workers. --tables shards (only
+// one statement a step for all of them), with each number of workers of --workers. --tables shards (only
 // when asked for; the server must be reachable) compares, with the cube kernel, without parallel
 // workers and with the server's default, the server alone (a database gpt2sql_bench_single) and a coordinator (a database
 // gpt2sql_bench_coordinator on the server) with --shards N (default 2) shards: local PostgreSQL 15
@@ -175,18 +175,20 @@ async function benchKernel(opened: Database, reopen: () => Promise<Database>, dr
 
 /**
  * Aggregate tokens per second with 1, 4, 8 (--concurrency) generations at once, each 16 new
- * tokens after an 8-token prompt, with the database's default workers; the speed-up is against
- * the first row (1 generation) of the same run.
+ * tokens after an 8-token prompt, with each number of workers of --workers (on a server; the
+ * default, `0,default`, is one run on 2 cores, where the default is none); the speed-up is
+ * against the first row (1 generation) with the same workers.
  */
 async function benchConcurrency(db: Database, model: ModelRow, driver: string, kernelName: string): Promise<void> {
-  const workers = (await workersOption(db)).count;
-  let single = NaN;
-  for (const concurrency of concurrencies) {
-    log(`${driver}/${kernelName}: ${concurrency} generations at once`);
-    const run = await timeConcurrent(db, model, concurrency, 8, 16, workers);
-    if (concurrency === concurrencies[0]) single = run.perSecond / concurrency;
-    concurrencyRows.push([driver, kernelName, String(workers), String(concurrency), String(run.tokens), fmt(run.total, 1),
-      fmt(run.perSecond, 3), fmt(run.steadyPerSecond, 3), `${fmt(run.perSecond / single, 2)}×`]);
+  for (const workers of await workersToMeasure(db)) {
+    let single = NaN;
+    for (const concurrency of concurrencies) {
+      log(`${driver}/${kernelName}/${workers.count} workers: ${concurrency} generations at once`);
+      const run = await timeConcurrent(db, model, concurrency, 8, 16, workers.count);
+      if (concurrency === concurrencies[0]) single = run.perSecond / concurrency;
+      concurrencyRows.push([driver, kernelName, workers.label, String(concurrency), String(run.tokens), fmt(run.total, 1),
+        fmt(run.perSecond, 3), fmt(run.steadyPerSecond, 3), `${fmt(run.perSecond / single, 2)}×`]);
+    }
   }
 }
 
