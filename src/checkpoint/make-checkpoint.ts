@@ -135,7 +135,10 @@ function initializer({ name }: TensorSpec, { n_ctx }: Gpt2Config, seed: number):
  *   head reads with large query and key weights: its attention scores spread by more than 1000
  *   within a row, so most attention weights are far below a float4's, even a float8's, range;
  * - a constant embedding row: place 0 is 0.25 and token 464 ("The") is 0.5 in every dimension,
- *   so ln_1 of block 0 sees a row whose variance is exactly 0 when a text starts with "The".
+ *   so ln_1 of block 0 sees a row whose variance is exactly 0 when a text starts with "The";
+ * - in every block, the first component of head 0's value is float4's smallest number (TINY_VALUE,
+ *   a bias with no weights): any attention weight below 1 times it rounds to 0 in float4, which
+ *   pgvector's product refuses as an underflow unless the kernel counts that component as 0.
  */
 function hotInitializer(spec: TensorSpec, config: Gpt2Config, seed: number): TensorToWrite['fill'] {
   const { name } = spec;
@@ -151,6 +154,8 @@ function hotInitializer(spec: TensorSpec, config: Gpt2Config, seed: number): Ten
 }
 
 const HOT_DIMS: ReadonlyArray<[dim: number, value: number]> = [[1, 2500], [5, -3000], [9, 2000]];
+/** float4's smallest positive (subnormal) number, 2^-149. */
+export const TINY_VALUE = 2 ** -149;
 const SWING_DIM = 2;
 const CONSTANT_TOKEN = 464;
 
@@ -170,10 +175,12 @@ function hotValue(name: string, C: number, HS: number): ((i: number) => number |
   if (name.endsWith('.attn.c_attn.weight')) { // [C, 3*C]: row = input dim, column = q | k | v output
     return (i) => {
       const row = Math.floor(i / (3 * C)), column = i % (3 * C);
+      if (column === 2 * C) return 0; // head 0's first value component: its bias alone
       const firstHead = column % C < Math.min(4, HS) && column < 2 * C; // head 0's first query and key columns
       return row === SWING_DIM && firstHead ? 16 : undefined;
     };
   }
+  if (name.endsWith('.attn.c_attn.bias')) return (i) => (i === 2 * C ? TINY_VALUE : undefined);
   return undefined;
 }
 

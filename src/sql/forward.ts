@@ -5,7 +5,7 @@
  * how a dot product is computed. Shapes use the letters of sql/README.md.
  */
 import { cachedHeads, kernel as kernelNamed, type Kernel } from './kernels/index.ts';
-import { lanesFor, type Lanes } from './lanes.ts';
+import { lanesFor, type Lanes, type LaneScan } from './lanes.ts';
 import { matrixReads } from './matrix-reads.ts';
 import type { ModelShape } from './model-shape.ts';
 import { ctes, EMPTY, input, sql, template, type Code, type Cte, type Ctes, type Fill, type Sql } from './sql.ts';
@@ -147,12 +147,16 @@ export function blockParts(model: ModelShape, inputs: ForwardInputs, { input, bl
   const kernel = kernelNamed(model.kernel);
   const lanes = lanesFor(inputs.counts?.positions, shared);
   const reads = matrixReads(model);
-  const linear = (input: string, nIn: number, layer: string) => reads.linear(input, nIn, layer, block, lanes);
+  const linear = (input: string, nIn: number, layer: string, output?: LaneScan['output']) => reads.linear(input, nIn, layer, block, lanes, output);
   const C = model.n_embd;
+  // c_attn's values (columns 2C and on) as the kernel's att @ v takes them, made so as they are
+  // computed: the cache and attention then take them as they are.
+  const negligible = kernel.heads(model.n_embd / model.n_head).negligibleValue;
+  const values = negligible ? (value: Code, column: string) => sql`CASE WHEN ${column} >= ${2 * C} AND ${negligible(value)} THEN 0 ELSE ${value} END` : undefined;
   return materialized(
     { name: 'residual', note: '[T*C] -> [T, C]: the block\'s input, one row per position', body: template('block_input', { input, n_embd: C }) },
     { name: 'ln1', note: '[T, C] -> [T, C]: ln_1', body: layerNorm(model, 'residual', 'ln_1', block) },
-    { name: 'qkv', note: '[T, C] -> [T, 3*C]: c_attn, q, k and v side by side', body: linear('ln1', C, 'c_attn') },
+    { name: 'qkv', note: '[T, C] -> [T, 3*C]: c_attn, q, k and v side by side', body: linear('ln1', C, 'c_attn', values) },
     attn(model, kernel, inputs, block),
     { name: 'attproj', note: '[T, C] -> [T, C]: c_proj', body: linear('atty', C, 'c_proj') },
     { name: 'residual2', note: '[T, C] + [T, C] -> [T, C]', body: template('residual', { x: sql`residual`, fx: sql`attproj` }) },

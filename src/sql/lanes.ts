@@ -65,6 +65,8 @@ export interface LaneScan {
   product(prepared: Code): Code;
   /** What each lane's output vector gets added to each value, by column (the bias), if anything. */
   addend?(column: string): Code;
+  /** What each output value (the addend included) becomes, by column, if anything else than itself. */
+  output?(value: Code, column: string): Code;
   /** The alias of the products in output order, which the columns aggregate (default `by_column`). */
   ordered?: string;
   /** Each lane's largest value too, found as its vector is made (the logits': what greedy chooses, softmax subtracts). */
@@ -164,11 +166,12 @@ function laneArrays(scan: LaneScan): Code {
   });
 }
 
-/** Each lane's output vector, its values in the order they come (plus the addend), and with `maximum` the largest. */
+/** Each lane's output vector, its values in the order they come (plus the addend, then the output's mapping), and with `maximum` the largest. */
 function columnsOf(scan: LaneScan): Code {
   const ordered = scan.ordered ?? 'by_column';
   return eachLane(scan.lanes.width, (i) => {
-    const value = scan.addend ? sql`${ordered}.y${i} + ${scan.addend(`${ordered}.col`)}` : sql`${ordered}.y${i}`;
+    const sum = scan.addend ? sql`${ordered}.y${i} + ${scan.addend(`${ordered}.col`)}` : sql`${ordered}.y${i}`;
+    const value = scan.output ? scan.output(sum, `${ordered}.col`) : sum;
     return scan.maximum ? sql`array_agg(${value}) AS x${i}, max(${value}) AS m${i}` : sql`array_agg(${value}) AS x${i}`;
   });
 }

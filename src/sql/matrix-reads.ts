@@ -7,7 +7,7 @@
  * kernel's arithmetic for shards (ShardedRows, kernels/kernel.ts).
  */
 import { kernel as kernelNamed, rowParts, shardedRows } from './kernels/index.ts';
-import { laneFills, type Lanes } from './lanes.ts';
+import { laneFills, type Lanes, type LaneScan } from './lanes.ts';
 import type { ModelShape } from './model-shape.ts';
 import { sql, template, type Fill, type Sql } from './sql.ts';
 
@@ -16,8 +16,10 @@ export interface MatrixReads {
   /**
    * x @ w + b of `layer` (c_attn, c_proj, mlp_c_fc, mlp_c_proj) in `block`, over the rows of
    * `input` of `nIn` values. `lanes`: how many positions each stored row meets at once (lanes.ts).
+   * `output`: what each output value becomes, by column, if not itself (local models only: no
+   * kernel that shards maps its outputs).
    */
-  linear(input: string, nIn: number, layer: string, block: Fill, lanes: Lanes): Sql;
+  linear(input: string, nIn: number, layer: string, block: Fill, lanes: Lanes, output?: LaneScan['output']): Sql;
   /** embed.sql: the tokens' wte rows plus their places' wpe rows. */
   embed(): Sql;
   /** The logits of the rows of lnf, one float8[V] per position. */
@@ -37,7 +39,7 @@ export function matrixReads(model: ModelShape): MatrixReads {
 function localReads(model: ModelShape): MatrixReads {
   const kernel = kernelNamed(model.kernel);
   return {
-    linear: (input, nIn, layer, block, lanes) => {
+    linear: (input, nIn, layer, block, lanes, output) => {
       const parts = rowParts(kernel, nIn);
       const common = { input: sql`${input}`, weight: sql`${layer}_w`, bias: sql`${layer}_b`, block };
       const bias = (column: string) => sql`(SELECT b FROM bias)[${column} + 1]`;
@@ -45,7 +47,7 @@ function localReads(model: ModelShape): MatrixReads {
         return template(lanes.shared ? 'linear_shared' : 'linear', {
           ...common,
           prepare: kernel.prepare('input.x'),
-          ...laneFills({ lanes, key: 'w.col', parts: 1, product: (x) => sql`${kernel.dot('w', x, nIn)}\n+ ${bias('w.col')}` }),
+          ...laneFills({ lanes, key: 'w.col', parts: 1, product: (x) => sql`${kernel.dot('w', x, nIn)}\n+ ${bias('w.col')}`, output }),
         });
       }
       return template(lanes.shared ? 'linear_parts_shared' : 'linear_parts', {
@@ -53,7 +55,7 @@ function localReads(model: ModelShape): MatrixReads {
         parts: parts.count,
         // In parentheses: x[a:b][c:d] would be one slice of two dimensions, not a slice of a slice.
         prepare: kernel.prepare(sql`(input.x[part * ${parts.size} + 1 : (part + 1) * ${parts.size}])`),
-        ...laneFills({ lanes, key: 'w.col', parts: parts.count, product: (x) => kernel.dot('w', x, parts.size), addend: bias }),
+        ...laneFills({ lanes, key: 'w.col', parts: parts.count, product: (x) => kernel.dot('w', x, parts.size), addend: bias, output }),
       });
     },
     embed: () => template('embed', { wte: sql`wte`, wte_values: kernel.storedArray('wte') }),
@@ -69,7 +71,8 @@ function shardedReads(model: ModelShape): MatrixReads {
   const kernel = kernelNamed(model.kernel);
   const rows = shardedRows(kernel);
   return {
-    linear: (input, nIn, layer, block) => {
+    linear: (input, nIn, layer, block, _lanes, output) => {
+      if (output) throw new Error(`the kernel ${kernel.name} maps a linear's outputs, which linear_sharded.sql cannot`);
       const parts = rowParts(kernel, nIn);
       return template('linear_sharded', {
         input: sql`${input}`, weight: sql`${layer}_w`, bias: sql`${layer}_b`, block,

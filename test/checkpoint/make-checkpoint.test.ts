@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeCheckpoint } from '../../src/checkpoint/make-checkpoint.ts';
+import { makeCheckpoint, TINY_VALUE } from '../../src/checkpoint/make-checkpoint.ts';
 import { writeSafetensors } from '../../src/checkpoint/safetensors-writer.ts';
 import { tinyCheckpoint } from '../helpers/checkpoints.ts';
 import { readSafetensorsBytes } from '../helpers/safetensors-bytes.ts';
@@ -70,7 +70,7 @@ describe('makeCheckpoint', () => {
     expect((await readFile(join(openai, 'vocab.bpe'))).equals(await original('vocab.bpe'))).toBe(true);
   });
 
-  it('makes the hot preset push the numbers: 10x weights, residual values in the thousands, a constant row, scores spread by > 1000', async () => {
+  it('makes the hot preset push the numbers: 10x weights, residual values in the thousands, a constant row, scores spread by > 1000, a value at float4\'s smallest', async () => {
     const dir = await tinyCheckpoint(HOT);
     const tensors = readSafetensorsBytes(join(dir, 'model.safetensors'));
     expect(std(tensors.get('h.1.mlp.c_fc.weight')!.values)).toBeCloseTo(0.2, 2);
@@ -84,6 +84,10 @@ describe('makeCheckpoint', () => {
     expect(spread).toBeGreaterThan(1000);
     const smallest = Math.min(...trace.blocks.flatMap((block) => block.att.flat().flatMap((row) => Array.from(row).filter((a) => a > 0))));
     expect(smallest, 'an attention weight below the smallest normal double').toBeLessThan(2.2e-308);
+    for (const block of trace.blocks) {
+      expect(block.v[0].map((row) => row[0]), 'head 0\'s first value component: float4\'s smallest number').toEqual(HOT_PROMPT_IDS.map(() => TINY_VALUE));
+    }
+    expect(Math.fround(TINY_VALUE / 2), 'half of it rounds to 0 in float4').toBe(0);
   });
 
   it('cuts GPT-2\'s tokenizer to a smaller vocabulary: byte tokens, the first merges by rank, <|endoftext|> last', async () => {

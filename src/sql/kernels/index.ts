@@ -75,7 +75,7 @@ export function cachedHeads(kernel: Kernel, headSize: number): { k: CachedHead; 
   const heads = kernel.heads(headSize);
   const k = { type: heads.type, prepare: heads.prepare };
   if (!heads.weightedSum) return { k, v: { type: 'float8[]', prepare: (head: Operand) => sql`${head}` } };
-  return { k, v: { type: heads.type, prepare: heads.prepareValue ?? heads.prepare } };
+  return { k, v: { type: heads.type, prepare: heads.prepare } };
 }
 
 /**

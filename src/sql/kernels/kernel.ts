@@ -97,8 +97,12 @@ export interface HeadArithmetic {
   type: string;
   /** SQL turning a head's query or key (float8[]) into what `dot` takes. */
   prepare(head: Operand): Code;
-  /** SQL turning a head's value into what `weightedSum` takes, when that differs from `prepare`. */
-  prepareValue?(head: Operand): Code;
+  /**
+   * The condition under which a component of a head's value (a float8) counts as 0, where
+   * `weightedSum` cannot take it as it is. c_attn's output holds its values so (the linear makes
+   * them so, src/sql/forward.ts): the cache and attention take them with `prepare`, as they are.
+   */
+  negligibleValue?(component: Operand): Code;
   /** SQL for q·k of two prepared vectors, as float8. */
   dot(a: Operand, b: Operand): Code;
   /**

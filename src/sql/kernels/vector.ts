@@ -7,14 +7,16 @@ import type { HeadArithmetic, Kernel } from './kernel.ts';
  * vector * vector in float4. That product raises "value out of range: underflow" where it would
  * round to 0 (pgvector checks it; IEEE would not), so both factors are kept away from that:
  * weights below 1e-20 count as 0, and so do the values' components below 1e-20 in magnitude
- * (the cache stores them so). Every product left is at least 1e-40, above float4's smallest;
- * what is dropped is below float4's precision next to a row's weights, which sum to 1.
+ * (negligibleValue: c_attn's output holds them so, each made so as it is computed, and the cache
+ * and attention take them as they are). Every product left is at least 1e-40, above float4's
+ * smallest; what is dropped is below float4's precision next to a row's weights, which sum to 1.
+ * The hot checkpoint's value at float4's smallest number tests it (test/engine/numerics.test.ts).
  */
 const VECTOR_HEADS: HeadArithmetic = {
   name: 'vector',
   type: 'vector',
   prepare: (head) => sql`${head}::vector`,
-  prepareValue: (head) => sql`(SELECT array_agg(CASE WHEN abs(e.x) < 1e-20 THEN 0 ELSE e.x END) FROM (SELECT unnest(${head}) AS x) AS e)::vector`,
+  negligibleValue: (component) => sql`abs(${component}) < 1e-20`,
   dot: (a, b) => sql`inner_product(${a}, ${b})`,
   weightedSum: (weight, prepared, n, order) =>
     sql`sum(${prepared} * array_fill(CASE WHEN ${weight} < 1e-20 THEN 0 ELSE ${weight} END, ARRAY[${n}])::vector ORDER BY ${order})::real[]::float8[]`,

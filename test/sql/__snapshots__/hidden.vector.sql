@@ -91,14 +91,14 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
     SELECT position.t, position.x
     FROM (
       SELECT by_column.g,              -- each lane's output vector: its products in column order
-             array_agg(by_column.y1) AS x1,
-             array_agg(by_column.y2) AS x2,
-             array_agg(by_column.y3) AS x3,
-             array_agg(by_column.y4) AS x4,
-             array_agg(by_column.y5) AS x5,
-             array_agg(by_column.y6) AS x6,
-             array_agg(by_column.y7) AS x7,
-             array_agg(by_column.y8) AS x8
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y1) < 1e-20 THEN 0 ELSE by_column.y1 END) AS x1,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y2) < 1e-20 THEN 0 ELSE by_column.y2 END) AS x2,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y3) < 1e-20 THEN 0 ELSE by_column.y3 END) AS x3,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y4) < 1e-20 THEN 0 ELSE by_column.y4 END) AS x4,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y5) < 1e-20 THEN 0 ELSE by_column.y5 END) AS x5,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y6) < 1e-20 THEN 0 ELSE by_column.y6 END) AS x6,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y7) < 1e-20 THEN 0 ELSE by_column.y7 END) AS x7,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y8) < 1e-20 THEN 0 ELSE by_column.y8 END) AS x8
       FROM (
         SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
                inner_product(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
@@ -159,7 +159,7 @@ block_0 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 0
     -- [T, 3*C] -> [Tk, NH, 2*HS]
     SELECT fed.s, fed.place, head.h,
            qkv.x[40 + head.h * 8 + 1 : 40 + (head.h + 1) * 8]::vector AS k,
-           (SELECT array_agg(CASE WHEN abs(e.x) < 1e-20 THEN 0 ELSE e.x END) FROM (SELECT unnest(qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]) AS x) AS e)::vector AS v
+           qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]::vector AS v
     FROM qkv
     JOIN fed USING (t)
     CROSS JOIN generate_series(0, 5 - 1) AS head(h)
@@ -495,14 +495,14 @@ block_1 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 1
     SELECT position.t, position.x
     FROM (
       SELECT by_column.g,              -- each lane's output vector: its products in column order
-             array_agg(by_column.y1) AS x1,
-             array_agg(by_column.y2) AS x2,
-             array_agg(by_column.y3) AS x3,
-             array_agg(by_column.y4) AS x4,
-             array_agg(by_column.y5) AS x5,
-             array_agg(by_column.y6) AS x6,
-             array_agg(by_column.y7) AS x7,
-             array_agg(by_column.y8) AS x8
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y1) < 1e-20 THEN 0 ELSE by_column.y1 END) AS x1,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y2) < 1e-20 THEN 0 ELSE by_column.y2 END) AS x2,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y3) < 1e-20 THEN 0 ELSE by_column.y3 END) AS x3,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y4) < 1e-20 THEN 0 ELSE by_column.y4 END) AS x4,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y5) < 1e-20 THEN 0 ELSE by_column.y5 END) AS x5,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y6) < 1e-20 THEN 0 ELSE by_column.y6 END) AS x6,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y7) < 1e-20 THEN 0 ELSE by_column.y7 END) AS x7,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y8) < 1e-20 THEN 0 ELSE by_column.y8 END) AS x8
       FROM (
         SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
                inner_product(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
@@ -551,7 +551,7 @@ block_1 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 1
   kv AS MATERIALIZED (            -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
     SELECT fed.s, fed.place, head.h,
            qkv.x[40 + head.h * 8 + 1 : 40 + (head.h + 1) * 8]::vector AS k,
-           (SELECT array_agg(CASE WHEN abs(e.x) < 1e-20 THEN 0 ELSE e.x END) FROM (SELECT unnest(qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]) AS x) AS e)::vector AS v
+           qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]::vector AS v
     FROM qkv
     JOIN fed USING (t)
     CROSS JOIN generate_series(0, 5 - 1) AS head(h)
@@ -850,14 +850,14 @@ block_2 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 2
     SELECT position.t, position.x
     FROM (
       SELECT by_column.g,              -- each lane's output vector: its products in column order
-             array_agg(by_column.y1) AS x1,
-             array_agg(by_column.y2) AS x2,
-             array_agg(by_column.y3) AS x3,
-             array_agg(by_column.y4) AS x4,
-             array_agg(by_column.y5) AS x5,
-             array_agg(by_column.y6) AS x6,
-             array_agg(by_column.y7) AS x7,
-             array_agg(by_column.y8) AS x8
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y1) < 1e-20 THEN 0 ELSE by_column.y1 END) AS x1,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y2) < 1e-20 THEN 0 ELSE by_column.y2 END) AS x2,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y3) < 1e-20 THEN 0 ELSE by_column.y3 END) AS x3,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y4) < 1e-20 THEN 0 ELSE by_column.y4 END) AS x4,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y5) < 1e-20 THEN 0 ELSE by_column.y5 END) AS x5,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y6) < 1e-20 THEN 0 ELSE by_column.y6 END) AS x6,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y7) < 1e-20 THEN 0 ELSE by_column.y7 END) AS x7,
+             array_agg(CASE WHEN by_column.col >= 80 AND abs(by_column.y8) < 1e-20 THEN 0 ELSE by_column.y8 END) AS x8
       FROM (
         SELECT w.col, lanes.g,         -- [n_out, T]: each stored row's products with W positions, in one row
                inner_product(w.values, ((SELECT lane_1 FROM activation)[lanes.g]).x)
@@ -906,7 +906,7 @@ block_2 AS MATERIALIZED (       -- [T*C] -> [T*C]: block 2
   kv AS MATERIALIZED (            -- [Tk, NH, 2*HS]: each head's key and value of every place attended to
     SELECT fed.s, fed.place, head.h,
            qkv.x[40 + head.h * 8 + 1 : 40 + (head.h + 1) * 8]::vector AS k,
-           (SELECT array_agg(CASE WHEN abs(e.x) < 1e-20 THEN 0 ELSE e.x END) FROM (SELECT unnest(qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]) AS x) AS e)::vector AS v
+           qkv.x[2 * 40 + head.h * 8 + 1 : 2 * 40 + (head.h + 1) * 8]::vector AS v
     FROM qkv
     JOIN fed USING (t)
     CROSS JOIN generate_series(0, 5 - 1) AS head(h)

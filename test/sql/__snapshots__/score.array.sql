@@ -91,7 +91,8 @@ forward (block, x, k, v) AS (   -- [T*C] -> [T*C] for each block
       -- same values). With more, the matrix is read once for each group of W (lanes.g), in one
       -- process, with the group's activations taken out of the lanes before its scan. Each lane's
       -- products are aggregated in column order, the order in which the primary key (block, col,
-      -- part) reads the rows: nothing is sorted.
+      -- part) reads the rows: nothing is sorted. The vector kernel's c_attn counts its values'
+      -- components below 1e-20 as 0 as they are aggregated (sql/README.md, Numerics).
       -- Inputs: the rows (t, x float8[n_in]) of the CTE before; w (block, col, part 0, values) and
       -- b (block, values) of the layer; the block.
       -- [T, n_in] -> [T, n_out]
