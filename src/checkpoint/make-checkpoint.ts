@@ -137,8 +137,9 @@ function initializer({ name }: TensorSpec, { n_ctx }: Gpt2Config, seed: number):
  * - a constant embedding row: place 0 is 0.25 and token 464 ("The") is 0.5 in every dimension,
  *   so ln_1 of block 0 sees a row whose variance is exactly 0 when a text starts with "The";
  * - in every block, the first component of head 0's value is float4's smallest number (TINY_VALUE,
- *   a bias with no weights): any attention weight below 1 times it rounds to 0 in float4, which
- *   pgvector's product refuses as an underflow unless the kernel counts that component as 0.
+ *   a bias with no weights): times any attention weight of at most a half it rounds to 0 in
+ *   float4, which pgvector's product refuses as an underflow unless the kernel counts that
+ *   component as 0.
  */
 function hotInitializer(spec: TensorSpec, config: Gpt2Config, seed: number): TensorToWrite['fill'] {
   const { name } = spec;
